@@ -1,0 +1,79 @@
+// Post-build step (trunk hook, or `node scripts/post-build.mjs DIR` by hand/tests):
+// 1. the CSP meta tag gets the sha256 of every inline script (trunk's module loader),
+//    so the policy can forbid all other inline script;
+// 2. index.html gets this build's id (a hash of the build's files);
+// 3. sw.js is written from public/sw.js with the build id and the exact list of files to
+//    precache. Running it twice on the same folder gives the same result.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dir = process.argv[2] || process.env.TRUNK_STAGING_DIR;
+if (!dir) {
+  console.error('post-build: give the build folder as an argument or TRUNK_STAGING_DIR');
+  process.exit(2);
+}
+const swTemplate = fileURLToPath(new URL('../public/sw.js', import.meta.url));
+
+function walk(root) {
+  const out = [];
+  for (const name of readdirSync(root)) {
+    const full = join(root, name);
+    if (statSync(full).isDirectory()) out.push(...walk(full));
+    else out.push(full);
+  }
+  return out;
+}
+
+const indexPath = join(dir, 'index.html');
+let html = readFileSync(indexPath, 'utf8');
+
+// 1. Hashes of inline scripts (a <script> with a body and no src attribute).
+const hashes = [];
+for (const m of html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)) {
+  if (m[1].trim() === '') continue;
+  hashes.push(`'sha256-${createHash('sha256').update(m[1], 'utf8').digest('base64')}'`);
+}
+const csp = [
+  "default-src 'self'",
+  `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(' ')}`.trim(),
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+const cspTag = /<meta http-equiv="Content-Security-Policy" content="[^"]*">/;
+if (!cspTag.test(html)) {
+  console.error('post-build: no CSP meta tag in index.html');
+  process.exit(1);
+}
+html = html.replace(cspTag, `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
+
+// 2. Build id over every file but sw.js, with index.html's own id blanked.
+const buildTag = /<meta name="patroldesk-build" content="[^"]*">/;
+const files = walk(dir)
+  .map((f) => relative(dir, f).split(sep).join('/'))
+  .filter((f) => f !== 'sw.js')
+  .sort();
+const id = createHash('sha256');
+for (const f of files) {
+  id.update(f + '\0');
+  id.update(f === 'index.html'
+    ? html.replace(buildTag, '<meta name="patroldesk-build" content="">')
+    : readFileSync(join(dir, f)));
+}
+const build = id.digest('hex').slice(0, 16);
+html = html.replace(buildTag, `<meta name="patroldesk-build" content="${build}">`);
+writeFileSync(indexPath, html);
+
+// 3. The service worker for exactly these files.
+const sw = readFileSync(swTemplate, 'utf8')
+  .replace('__PATROLDESK_BUILD__', build)
+  .replace("['__PATROLDESK_FILES__']", JSON.stringify(files.map((f) => '/' + f)));
+writeFileSync(join(dir, 'sw.js'), sw);
+console.log(`post-build: build ${build}, ${files.length} files precached, ${hashes.length} inline script hash(es)`);

@@ -1,0 +1,61 @@
+// A small static server for release builds (tests, benchmarks): correct MIME types,
+// single-page fallback to index.html, optional gzip/brotli, loopback only.
+// Usage: node scripts/serve.mjs [--dir dist] [--port 8080] [--compress]
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { join, normalize, extname } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const root = opt('--dir', 'dist');
+const port = Number(opt('--port', '8080'));
+const compress = args.includes('--compress');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.webmanifest': 'application/manifest+json',
+  '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
+};
+
+async function resolve(urlPath) {
+  const clean = normalize(decodeURIComponent(urlPath.split('?')[0])).replace(/^([/\\])+/, '');
+  if (clean.startsWith('..')) return null;
+  const file = join(root, clean);
+  try {
+    if ((await stat(file)).isFile()) return file;
+  } catch { /* fall through to the single-page fallback */ }
+  return extname(clean) ? null : join(root, 'index.html');
+}
+
+createServer(async (req, res) => {
+  try {
+    const file = await resolve(req.url || '/');
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    let body = await readFile(file);
+    const headers = {
+      'content-type': TYPES[extname(file)] || 'application/octet-stream',
+      // Hashed files never change; index.html and sw.js must always be checked.
+      'cache-control': /-[0-9a-f]{16}\.|\/icons\//.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
+    };
+    const accept = String(req.headers['accept-encoding'] || '');
+    if (compress && !/\.png$/.test(file)) {
+      if (accept.includes('br')) { body = brotliCompressSync(body); headers['content-encoding'] = 'br'; }
+      else if (accept.includes('gzip')) { body = gzipSync(body); headers['content-encoding'] = 'gzip'; }
+      headers.vary = 'accept-encoding';
+    }
+    res.writeHead(200, headers);
+    res.end(body);
+  } catch (e) {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end(String(e));
+  }
+}).listen(port, '127.0.0.1', () => console.log(`serving ${root} on http://127.0.0.1:${port}`));

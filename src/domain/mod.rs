@@ -1,0 +1,6 @@
+//! The rules of the business. Plain Rust, no browser types: everything here is tested
+//! natively with `cargo test` in seconds.
+
+pub mod locale;
+pub mod settings;
+pub mod validation;

@@ -1,0 +1,364 @@
+//! Site, device and staff roster: who is using this tablet, where.
+//!
+//! The device identity is kept apart from the site settings on purpose: site settings and
+//! the roster travel between tablets (head office sends them out), the device id never does
+//! — it is what makes ticket numbers and export files from two tablets distinguishable.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::validation::{required_text, Problem};
+
+pub const SITE_NAME_MAX: usize = 60;
+pub const SITE_CODE_MAX: usize = 8;
+pub const DEVICE_NAME_MAX: usize = 40;
+pub const STAFF_NAME_MAX: usize = 40;
+
+/// Generated once on first start and never changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceIdentity {
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl DeviceIdentity {
+    pub fn new(id: Uuid) -> Self {
+        DeviceIdentity { id, name: String::new() }
+    }
+
+    /// A short code for humans (ticket numbers, file names): the last four hex digits of
+    /// the id, upper case. Random per device, so two tablets rarely share it; ticket
+    /// numbers add the site code and the full id stays the real key.
+    pub fn short_code(&self) -> String {
+        let hex = self.id.simple().to_string();
+        hex[hex.len() - 4..].to_ascii_uppercase()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    Patrol,
+    CustomerService,
+    Technician,
+    Supervisor,
+}
+
+impl StaffRole {
+    pub const ALL: [StaffRole; 4] =
+        [StaffRole::Patrol, StaffRole::CustomerService, StaffRole::Technician, StaffRole::Supervisor];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            StaffRole::Patrol => "patrol",
+            StaffRole::CustomerService => "customer_service",
+            StaffRole::Technician => "technician",
+            StaffRole::Supervisor => "supervisor",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Department {
+    Engineering,
+    Security,
+    Cleaning,
+    Landscaping,
+    CustomerService,
+}
+
+impl Department {
+    pub const ALL: [Department; 5] = [
+        Department::Engineering,
+        Department::Security,
+        Department::Cleaning,
+        Department::Landscaping,
+        Department::CustomerService,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Department::Engineering => "engineering",
+            Department::Security => "security",
+            Department::Cleaning => "cleaning",
+            Department::Landscaping => "landscaping",
+            Department::CustomerService => "customer_service",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.key() == key)
+    }
+}
+
+/// One person on the roster. Removing someone only retires them (`active = false`): their
+/// name must still resolve in the history of tickets they handled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMember {
+    pub id: Uuid,
+    pub name: String,
+    pub role: StaffRole,
+    pub department: Department,
+    pub active: bool,
+}
+
+/// Settings shared by every tablet on a site.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SiteSettings {
+    pub site_name: String,
+    /// Short upper-case code used in ticket numbers and file names, e.g. `DH01`.
+    pub site_code: String,
+    pub roster: Vec<StaffMember>,
+}
+
+impl SiteSettings {
+    /// Whether the first-run setup has been done (the header asks for it until then).
+    pub fn is_configured(&self) -> bool {
+        !self.site_name.is_empty() && !self.site_code.is_empty()
+    }
+
+    pub fn active_staff(&self) -> impl Iterator<Item = &StaffMember> {
+        self.roster.iter().filter(|m| m.active)
+    }
+
+    pub fn staff(&self, id: Uuid) -> Option<&StaffMember> {
+        self.roster.iter().find(|m| m.id == id)
+    }
+}
+
+/// Which settings field a problem belongs to, so the form can show it beside that field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsField {
+    SiteName,
+    SiteCode,
+    DeviceName,
+}
+
+/// What the site form holds before it is accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteForm {
+    pub site_name: String,
+    pub site_code: String,
+    pub device_name: String,
+}
+
+/// Validated values of the site form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteFormValues {
+    pub site_name: String,
+    pub site_code: String,
+    pub device_name: String,
+}
+
+impl SiteForm {
+    /// Checks every field and reports all problems at once, so the user fixes them in one
+    /// pass. The site code is upper-cased: staff type `dh01` as often as `DH01`.
+    pub fn validate(&self) -> Result<SiteFormValues, Vec<(SettingsField, Problem)>> {
+        let mut problems = Vec::new();
+        let site_name = required_text(&self.site_name, SITE_NAME_MAX)
+            .map_err(|p| problems.push((SettingsField::SiteName, p)))
+            .ok();
+        let site_code = validate_site_code(&self.site_code)
+            .map_err(|p| problems.push((SettingsField::SiteCode, p)))
+            .ok();
+        let device_name = required_text(&self.device_name, DEVICE_NAME_MAX)
+            .map_err(|p| problems.push((SettingsField::DeviceName, p)))
+            .ok();
+        match (site_name, site_code, device_name) {
+            (Some(site_name), Some(site_code), Some(device_name)) if problems.is_empty() => {
+                Ok(SiteFormValues { site_name, site_code, device_name })
+            }
+            _ => Err(problems),
+        }
+    }
+}
+
+/// 2 to 8 letters or digits, stored upper case.
+pub fn validate_site_code(raw: &str) -> Result<String, Problem> {
+    let code = required_text(raw, SITE_CODE_MAX)?.to_ascii_uppercase();
+    if code.chars().count() < 2 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(Problem::InvalidFormat);
+    }
+    Ok(code)
+}
+
+/// Compares names the way people do: ignoring surrounding space, letter case and
+/// full-width/half-width spaces inside.
+fn same_name(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        s.split(|c: char| c.is_whitespace() || c == '\u{3000}')
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
+/// Checks a staff name for the roster. `editing` is the id of the member being renamed, so
+/// keeping one's own name is not a duplicate. Retired members' names may be reused.
+pub fn validate_staff_name(
+    settings: &SiteSettings,
+    raw: &str,
+    editing: Option<Uuid>,
+) -> Result<String, Problem> {
+    let name = required_text(raw, STAFF_NAME_MAX)?;
+    let taken = settings
+        .active_staff()
+        .any(|m| Some(m.id) != editing && same_name(&m.name, &name));
+    if taken {
+        return Err(Problem::Duplicate);
+    }
+    Ok(name)
+}
+
+impl SiteSettings {
+    /// Adds a new active member after validation; returns the new member's id.
+    pub fn add_staff(
+        &mut self,
+        id: Uuid,
+        name: &str,
+        role: StaffRole,
+        department: Department,
+    ) -> Result<Uuid, Problem> {
+        let name = validate_staff_name(self, name, None)?;
+        self.roster.push(StaffMember { id, name, role, department, active: true });
+        Ok(id)
+    }
+
+    /// Changes a member's name, role and department.
+    pub fn update_staff(
+        &mut self,
+        id: Uuid,
+        name: &str,
+        role: StaffRole,
+        department: Department,
+    ) -> Result<(), Problem> {
+        let name = validate_staff_name(self, name, Some(id))?;
+        let member = self.roster.iter_mut().find(|m| m.id == id).ok_or(Problem::InvalidFormat)?;
+        member.name = name;
+        member.role = role;
+        member.department = department;
+        Ok(())
+    }
+
+    /// Retires a member: hidden from pickers, kept for history.
+    pub fn retire_staff(&mut self, id: Uuid) {
+        if let Some(member) = self.roster.iter_mut().find(|m| m.id == id) {
+            member.active = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn site_form_reports_every_problem() {
+        let form = SiteForm { site_name: " ".into(), site_code: "a b".into(), device_name: "".into() };
+        let problems = form.validate().unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                (SettingsField::SiteName, Problem::Required),
+                (SettingsField::SiteCode, Problem::InvalidFormat),
+                (SettingsField::DeviceName, Problem::Required),
+            ]
+        );
+    }
+
+    #[test]
+    fn site_form_normalises() {
+        let form = SiteForm {
+            site_name: " 东湖花园 ".into(),
+            site_code: "dh01".into(),
+            device_name: "前台平板".into(),
+        };
+        let v = form.validate().unwrap();
+        assert_eq!(v.site_name, "东湖花园");
+        assert_eq!(v.site_code, "DH01");
+    }
+
+    #[test]
+    fn site_code_rules() {
+        assert_eq!(validate_site_code("A"), Err(Problem::InvalidFormat));
+        assert_eq!(validate_site_code("ABCDEFGHI"), Err(Problem::TooLong { max: 8 }));
+        assert_eq!(validate_site_code("东湖"), Err(Problem::InvalidFormat));
+        assert_eq!(validate_site_code("x9"), Ok("X9".into()));
+    }
+
+    #[test]
+    fn roster_refuses_duplicates_but_allows_own_name_and_retired_names() {
+        let mut s = SiteSettings::default();
+        s.add_staff(id(1), "王伟", StaffRole::Patrol, Department::Security).unwrap();
+        assert_eq!(
+            s.add_staff(id(2), " 王伟 ", StaffRole::Technician, Department::Engineering),
+            Err(Problem::Duplicate)
+        );
+        s.add_staff(id(3), "Li Na", StaffRole::Supervisor, Department::CustomerService).unwrap();
+        assert_eq!(
+            s.add_staff(id(4), "li  na", StaffRole::Patrol, Department::Security),
+            Err(Problem::Duplicate)
+        );
+        // Renaming to one's own name is fine.
+        s.update_staff(id(1), "王伟", StaffRole::Supervisor, Department::Security).unwrap();
+        assert_eq!(s.staff(id(1)).unwrap().role, StaffRole::Supervisor);
+        // Renaming to someone else's is not.
+        assert_eq!(
+            s.update_staff(id(1), "LI NA", StaffRole::Patrol, Department::Security),
+            Err(Problem::Duplicate)
+        );
+        s.retire_staff(id(1));
+        assert_eq!(s.active_staff().count(), 1);
+        assert!(s.staff(id(1)).is_some(), "retired members stay for history");
+        s.add_staff(id(5), "王伟", StaffRole::Patrol, Department::Security).unwrap();
+    }
+
+    #[test]
+    fn empty_and_long_names_are_refused() {
+        let mut s = SiteSettings::default();
+        assert_eq!(s.add_staff(id(1), "  ", StaffRole::Patrol, Department::Security), Err(Problem::Required));
+        let long = "x".repeat(STAFF_NAME_MAX + 1);
+        assert_eq!(
+            s.add_staff(id(1), &long, StaffRole::Patrol, Department::Security),
+            Err(Problem::TooLong { max: STAFF_NAME_MAX })
+        );
+        assert!(s.roster.is_empty());
+    }
+
+    #[test]
+    fn settings_round_trip_through_json() {
+        let mut s = SiteSettings { site_name: "东湖花园".into(), site_code: "DH01".into(), roster: vec![] };
+        s.add_staff(id(7), "张敏", StaffRole::CustomerService, Department::CustomerService).unwrap();
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains("\"customer_service\""));
+        let back: SiteSettings = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn device_short_code_is_last_four_hex_upper() {
+        let d = DeviceIdentity::new(Uuid::from_u128(0xabcdef));
+        assert_eq!(d.short_code(), "CDEF");
+    }
+
+    #[test]
+    fn role_and_department_keys_round_trip() {
+        for r in StaffRole::ALL {
+            assert_eq!(StaffRole::from_key(r.key()), Some(r));
+        }
+        for d in Department::ALL {
+            assert_eq!(Department::from_key(d.key()), Some(d));
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Browser glue that is not storage of records: small preferences, the browser's language
+//! and clock, and the service worker's update handshake.
+
+pub mod prefs;
+pub mod update;
+
+use crate::domain::locale::Lang;
+
+/// The browser's preferred languages, most preferred first.
+pub fn browser_lang() -> Lang {
+    let Some(window) = web_sys::window() else { return Lang::En };
+    let nav = window.navigator();
+    let list: Vec<String> = nav.languages().iter().filter_map(|v| v.as_string()).collect();
+    if list.is_empty() {
+        let single = nav.language().unwrap_or_default();
+        return Lang::from_browser([single.as_str()]);
+    }
+    Lang::from_browser(list.iter().map(String::as_str))
+}
+
+/// The device's current offset from UTC in minutes east (UTC+8 → 480).
+pub fn utc_offset_minutes() -> i32 {
+    // getTimezoneOffset is minutes *behind* UTC, so the sign flips.
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+/// The build id written into index.html by the post-build step (shown in Settings, and
+/// how the update test tells two builds apart).
+pub fn build_id() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("meta[name=patroldesk-build]").ok().flatten())
+        .and_then(|m| m.get_attribute("content"))
+        .unwrap_or_else(|| "dev".to_owned())
+}

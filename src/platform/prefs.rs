@@ -1,0 +1,36 @@
+//! Small per-device preferences in localStorage (gloo-storage). Records never go here:
+//! localStorage is synchronous, small and easily cleared; they live in IndexedDB.
+
+use gloo_storage::{LocalStorage, Storage};
+use uuid::Uuid;
+
+use crate::domain::locale::Lang;
+
+const LANG_KEY: &str = "patroldesk.lang";
+const ON_DUTY_KEY: &str = "patroldesk.on_duty";
+
+/// The language chosen in the header, if any. A missing or unreadable value means "not
+/// chosen", so the browser's language applies.
+pub fn stored_lang() -> Option<Lang> {
+    LocalStorage::get::<String>(LANG_KEY).ok().and_then(|t| Lang::from_tag(&t))
+}
+
+/// Remembers the language. Failing to remember (storage disabled) is not worth an error:
+/// the switch still works for this visit.
+pub fn store_lang(lang: Lang) {
+    let _ = LocalStorage::set(LANG_KEY, lang.tag());
+}
+
+/// The staff member last chosen as using this tablet.
+pub fn stored_on_duty() -> Option<Uuid> {
+    LocalStorage::get::<String>(ON_DUTY_KEY).ok().and_then(|s| Uuid::parse_str(&s).ok())
+}
+
+pub fn store_on_duty(id: Option<Uuid>) {
+    match id {
+        Some(id) => {
+            let _ = LocalStorage::set(ON_DUTY_KEY, id.to_string());
+        }
+        None => LocalStorage::delete(ON_DUTY_KEY),
+    }
+}

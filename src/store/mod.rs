@@ -1,0 +1,69 @@
+//! The storage contract, declared once. Every feature reads and writes through a
+//! [`SettingsStore`] (and, as features land, the record stores beside it); the
+//! implementations are [`memory::MemoryStore`] (everywhere, for native tests) and
+//! `idb::IdbStore` (IndexedDB, in the browser).
+
+pub mod memory;
+
+#[cfg(target_arch = "wasm32")]
+pub mod idb;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::domain::settings::{DeviceIdentity, SiteSettings};
+
+/// Everything that can go wrong in storage, in the terms the user needs to act on.
+/// One notice component turns each into a message and a next step in the user's language.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+pub enum StoreError {
+    /// The browser refuses storage altogether (private mode, disabled by policy).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// The device or the browser's quota for this app is full.
+    #[error("storage full")]
+    QuotaExceeded,
+    /// Another tab holds an older version of the database open.
+    #[error("database upgrade blocked by another tab")]
+    UpgradeBlocked,
+    /// The write did not commit; none of it was kept.
+    #[error("transaction aborted: {0}")]
+    Aborted(String),
+    /// A stored value could not be read back as the record it should be.
+    #[error("corrupt record {key}: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+/// Device identity and site settings. Small, read at start, written from Settings.
+#[allow(async_fn_in_trait)] // used only through generics on one thread (wasm); no Send needed
+pub trait SettingsStore {
+    async fn load_device(&self) -> Result<Option<DeviceIdentity>, StoreError>;
+    async fn save_device(&self, device: &DeviceIdentity) -> Result<(), StoreError>;
+    async fn load_site(&self) -> Result<Option<SiteSettings>, StoreError>;
+    async fn save_site(&self, site: &SiteSettings) -> Result<(), StoreError>;
+}
+
+/// Returns this device's identity, creating and storing it on first start with `new_id`.
+/// The id is written before it is returned, so two starts can never see two ids.
+pub async fn ensure_device<S: SettingsStore>(store: &S, new_id: Uuid) -> Result<DeviceIdentity, StoreError> {
+    if let Some(device) = store.load_device().await? {
+        return Ok(device);
+    }
+    let device = DeviceIdentity::new(new_id);
+    store.save_device(&device).await?;
+    Ok(device)
+}
+
+/// Decodes a stored JSON value, naming the key when it is not what it should be.
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(key: &str, json: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt { key: key.to_owned(), reason: e.to_string() })
+}
+
+pub(crate) fn encode<T: Serialize>(key: &str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt { key: key.to_owned(), reason: e.to_string() })
+}
+
+/// Keys of the settings object store.
+pub(crate) const DEVICE_KEY: &str = "device";
+pub(crate) const SITE_KEY: &str = "site";

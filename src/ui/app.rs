@@ -1,0 +1,92 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::domain::locale::Lang;
+use crate::platform::{self, prefs};
+use crate::store::idb::{IdbStore, DB_NAME};
+use crate::store::{ensure_device, SettingsStore};
+use crate::ui::context::AppContext;
+use crate::ui::i18n::{use_i18n, I18nContextProvider, Locale};
+use crate::ui::shell::{Header, NavBar, StorageNotice, UpdateNotice};
+use crate::ui::{board, data, drills, intake, kpi, settings};
+
+pub fn to_locale(lang: Lang) -> Locale {
+    match lang {
+        Lang::En => Locale::en,
+        Lang::ZhCn => Locale::zh_CN,
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <I18nContextProvider>
+            <AppWithContext/>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn AppWithContext() -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = prefs::stored_lang().unwrap_or_else(platform::browser_lang);
+    i18n.set_locale(to_locale(lang));
+
+    let ctx = AppContext {
+        site: RwSignal::new(Default::default()),
+        device: RwSignal::new(None),
+        on_duty: RwSignal::new(prefs::stored_on_duty()),
+        storage_error: RwSignal::new(None),
+        loaded: RwSignal::new(false),
+        lang: RwSignal::new(lang),
+        store: StoredValue::new_local(None),
+    };
+    provide_context(ctx);
+
+    Effect::new(move |_| {
+        let lang = ctx.lang.get();
+        i18n.set_locale(to_locale(lang));
+    });
+
+    spawn_local(async move {
+        match load(ctx).await {
+            Ok(()) => {}
+            Err(e) => ctx.storage_error.set(Some(e)),
+        }
+        ctx.loaded.set(true);
+    });
+
+    view! {
+        <Router>
+            <a class="skip-link" href="#main">{move || crate::ui::i18n::t_string!(i18n, skip_to_content)}</a>
+            <Header/>
+            <UpdateNotice/>
+            <StorageNotice/>
+            <main id="main" class="view" tabindex="-1">
+                <Routes fallback=|| view! { <intake::IntakePage/> }>
+                    <Route path=path!("/") view=intake::IntakePage/>
+                    <Route path=path!("/intake") view=intake::IntakePage/>
+                    <Route path=path!("/board") view=board::BoardPage/>
+                    <Route path=path!("/drills") view=drills::DrillsPage/>
+                    <Route path=path!("/kpi") view=kpi::KpiPage/>
+                    <Route path=path!("/data") view=data::DataPage/>
+                    <Route path=path!("/settings") view=settings::SettingsPage/>
+                </Routes>
+            </main>
+            <NavBar/>
+        </Router>
+    }
+}
+
+/// Opens the database, makes sure this device has its identity, and reads the settings.
+async fn load(ctx: AppContext) -> Result<(), crate::store::StoreError> {
+    let store = IdbStore::open(DB_NAME).await?;
+    let device = ensure_device(&store, uuid::Uuid::now_v7()).await?;
+    let site = store.load_site().await?.unwrap_or_default();
+    ctx.device.set(Some(device));
+    ctx.site.set(site);
+    ctx.store.set_value(Some(store));
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! Board view. The feature is not built yet; the view says so.
+
+use leptos::prelude::*;
+
+use crate::ui::i18n::{t_string, use_i18n};
+use crate::ui::widgets::{Feature, NotBuilt};
+
+#[component]
+pub fn BoardPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <NotBuilt feature=Feature::Board title=Signal::derive(move || t_string!(i18n, nav.board).to_string())/> }
+}

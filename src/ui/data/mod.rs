@@ -1,0 +1,12 @@
+//! Data view. The feature is not built yet; the view says so.
+
+use leptos::prelude::*;
+
+use crate::ui::i18n::{t_string, use_i18n};
+use crate::ui::widgets::{Feature, NotBuilt};
+
+#[component]
+pub fn DataPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <NotBuilt feature=Feature::Data title=Signal::derive(move || t_string!(i18n, nav.data).to_string())/> }
+}

@@ -1,0 +1,156 @@
+//! The frame around every view: header (app, site, who is on duty, language), navigation,
+//! and the two notices that can appear anywhere (new version ready, storage failure).
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::domain::locale::Lang;
+use crate::platform::{prefs, update};
+use crate::store::StoreError;
+use crate::ui::context::use_app;
+use crate::ui::i18n::{t, t_string, use_i18n};
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let site_name = move || {
+        let site = ctx.site.get();
+        (!site.site_name.is_empty()).then_some(site.site_name)
+    };
+    view! {
+        <header class="shell-header">
+            <div class="brand">
+                <span class="brand-mark" aria-hidden="true"></span>
+                <span class="brand-name">{t!(i18n, app_name)}</span>
+                <span class="site-name" data-testid="site-name">
+                    {move || match site_name() {
+                        Some(name) => view! { <span>{name}</span> }.into_any(),
+                        None => view! {
+                            <A href="/settings" attr:class="site-unset">{t!(i18n, header.site_not_set)}</A>
+                        }.into_any(),
+                    }}
+                </span>
+            </div>
+            <div class="header-controls">
+                <OnDutyPicker/>
+                <LanguageSwitch/>
+            </div>
+        </header>
+    }
+}
+
+/// Chooses who is using the tablet; remembered on the device.
+#[component]
+fn OnDutyPicker() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let on_change = move |ev: web_sys::Event| {
+        let value = event_target_value(&ev);
+        let id = uuid::Uuid::parse_str(&value).ok();
+        prefs::store_on_duty(id);
+        ctx.on_duty.set(id);
+    };
+    view! {
+        <label class="header-field">
+            <span class="header-field-label">{t!(i18n, header.on_duty)}</span>
+            <select data-testid="on-duty" on:change=on_change
+                prop:value=move || ctx.on_duty.get().map(|id| id.to_string()).unwrap_or_default()>
+                <option value="">{move || t_string!(i18n, header.nobody)}</option>
+                {move || ctx.site.get().active_staff().map(|m| {
+                    let id = m.id.to_string();
+                    let selected = ctx.on_duty.get_untracked() == Some(m.id);
+                    view! { <option value=id selected=selected>{m.name.clone()}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let on_change = move |ev: web_sys::Event| {
+        if let Some(lang) = Lang::from_tag(&event_target_value(&ev)) {
+            prefs::store_lang(lang);
+            ctx.lang.set(lang);
+        }
+    };
+    view! {
+        <label class="header-field">
+            <span class="header-field-label">{t!(i18n, header.language)}</span>
+            <select data-testid="language" on:change=on_change prop:value=move || ctx.lang.get().tag()>
+                {Lang::ALL.into_iter().map(|lang| view! {
+                    <option value=lang.tag() lang=lang.tag()>{lang.native_name()}</option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+pub fn NavBar() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <nav class="shell-nav" aria-label=move || t_string!(i18n, nav.label)>
+            <A href="/intake"><span class="nav-icon icon-intake" aria-hidden="true"></span>{t!(i18n, nav.intake)}</A>
+            <A href="/board"><span class="nav-icon icon-board" aria-hidden="true"></span>{t!(i18n, nav.board)}</A>
+            <A href="/drills"><span class="nav-icon icon-drills" aria-hidden="true"></span>{t!(i18n, nav.drills)}</A>
+            <A href="/kpi"><span class="nav-icon icon-kpi" aria-hidden="true"></span>{t!(i18n, nav.kpi)}</A>
+            <A href="/data"><span class="nav-icon icon-data" aria-hidden="true"></span>{t!(i18n, nav.data)}</A>
+            <A href="/settings"><span class="nav-icon icon-settings" aria-hidden="true"></span>{t!(i18n, nav.settings)}</A>
+        </nav>
+    }
+}
+
+/// Tells the user a new build is waiting; the old one keeps running until they accept, so
+/// a form being filled in is never interrupted and old and new files never mix.
+#[component]
+pub fn UpdateNotice() -> impl IntoView {
+    let i18n = use_i18n();
+    let ready = RwSignal::new(update::already_waiting());
+    update::on_update_ready(move || ready.set(true));
+    view! {
+        <Show when=move || ready.get()>
+            <div class="notice notice-info" role="status" data-testid="update-notice">
+                <span>{t!(i18n, update.ready)}</span>
+                <button type="button" class="btn btn-primary" on:click=move |_| update::apply_update()>
+                    {t!(i18n, update.apply)}
+                </button>
+                <button type="button" class="btn" on:click=move |_| ready.set(false)>
+                    {t!(i18n, update.later)}
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+/// The one place storage failures are shown, each with what to do next.
+#[component]
+pub fn StorageNotice() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    view! {
+        {move || ctx.storage_error.get().map(|error| {
+            let needs_reload = matches!(error, StoreError::UpgradeBlocked | StoreError::Aborted(_));
+            let message = match error {
+                StoreError::Unavailable(_) => t_string!(i18n, storage.unavailable),
+                StoreError::QuotaExceeded => t_string!(i18n, storage.quota),
+                StoreError::UpgradeBlocked => t_string!(i18n, storage.blocked),
+                StoreError::Aborted(_) => t_string!(i18n, storage.aborted),
+                StoreError::Corrupt { .. } => t_string!(i18n, storage.corrupt),
+            };
+            view! {
+                <div class="notice notice-error" role="alert" data-testid="storage-notice">
+                    <span>{message}</span>
+                    <Show when=move || needs_reload>
+                        <button type="button" class="btn" on:click=|_| {
+                            if let Some(w) = web_sys::window() { let _ = w.location().reload(); }
+                        }>{t!(i18n, storage.reload)}</button>
+                    </Show>
+                </div>
+            }
+        })}
+    }
+}

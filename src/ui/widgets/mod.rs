@@ -1,0 +1,107 @@
+//! Controls shared by every feature.
+
+use leptos::prelude::*;
+
+use crate::domain::validation::Problem;
+use crate::ui::i18n::{t, t_string, use_i18n, I18n};
+
+/// Fills a `{name}` placeholder in a catalogue string. The catalogues use single braces
+/// for values filled here, because leptos_i18n's own interpolation does not produce plain
+/// strings (needed for attributes such as `aria-label`) with the `load_locales!` macro.
+pub fn fill(template: &str, name: &str, value: &str) -> String {
+    template.replace(&format!("{{{name}}}"), value)
+}
+
+/// The message for a field problem, in the current language.
+pub fn problem_text(i18n: I18n, problem: Problem) -> String {
+    match problem {
+        Problem::Required => t_string!(i18n, problem.required).to_string(),
+        Problem::TooLong { max } => fill(t_string!(i18n, problem.too_long), "max", &max.to_string()),
+        Problem::Duplicate => t_string!(i18n, problem.duplicate).to_string(),
+        Problem::InvalidFormat => t_string!(i18n, problem.invalid_format).to_string(),
+    }
+}
+
+/// A labelled text input with its hint and its problem shown beside it. The problem is
+/// linked with `aria-describedby` and marks the input `aria-invalid`, so screen readers
+/// announce it with the field.
+#[component]
+pub fn TextField(
+    /// Element id; also the stem of the hint and error ids.
+    id: &'static str,
+    /// The visible label (already translated, reactive).
+    #[prop(into)]
+    label: Signal<String>,
+    /// Optional hint under the label.
+    #[prop(optional, into)]
+    hint: Option<Signal<String>>,
+    value: RwSignal<String>,
+    /// The current problem with this field, if any.
+    #[prop(into)]
+    problem: Signal<Option<Problem>>,
+    #[prop(optional)] maxlength: Option<usize>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described = {
+        let hint_id = hint_id.clone();
+        let error_id = error_id.clone();
+        let has_hint = hint.is_some();
+        move || {
+            let mut ids = Vec::new();
+            if has_hint {
+                ids.push(hint_id.clone());
+            }
+            if problem.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            ids.join(" ")
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=move || problem.get().is_some()>
+            <label for=id>{move || label.get()}</label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{move || h.get()}</p> })}
+            <input id=id type="text" autocomplete="off"
+                maxlength=maxlength.map(|m| m.to_string())
+                aria-invalid=move || problem.get().is_some().then_some("true")
+                aria-describedby=described
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))/>
+            <p class="field-error" id=error_id aria-live="polite">
+                {move || problem.get().map(|p| problem_text(i18n, p))}
+            </p>
+        </div>
+    }
+}
+
+/// Which feature a placeholder view stands for.
+#[derive(Clone, Copy)]
+pub enum Feature {
+    Intake,
+    Board,
+    Drills,
+    Kpi,
+    Data,
+}
+
+/// Says plainly that a feature is not built yet: no fake screens.
+#[component]
+pub fn NotBuilt(feature: Feature, #[prop(into)] title: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let body = move || match feature {
+        Feature::Intake => t_string!(i18n, not_built.intake),
+        Feature::Board => t_string!(i18n, not_built.board),
+        Feature::Drills => t_string!(i18n, not_built.drills),
+        Feature::Kpi => t_string!(i18n, not_built.kpi),
+        Feature::Data => t_string!(i18n, not_built.data),
+    };
+    view! {
+        <section class="not-built" aria-labelledby="view-title">
+            <h1 id="view-title">{move || title.get()}</h1>
+            <p class="badge-pending">{t!(i18n, not_built.title)}</p>
+            <p>{body}</p>
+        </section>
+    }
+}

@@ -1,0 +1,55 @@
+// Shared helpers for the end-to-end tests.
+import { spawn, execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from '@playwright/test';
+
+export const NAV_EN = ['Intake', 'Board', 'Drills', 'KPIs', 'Data', 'Settings'];
+export const NAV_ZH = ['受理', '派单看板', '应急演练', '绩效指标', '数据', '设置'];
+export const ROUTES = ['/intake', '/board', '/drills', '/kpi', '/data', '/settings'];
+
+/** Waits until the wasm app has replaced the static shell. */
+export async function appReady(page) {
+  await expect(page.locator('nav.shell-nav a')).toHaveCount(6);
+}
+
+/** Collects console errors and uncaught exceptions of a page. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
+  return errors;
+}
+
+/** Serves a folder on its own port; `stop()` kills the server (for offline tests). */
+export async function startServer(dir, port) {
+  const child = spawn('node', ['scripts/serve.mjs', '--dir', dir, '--port', String(port)], { stdio: 'pipe' });
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => { if (String(d).includes('serving')) resolve(); });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill(); }),
+  };
+}
+
+/** A copy of dist/ in a temporary folder. */
+export function copyOfDist() {
+  const dir = mkdtempSync(join(tmpdir(), 'patroldesk-dist-'));
+  cpSync('dist', dir, { recursive: true });
+  return dir;
+}
+
+/** Re-runs the post-build step on a folder (a "rebuild" after changing a file). */
+export function rebuild(dir) {
+  execFileSync('node', ['scripts/post-build.mjs', dir]);
+  return buildIdOf(dir);
+}
+
+export function buildIdOf(dir) {
+  const html = readFileSync(join(dir, 'index.html'), 'utf8');
+  return html.match(/<meta name="patroldesk-build" content="([^"]*)">/)[1];
+}

@@ -1,0 +1,193 @@
+// The app shell: languages, navigation, settings and roster, CSP, console errors.
+import { test, expect } from '@playwright/test';
+import { NAV_EN, NAV_ZH, ROUTES, appReady, watchErrors } from './helpers.js';
+
+test('renders in English and switches every label to Chinese, remembered over reload', async ({ page }) => {
+  await page.goto('/');
+  await appReady(page);
+  await expect(page.locator('nav.shell-nav a')).toHaveText(NAV_EN);
+  await expect(page.locator('.brand-name')).toHaveText('PatrolDesk');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await expect(page.locator('nav.shell-nav a')).toHaveText(NAV_ZH);
+  await expect(page.locator('.brand-name')).toHaveText('巡逻客服台');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  // No English left in the visible text of the page (other than the language's own name).
+  const visible = await page.locator('body').innerText();
+  for (const word of [...NAV_EN, 'Language', 'On duty', 'Site not set up', 'Not built yet']) {
+    expect(visible, `"${word}" still shown after switching`).not.toContain(word);
+  }
+
+  await page.reload();
+  await appReady(page);
+  await expect(page.locator('nav.shell-nav a')).toHaveText(NAV_ZH);
+  await expect(page.getByLabel('语言')).toHaveValue('zh-CN');
+});
+
+test.describe('with a Chinese browser', () => {
+  test.use({ locale: 'zh-CN' });
+  test('defaults to Chinese', async ({ page }) => {
+    await page.goto('/');
+    await appReady(page);
+    await expect(page.locator('nav.shell-nav a')).toHaveText(NAV_ZH);
+  });
+});
+
+test('every nav link opens its view and the back button returns', async ({ page }) => {
+  await page.goto('/intake');
+  await appReady(page);
+  for (let i = 0; i < ROUTES.length; i++) {
+    await page.locator('nav.shell-nav a').nth(i).click();
+    await expect(page).toHaveURL(new RegExp(`${ROUTES[i]}$`));
+    await expect(page.locator('h1')).toHaveText(NAV_EN[i]);
+    await expect(page.locator(`nav.shell-nav a[aria-current="page"]`)).toHaveText(NAV_EN[i]);
+  }
+  for (let i = ROUTES.length - 2; i >= 0; i--) {
+    await page.goBack();
+    await expect(page).toHaveURL(new RegExp(`${ROUTES[i]}$`));
+    await expect(page.locator('h1')).toHaveText(NAV_EN[i]);
+  }
+  // Unbuilt features say so plainly.
+  await page.goto('/board');
+  await expect(page.getByText('Not built yet')).toBeVisible();
+});
+
+test('site settings and roster are validated, saved, and survive reload', async ({ page }) => {
+  await page.goto('/settings');
+  await appReady(page);
+
+  // Invalid input: messages at the fields, nothing saved.
+  await page.getByLabel('Site code').fill('x');
+  await page.getByRole('button', { name: 'Save site settings' }).click();
+  await expect(page.locator('#site-name-error')).toHaveText('Required.');
+  await expect(page.locator('#site-code-error')).toHaveText('Not in the expected format.');
+  await expect(page.locator('#device-name-error')).toHaveText('Required.');
+  await expect(page.getByLabel('Site name')).toHaveAttribute('aria-invalid', 'true');
+  // Messages follow the user's typing.
+  await page.getByLabel('Site name').fill('东湖花园');
+  await expect(page.locator('#site-name-error')).toHaveText('');
+  await page.reload();
+  await appReady(page);
+  await expect(page.getByTestId('site-name')).toHaveText('Site not set up');
+
+  await page.getByLabel('Site name').fill('东湖花园');
+  await page.getByLabel('Site code').fill('dh01');
+  await page.getByLabel('Device name').fill('Front desk 1');
+  await page.getByRole('button', { name: 'Save site settings' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.getByTestId('site-name')).toHaveText('东湖花园');
+  const deviceId = await page.getByTestId('device-id').innerText();
+  expect(deviceId).toMatch(/^[0-9a-f-]{36}$/);
+
+  // Roster: two people, a duplicate refused, an edit, a removal.
+  const name = page.getByLabel('Name', { exact: true });
+  await name.fill('王伟');
+  await page.getByLabel('Role').selectOption('patrol');
+  await page.getByLabel('Department').selectOption('security');
+  await page.getByRole('button', { name: 'Add to roster' }).click();
+  await expect(page.getByText('Added to the roster.')).toBeVisible();
+  await name.fill('Li Na');
+  await page.getByLabel('Role').selectOption('supervisor');
+  await page.getByLabel('Department').selectOption('customer_service');
+  await page.getByRole('button', { name: 'Add to roster' }).click();
+  await expect(page.getByTestId('roster').locator('li')).toHaveCount(2);
+  await name.fill(' 王伟 ');
+  await page.getByRole('button', { name: 'Add to roster' }).click();
+  await expect(page.locator('#staff-name-error')).toHaveText('Already on the roster.');
+  await expect(page.getByTestId('roster').locator('li')).toHaveCount(2);
+  await name.fill('');
+  await page.getByRole('button', { name: 'Add to roster' }).click();
+  await expect(page.locator('#staff-name-error')).toHaveText('Required.');
+
+  await page.getByRole('button', { name: 'Edit Li Na' }).click();
+  await name.fill('李娜');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('Roster updated.')).toBeVisible();
+
+  await page.getByLabel('On duty').selectOption({ label: '李娜' });
+
+  await page.reload();
+  await appReady(page);
+  await expect(page.getByLabel('Site name')).toHaveValue('东湖花园');
+  await expect(page.getByLabel('Site code')).toHaveValue('DH01');
+  await expect(page.getByLabel('Device name')).toHaveValue('Front desk 1');
+  await expect(page.getByTestId('device-id')).toHaveText(deviceId);
+  await expect(page.getByTestId('roster').locator('.roster-name')).toHaveText(['王伟', '李娜']);
+  await expect(page.getByTestId('roster').locator('.roster-meta').nth(1)).toHaveText('Supervisor · Customer service');
+  await expect(page.getByLabel('On duty').locator('option:checked')).toHaveText('李娜');
+
+  await page.getByRole('button', { name: 'Remove 王伟 from the roster' }).click();
+  await expect(page.getByText('Removed from the roster (kept in history).')).toBeVisible();
+  await page.reload();
+  await appReady(page);
+  await expect(page.getByTestId('roster').locator('.roster-name')).toHaveText(['李娜']);
+  await expect(page.getByLabel('On duty').locator('option')).toHaveText(['— choose staff —', '李娜']);
+});
+
+test('text typed by users is shown as text, never run as HTML', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/settings');
+  await appReady(page);
+  const evil = '<img src=x onerror=alert(1)>';
+  await page.getByLabel('Site name').fill(evil);
+  await page.getByLabel('Site code').fill('X1');
+  await page.getByLabel('Device name').fill('<b>bold</b>');
+  await page.getByRole('button', { name: 'Save site settings' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('<script>alert(2)</script>');
+  await page.getByRole('button', { name: 'Add to roster' }).click();
+  await expect(page.getByTestId('site-name')).toHaveText(evil);
+  await expect(page.getByTestId('roster').locator('.roster-name')).toHaveText('<script>alert(2)</script>');
+  await expect(page.locator('img[src="x"]')).toHaveCount(0);
+  await page.reload();
+  await appReady(page);
+  await expect(page.getByTestId('site-name')).toHaveText(evil);
+  expect(errors).toEqual([]);
+});
+
+test('runs under the CSP with no console errors on any view', async ({ page }) => {
+  const errors = watchErrors(page);
+  const violations = [];
+  await page.exposeFunction('__cspViolation', (v) => violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const response = await page.goto('/');
+  const html = await response.text();
+  const csp = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/);
+  expect(csp, 'CSP meta tag present').not.toBeNull();
+  expect(csp[1]).toContain("script-src 'self' 'wasm-unsafe-eval' 'sha256-");
+  expect(csp[1]).not.toContain('unsafe-inline');
+  await appReady(page);
+  for (const route of ROUTES) {
+    await page.goto(route);
+    await appReady(page);
+    await expect(page.locator('h1')).toBeVisible();
+  }
+  for (const route of ROUTES) {
+    await page.locator(`nav.shell-nav a[href="${route}"]`).click();
+    await expect(page.locator('h1')).toBeVisible();
+  }
+  expect(violations).toEqual([]);
+  expect(errors).toEqual([]);
+});
+
+test('touch targets are at least 44 px in portrait and landscape', async ({ page }) => {
+  for (const size of [{ width: 768, height: 1024 }, { width: 1280, height: 800 }]) {
+    await page.setViewportSize(size);
+    await page.goto('/settings');
+    await appReady(page);
+    await page.getByLabel('Name', { exact: true }).fill('王伟');
+    const small = await page.evaluate(() => {
+      const out = [];
+      for (const el of document.querySelectorAll('a, button, select, input')) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue; // not rendered (e.g. the skip link off screen)
+        if (el.classList.contains('skip-link')) continue;
+        if (r.height < 44 || r.width < 44) out.push(`${el.tagName} "${el.textContent.trim()}" ${r.width}x${r.height}`);
+      }
+      return out;
+    });
+    expect(small, `at ${size.width}x${size.height}`).toEqual([]);
+  }
+});

@@ -1,0 +1,57 @@
+//! The storage contract, exercised natively through the in-memory store.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use patroldesk::domain::settings::{Department, SiteSettings, StaffRole};
+use patroldesk::store::memory::MemoryStore;
+use patroldesk::store::{ensure_device, SettingsStore, StoreError};
+use uuid::Uuid;
+
+/// The in-memory store never waits, so polling once finishes every future.
+fn run<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("the in-memory store should never be pending"),
+    }
+}
+
+#[test]
+fn device_identity_is_minted_once() {
+    let store = MemoryStore::new();
+    let a = run(ensure_device(&store, Uuid::from_u128(1))).unwrap();
+    let b = run(ensure_device(&store, Uuid::from_u128(2))).unwrap();
+    assert_eq!(a.id, Uuid::from_u128(1));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn site_settings_round_trip() {
+    let store = MemoryStore::new();
+    assert_eq!(run(store.load_site()).unwrap(), None);
+    let mut site = SiteSettings { site_name: "东湖花园".into(), site_code: "DH01".into(), roster: vec![] };
+    site.add_staff(Uuid::from_u128(9), "张敏", StaffRole::Supervisor, Department::CustomerService).unwrap();
+    run(store.save_site(&site)).unwrap();
+    assert_eq!(run(store.load_site()).unwrap(), Some(site));
+}
+
+#[test]
+fn a_failed_write_keeps_the_previous_value() {
+    let store = MemoryStore::new();
+    let before = SiteSettings { site_name: "A".into(), site_code: "AA".into(), roster: vec![] };
+    run(store.save_site(&before)).unwrap();
+    store.fail_next_write(StoreError::QuotaExceeded);
+    let after = SiteSettings { site_name: "B".into(), ..before.clone() };
+    assert_eq!(run(store.save_site(&after)), Err(StoreError::QuotaExceeded));
+    assert_eq!(run(store.load_site()).unwrap(), Some(before));
+}
+
+#[test]
+fn a_failed_first_write_mints_no_device() {
+    let store = MemoryStore::new();
+    store.fail_next_write(StoreError::Unavailable("private mode".into()));
+    assert!(run(ensure_device(&store, Uuid::from_u128(1))).is_err());
+    assert_eq!(run(store.load_device()).unwrap(), None);
+}
