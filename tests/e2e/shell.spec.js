@@ -8,11 +8,14 @@ test('renders in English and switches every label to Chinese, remembered over re
   await expect(page.locator('nav.shell-nav a')).toHaveText(NAV_EN);
   await expect(page.locator('.brand-name')).toHaveText('PatrolDesk');
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect(page.getByTestId('today')).toHaveText(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}$/);
 
   await page.getByLabel('Language').selectOption('zh-CN');
   await expect(page.locator('nav.shell-nav a')).toHaveText(NAV_ZH);
   await expect(page.locator('.brand-name')).toHaveText('巡逻客服台');
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await expect(page.getByTestId('today')).toHaveText(/^\d{4}年\d{1,2}月\d{1,2}日 星期[一二三四五六日]$/);
   // No English left in the visible text of the page (other than the language's own name).
   const visible = await page.locator('body').innerText();
   for (const word of [...NAV_EN, 'Language', 'On duty', 'Site not set up', 'Not built yet']) {
@@ -50,7 +53,7 @@ test('every nav link opens its view and the back button returns', async ({ page 
   }
   // Unbuilt features say so plainly.
   await page.goto('/board');
-  await expect(page.getByText('Not built yet')).toBeVisible();
+  await expect(page.getByText('Not built yet', { exact: true })).toBeVisible();
 });
 
 test('site settings and roster are validated, saved, and survive reload', async ({ page }) => {
@@ -189,5 +192,25 @@ test('touch targets are at least 44 px in portrait and landscape', async ({ page
       return out;
     });
     expect(small, `at ${size.width}x${size.height}`).toEqual([]);
+  }
+});
+
+test('the static shell is replaced by the app without layout shift', async ({ page }) => {
+  await page.addInitScript(() => {
+    window.__shift = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__shift += entry.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  for (const size of [{ width: 768, height: 1024 }, { width: 1280, height: 800 }]) {
+    await page.setViewportSize(size);
+    await page.goto('/board');
+    const before = await page.locator('header.shell-header').boundingBox();
+    await appReady(page);
+    const after = await page.locator('header.shell-header').boundingBox();
+    expect(after).toEqual(before);
+    const navBox = await page.locator('nav.shell-nav').boundingBox();
+    expect(Math.round(navBox.y + navBox.height)).toBe(size.height);
+    expect(await page.evaluate(() => window.__shift)).toBeLessThan(0.01);
   }
 });

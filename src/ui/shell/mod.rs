@@ -33,11 +33,23 @@ pub fn Header() -> impl IntoView {
                 </span>
             </div>
             <div class="header-controls">
+                <Today/>
                 <OnDutyPicker/>
                 <LanguageSwitch/>
             </div>
         </header>
     }
+}
+
+/// Today's date in the chosen language, at the device's offset.
+#[component]
+fn Today() -> impl IntoView {
+    let ctx = use_app();
+    let today = move || {
+        let local = crate::domain::locale::to_local(chrono::Utc::now(), crate::platform::utc_offset_minutes());
+        crate::domain::locale::format_date(ctx.lang.get(), local.date_naive())
+    };
+    view! { <span class="today" data-testid="today">{today}</span> }
 }
 
 /// Chooses who is using the tablet; remembered on the device.
