@@ -82,3 +82,206 @@ fn on_duty_preference_round_trips() {
     prefs::store_on_duty(None);
     assert_eq!(prefs::stored_on_duty(), None);
 }
+
+// ---- Records: the storage contract in IndexedDB ----
+
+use patroldesk::domain::clock::Hlc;
+use patroldesk::domain::record::{IndexName, Record, RecordKind};
+use patroldesk::store::{delete, ChangeSummary, RecordStore};
+use serde_json::json;
+use wasm_bindgen::JsValue;
+
+fn ticket(c: &mut Hlc, ms: i64, status: &str, category: &str) -> Record {
+    Record::create(RecordKind::Ticket, json!({"status": status, "category": category}), c.tick(ms), None)
+}
+
+#[wasm_bindgen_test]
+async fn a_failing_write_aborts_the_whole_batch() {
+    let name = "test-batch-atomicity";
+    let store = fresh(name).await;
+    let mut c = Hlc::new(Uuid::from_u128(1));
+    let good = ticket(&mut c, 1, "new", "lift");
+    let good_js = js_sys::JSON::parse(&serde_json::to_string(&good).unwrap()).unwrap();
+    // No `id`: the tickets store's key path cannot be evaluated, so this put fails.
+    let bad = js_sys::JSON::parse(r#"{"kind":"ticket","body":{}}"#).unwrap();
+    let result = store.put_raw(&[("tickets", good_js, None), ("tickets", bad, None)]).await;
+    assert!(result.is_err(), "the batch must fail");
+    assert_eq!(store.get(RecordKind::Ticket, good.id).await.unwrap(), None, "nothing of a failed batch is kept");
+    assert!(store.live(RecordKind::Ticket).await.unwrap().is_empty());
+
+    // A batch across two stores commits together.
+    let event = Record::create(RecordKind::TicketEvent, json!({"ticket_id": good.id.to_string()}), c.tick(2), None);
+    store.put_many(&[good.clone(), event.clone()]).await.unwrap();
+    assert_eq!(store.get(RecordKind::Ticket, good.id).await.unwrap(), Some(good));
+    assert_eq!(store.get(RecordKind::TicketEvent, event.id).await.unwrap(), Some(event));
+    store.close();
+    delete_database(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn tombstones_are_hidden_from_queries_but_returned_by_changed_since() {
+    let name = "test-tombstones";
+    let store = fresh(name).await;
+    let mut c = Hlc::new(Uuid::from_u128(1));
+    let a = ticket(&mut c, 1, "new", "lift");
+    let b = ticket(&mut c, 2, "new", "lift");
+    store.put_many(&[a.clone(), b.clone()]).await.unwrap();
+    delete(&store, RecordKind::Ticket, a.id, c.tick(3), None).await.unwrap();
+
+    let live: Vec<_> = store.live(RecordKind::Ticket).await.unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(live, vec![b.id]);
+    let by_status = store.query(RecordKind::Ticket, IndexName::Status, "new").await.unwrap();
+    assert_eq!(by_status.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id]);
+    let changed = store.changed_since(RecordKind::Ticket, None).await.unwrap();
+    assert_eq!(changed.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id, a.id], "oldest change first");
+    assert!(changed[1].is_deleted());
+    let since_b = store.changed_since(RecordKind::Ticket, Some(b.updated_at)).await.unwrap();
+    assert_eq!(since_b.len(), 1);
+    assert_eq!(
+        store.change_summary(None).await.unwrap(),
+        ChangeSummary { count: 2, oldest: Some(b.updated_at) }
+    );
+    store.close();
+    delete_database(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn index_queries_find_exactly_the_matching_records() {
+    let name = "test-index-queries";
+    let store = fresh(name).await;
+    let mut c = Hlc::new(Uuid::from_u128(1));
+    let mut records = vec![
+        ticket(&mut c, 1, "new", "lift"),
+        ticket(&mut c, 2, "dispatched", "lift"),
+        ticket(&mut c, 3, "new", "plumbing"),
+    ];
+    records.push(Record::create(
+        RecordKind::Ticket,
+        json!({"status": "new", "category": "lift", "department": "engineering"}),
+        c.tick(4),
+        None,
+    ));
+    store.put_many(&records).await.unwrap();
+    let count = |v: Vec<Record>| v.len();
+    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Category, "lift").await.unwrap()), 3);
+    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Status, "new").await.unwrap()), 3);
+    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Department, "engineering").await.unwrap()), 1);
+    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Status, "closed").await.unwrap()), 0);
+    assert_eq!(store.highest_stamp().await.unwrap(), Some(records[3].updated_at));
+    store.close();
+    delete_database(name).await.unwrap();
+}
+
+/// Builds a database exactly as an old schema version left it, from its fixture, using
+/// only raw IndexedDB calls (not the app's migration code).
+async fn build_fixture(name: &str, fixture: &str) {
+    let fixture: serde_json::Value = serde_json::from_str(fixture).unwrap();
+    let version = fixture["version"].as_u64().unwrap() as u32;
+    let stores = fixture["stores"].as_object().unwrap().clone();
+    delete_database(name).await.unwrap();
+    let factory = idb::Factory::new().unwrap();
+    let mut request = factory.open(name, Some(version)).unwrap();
+    let names: Vec<String> = stores.keys().cloned().collect();
+    request.on_upgrade_needed(move |event| {
+        use idb::DatabaseEvent;
+        let db = event.database().unwrap();
+        for n in &names {
+            db.create_object_store(n, idb::ObjectStoreParams::new()).unwrap();
+        }
+    });
+    let db = request.await.unwrap();
+    for (store_name, entries) in stores {
+        let tx = db.transaction(&[store_name.as_str()], idb::TransactionMode::ReadWrite).unwrap();
+        let store = tx.object_store(&store_name).unwrap();
+        for entry in entries.as_array().unwrap() {
+            let key = JsValue::from_str(entry["key"].as_str().unwrap());
+            let value = JsValue::from_str(entry["value"].as_str().unwrap());
+            store.put(&value, Some(&key)).unwrap().await.unwrap();
+        }
+        tx.commit().unwrap().await.unwrap();
+    }
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn schema_v1_database_opens_with_every_record_intact() {
+    let name = "test-migrate-v1";
+    build_fixture(name, include_str!("fixtures/schema-v1.json")).await;
+    let store = IdbStore::open(name).await.expect("current code opens a v1 database");
+    let device = store.load_device().await.unwrap().expect("device kept");
+    assert_eq!(device.id.to_string(), "019ac6b2-54f0-7a41-9d3e-5f1c2b7a9e10");
+    assert_eq!(device.name, "Front desk 1");
+    let site = store.load_site().await.unwrap().expect("site kept");
+    assert_eq!(site.site_name, "东湖花园");
+    assert_eq!(site.site_code, "DH01");
+    assert_eq!(site.roster.len(), 2);
+    assert!(!site.roster[1].active, "retired staff stay retired");
+    // The stores added by later versions exist and work.
+    let mut c = Hlc::new(device.id);
+    let t = ticket(&mut c, 1, "new", "lift");
+    store.put_many(&[t.clone()]).await.unwrap();
+    assert_eq!(store.query(RecordKind::Ticket, IndexName::Status, "new").await.unwrap(), vec![t]);
+    store.close();
+    delete_database(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_upgrade_held_up_by_another_connection_is_reported_not_hung() {
+    let name = "test-upgrade-blocked";
+    delete_database(name).await.unwrap();
+    // An "old tab": a version-1 connection that ignores versionchange and stays open.
+    let factory = idb::Factory::new().unwrap();
+    let mut request = factory.open(name, Some(1)).unwrap();
+    request.on_upgrade_needed(|event| {
+        use idb::DatabaseEvent;
+        event.database().unwrap().create_object_store("settings", idb::ObjectStoreParams::new()).unwrap();
+    });
+    let old_tab = request.await.unwrap();
+
+    let blocked = std::rc::Rc::new(std::cell::Cell::new(false));
+    let flag = blocked.clone();
+    let open = IdbStore::open_with(name, move || flag.set(true), || {});
+    // Let the browser fire `blocked`, then close the old tab so the upgrade can finish.
+    let closer = async {
+        gloo_timers_sleep(200).await;
+        old_tab.close();
+    };
+    let (store, ()) = futures_join(open, closer).await;
+    assert!(blocked.get(), "the blocked upgrade was reported");
+    let store = store.expect("opens once the old connection is gone");
+    store.close();
+    delete_database(name).await.unwrap();
+}
+
+async fn gloo_timers_sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Runs two futures to completion concurrently (no extra crate for one test).
+async fn futures_join<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
+    use std::pin::pin;
+    use std::task::Poll;
+    let mut a = pin!(a);
+    let mut b = pin!(b);
+    let mut ra = None;
+    let mut rb = None;
+    std::future::poll_fn(|cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        if ra.is_some() && rb.is_some() { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await;
+    (ra.unwrap(), rb.unwrap())
+}
+

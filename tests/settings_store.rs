@@ -1,22 +1,12 @@
 //! The storage contract, exercised natively through the in-memory store.
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+mod common;
 
+use common::run;
 use patroldesk::domain::settings::{Department, SiteSettings, StaffRole};
 use patroldesk::store::memory::MemoryStore;
 use patroldesk::store::{ensure_device, SettingsStore, StoreError};
 use uuid::Uuid;
-
-/// The in-memory store never waits, so polling once finishes every future.
-fn run<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("the in-memory store should never be pending"),
-    }
-}
 
 #[test]
 fn device_identity_is_minted_once() {

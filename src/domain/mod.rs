@@ -1,6 +1,8 @@
 //! The rules of the business. Plain Rust, no browser types: everything here is tested
 //! natively with `cargo test` in seconds.
 
+pub mod clock;
 pub mod locale;
+pub mod record;
 pub mod settings;
 pub mod validation;

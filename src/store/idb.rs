@@ -1,23 +1,37 @@
 //! IndexedDB implementation of the storage contract.
 //!
-//! Values are stored as JSON text: the same bytes the in-memory store round-trips in native
-//! tests, and readable in DevTools when a device has to be looked at by hand.
+//! Records are stored as plain JS objects (so IndexedDB can index their fields) made with
+//! `JSON.parse` of the serde JSON, and read back through `JSON.stringify`: the same text the
+//! in-memory store round-trips in native tests. Settings are stored as JSON text.
 
-use idb::{Database, DatabaseEvent, Factory, TransactionMode, TransactionResult};
+use std::rc::Rc;
+
+use idb::{Database, DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStoreParams, Query, TransactionMode, TransactionResult};
+use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
-use super::{decode, encode, SettingsStore, StoreError, DEVICE_KEY, SITE_KEY};
+use super::{decode, encode, RecordStore, SettingsStore, StoreError, DEVICE_KEY, SITE_KEY};
+use crate::domain::clock::Stamp;
+use crate::domain::record::{IndexName, Record, RecordKind};
 use crate::domain::settings::{DeviceIdentity, SiteSettings};
 
 pub const DB_NAME: &str = "patroldesk";
-/// Version 1: the `settings` store (device identity, site settings and roster).
-pub const SCHEMA_VERSION: u32 = 1;
+
+/// The schema version. Every released version has a fixture in `tests/fixtures/` and a
+/// test that opens it with the current code (tests/browser.rs).
+/// - 1: `settings` (device identity, site settings and roster).
+/// - 2: one store per record kind with its indexes; `photos`, `drafts`, `import_ledger`.
+pub const SCHEMA_VERSION: u32 = 2;
+
 const SETTINGS: &str = "settings";
+pub const PHOTOS: &str = "photos";
+pub const DRAFTS: &str = "drafts";
+pub const IMPORT_LEDGER: &str = "import_ledger";
 
 /// An open database handle.
 #[derive(Clone)]
 pub struct IdbStore {
-    db: std::rc::Rc<Database>,
+    db: Rc<Database>,
 }
 
 /// Turns an `idb` error into one the user can act on, by the DOMException's name.
@@ -35,24 +49,83 @@ fn classify(error: idb::Error) -> StoreError {
     }
 }
 
+/// Runs every migration step above `old` in order, inside the upgrade transaction: if one
+/// fails the whole upgrade is rolled back and the database stays at its old version.
+fn migrate(db: &Database, old: u32) -> Result<(), idb::Error> {
+    if old < 1 {
+        db.create_object_store(SETTINGS, ObjectStoreParams::new())?;
+    }
+    if old < 2 {
+        for kind in RecordKind::ALL {
+            let mut params = ObjectStoreParams::new();
+            params.key_path(Some(KeyPath::new_single("id")));
+            let store = db.create_object_store(kind.store_name(), params)?;
+            let updated = IndexName::UpdatedAt;
+            store.create_index(updated.name(), KeyPath::new_single(updated.key_path()), None)?;
+            for index in kind.indexes() {
+                store.create_index(index.name(), KeyPath::new_single(index.key_path()), None)?;
+            }
+        }
+        // Photos are Blobs keyed by their SHA-256; drafts by form id.
+        db.create_object_store(PHOTOS, ObjectStoreParams::new())?;
+        db.create_object_store(DRAFTS, ObjectStoreParams::new())?;
+        let mut ledger = ObjectStoreParams::new();
+        ledger.key_path(Some(KeyPath::new_single("id")));
+        db.create_object_store(IMPORT_LEDGER, ledger)?;
+    }
+    Ok(())
+}
+
+fn to_js(record: &Record) -> Result<JsValue, StoreError> {
+    let text = encode(&record.id.to_string(), record)?;
+    js_sys::JSON::parse(&text).map_err(|_| StoreError::Corrupt { key: record.id.to_string(), reason: "JSON.parse".into() })
+}
+
+fn from_js(value: &JsValue) -> Result<Record, StoreError> {
+    let text: String = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| StoreError::Corrupt { key: "?".into(), reason: "not JSON-compatible".into() })?;
+    decode("record", &text)
+}
+
 impl IdbStore {
-    /// Opens (and creates or upgrades) the app's database under `name`.
+    /// Opens (and creates or upgrades) the database under `name`.
     pub async fn open(name: &str) -> Result<Self, StoreError> {
+        Self::open_with(name, || {}, || {}).await
+    }
+
+    /// Opens the database; `on_blocked` runs if another tab's open connection holds up an
+    /// upgrade (the open then waits for it), and `on_version_change` if, later, another
+    /// tab needs to upgrade: this connection closes so it is not the one holding it up.
+    pub async fn open_with(
+        name: &str,
+        on_blocked: impl FnOnce() + 'static,
+        on_version_change: impl FnOnce() + 'static,
+    ) -> Result<Self, StoreError> {
         let factory = Factory::new().map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let mut request = factory
             .open(name, Some(SCHEMA_VERSION))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         request.on_upgrade_needed(|event| {
-            // Errors here abort the upgrade transaction, which fails the open request:
-            // reported by the await below, so nothing is lost by ignoring them here.
+            let old = event.old_version().unwrap_or(0);
+            // A failing step aborts the upgrade transaction, and the open request reports
+            // that error through the await below.
             if let Ok(db) = event.database() {
-                if !db.store_names().iter().any(|n| n == SETTINGS) {
-                    let _ = db.create_object_store(SETTINGS, idb::ObjectStoreParams::new());
+                if migrate(&db, old).is_err() {
+                    web_sys::console::error_1(&"database upgrade failed".into());
                 }
             }
         });
-        let db = request.await.map_err(classify)?;
-        Ok(IdbStore { db: std::rc::Rc::new(db) })
+        request.on_blocked(move |_| on_blocked());
+        let mut db = request.await.map_err(classify)?;
+        db.on_version_change(move |event| {
+            if let Ok(db) = event.database() {
+                db.close();
+            }
+            on_version_change();
+        });
+        Ok(IdbStore { db: Rc::new(db) })
     }
 
     async fn read_text(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -71,17 +144,51 @@ impl IdbStore {
 
     /// Writes and waits for the transaction's `complete` event: only then is it saved.
     async fn write_text(&self, key: &str, json: String) -> Result<(), StoreError> {
-        let tx = self.db.transaction(&[SETTINGS], TransactionMode::ReadWrite).map_err(classify)?;
-        let store = tx.object_store(SETTINGS).map_err(classify)?;
-        store
-            .put(&JsValue::from_str(&json), Some(&JsValue::from_str(key)))
-            .map_err(classify)?
-            .await
-            .map_err(classify)?;
+        self.put_raw(&[(SETTINGS, JsValue::from_str(&json), Some(JsValue::from_str(key)))]).await
+    }
+
+    /// Puts values into stores in one readwrite transaction and waits for it to commit. A
+    /// failing put aborts the transaction, so none of the batch is kept.
+    pub async fn put_raw(&self, items: &[(&str, JsValue, Option<JsValue>)]) -> Result<(), StoreError> {
+        let mut names: Vec<&str> = items.iter().map(|(s, _, _)| *s).collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.transaction(&names, TransactionMode::ReadWrite).map_err(classify)?;
+        for (store_name, value, key) in items {
+            let put = tx
+                .object_store(store_name)
+                .and_then(|store| store.put(value, key.as_ref()))
+                .map_err(classify);
+            if let Err(e) = put {
+                let _ = tx.abort();
+                return Err(e);
+            }
+        }
         match tx.commit().map_err(classify)?.await.map_err(classify)? {
             TransactionResult::Committed => Ok(()),
             TransactionResult::Aborted => Err(StoreError::Aborted("aborted".to_owned())),
         }
+    }
+
+    async fn get_all(&self, kind: RecordKind, index: Option<IndexName>, query: Option<Query>) -> Result<Vec<Record>, StoreError> {
+        let name = kind.store_name();
+        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
+        let store = tx.object_store(name).map_err(classify)?;
+        let values = match index {
+            Some(index) => store
+                .index(index.name())
+                .map_err(classify)?
+                .get_all(query, None)
+                .map_err(classify)?
+                .await
+                .map_err(classify)?,
+            None => store.get_all(query, None).map_err(classify)?.await.map_err(classify)?,
+        };
+        tx.await.map_err(classify)?;
+        values.iter().map(from_js).collect()
     }
 
     /// Closes the handle (tests delete their databases afterwards).
@@ -128,3 +235,41 @@ impl SettingsStore for IdbStore {
     }
 }
 
+impl RecordStore for IdbStore {
+    async fn get(&self, kind: RecordKind, id: Uuid) -> Result<Option<Record>, StoreError> {
+        let name = kind.store_name();
+        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
+        let store = tx.object_store(name).map_err(classify)?;
+        let value = store.get(JsValue::from_str(&id.to_string())).map_err(classify)?.await.map_err(classify)?;
+        tx.await.map_err(classify)?;
+        value.as_ref().map(from_js).transpose()
+    }
+
+    async fn put_many(&self, records: &[Record]) -> Result<(), StoreError> {
+        let items = records
+            .iter()
+            .map(|r| Ok((r.kind.store_name(), to_js(r)?, None)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.put_raw(&items).await
+    }
+
+    async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError> {
+        let found = self.get_all(kind, Some(index), Some(Query::Key(JsValue::from_str(value)))).await?;
+        Ok(found.into_iter().filter(|r| !r.is_deleted()).collect())
+    }
+
+    async fn live(&self, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
+        Ok(self.get_all(kind, None, None).await?.into_iter().filter(|r| !r.is_deleted()).collect())
+    }
+
+    async fn changed_since(&self, kind: RecordKind, since: Option<Stamp>) -> Result<Vec<Record>, StoreError> {
+        // The updated_at index is the stamp's text form, which sorts like the stamps.
+        let range = match since {
+            Some(s) => Some(Query::KeyRange(
+                KeyRange::lower_bound(&JsValue::from_str(&s.to_string()), Some(true)).map_err(classify)?,
+            )),
+            None => None,
+        };
+        self.get_all(kind, Some(IndexName::UpdatedAt), range).await
+    }
+}

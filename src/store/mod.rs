@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::domain::clock::Stamp;
+use crate::domain::record::{IndexName, Record, RecordKind};
 use crate::domain::settings::{DeviceIdentity, SiteSettings};
 
 /// Everything that can go wrong in storage, in the terms the user needs to act on.
@@ -42,6 +44,68 @@ pub trait SettingsStore {
     async fn save_device(&self, device: &DeviceIdentity) -> Result<(), StoreError>;
     async fn load_site(&self) -> Result<Option<SiteSettings>, StoreError>;
     async fn save_site(&self, site: &SiteSettings) -> Result<(), StoreError>;
+}
+
+/// How many changes this device holds that no export has carried yet, and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ChangeSummary {
+    pub count: usize,
+    pub oldest: Option<Stamp>,
+}
+
+/// The synchronised records (tickets, events, drill plans and runs).
+///
+/// Reads that serve views (`query`, `live`) leave tombstones out; `changed_since` keeps
+/// them, because an export must carry deletions.
+#[allow(async_fn_in_trait)]
+pub trait RecordStore {
+    /// One record by id, tombstoned or not.
+    async fn get(&self, kind: RecordKind, id: Uuid) -> Result<Option<Record>, StoreError>;
+    /// Writes every record in one transaction: all are stored, or none is.
+    async fn put_many(&self, records: &[Record]) -> Result<(), StoreError>;
+    /// Live records whose `index` equals `value`.
+    async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError>;
+    /// Every live record of a kind.
+    async fn live(&self, kind: RecordKind) -> Result<Vec<Record>, StoreError>;
+    /// Records (tombstones included) changed after `since`, oldest change first.
+    async fn changed_since(&self, kind: RecordKind, since: Option<Stamp>) -> Result<Vec<Record>, StoreError>;
+    /// Counts changes after `since` over every kind, with the oldest one.
+    async fn change_summary(&self, since: Option<Stamp>) -> Result<ChangeSummary, StoreError> {
+        let mut summary = ChangeSummary::default();
+        for kind in RecordKind::ALL {
+            let changed = self.changed_since(kind, since).await?;
+            summary.count += changed.len();
+            if let Some(first) = changed.first() {
+                summary.oldest = Some(summary.oldest.map_or(first.updated_at, |o| o.min(first.updated_at)));
+            }
+        }
+        Ok(summary)
+    }
+    /// The highest stamp stored (to resume the clock after a restart).
+    async fn highest_stamp(&self) -> Result<Option<Stamp>, StoreError> {
+        let mut highest = None;
+        for kind in RecordKind::ALL {
+            if let Some(last) = self.changed_since(kind, None).await?.last() {
+                highest = highest.max(Some(last.updated_at));
+            }
+        }
+        Ok(highest)
+    }
+}
+
+/// Deletes by writing a tombstone. Deleting a missing or already deleted record changes
+/// nothing (so a repeated tap or a replayed import is harmless).
+pub async fn delete<S: RecordStore>(
+    store: &S,
+    kind: RecordKind,
+    id: Uuid,
+    stamp: Stamp,
+    actor: Option<Uuid>,
+) -> Result<(), StoreError> {
+    match store.get(kind, id).await? {
+        Some(record) if !record.is_deleted() => store.put_many(&[record.tombstoned(stamp, actor)]).await,
+        _ => Ok(()),
+    }
 }
 
 /// Returns this device's identity, creating and storing it on first start with `new_id`.

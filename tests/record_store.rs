@@ -1,0 +1,122 @@
+//! The record storage contract, on the in-memory store. The same cases run against
+//! IndexedDB in tests/browser.rs.
+
+mod common;
+
+use common::run;
+use patroldesk::domain::clock::Hlc;
+use patroldesk::domain::record::{IndexName, Record, RecordKind};
+use patroldesk::store::memory::MemoryStore;
+use patroldesk::store::{delete, ChangeSummary, RecordStore, StoreError};
+use serde_json::json;
+use uuid::Uuid;
+
+fn clock() -> Hlc {
+    Hlc::new(Uuid::from_u128(0xd1))
+}
+
+fn ticket(c: &mut Hlc, ms: i64, status: &str, category: &str) -> Record {
+    Record::create(RecordKind::Ticket, json!({"status": status, "category": category}), c.tick(ms), None)
+}
+
+#[test]
+fn a_failed_batch_leaves_nothing_behind() {
+    let store = MemoryStore::new();
+    let mut c = clock();
+    let batch = vec![ticket(&mut c, 1, "new", "lift"), ticket(&mut c, 2, "new", "plumbing")];
+    store.fail_next_write(StoreError::QuotaExceeded);
+    assert_eq!(run(store.put_many(&batch)), Err(StoreError::QuotaExceeded));
+    for r in &batch {
+        assert_eq!(run(store.get(RecordKind::Ticket, r.id)).unwrap(), None);
+    }
+    run(store.put_many(&batch)).unwrap();
+    assert_eq!(run(store.live(RecordKind::Ticket)).unwrap().len(), 2);
+}
+
+#[test]
+fn tombstones_are_hidden_from_views_but_travel_in_changes() {
+    let store = MemoryStore::new();
+    let mut c = clock();
+    let a = ticket(&mut c, 1, "new", "lift");
+    let b = ticket(&mut c, 2, "new", "lift");
+    run(store.put_many(&[a.clone(), b.clone()])).unwrap();
+    run(delete(&store, RecordKind::Ticket, a.id, c.tick(3), None)).unwrap();
+
+    let live = run(store.live(RecordKind::Ticket)).unwrap();
+    assert_eq!(live.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id]);
+    let by_status = run(store.query(RecordKind::Ticket, IndexName::Status, "new")).unwrap();
+    assert_eq!(by_status.len(), 1);
+
+    let changes = run(store.changed_since(RecordKind::Ticket, None)).unwrap();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes.last().unwrap().id, a.id, "the deletion is the newest change");
+    assert!(changes.last().unwrap().is_deleted());
+    // The tombstone is still there by id.
+    assert!(run(store.get(RecordKind::Ticket, a.id)).unwrap().unwrap().is_deleted());
+}
+
+#[test]
+fn deleting_twice_or_deleting_nothing_changes_nothing() {
+    let store = MemoryStore::new();
+    let mut c = clock();
+    let a = ticket(&mut c, 1, "new", "lift");
+    run(store.put_many(&[a.clone()])).unwrap();
+    run(delete(&store, RecordKind::Ticket, a.id, c.tick(2), None)).unwrap();
+    let first = run(store.get(RecordKind::Ticket, a.id)).unwrap();
+    run(delete(&store, RecordKind::Ticket, a.id, c.tick(3), None)).unwrap();
+    assert_eq!(run(store.get(RecordKind::Ticket, a.id)).unwrap(), first);
+    run(delete(&store, RecordKind::Ticket, Uuid::from_u128(404), c.tick(4), None)).unwrap();
+    assert_eq!(run(store.changed_since(RecordKind::Ticket, None)).unwrap().len(), 1);
+}
+
+#[test]
+fn index_queries_match_exactly() {
+    let store = MemoryStore::new();
+    let mut c = clock();
+    let records = vec![
+        ticket(&mut c, 1, "new", "lift"),
+        ticket(&mut c, 2, "dispatched", "lift"),
+        ticket(&mut c, 3, "new", "plumbing"),
+    ];
+    run(store.put_many(&records)).unwrap();
+    assert_eq!(run(store.query(RecordKind::Ticket, IndexName::Category, "lift")).unwrap().len(), 2);
+    assert_eq!(run(store.query(RecordKind::Ticket, IndexName::Status, "new")).unwrap().len(), 2);
+    assert_eq!(run(store.query(RecordKind::Ticket, IndexName::Status, "closed")).unwrap().len(), 0);
+    assert!(run(store.query(RecordKind::TicketEvent, IndexName::TicketId, "x")).unwrap().is_empty());
+}
+
+#[test]
+fn changes_since_a_watermark_and_their_summary() {
+    let store = MemoryStore::new();
+    let mut c = clock();
+    let early = ticket(&mut c, 10, "new", "lift");
+    let plan = Record::create(RecordKind::DrillPlan, json!({"name": "fire"}), c.tick(20), None);
+    let late = ticket(&mut c, 30, "new", "lift");
+    run(store.put_many(&[early.clone(), plan.clone(), late.clone()])).unwrap();
+
+    assert_eq!(
+        run(store.change_summary(None)).unwrap(),
+        ChangeSummary { count: 3, oldest: Some(early.updated_at) }
+    );
+    let watermark = Some(early.updated_at);
+    let since = run(store.changed_since(RecordKind::Ticket, watermark)).unwrap();
+    assert_eq!(since.iter().map(|r| r.id).collect::<Vec<_>>(), vec![late.id]);
+    assert_eq!(
+        run(store.change_summary(watermark)).unwrap(),
+        ChangeSummary { count: 2, oldest: Some(plan.updated_at) }
+    );
+    assert_eq!(run(store.change_summary(Some(late.updated_at))).unwrap(), ChangeSummary::default());
+    assert_eq!(run(store.highest_stamp()).unwrap(), Some(late.updated_at));
+}
+
+#[test]
+fn a_newer_write_replaces_an_older_one_by_id() {
+    let store = MemoryStore::new();
+    let mut c = clock();
+    let a = ticket(&mut c, 1, "new", "lift");
+    let a2 = a.edited(json!({"status": "assessed", "category": "lift"}), c.tick(2), Some(Uuid::from_u128(5)));
+    run(store.put_many(&[a])).unwrap();
+    run(store.put_many(&[a2.clone()])).unwrap();
+    assert_eq!(run(store.get(RecordKind::Ticket, a2.id)).unwrap(), Some(a2));
+    assert_eq!(run(store.live(RecordKind::Ticket)).unwrap().len(), 1);
+}
