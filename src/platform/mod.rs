@@ -1,6 +1,8 @@
 //! Browser glue that is not storage of records: small preferences, the browser's language
 //! and clock, and the service worker's update handshake.
 
+pub mod broadcast;
+pub mod health;
 pub mod prefs;
 pub mod update;
 

@@ -6,7 +6,9 @@ use leptos_router::path;
 use crate::domain::locale::Lang;
 use crate::platform::{self, prefs};
 use crate::store::idb::{IdbStore, DB_NAME};
-use crate::store::{ensure_device, SettingsStore};
+use crate::platform::broadcast::{self, Topic};
+use crate::store::{ensure_device, RecordStore, SettingsStore, StoreError};
+use crate::domain::clock::Hlc;
 use crate::ui::context::AppContext;
 use crate::ui::i18n::{use_i18n, I18nContextProvider, Locale};
 use crate::ui::shell::{Header, NavBar, StorageNotice, UpdateNotice};
@@ -42,12 +44,30 @@ fn AppWithContext() -> impl IntoView {
         loaded: RwSignal::new(false),
         lang: RwSignal::new(lang),
         store: StoredValue::new_local(None),
+        clock: StoredValue::new(None),
+        records_version: RwSignal::new(0),
+        unexported: RwSignal::new(Default::default()),
     };
     provide_context(ctx);
 
     Effect::new(move |_| {
         let lang = ctx.lang.get();
         i18n.set_locale(to_locale(lang));
+    });
+
+    // Another tab saved something: re-read it from storage (the data itself never travels
+    // over the channel, so a tab never shows what was not committed).
+    broadcast::listen(move |topic| {
+        spawn_local(async move {
+            let Some(store) = ctx.store.get_value() else { return };
+            let result = match topic {
+                Topic::Settings => store.load_site().await.map(|site| ctx.site.set(site.unwrap_or_default())),
+                Topic::Records => refresh_records(ctx, &store).await,
+            };
+            if let Err(e) = result {
+                ctx.storage_error.set(Some(e));
+            }
+        });
     });
 
     spawn_local(async move {
@@ -81,12 +101,27 @@ fn AppWithContext() -> impl IntoView {
 }
 
 /// Opens the database, makes sure this device has its identity, and reads the settings.
-async fn load(ctx: AppContext) -> Result<(), crate::store::StoreError> {
-    let store = IdbStore::open(DB_NAME).await?;
+async fn load(ctx: AppContext) -> Result<(), StoreError> {
+    // Another tab on an older or newer version: tell the user instead of hanging.
+    let blocked = move || ctx.storage_error.set(Some(StoreError::UpgradeBlocked));
+    let store = IdbStore::open_with(DB_NAME, blocked, blocked).await?;
+    if ctx.storage_error.get_untracked() == Some(StoreError::UpgradeBlocked) {
+        ctx.storage_error.set(None);
+    }
     let device = ensure_device(&store, uuid::Uuid::now_v7()).await?;
     let site = store.load_site().await?.unwrap_or_default();
+    ctx.clock.set_value(Some(Hlc::resume(device.id, store.highest_stamp().await?)));
     ctx.device.set(Some(device));
     ctx.site.set(site);
+    refresh_records(ctx, &store).await?;
     ctx.store.set_value(Some(store));
+    Ok(())
+}
+
+/// Re-reads what record views depend on after a change (here or in another tab).
+pub async fn refresh_records(ctx: AppContext, store: &IdbStore) -> Result<(), StoreError> {
+    // No export exists yet, so every stored change is unexported.
+    ctx.unexported.set(store.change_summary(None).await?);
+    ctx.records_version.update(|v| *v += 1);
     Ok(())
 }

@@ -5,10 +5,11 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::clock::{Hlc, Stamp};
 use crate::domain::locale::Lang;
 use crate::domain::settings::{DeviceIdentity, SiteSettings};
 use crate::store::idb::IdbStore;
-use crate::store::StoreError;
+use crate::store::{ChangeSummary, StoreError};
 
 #[derive(Clone, Copy)]
 pub struct AppContext {
@@ -24,6 +25,23 @@ pub struct AppContext {
     pub lang: RwSignal<Lang>,
     /// IndexedDB handle; local (not Send) because it wraps JS objects.
     pub store: StoredValue<Option<IdbStore>, LocalStorage>,
+    /// This device's hybrid clock, resumed from the highest stored stamp at start.
+    pub clock: StoredValue<Option<Hlc>>,
+    /// Bumped whenever records change here or in another tab; views that list records
+    /// re-query when it moves.
+    pub records_version: RwSignal<u64>,
+    /// Changes not yet carried by an export (the Data view and the nav badge).
+    pub unexported: RwSignal<ChangeSummary>,
+}
+
+impl AppContext {
+    /// A stamp for a local change, or `None` before the device identity is loaded.
+    pub fn stamp(&self) -> Option<Stamp> {
+        let now = js_sys::Date::now() as i64;
+        let mut stamp = None;
+        self.clock.update_value(|c| stamp = c.as_mut().map(|c| c.tick(now)));
+        stamp
+    }
 }
 
 pub fn use_app() -> AppContext {

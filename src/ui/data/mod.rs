@@ -1,12 +1,75 @@
-//! Data view. The feature is not built yet; the view says so.
+//! Data view: the state of storage on this device — whether the browser protects it, how
+//! full it is, and how much has not been exported yet (losing the tablet must never be the
+//! first time anyone learns that). Export and import arrive with the sync feature.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-use crate::ui::i18n::{t_string, use_i18n};
-use crate::ui::widgets::{Feature, NotBuilt};
+use crate::domain::health::{format_bytes, is_nearly_full, usage_share};
+use crate::domain::locale::{format_datetime, format_number};
+use crate::platform::health::{self, StorageHealth};
+use crate::ui::context::use_app;
+use crate::ui::i18n::{t, t_string, use_i18n};
+use crate::ui::widgets::fill;
 
 #[component]
 pub fn DataPage() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <NotBuilt feature=Feature::Data title=Signal::derive(move || t_string!(i18n, nav.data).to_string())/> }
+    let ctx = use_app();
+    let health_state = RwSignal::new(None::<StorageHealth>);
+    // Re-read after every change, so usage follows saves.
+    Effect::new(move |_| {
+        ctx.records_version.track();
+        ctx.site.track();
+        spawn_local(async move { health_state.set(Some(health::read().await)) });
+    });
+
+    let protection = move || match health_state.get().and_then(|h| h.persisted) {
+        Some(true) => t_string!(i18n, data.persisted_yes),
+        Some(false) => t_string!(i18n, data.persisted_no),
+        None => t_string!(i18n, data.persisted_unknown),
+    };
+    let usage = move || {
+        let h = health_state.get().unwrap_or_default();
+        match (h.usage, h.quota, usage_share(h.usage, h.quota)) {
+            (Some(u), Some(q), Some(share)) => {
+                let text = fill(t_string!(i18n, data.usage_of), "used", &format_bytes(u));
+                let text = fill(&text, "quota", &format_bytes(q));
+                fill(&text, "share", &format!("{} %", format_number(share * 100.0, 1)))
+            }
+            _ => t_string!(i18n, data.usage_unknown).to_string(),
+        }
+    };
+    let nearly_full = move || health_state.get().is_some_and(|h| is_nearly_full(h.usage, h.quota));
+    let oldest = move || match ctx.unexported.get().oldest {
+        Some(stamp) => format_datetime(ctx.lang.get(), stamp.utc(), crate::platform::utc_offset_minutes()),
+        None => t_string!(i18n, data.none).to_string(),
+    };
+
+    view! {
+        <section aria-labelledby="view-title">
+            <h1 id="view-title">{t!(i18n, nav.data)}</h1>
+            <div class="card" data-testid="storage-health">
+                <h2>{t!(i18n, data.storage_section)}</h2>
+                <Show when=nearly_full>
+                    <p class="notice notice-error" role="alert">{t!(i18n, data.nearly_full)}</p>
+                </Show>
+                <dl class="facts facts-wide">
+                    <dt>{t!(i18n, data.protection)}</dt>
+                    <dd data-testid="persistence">{protection}</dd>
+                    <dt>{t!(i18n, data.usage)}</dt>
+                    <dd data-testid="usage">{usage}</dd>
+                    <dt>{t!(i18n, data.unexported)}</dt>
+                    <dd data-testid="unexported-count">{move || ctx.unexported.get().count}</dd>
+                    <dt>{t!(i18n, data.oldest)}</dt>
+                    <dd data-testid="unexported-oldest">{oldest}</dd>
+                </dl>
+            </div>
+            <div class="card">
+                <h2>{t!(i18n, data.sync_section)}</h2>
+                <p class="badge-pending">{t!(i18n, not_built.title)}</p>
+                <p>{t!(i18n, not_built.data)}</p>
+            </div>
+        </section>
+    }
 }

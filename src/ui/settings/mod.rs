@@ -50,6 +50,11 @@ async fn persist(
     }
     store.save_site(&site).await?;
     ctx.site.set(site);
+    crate::platform::broadcast::announce(crate::platform::broadcast::Topic::Settings);
+    // The first real save is when to ask the browser to keep our data.
+    spawn_local(async {
+        crate::platform::health::request_persistence().await;
+    });
     if device.is_some() {
         ctx.device.set(device);
     }

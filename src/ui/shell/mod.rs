@@ -110,9 +110,30 @@ pub fn NavBar() -> impl IntoView {
             <A href="/board"><span class="nav-icon icon-board" aria-hidden="true"></span>{t!(i18n, nav.board)}</A>
             <A href="/drills"><span class="nav-icon icon-drills" aria-hidden="true"></span>{t!(i18n, nav.drills)}</A>
             <A href="/kpi"><span class="nav-icon icon-kpi" aria-hidden="true"></span>{t!(i18n, nav.kpi)}</A>
-            <A href="/data"><span class="nav-icon icon-data" aria-hidden="true"></span>{t!(i18n, nav.data)}</A>
+            <A href="/data">
+                <span class="nav-icon icon-data" aria-hidden="true"></span>{t!(i18n, nav.data)}
+                <UnexportedBadge/>
+            </A>
             <A href="/settings"><span class="nav-icon icon-settings" aria-hidden="true"></span>{t!(i18n, nav.settings)}</A>
         </nav>
+    }
+}
+
+/// The count of unexported changes on the Data tab, so it is seen from every view.
+#[component]
+fn UnexportedBadge() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let count = move || ctx.unexported.get().count;
+    view! {
+        <Show when=move || { count() > 0 }>
+            <span class="nav-badge" data-testid="unexported-badge">
+                <span aria-hidden="true">{count}</span>
+                <span class="visually-hidden">
+                    {move || crate::ui::widgets::fill(t_string!(i18n, nav.unexported_badge), "n", &count().to_string())}
+                </span>
+            </span>
+        </Show>
     }
 }
 

@@ -83,7 +83,6 @@ pub enum Feature {
     Board,
     Drills,
     Kpi,
-    Data,
 }
 
 /// Says plainly that a feature is not built yet: no fake screens.
@@ -95,7 +94,6 @@ pub fn NotBuilt(feature: Feature, #[prop(into)] title: Signal<String>) -> impl I
         Feature::Board => t_string!(i18n, not_built.board),
         Feature::Drills => t_string!(i18n, not_built.drills),
         Feature::Kpi => t_string!(i18n, not_built.kpi),
-        Feature::Data => t_string!(i18n, not_built.data),
     };
     view! {
         <section class="not-built" aria-labelledby="view-title">
