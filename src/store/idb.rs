@@ -167,9 +167,15 @@ impl IdbStore {
                 return Err(e);
             }
         }
+        // A second handle on the same transaction, to read why it aborted: a full disk is
+        // reported as an abort whose `error` is a QuotaExceededError.
+        let probe = tx.object_store(names[0]).map_err(classify)?.transaction();
         match tx.commit().map_err(classify)?.await.map_err(classify)? {
             TransactionResult::Committed => Ok(()),
-            TransactionResult::Aborted => Err(StoreError::Aborted("aborted".to_owned())),
+            TransactionResult::Aborted => Err(match probe.error() {
+                Some(e) => classify(idb::Error::DomException(e)),
+                None => StoreError::Aborted("aborted".to_owned()),
+            }),
         }
     }
 

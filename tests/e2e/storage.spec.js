@@ -55,3 +55,63 @@ test('a save confirmed on screen survives the page being killed at once, 50 time
   await expect(page.getByTestId('roster').locator('.roster-name').last()).toHaveText('巡逻员 50');
   await context.close();
 });
+
+test('with storage full, a save fails with the readable quota message and earlier data is intact', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // The quota override only takes before the origin first touches storage.
+  await page.goto('about:blank');
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: 'http://127.0.0.1:8090', quotaSize: 2 * 1024 * 1024 });
+  await page.goto('/settings');
+  await appReady(page);
+  await page.getByLabel('Name', { exact: true }).fill('王伟');
+  await page.getByRole('button', { name: 'Add to roster' }).click();
+  await expect(page.getByText('Added to the roster.')).toBeVisible();
+
+  // Fill the origin's storage with incompressible bytes until the browser refuses.
+  const filled = await page.evaluate(async () => {
+    const db = await new Promise((ok, fail) => {
+      const r = indexedDB.open('filler', 1);
+      r.onupgradeneeded = () => r.result.createObjectStore('junk');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    let written = 0;
+    for (let i = 0; i < 100; i++) {
+      const chunk = new Uint8Array(100 * 1024);
+      crypto.getRandomValues(chunk.subarray(0, 65536));
+      crypto.getRandomValues(chunk.subarray(65536));
+      const ok = await new Promise((resolve) => {
+        const tx = db.transaction('junk', 'readwrite');
+        tx.objectStore('junk').put(chunk, i);
+        tx.oncomplete = () => resolve(true);
+        tx.onabort = () => resolve(false);
+        tx.onerror = () => resolve(false);
+      });
+      if (!ok) break;
+      written++;
+    }
+    db.close();
+    return written;
+  });
+  expect(filled).toBeLessThan(100);
+
+  // Keep adding people until a save no longer fits in what is left.
+  let failed = false;
+  for (let i = 0; i < 30 && !failed; i++) {
+    await page.getByLabel('Name', { exact: true }).fill(`员工 ${i} ${'长'.repeat(30)}`);
+    await page.getByRole('button', { name: 'Add to roster' }).click();
+    failed = await page.getByTestId('storage-notice').isVisible().catch(() => false);
+    if (!failed) await page.waitForTimeout(50);
+  }
+  await expect(page.getByTestId('storage-notice')).toHaveText(/storage for PatrolDesk is full, so this was not saved/);
+  const before = await page.getByTestId('roster').locator('.roster-name').allInnerTexts();
+  expect(before[0]).toBe('王伟');
+
+  await page.reload();
+  await appReady(page);
+  // What was shown after the failure is exactly what was stored: nothing half-written.
+  await expect(page.getByTestId('roster').locator('.roster-name')).toHaveText(before);
+  await context.close();
+});
