@@ -201,12 +201,19 @@ test('the static shell is replaced by the app without layout shift', async ({ pa
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) window.__shift += entry.value;
     }).observe({ type: 'layout-shift', buffered: true });
+    // The static shell's header, measured before the wasm can have mounted.
+    document.addEventListener('DOMContentLoaded', () => {
+      const r = document.querySelector('header.shell-header').getBoundingClientRect();
+      window.__staticHeader = { x: r.x, y: r.y, width: r.width, height: r.height };
+      window.__staticMounted = document.querySelectorAll('nav.shell-nav a').length > 0;
+    });
   });
   for (const size of [{ width: 768, height: 1024 }, { width: 1280, height: 800 }]) {
     await page.setViewportSize(size);
     await page.goto('/board');
-    const before = await page.locator('header.shell-header').boundingBox();
     await appReady(page);
+    const before = await page.evaluate(() => window.__staticHeader);
+    expect(await page.evaluate(() => window.__staticMounted)).toBe(false);
     const after = await page.locator('header.shell-header').boundingBox();
     expect(after).toEqual(before);
     const navBox = await page.locator('nav.shell-nav').boundingBox();
