@@ -3,7 +3,7 @@
 //! Kept in the domain (not left to `Intl` in the browser) so that printed reports, exports
 //! and the screen agree, and so the formats are tested natively.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, Timelike, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 /// The interface languages PatrolDesk ships.
@@ -64,8 +64,8 @@ impl Lang {
 
 /// A moment as staff see it: the UTC instant shown at the device's offset.
 pub fn to_local(instant: DateTime<Utc>, offset_minutes: i32) -> DateTime<FixedOffset> {
-    let offset = FixedOffset::east_opt(offset_minutes * 60)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"));
+    // An impossible offset (more than a day) is shown as UTC rather than failing.
+    let offset = FixedOffset::east_opt(offset_minutes * 60).unwrap_or_else(|| Utc.fix());
     instant.with_timezone(&offset)
 }
 
