@@ -30,6 +30,6 @@ pub fn mount() {
     else {
         return;
     };
-    root.set_inner_html("");
+    root.replace_children_with_node_0();
     leptos::mount::mount_to(root, app::App).forget();
 }
