@@ -172,6 +172,35 @@ async fn index_queries_find_exactly_the_matching_records() {
     delete_database(name).await.unwrap();
 }
 
+#[wasm_bindgen_test]
+async fn two_connections_writing_the_same_record_keep_the_later_stamp() {
+    // Two connections to one database behave like two tabs.
+    let name = "test-later-stamp-wins";
+    let tab_a = fresh(name).await;
+    let tab_b = IdbStore::open(name).await.unwrap();
+    let mut clock_a = Hlc::new(Uuid::from_u128(0xa));
+    let mut clock_b = Hlc::new(Uuid::from_u128(0xb));
+    let original = ticket(&mut clock_a, 1, "new", "lift");
+    tab_a.put_many(&[original.clone()]).await.unwrap();
+    let from_a = original.edited(json!({"status": "assessed", "category": "lift"}), clock_a.tick(10), None);
+    let from_b = original.edited(json!({"status": "new", "category": "plumbing"}), clock_b.tick(20), None);
+
+    // Both writes race; whichever commits last, the later stamp (b) stays.
+    let (ra, rb) = futures_join(tab_a.put_many(&[from_a.clone()]), tab_b.put_many(&[from_b.clone()])).await;
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert!(rb.all_written());
+    assert!(ra.stale.is_empty() || ra.stale == vec![from_a.id]);
+    assert_eq!(tab_a.get(RecordKind::Ticket, original.id).await.unwrap(), Some(from_b.clone()));
+
+    // The older write arriving after the newer one is refused and reported.
+    let report = tab_a.put_many(&[from_a.clone()]).await.unwrap();
+    assert_eq!(report.stale, vec![from_a.id]);
+    assert_eq!(tab_b.get(RecordKind::Ticket, original.id).await.unwrap(), Some(from_b));
+    tab_a.close();
+    tab_b.close();
+    delete_database(name).await.unwrap();
+}
+
 /// Builds a database exactly as an old schema version left it, from its fixture, using
 /// only raw IndexedDB calls (not the app's migration code).
 async fn build_fixture(name: &str, fixture: &str) {

@@ -120,3 +120,54 @@ fn a_newer_write_replaces_an_older_one_by_id() {
     assert_eq!(run(store.get(RecordKind::Ticket, a2.id)).unwrap(), Some(a2));
     assert_eq!(run(store.live(RecordKind::Ticket)).unwrap().len(), 1);
 }
+
+#[test]
+fn the_later_stamp_wins_whichever_write_arrives_last() {
+    // Two tabs (or tablets) edit the same ticket; the edit stamped later must stay, even
+    // when the earlier-stamped write reaches the store second.
+    let store = MemoryStore::new();
+    let mut tab_a = Hlc::new(Uuid::from_u128(0xa));
+    let mut tab_b = Hlc::new(Uuid::from_u128(0xb));
+    let original = ticket(&mut tab_a, 1, "new", "lift");
+    run(store.put_many(&[original.clone()])).unwrap();
+    let from_a = original.edited(json!({"status": "assessed", "category": "lift"}), tab_a.tick(10), None);
+    let from_b = original.edited(json!({"status": "new", "category": "plumbing"}), tab_b.tick(20), None);
+
+    assert!(run(store.put_many(&[from_b.clone()])).unwrap().all_written());
+    let report = run(store.put_many(&[from_a.clone()])).unwrap();
+    assert_eq!(report.stale, vec![from_a.id], "the older edit is reported, not written");
+    assert_eq!(run(store.get(RecordKind::Ticket, original.id)).unwrap(), Some(from_b.clone()));
+
+    // Same stamps in the other order give the same result.
+    let other = MemoryStore::new();
+    run(other.put_many(&[from_a.clone()])).unwrap();
+    assert!(run(other.put_many(&[from_b.clone()])).unwrap().all_written());
+    assert_eq!(run(other.get(RecordKind::Ticket, original.id)).unwrap(), Some(from_b.clone()));
+
+    // Replaying the very same write is harmless, and within one batch order does not matter.
+    assert!(run(store.put_many(&[from_b.clone()])).unwrap().all_written());
+    let third = MemoryStore::new();
+    let report = run(third.put_many(&[from_b.clone(), from_a.clone()])).unwrap();
+    assert_eq!(report.stale, vec![from_a.id]);
+    assert_eq!(run(third.get(RecordKind::Ticket, original.id)).unwrap(), Some(from_b));
+}
+
+#[test]
+fn a_draft_is_kept_per_form_until_discarded() {
+    use patroldesk::domain::draft::Draft;
+    use patroldesk::store::DraftStore;
+    let store = MemoryStore::new();
+    let draft = Draft { form: "intake".into(), saved_at_ms: 1_700_000_000_000, fields: json!({"unit": "3-2-1201"}) };
+    run(store.save_draft(&draft)).unwrap();
+    assert_eq!(run(store.load_draft("intake")).unwrap(), Some(draft.clone()));
+    assert_eq!(run(store.load_draft("site-settings")).unwrap(), None);
+    // A failed write keeps the previous draft.
+    store.fail_next_write(StoreError::QuotaExceeded);
+    let newer = Draft { saved_at_ms: 1_700_000_001_000, ..draft.clone() };
+    assert_eq!(run(store.save_draft(&newer)), Err(StoreError::QuotaExceeded));
+    assert_eq!(run(store.load_draft("intake")).unwrap(), Some(draft));
+    run(store.discard_draft("intake")).unwrap();
+    assert_eq!(run(store.load_draft("intake")).unwrap(), None);
+    // Drafts are not records: they never count as unexported changes.
+    assert_eq!(run(store.change_summary(None)).unwrap(), ChangeSummary::default());
+}

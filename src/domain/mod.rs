@@ -2,6 +2,7 @@
 //! natively with `cargo test` in seconds.
 
 pub mod clock;
+pub mod draft;
 pub mod health;
 pub mod locale;
 pub mod record;

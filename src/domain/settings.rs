@@ -139,8 +139,8 @@ pub enum SettingsField {
     DeviceName,
 }
 
-/// What the site form holds before it is accepted.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What the site form holds before it is accepted (also its draft).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteForm {
     pub site_name: String,
     pub site_code: String,

@@ -6,12 +6,13 @@
 
 use std::rc::Rc;
 
-use idb::{Database, DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStoreParams, Query, TransactionMode, TransactionResult};
+use idb::{CursorDirection, Database, DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStoreParams, Query, TransactionMode, TransactionResult};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
-use super::{decode, encode, RecordStore, SettingsStore, StoreError, DEVICE_KEY, SITE_KEY};
+use super::{decode, encode, supersedes, ChangeSummary, DraftStore, PutReport, RecordStore, SettingsStore, StoreError, DEVICE_KEY, SITE_KEY};
 use crate::domain::clock::Stamp;
+use crate::domain::draft::Draft;
 use crate::domain::record::{IndexName, Record, RecordKind};
 use crate::domain::settings::{DeviceIdentity, SiteSettings};
 
@@ -129,8 +130,12 @@ impl IdbStore {
     }
 
     async fn read_text(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let tx = self.db.transaction(&[SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
-        let store = tx.object_store(SETTINGS).map_err(classify)?;
+        self.read_text_in(SETTINGS, key).await
+    }
+
+    async fn read_text_in(&self, store_name: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.db.transaction(&[store_name], TransactionMode::ReadOnly).map_err(classify)?;
+        let store = tx.object_store(store_name).map_err(classify)?;
         let value = store.get(JsValue::from_str(key)).map_err(classify)?.await.map_err(classify)?;
         tx.await.map_err(classify)?;
         match value {
@@ -197,6 +202,36 @@ impl IdbStore {
         values.iter().map(from_js).collect()
     }
 
+    /// Counts a kind's changes after `since` and finds the oldest and newest of them, from
+    /// the `updated_at` index alone: start-up and the unexported badge must not read every
+    /// record (10k tickets and their events would cost seconds on a tablet).
+    async fn change_bounds(&self, kind: RecordKind, since: Option<Stamp>) -> Result<(usize, Option<Stamp>, Option<Stamp>), StoreError> {
+        let name = kind.store_name();
+        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
+        let index = tx.object_store(name).and_then(|s| s.index(IndexName::UpdatedAt.name())).map_err(classify)?;
+        let range = || -> Result<Option<Query>, StoreError> {
+            since
+                .map(|s| {
+                    KeyRange::lower_bound(&JsValue::from_str(&s.to_string()), Some(true))
+                        .map(Query::KeyRange)
+                        .map_err(classify)
+                })
+                .transpose()
+        };
+        let count = index.count(range()?).map_err(classify)?.await.map_err(classify)? as usize;
+        let mut ends = [None, None];
+        for (end, direction) in ends.iter_mut().zip([CursorDirection::Next, CursorDirection::Prev]) {
+            let cursor = index.open_key_cursor(range()?, Some(direction)).map_err(classify)?.await.map_err(classify)?;
+            if let Some(cursor) = cursor {
+                let key = cursor.key().map_err(classify)?;
+                let text = key.as_string().unwrap_or_default();
+                *end = Some(text.parse::<Stamp>().map_err(|e| StoreError::Corrupt { key: text, reason: e.0 })?);
+            }
+        }
+        tx.await.map_err(classify)?;
+        Ok((count, ends[0], ends[1]))
+    }
+
     /// Closes the handle (tests delete their databases afterwards).
     pub fn close(&self) {
         self.db.close();
@@ -251,12 +286,58 @@ impl RecordStore for IdbStore {
         value.as_ref().map(from_js).transpose()
     }
 
-    async fn put_many(&self, records: &[Record]) -> Result<(), StoreError> {
-        let items = records
-            .iter()
-            .map(|r| Ok((r.kind.store_name(), to_js(r)?, None)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        self.put_raw(&items).await
+    async fn put_many(&self, records: &[Record]) -> Result<PutReport, StoreError> {
+        let mut names: Vec<&str> = records.iter().map(|r| r.kind.store_name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut report = PutReport::default();
+        if names.is_empty() {
+            return Ok(report);
+        }
+        let values = records.iter().map(to_js).collect::<Result<Vec<_>, StoreError>>()?;
+        // Read, compare and write in the same transaction, so no other tab's write can slip
+        // in between the comparison and the put.
+        let tx = self.db.transaction(&names, TransactionMode::ReadWrite).map_err(classify)?;
+        let probe = tx.object_store(names[0]).map_err(classify)?.transaction();
+        for (record, value) in records.iter().zip(values) {
+            let step = async {
+                let store = tx.object_store(record.kind.store_name())?;
+                let key = JsValue::from_str(&record.id.to_string());
+                let stored = store.get(key)?.await?;
+                Ok::<_, idb::Error>((store, stored))
+            };
+            let (store, stored) = match step.await {
+                Ok(found) => found,
+                Err(e) => {
+                    let _ = tx.abort();
+                    return Err(classify(e));
+                }
+            };
+            let stored = match stored.as_ref().map(from_js).transpose() {
+                Ok(stored) => stored,
+                Err(e) => {
+                    let _ = tx.abort();
+                    return Err(e);
+                }
+            };
+            // Requests in one transaction run in order, so a record put earlier in this batch
+            // is what `get` returned here.
+            if !supersedes(record, stored.as_ref()) {
+                report.stale.push(record.id);
+                continue;
+            }
+            if let Err(e) = store.put(&value, None) {
+                let _ = tx.abort();
+                return Err(classify(e));
+            }
+        }
+        match tx.commit().map_err(classify)?.await.map_err(classify)? {
+            TransactionResult::Committed => Ok(report),
+            TransactionResult::Aborted => Err(match probe.error() {
+                Some(e) => classify(idb::Error::DomException(e)),
+                None => StoreError::Aborted("aborted".to_owned()),
+            }),
+        }
     }
 
     async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError> {
@@ -277,5 +358,48 @@ impl RecordStore for IdbStore {
             None => None,
         };
         self.get_all(kind, Some(IndexName::UpdatedAt), range).await
+    }
+
+    async fn change_summary(&self, since: Option<Stamp>) -> Result<ChangeSummary, StoreError> {
+        let mut summary = ChangeSummary::default();
+        for kind in RecordKind::ALL {
+            let (count, oldest, _) = self.change_bounds(kind, since).await?;
+            summary.count += count;
+            summary.oldest = match (summary.oldest, oldest) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Ok(summary)
+    }
+
+    async fn highest_stamp(&self) -> Result<Option<Stamp>, StoreError> {
+        let mut highest = None;
+        for kind in RecordKind::ALL {
+            highest = highest.max(self.change_bounds(kind, None).await?.2);
+        }
+        Ok(highest)
+    }
+}
+
+impl DraftStore for IdbStore {
+    async fn load_draft(&self, form: &str) -> Result<Option<Draft>, StoreError> {
+        self.read_text_in(DRAFTS, form).await?.map(|j| decode(form, &j)).transpose()
+    }
+
+    async fn save_draft(&self, draft: &Draft) -> Result<(), StoreError> {
+        let json = encode(&draft.form, draft)?;
+        self.put_raw(&[(DRAFTS, JsValue::from_str(&json), Some(JsValue::from_str(&draft.form)))]).await
+    }
+
+    async fn discard_draft(&self, form: &str) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[DRAFTS], TransactionMode::ReadWrite).map_err(classify)?;
+        tx.object_store(DRAFTS)
+            .and_then(|store| store.delete(Query::Key(JsValue::from_str(form))))
+            .map_err(classify)?;
+        match tx.commit().map_err(classify)?.await.map_err(classify)? {
+            TransactionResult::Committed => Ok(()),
+            TransactionResult::Aborted => Err(StoreError::Aborted("discard draft".to_owned())),
+        }
     }
 }

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use super::{decode, encode, RecordStore, SettingsStore, StoreError, DEVICE_KEY, SITE_KEY};
+use super::{decode, encode, supersedes, DraftStore, PutReport, RecordStore, SettingsStore, StoreError, DEVICE_KEY, SITE_KEY};
 use crate::domain::clock::Stamp;
+use crate::domain::draft::Draft;
 use crate::domain::record::{IndexName, Record, RecordKind};
 use crate::domain::settings::{DeviceIdentity, SiteSettings};
 
@@ -17,6 +18,7 @@ pub struct MemoryStore {
     settings: RefCell<BTreeMap<String, String>>,
     /// Records as JSON text, like IndexedDB holds them as structured clones.
     records: RefCell<BTreeMap<(RecordKind, Uuid), String>>,
+    drafts: RefCell<BTreeMap<String, String>>,
     /// When set, the next write fails with this error and changes nothing (tests of the
     /// failure paths).
     fail_next_write: RefCell<Option<StoreError>>,
@@ -76,18 +78,30 @@ impl RecordStore for MemoryStore {
         self.records.borrow().get(&(kind, id)).map(|json| decode(&id.to_string(), json)).transpose()
     }
 
-    async fn put_many(&self, records: &[Record]) -> Result<(), StoreError> {
-        // Encode everything first: a failure leaves the store untouched, like an aborted
-        // transaction.
-        let encoded = records
-            .iter()
-            .map(|r| Ok(((r.kind, r.id), encode(&r.id.to_string(), r)?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
+    async fn put_many(&self, records: &[Record]) -> Result<PutReport, StoreError> {
+        // Decide and encode everything first: a failure leaves the store untouched, like an
+        // aborted transaction.
+        let mut report = PutReport::default();
+        let mut encoded = Vec::with_capacity(records.len());
+        for r in records {
+            let stored = self.get(r.kind, r.id).await?;
+            // A batch may hold the same record twice: compare with the batch's own newer copy.
+            let pending = encoded
+                .iter()
+                .rev()
+                .find(|((k, id), _, _)| *k == r.kind && *id == r.id)
+                .map(|(_, _, rec): &(_, _, Record)| rec.clone());
+            if supersedes(r, pending.as_ref().or(stored.as_ref())) {
+                encoded.push(((r.kind, r.id), encode(&r.id.to_string(), r)?, r.clone()));
+            } else {
+                report.stale.push(r.id);
+            }
+        }
         if let Some(error) = self.fail_next_write.borrow_mut().take() {
             return Err(error);
         }
-        self.records.borrow_mut().extend(encoded);
-        Ok(())
+        self.records.borrow_mut().extend(encoded.into_iter().map(|(key, json, _)| (key, json)));
+        Ok(report)
     }
 
     async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError> {
@@ -107,5 +121,25 @@ impl RecordStore for MemoryStore {
             self.all_of(kind)?.into_iter().filter(|r| since.is_none_or(|s| r.updated_at > s)).collect();
         changed.sort_by_key(|r| r.updated_at);
         Ok(changed)
+    }
+}
+
+impl DraftStore for MemoryStore {
+    async fn load_draft(&self, form: &str) -> Result<Option<Draft>, StoreError> {
+        self.drafts.borrow().get(form).map(|json| decode(form, json)).transpose()
+    }
+
+    async fn save_draft(&self, draft: &Draft) -> Result<(), StoreError> {
+        let json = encode(&draft.form, draft)?;
+        if let Some(error) = self.fail_next_write.borrow_mut().take() {
+            return Err(error);
+        }
+        self.drafts.borrow_mut().insert(draft.form.clone(), json);
+        Ok(())
+    }
+
+    async fn discard_draft(&self, form: &str) -> Result<(), StoreError> {
+        self.drafts.borrow_mut().remove(form);
+        Ok(())
     }
 }

@@ -13,6 +13,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::domain::clock::Stamp;
+use crate::domain::draft::Draft;
 use crate::domain::record::{IndexName, Record, RecordKind};
 use crate::domain::settings::{DeviceIdentity, SiteSettings};
 
@@ -46,11 +47,40 @@ pub trait SettingsStore {
     async fn save_site(&self, site: &SiteSettings) -> Result<(), StoreError>;
 }
 
+/// Unsaved form state (see [`Draft`]). Kept apart from records: drafts never sync and are
+/// never counted as unexported changes.
+#[allow(async_fn_in_trait)]
+pub trait DraftStore {
+    async fn load_draft(&self, form: &str) -> Result<Option<Draft>, StoreError>;
+    async fn save_draft(&self, draft: &Draft) -> Result<(), StoreError>;
+    /// Forgets a form's draft (after the form was saved, or the user discarded it).
+    async fn discard_draft(&self, form: &str) -> Result<(), StoreError>;
+}
+
 /// How many changes this device holds that no export has carried yet, and since when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChangeSummary {
     pub count: usize,
     pub oldest: Option<Stamp>,
+}
+
+/// What a [`RecordStore::put_many`] did besides committing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PutReport {
+    /// Records not written because the stored version is newer.
+    pub stale: Vec<Uuid>,
+}
+
+impl PutReport {
+    pub fn all_written(&self) -> bool {
+        self.stale.is_empty()
+    }
+}
+
+/// Whether `incoming` may replace `stored`: only a write with the same or a later stamp
+/// does. Equal stamps mean the same write replayed, so replacing is harmless.
+pub fn supersedes(incoming: &Record, stored: Option<&Record>) -> bool {
+    stored.is_none_or(|s| incoming.updated_at >= s.updated_at)
 }
 
 /// The synchronised records (tickets, events, drill plans and runs).
@@ -62,7 +92,11 @@ pub trait RecordStore {
     /// One record by id, tombstoned or not.
     async fn get(&self, kind: RecordKind, id: Uuid) -> Result<Option<Record>, StoreError>;
     /// Writes every record in one transaction: all are stored, or none is.
-    async fn put_many(&self, records: &[Record]) -> Result<(), StoreError>;
+    ///
+    /// A record whose stored version carries a later `updated_at` stamp is not written (two
+    /// tabs or tablets editing the same record: the later stamp wins, whichever write
+    /// arrives last); its id is reported in [`PutReport::stale`] so the UI can say so.
+    async fn put_many(&self, records: &[Record]) -> Result<PutReport, StoreError>;
     /// Live records whose `index` equals `value`.
     async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError>;
     /// Every live record of a kind.
@@ -103,7 +137,7 @@ pub async fn delete<S: RecordStore>(
     actor: Option<Uuid>,
 ) -> Result<(), StoreError> {
     match store.get(kind, id).await? {
-        Some(record) if !record.is_deleted() => store.put_many(&[record.tombstoned(stamp, actor)]).await,
+        Some(record) if !record.is_deleted() => store.put_many(&[record.tombstoned(stamp, actor)]).await.map(|_| ()),
         _ => Ok(()),
     }
 }

@@ -13,6 +13,7 @@ use crate::domain::validation::Problem;
 use crate::store::{SettingsStore, StoreError};
 use crate::ui::context::{use_app, AppContext};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
+use crate::ui::widgets::draft::{DraftKeeper, DraftOffer};
 use crate::ui::widgets::{fill, TextField};
 
 pub fn role_text(i18n: I18n, role: StaffRole) -> &'static str {
@@ -89,6 +90,16 @@ fn SiteSection() -> impl IntoView {
     let saved = RwSignal::new(false);
 
     let form = move || SiteForm { site_name: site_name.get(), site_code: site_code.get(), device_name: device_name.get() };
+    let form_untracked = move || SiteForm {
+        site_name: site_name.get_untracked(),
+        site_code: site_code.get_untracked(),
+        device_name: device_name.get_untracked(),
+    };
+    let draft = DraftKeeper::new("site-settings", form, &form_untracked(), move |restored: SiteForm| {
+        site_name.set(restored.site_name);
+        site_code.set(restored.site_code);
+        device_name.set(restored.device_name);
+    });
     // Problems appear after the first submit and then follow the user's typing.
     let problem_of = move |field: SettingsField| {
         Signal::derive(move || {
@@ -114,7 +125,10 @@ fn SiteSection() -> impl IntoView {
         saving.set(true);
         spawn_local(async move {
             match persist(ctx, site, Some(values.device_name)).await {
-                Ok(()) => saved.set(true),
+                Ok(()) => {
+                    saved.set(true);
+                    draft.saved(&form_untracked());
+                }
                 Err(e) => ctx.storage_error.set(Some(e)),
             }
             saving.set(false);
@@ -124,6 +138,7 @@ fn SiteSection() -> impl IntoView {
     view! {
         <form class="card" on:submit=on_submit novalidate=true data-testid="site-form">
             <h2>{t!(i18n, settings.site_section)}</h2>
+            <DraftOffer keeper=draft/>
             <TextField id="site-name" value=site_name maxlength=SITE_NAME_MAX
                 label=Signal::derive(move || t_string!(i18n, settings.site_name).to_string())
                 hint=Signal::derive(move || t_string!(i18n, settings.site_name_hint).to_string())

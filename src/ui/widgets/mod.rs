@@ -1,5 +1,7 @@
 //! Controls shared by every feature.
 
+pub mod draft;
+
 use leptos::prelude::*;
 
 use crate::domain::validation::Problem;
