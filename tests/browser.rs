@@ -24,7 +24,7 @@ async fn site_settings_survive_reopening_the_database() {
     let store = fresh(name).await;
     assert_eq!(store.load_site().await.unwrap(), None);
 
-    let mut site = SiteSettings { site_name: "东湖花园".into(), site_code: "DH01".into(), roster: vec![] };
+    let mut site = SiteSettings { site_name: "东湖花园".into(), site_code: "DH01".into(), roster: vec![], ..SiteSettings::default() };
     site.add_staff(Uuid::now_v7(), "王伟", StaffRole::Patrol, Department::Security).unwrap();
     store.save_site(&site).await.unwrap();
     store.close();

@@ -21,7 +21,7 @@ fn device_identity_is_minted_once() {
 fn site_settings_round_trip() {
     let store = MemoryStore::new();
     assert_eq!(run(store.load_site()).unwrap(), None);
-    let mut site = SiteSettings { site_name: "东湖花园".into(), site_code: "DH01".into(), roster: vec![] };
+    let mut site = SiteSettings { site_name: "东湖花园".into(), site_code: "DH01".into(), roster: vec![], ..SiteSettings::default() };
     site.add_staff(Uuid::from_u128(9), "张敏", StaffRole::Supervisor, Department::CustomerService).unwrap();
     run(store.save_site(&site)).unwrap();
     assert_eq!(run(store.load_site()).unwrap(), Some(site));
@@ -30,7 +30,7 @@ fn site_settings_round_trip() {
 #[test]
 fn a_failed_write_keeps_the_previous_value() {
     let store = MemoryStore::new();
-    let before = SiteSettings { site_name: "A".into(), site_code: "AA".into(), roster: vec![] };
+    let before = SiteSettings { site_name: "A".into(), site_code: "AA".into(), roster: vec![], ..SiteSettings::default() };
     run(store.save_site(&before)).unwrap();
     store.fail_next_write(StoreError::QuotaExceeded);
     let after = SiteSettings { site_name: "B".into(), ..before.clone() };
@@ -44,4 +44,15 @@ fn a_failed_first_write_mints_no_device() {
     store.fail_next_write(StoreError::Unavailable("private mode".into()));
     assert!(run(ensure_device(&store, Uuid::from_u128(1))).is_err());
     assert_eq!(run(store.load_device()).unwrap(), None);
+}
+
+#[test]
+fn sequences_count_up_per_scope_and_a_failed_write_hands_out_nothing() {
+    let store = MemoryStore::new();
+    assert_eq!(run(store.next_sequence("ticket-seq-20261129")).unwrap(), 1);
+    assert_eq!(run(store.next_sequence("ticket-seq-20261129")).unwrap(), 2);
+    assert_eq!(run(store.next_sequence("ticket-seq-20261130")).unwrap(), 1);
+    store.fail_next_write(StoreError::QuotaExceeded);
+    assert_eq!(run(store.next_sequence("ticket-seq-20261129")), Err(StoreError::QuotaExceeded));
+    assert_eq!(run(store.next_sequence("ticket-seq-20261129")).unwrap(), 3);
 }

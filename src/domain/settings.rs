@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::ticket::{default_categories, CategoryEntry, CATEGORY_NAME_MAX};
+use super::triage::SlaPolicy;
 use super::validation::{required_text, Problem};
 
 pub const SITE_NAME_MAX: usize = 60;
@@ -26,12 +28,12 @@ impl DeviceIdentity {
         DeviceIdentity { id, name: String::new() }
     }
 
-    /// A short code for humans (ticket numbers, file names): the last four hex digits of
-    /// the id, upper case. Random per device, so two tablets rarely share it; ticket
-    /// numbers add the site code and the full id stays the real key.
+    /// A short code for humans (ticket numbers, file names): the last six hex digits of
+    /// the id, upper case. They are random bits of the UUID v7, so among 300 tablets of one
+    /// site the chance that two share a code is under 0.3 %; the full id stays the real key.
     pub fn short_code(&self) -> String {
         let hex = self.id.simple().to_string();
-        hex[hex.len() - 4..].to_ascii_uppercase()
+        hex[hex.len() - 6..].to_ascii_uppercase()
     }
 }
 
@@ -108,15 +110,55 @@ pub struct StaffMember {
 }
 
 /// Settings shared by every tablet on a site.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteSettings {
     pub site_name: String,
     /// Short upper-case code used in ticket numbers and file names, e.g. `DH01`.
     pub site_code: String,
     pub roster: Vec<StaffMember>,
+    /// The category list of the intake form (built-ins plus the site's own).
+    #[serde(default = "default_categories")]
+    pub categories: Vec<CategoryEntry>,
+    /// Response and resolution hours per priority.
+    #[serde(default)]
+    pub sla: SlaPolicy,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            site_name: String::new(),
+            site_code: String::new(),
+            roster: Vec::new(),
+            categories: default_categories(),
+            sla: SlaPolicy::default(),
+        }
+    }
 }
 
 impl SiteSettings {
+    pub fn active_categories(&self) -> impl Iterator<Item = &CategoryEntry> {
+        self.categories.iter().filter(|c| c.active)
+    }
+
+    /// Adds a site category named `name` under `key`. Names must be unique among the custom
+    /// categories (case-insensitive), so the list never shows two alike.
+    pub fn add_category(&mut self, key: String, name: &str) -> Result<(), Problem> {
+        let name = required_text(name, CATEGORY_NAME_MAX)?;
+        if self.categories.iter().any(|c| !c.is_built_in() && c.name.to_lowercase() == name.to_lowercase()) {
+            return Err(Problem::Duplicate);
+        }
+        self.categories.push(CategoryEntry { key, name, active: true });
+        Ok(())
+    }
+
+    /// Takes a category off the intake form (or puts it back). Tickets keep it.
+    pub fn set_category_active(&mut self, key: &str, active: bool) {
+        if let Some(c) = self.categories.iter_mut().find(|c| c.key == key) {
+            c.active = active;
+        }
+    }
+
     /// Whether the first-run setup has been done (the header asks for it until then).
     pub fn is_configured(&self) -> bool {
         !self.site_name.is_empty() && !self.site_code.is_empty()
@@ -338,7 +380,7 @@ mod tests {
 
     #[test]
     fn settings_round_trip_through_json() {
-        let mut s = SiteSettings { site_name: "东湖花园".into(), site_code: "DH01".into(), roster: vec![] };
+        let mut s = SiteSettings { site_name: "东湖花园".into(), site_code: "DH01".into(), roster: vec![], ..SiteSettings::default() };
         s.add_staff(id(7), "张敏", StaffRole::CustomerService, Department::CustomerService).unwrap();
         let json = serde_json::to_string(&s).unwrap();
         assert!(json.contains("\"customer_service\""));
@@ -347,9 +389,9 @@ mod tests {
     }
 
     #[test]
-    fn device_short_code_is_last_four_hex_upper() {
-        let d = DeviceIdentity::new(Uuid::from_u128(0xabcdef));
-        assert_eq!(d.short_code(), "CDEF");
+    fn device_short_code_is_last_six_hex_upper() {
+        let d = DeviceIdentity::new(Uuid::from_u128(0x12abcdef));
+        assert_eq!(d.short_code(), "ABCDEF");
     }
 
     #[test]
@@ -360,5 +402,27 @@ mod tests {
         for d in Department::ALL {
             assert_eq!(Department::from_key(d.key()), Some(d));
         }
+    }
+
+    #[test]
+    fn site_categories_are_added_once_and_retired_not_deleted() {
+        let mut s = SiteSettings::default();
+        assert_eq!(s.active_categories().count(), 11);
+        s.add_category("c-1".into(), " 充电桩 ").unwrap();
+        assert_eq!(s.add_category("c-2".into(), "充电桩"), Err(Problem::Duplicate));
+        assert_eq!(s.add_category("c-3".into(), ""), Err(Problem::Required));
+        assert_eq!(s.add_category("c-4".into(), &"长".repeat(CATEGORY_NAME_MAX + 1)), Err(Problem::TooLong { max: CATEGORY_NAME_MAX }));
+        s.set_category_active("c-1", false);
+        s.set_category_active("lift", false);
+        assert_eq!(s.active_categories().count(), 10);
+        assert_eq!(s.categories.len(), 12, "retired entries stay for old tickets");
+    }
+
+    #[test]
+    fn settings_saved_before_categories_existed_get_the_defaults() {
+        let old = r#"{"site_name":"东湖花园","site_code":"DH01","roster":[]}"#;
+        let s: SiteSettings = serde_json::from_str(old).unwrap();
+        assert_eq!(s.categories, default_categories());
+        assert_eq!(s.sla, SlaPolicy::default());
     }
 }

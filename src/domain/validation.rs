@@ -15,6 +15,12 @@ pub enum Problem {
     Duplicate,
     /// Present but not of the expected shape (e.g. a site code with spaces).
     InvalidFormat,
+    /// A time later than now.
+    InFuture,
+    /// A date further back than `days` days.
+    TooOld { days: u32 },
+    /// A number outside what the field allows.
+    OutOfRange { min: u32, max: u32 },
 }
 
 /// Trims `raw` and checks it is present and at most `max` characters long.

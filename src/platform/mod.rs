@@ -3,6 +3,7 @@
 
 pub mod broadcast;
 pub mod health;
+pub mod photos;
 pub mod prefs;
 pub mod update;
 

@@ -34,3 +34,15 @@ pub fn store_on_duty(id: Option<Uuid>) {
         None => LocalStorage::delete(ON_DUTY_KEY),
     }
 }
+
+const PATROL_LOCATION_KEY: &str = "patroldesk.patrol_location";
+
+/// Where the last quick patrol report was made: the next one is usually nearby, so the
+/// quick form starts with it (a convenience, not a record).
+pub fn last_patrol_location() -> String {
+    LocalStorage::get::<String>(PATROL_LOCATION_KEY).unwrap_or_default()
+}
+
+pub fn store_patrol_location(location: &str) {
+    let _ = LocalStorage::set(PATROL_LOCATION_KEY, location);
+}

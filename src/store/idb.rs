@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use idb::{CursorDirection, Database, DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStoreParams, Query, TransactionMode, TransactionResult};
 use uuid::Uuid;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::{decode, encode, supersedes, ChangeSummary, DraftStore, PutReport, RecordStore, SettingsStore, StoreError, DEVICE_KEY, SITE_KEY};
 use crate::domain::clock::Stamp;
@@ -232,62 +232,13 @@ impl IdbStore {
         Ok((count, ends[0], ends[1]))
     }
 
-    /// Closes the handle (tests delete their databases afterwards).
-    pub fn close(&self) {
-        self.db.close();
-    }
-}
-
-/// Writes raw text under a settings key, bypassing the encoder: only for tests that need a
-/// corrupt value on disk.
-#[doc(hidden)]
-pub async fn put_raw_for_tests(name: &str, key: &str, text: &str) -> Result<(), StoreError> {
-    let store = IdbStore::open(name).await?;
-    let result = store.write_text(key, text.to_owned()).await;
-    store.close();
-    result
-}
-
-/// Deletes a database by name; used by tests and by "erase this device".
-pub async fn delete_database(name: &str) -> Result<(), StoreError> {
-    let factory = Factory::new().map_err(|e| StoreError::Unavailable(e.to_string()))?;
-    factory
-        .delete(name)
-        .map_err(|e| StoreError::Unavailable(e.to_string()))?
-        .await
-        .map_err(classify)
-}
-
-impl SettingsStore for IdbStore {
-    async fn load_device(&self) -> Result<Option<DeviceIdentity>, StoreError> {
-        self.read_text(DEVICE_KEY).await?.map(|j| decode(DEVICE_KEY, &j)).transpose()
-    }
-
-    async fn save_device(&self, device: &DeviceIdentity) -> Result<(), StoreError> {
-        self.write_text(DEVICE_KEY, encode(DEVICE_KEY, device)?).await
-    }
-
-    async fn load_site(&self) -> Result<Option<SiteSettings>, StoreError> {
-        self.read_text(SITE_KEY).await?.map(|j| decode(SITE_KEY, &j)).transpose()
-    }
-
-    async fn save_site(&self, site: &SiteSettings) -> Result<(), StoreError> {
-        self.write_text(SITE_KEY, encode(SITE_KEY, site)?).await
-    }
-}
-
-impl RecordStore for IdbStore {
-    async fn get(&self, kind: RecordKind, id: Uuid) -> Result<Option<Record>, StoreError> {
-        let name = kind.store_name();
-        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
-        let store = tx.object_store(name).map_err(classify)?;
-        let value = store.get(JsValue::from_str(&id.to_string())).map_err(classify)?.await.map_err(classify)?;
-        tx.await.map_err(classify)?;
-        value.as_ref().map(from_js).transpose()
-    }
-
-    async fn put_many(&self, records: &[Record]) -> Result<PutReport, StoreError> {
+    /// [`RecordStore::put_many`] plus photo Blobs (keyed by their SHA-256) in the same
+    /// transaction: a ticket is never stored without its photos, nor photos without it.
+    pub async fn put_many_with_photos(&self, records: &[Record], photos: &[(String, web_sys::Blob)]) -> Result<PutReport, StoreError> {
         let mut names: Vec<&str> = records.iter().map(|r| r.kind.store_name()).collect();
+        if !photos.is_empty() {
+            names.push(PHOTOS);
+        }
         names.sort_unstable();
         names.dedup();
         let mut report = PutReport::default();
@@ -331,6 +282,13 @@ impl RecordStore for IdbStore {
                 return Err(classify(e));
             }
         }
+        for (sha256, blob) in photos {
+            let put = tx.object_store(PHOTOS).and_then(|store| store.put(blob, Some(&JsValue::from_str(sha256))));
+            if let Err(e) = put {
+                let _ = tx.abort();
+                return Err(classify(e));
+            }
+        }
         match tx.commit().map_err(classify)?.await.map_err(classify)? {
             TransactionResult::Committed => Ok(report),
             TransactionResult::Aborted => Err(match probe.error() {
@@ -338,6 +296,99 @@ impl RecordStore for IdbStore {
                 None => StoreError::Aborted("aborted".to_owned()),
             }),
         }
+    }
+
+    /// A stored photo by its SHA-256.
+    pub async fn photo(&self, sha256: &str) -> Result<Option<web_sys::Blob>, StoreError> {
+        let tx = self.db.transaction(&[PHOTOS], TransactionMode::ReadOnly).map_err(classify)?;
+        let store = tx.object_store(PHOTOS).map_err(classify)?;
+        let value = store.get(JsValue::from_str(sha256)).map_err(classify)?.await.map_err(classify)?;
+        tx.await.map_err(classify)?;
+        Ok(value.and_then(|v| v.dyn_into::<web_sys::Blob>().ok()))
+    }
+
+    /// Closes the handle (tests delete their databases afterwards).
+    pub fn close(&self) {
+        self.db.close();
+    }
+}
+
+/// Writes raw text under a settings key, bypassing the encoder: only for tests that need a
+/// corrupt value on disk.
+#[doc(hidden)]
+pub async fn put_raw_for_tests(name: &str, key: &str, text: &str) -> Result<(), StoreError> {
+    let store = IdbStore::open(name).await?;
+    let result = store.write_text(key, text.to_owned()).await;
+    store.close();
+    result
+}
+
+/// Deletes a database by name; used by tests and by "erase this device".
+pub async fn delete_database(name: &str) -> Result<(), StoreError> {
+    let factory = Factory::new().map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    factory
+        .delete(name)
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?
+        .await
+        .map_err(classify)
+}
+
+impl SettingsStore for IdbStore {
+    async fn load_device(&self) -> Result<Option<DeviceIdentity>, StoreError> {
+        self.read_text(DEVICE_KEY).await?.map(|j| decode(DEVICE_KEY, &j)).transpose()
+    }
+
+    async fn save_device(&self, device: &DeviceIdentity) -> Result<(), StoreError> {
+        self.write_text(DEVICE_KEY, encode(DEVICE_KEY, device)?).await
+    }
+
+    async fn load_site(&self) -> Result<Option<SiteSettings>, StoreError> {
+        self.read_text(SITE_KEY).await?.map(|j| decode(SITE_KEY, &j)).transpose()
+    }
+
+    async fn save_site(&self, site: &SiteSettings) -> Result<(), StoreError> {
+        self.write_text(SITE_KEY, encode(SITE_KEY, site)?).await
+    }
+
+    async fn next_sequence(&self, scope: &str) -> Result<u32, StoreError> {
+        // Readwrite transactions on one store run one after another, so the read and the
+        // write below cannot interleave with another tab's.
+        let tx = self.db.transaction(&[SETTINGS], TransactionMode::ReadWrite).map_err(classify)?;
+        let probe = tx.object_store(SETTINGS).map_err(classify)?.transaction();
+        let step = async {
+            let store = tx.object_store(SETTINGS)?;
+            let current = store.get(JsValue::from_str(scope))?.await?;
+            Ok::<_, idb::Error>((store, current))
+        };
+        let (store, current) = step.await.map_err(classify)?;
+        let current: u32 = match current.and_then(|v| v.as_string()) {
+            None => 0,
+            Some(text) => decode(scope, &text)?,
+        };
+        let next = current + 1;
+        store.put(&JsValue::from_str(&next.to_string()), Some(&JsValue::from_str(scope))).map_err(classify)?;
+        match tx.commit().map_err(classify)?.await.map_err(classify)? {
+            TransactionResult::Committed => Ok(next),
+            TransactionResult::Aborted => Err(match probe.error() {
+                Some(e) => classify(idb::Error::DomException(e)),
+                None => StoreError::Aborted("sequence".to_owned()),
+            }),
+        }
+    }
+}
+
+impl RecordStore for IdbStore {
+    async fn get(&self, kind: RecordKind, id: Uuid) -> Result<Option<Record>, StoreError> {
+        let name = kind.store_name();
+        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
+        let store = tx.object_store(name).map_err(classify)?;
+        let value = store.get(JsValue::from_str(&id.to_string())).map_err(classify)?.await.map_err(classify)?;
+        tx.await.map_err(classify)?;
+        value.as_ref().map(from_js).transpose()
+    }
+
+    async fn put_many(&self, records: &[Record]) -> Result<PutReport, StoreError> {
+        self.put_many_with_photos(records, &[]).await
     }
 
     async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError> {

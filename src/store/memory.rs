@@ -71,6 +71,12 @@ impl SettingsStore for MemoryStore {
     async fn save_site(&self, site: &SiteSettings) -> Result<(), StoreError> {
         self.write(SITE_KEY, encode(SITE_KEY, site)?)
     }
+
+    async fn next_sequence(&self, scope: &str) -> Result<u32, StoreError> {
+        let next = self.read::<u32>(scope)?.unwrap_or(0) + 1;
+        self.write(scope, next.to_string())?;
+        Ok(next)
+    }
 }
 
 impl RecordStore for MemoryStore {

@@ -45,6 +45,9 @@ pub trait SettingsStore {
     async fn save_device(&self, device: &DeviceIdentity) -> Result<(), StoreError>;
     async fn load_site(&self) -> Result<Option<SiteSettings>, StoreError>;
     async fn save_site(&self, site: &SiteSettings) -> Result<(), StoreError>;
+    /// Increments the counter `scope` and returns its new value (1 the first time), read and
+    /// written in one transaction so two tabs can never be handed the same number.
+    async fn next_sequence(&self, scope: &str) -> Result<u32, StoreError>;
 }
 
 /// Unsaved form state (see [`Draft`]). Kept apart from records: drafts never sync and are

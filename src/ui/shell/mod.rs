@@ -33,6 +33,7 @@ pub fn Header() -> impl IntoView {
                 </span>
             </div>
             <div class="header-controls">
+                <crate::ui::intake::quick::QuickReportButton/>
                 <Today/>
                 <OnDutyPicker/>
                 <LanguageSwitch/>

@@ -1,6 +1,7 @@
 //! Controls shared by every feature.
 
 pub mod draft;
+pub mod terms;
 
 use leptos::prelude::*;
 
@@ -21,6 +22,11 @@ pub fn problem_text(i18n: I18n, problem: Problem) -> String {
         Problem::TooLong { max } => fill(t_string!(i18n, problem.too_long), "max", &max.to_string()),
         Problem::Duplicate => t_string!(i18n, problem.duplicate).to_string(),
         Problem::InvalidFormat => t_string!(i18n, problem.invalid_format).to_string(),
+        Problem::InFuture => t_string!(i18n, problem.in_future).to_string(),
+        Problem::TooOld { days } => fill(t_string!(i18n, problem.too_old), "days", &days.to_string()),
+        Problem::OutOfRange { min, max } => {
+            fill(&fill(t_string!(i18n, problem.out_of_range), "min", &min.to_string()), "max", &max.to_string())
+        }
     }
 }
 
@@ -42,6 +48,18 @@ pub fn TextField(
     #[prop(into)]
     problem: Signal<Option<Problem>>,
     #[prop(optional)] maxlength: Option<usize>,
+    /// Marks the field as required (a visible word, and `aria-required`).
+    #[prop(optional, into)]
+    required: Signal<bool>,
+    /// The input's type (`text` unless given, e.g. `tel`, `datetime-local`).
+    #[prop(optional)]
+    input_type: Option<&'static str>,
+    /// Which on-screen keyboard a tablet shows (`tel`, `numeric`).
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
+    /// Renders a multi-line `<textarea>` instead of an input.
+    #[prop(optional)]
+    multiline: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let hint_id = format!("{id}-hint");
@@ -63,14 +81,34 @@ pub fn TextField(
     };
     view! {
         <div class="field" class:field-invalid=move || problem.get().is_some()>
-            <label for=id>{move || label.get()}</label>
+            <label for=id>
+                {move || label.get()}
+                <Show when=move || required.get()>
+                    <span class="field-required">{move || format!(" ({})", t_string!(i18n, intake.required_mark))}</span>
+                </Show>
+            </label>
             {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{move || h.get()}</p> })}
-            <input id=id type="text" autocomplete="off"
-                maxlength=maxlength.map(|m| m.to_string())
-                aria-invalid=move || problem.get().is_some().then_some("true")
-                aria-describedby=described
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))/>
+            {if multiline {
+                view! {
+                    <textarea id=id rows="4"
+                        maxlength=maxlength.map(|m| m.to_string())
+                        aria-required=move || required.get().then_some("true")
+                        aria-invalid=move || problem.get().is_some().then_some("true")
+                        aria-describedby=described.clone()
+                        prop:value=move || value.get()
+                        on:input=move |ev| value.set(event_target_value(&ev))></textarea>
+                }.into_any()
+            } else {
+                view! {
+                    <input id=id type=input_type.unwrap_or("text") autocomplete="off" inputmode=inputmode
+                        maxlength=maxlength.map(|m| m.to_string())
+                        aria-required=move || required.get().then_some("true")
+                        aria-invalid=move || problem.get().is_some().then_some("true")
+                        aria-describedby=described.clone()
+                        prop:value=move || value.get()
+                        on:input=move |ev| value.set(event_target_value(&ev))/>
+                }.into_any()
+            }}
             <p class="field-error" id=error_id aria-live="polite">
                 {move || problem.get().map(|p| problem_text(i18n, p))}
             </p>

@@ -1,0 +1,263 @@
+// Intake: every kind saved and found again, validation at the field, photos downscaled and
+// stored once, drafts, the quick patrol report, and user text shown as text.
+import { test, expect } from '@playwright/test';
+import { appReady, watchErrors } from './helpers.js';
+
+/** Reads a whole object store of the app's database (values, and Blob facts for photos). */
+async function readStore(page, name) {
+  return page.evaluate(async (store) => {
+    const db = await new Promise((ok, fail) => {
+      const r = indexedDB.open('patroldesk');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const tx = db.transaction(store, 'readonly');
+    const all = await new Promise((ok) => { const r = tx.objectStore(store).getAll(); r.onsuccess = () => ok(r.result); });
+    const keys = await new Promise((ok) => { const r = tx.objectStore(store).getAllKeys(); r.onsuccess = () => ok(r.result); });
+    db.close();
+    return Promise.all(all.map(async (v, i) => {
+      if (v instanceof Blob) {
+        const bitmap = await createImageBitmap(v);
+        return { key: keys[i], type: v.type, size: v.size, width: bitmap.width, height: bitmap.height };
+      }
+      return v;
+    }));
+  }, name);
+}
+
+/** A JPEG of the given size drawn in the page (a stand-in for a camera photo). */
+async function cameraPhoto(page, width, height, seed = 1) {
+  const bytes = await page.evaluate(async ([w, h, s]) => {
+    const canvas = new OffscreenCanvas(w, h);
+    const g = canvas.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, w, h);
+    grad.addColorStop(0, `hsl(${s * 40}, 70%, 50%)`);
+    grad.addColorStop(1, '#123');
+    g.fillStyle = grad;
+    g.fillRect(0, 0, w, h);
+    g.fillStyle = '#fff';
+    g.font = `${Math.floor(h / 8)}px sans-serif`;
+    g.fillText(`photo ${s}`, w / 10, h / 2);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  }, [width, height, seed]);
+  return { name: `IMG_${seed}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(bytes) };
+}
+
+const LANGS = {
+  en: {
+    kinds: { repair: 'Repair', complaint: 'Complaint', inquiry: 'Inquiry', suggestion: 'Suggestion', patrol_incident: 'Patrol finding' },
+    save: 'Save ticket', saved: /^Ticket (\S+) saved\./, required: 'Required.',
+  },
+  'zh-CN': {
+    kinds: { repair: '报修', complaint: '投诉', inquiry: '咨询', suggestion: '建议', patrol_incident: '巡查发现' },
+    save: '保存工单', saved: /^工单 (\S+) 已保存/, required: null,
+  },
+};
+
+async function openIntake(page, lang) {
+  await page.goto('/intake');
+  await appReady(page);
+  await page.getByTestId('language').selectOption(lang);
+  await expect(page.locator('label[for="kind-repair"]')).toHaveText(LANGS[lang].kinds.repair);
+}
+
+async function fillTicket(page, kind, n) {
+  await page.locator(`label[for="kind-${kind}"]`).click();
+  if (kind !== 'patrol_incident') {
+    await page.locator('#reporter-name').fill(`业主${n}`);
+    await page.locator('#phone').fill('138 0013 8000');
+  }
+  await page.locator('#unit').fill(`3-2-12${n}`);
+  await page.locator('#location').fill('2号楼大堂');
+  await page.locator('#category').selectOption('plumbing');
+  await page.locator('#description').fill(`第${n}条：厨房水管漏水`);
+}
+
+for (const lang of Object.keys(LANGS)) {
+  test(`[${lang}] every kind can be filled, saved, and found after reload`, async ({ page }) => {
+    const errors = watchErrors(page);
+    await openIntake(page, lang);
+    const numbers = [];
+    const kinds = Object.keys(LANGS[lang].kinds);
+    for (const [i, kind] of kinds.entries()) {
+      await fillTicket(page, kind, i);
+      await page.getByRole('button', { name: LANGS[lang].save }).click();
+      const status = page.getByTestId('intake-status');
+      await expect(status).toHaveText(LANGS[lang].saved);
+      numbers.push((await status.textContent()).match(LANGS[lang].saved)[1]);
+      // The form is cleared for the next report.
+      await expect(page.locator('#description')).toHaveValue('');
+    }
+    expect(new Set(numbers).size).toBe(kinds.length);
+    expect(numbers[0]).toMatch(/^SITE-[0-9A-F]{6}-\d{6}-001$/);
+    await page.reload();
+    await appReady(page);
+    const recent = page.getByTestId('recent-ticket');
+    await expect(recent).toHaveCount(kinds.length);
+    for (const [i, number] of numbers.entries()) {
+      const item = recent.filter({ hasText: number });
+      await expect(item).toContainText(LANGS[lang].kinds[kinds[i]]);
+      await expect(item).toContainText(`第${i}条：厨房水管漏水`);
+    }
+    const tickets = await readStore(page, 'tickets');
+    expect(tickets.map((t) => t.body.kind).sort()).toEqual([...kinds].sort());
+    expect(tickets.every((t) => t.body.status === 'new')).toBe(true);
+    const events = await readStore(page, 'ticket_events');
+    expect(events.map((e) => e.body.ticket_id).sort()).toEqual(tickets.map((t) => t.id).sort());
+    expect(errors).toEqual([]);
+  });
+}
+
+test('invalid input shows the message at each field and saves nothing, in both languages', async ({ page }) => {
+  await openIntake(page, 'en');
+  await page.locator('#phone').fill('12345');
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText('Nothing was saved. Check the 5 marked fields.');
+  await expect(page.locator('#reporter-name')).toBeFocused();
+  await expect(page.locator('#reporter-name')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#reporter-name-error')).toHaveText('Required.');
+  await expect(page.locator('#phone-error')).not.toBeEmpty();
+  await expect(page.locator('#category-error')).not.toBeEmpty();
+  await expect(page.locator('#description-error')).not.toBeEmpty();
+  // Fixing a field clears its message as the user types.
+  await page.locator('#reporter-name').fill('李娜');
+  await expect(page.locator('#reporter-name-error')).toBeEmpty();
+  await page.locator('#phone').fill('1380013800'); // ten digits
+  await expect(page.locator('#phone-error')).not.toBeEmpty();
+  await page.locator('#phone').fill('13800138000');
+  await expect(page.locator('#phone-error')).toBeEmpty();
+  // A date in the future is refused.
+  await page.locator('#received-at').fill('2099-01-01T10:00');
+  await expect(page.locator('#received-at-error')).toHaveText('This time is in the future.');
+
+  await page.getByTestId('language').selectOption('zh-CN');
+  await page.getByRole('button', { name: '保存工单' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/^未保存。请检查标出的 \d 个字段。$/);
+  await expect(page.locator('#received-at-error')).toHaveText('这个时间在将来。');
+  await expect(page.locator('#unit-error')).toHaveText(/[\u4e00-\u9fff]/);
+  expect(await readStore(page, 'tickets')).toEqual([]);
+  await expect(page.getByTestId('recent-ticket')).toHaveCount(0);
+});
+
+test('a photo is downscaled, stored once by its hash, and survives reload; non-images are refused', async ({ page }) => {
+  await openIntake(page, 'en');
+  const form = page.getByTestId('intake-form');
+  const photo = await cameraPhoto(page, 3000, 2000, 1);
+  await fillTicket(page, 'repair', 1);
+  await page.locator('#intake-photos').setInputFiles(photo);
+  await expect(form.getByTestId('photo-list').locator('img')).toHaveCount(1);
+  // The same photo again in the same form is refused.
+  await page.locator('#intake-photos').setInputFiles(photo);
+  await expect(form.getByTestId('photo-messages')).toHaveText('This photo is already attached.');
+  // A text file, and a file that claims to be a JPEG but is not.
+  await page.locator('#intake-photos').setInputFiles([
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') },
+    { name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('garbage bytes') },
+  ]);
+  await expect(form.getByTestId('photo-messages').locator('li')).toHaveText([
+    '“notes.txt” is not a photo. Choose a JPEG, PNG or HEIC image.',
+    '“broken.jpg” is not a photo. Choose a JPEG, PNG or HEIC image.',
+  ]);
+  await expect(form.getByTestId('photo-list').locator('img')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  await expect(form.getByTestId('photo-list').locator('img')).toHaveCount(0);
+
+  const stored = await readStore(page, 'photos');
+  expect(stored).toHaveLength(1);
+  expect(stored[0]).toMatchObject({ type: 'image/jpeg', width: 1600, height: 1067 });
+  expect(stored[0].size).toBeLessThan(photo.buffer.length);
+  expect(stored[0].key).toMatch(/^[0-9a-f]{64}$/);
+  const [ticket] = await readStore(page, 'tickets');
+  expect(ticket.body.photos).toEqual([{ sha256: stored[0].key, width: 1600, height: 1067, bytes: stored[0].size }]);
+
+  // A removed photo is not saved; the same photo on a second ticket is stored once.
+  await fillTicket(page, 'complaint', 2);
+  await page.locator('#intake-photos').setInputFiles(await cameraPhoto(page, 800, 600, 2));
+  await expect(form.getByTestId('photo-list').locator('img')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Remove photo 1' }).click();
+  await page.locator('#intake-photos').setInputFiles(photo);
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  expect(await readStore(page, 'photos')).toHaveLength(1);
+
+  await page.reload();
+  await appReady(page);
+  const thumbs = page.getByTestId('stored-photo');
+  await expect(thumbs).toHaveCount(2);
+  await expect.poll(() => thumbs.first().evaluate((img) => img.naturalWidth)).toBe(1600);
+});
+
+test('a half-filled intake form survives the tab being closed', async ({ context }) => {
+  const first = await context.newPage();
+  await first.goto('/intake');
+  await appReady(first);
+  await first.locator('label[for="kind-complaint"]').click();
+  await first.locator('#reporter-name').fill('王先生');
+  await first.locator('#description').fill('楼上装修噪音，晚上十点后仍在施工');
+  await first.close({ runBeforeUnload: false });
+
+  const again = await context.newPage();
+  await again.goto('/intake');
+  await appReady(again);
+  await again.getByTestId('draft-offer').getByRole('button', { name: 'Restore' }).click();
+  await expect(again.locator('#kind-complaint')).toBeChecked();
+  await expect(again.locator('#reporter-name')).toHaveValue('王先生');
+  await expect(again.locator('#description')).toHaveValue('楼上装修噪音，晚上十点后仍在施工');
+});
+
+test('the quick patrol report saves from another view in three taps plus the photo', async ({ page }) => {
+  await page.goto('/board');
+  await appReady(page);
+  const photo = await cameraPhoto(page, 1200, 1600, 3);
+  await page.getByTestId('quick-open').click(); // tap 1
+  const dialog = page.getByRole('dialog', { name: 'Quick patrol report' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByText('Lift', { exact: true }).click(); // tap 2
+  await dialog.locator('#quick-photos').setInputFiles(photo); // the photo
+  await expect(dialog.getByTestId('photo-list').locator('img')).toHaveCount(1);
+  await dialog.getByRole('button', { name: 'Save report' }).click(); // tap 3
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('quick-confirmation')).toHaveText(/^Report \S+ saved\.$/);
+  await expect(page).toHaveURL(/\/board$/);
+
+  await page.goto('/intake');
+  await appReady(page);
+  const item = page.getByTestId('recent-ticket');
+  await expect(item).toHaveCount(1);
+  await expect(item).toContainText('Patrol finding');
+  await expect(item).toContainText('Lift');
+  await expect(item).toContainText('details to add');
+  const [ticket] = await readStore(page, 'tickets');
+  expect(ticket.body).toMatchObject({ kind: 'patrol_incident', channel: 'patrol', category: 'lift', needs_details: true, priority: 'P3' });
+  expect(ticket.body.photos[0]).toMatchObject({ width: 1200, height: 1600 });
+
+  // Without a category nothing is saved, and the user is told why.
+  await page.getByTestId('quick-open').click();
+  await dialog.getByRole('button', { name: 'Save report' }).click();
+  await expect(dialog.locator('#quick-problem')).toHaveText('Required.');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  expect(await readStore(page, 'tickets')).toHaveLength(1);
+});
+
+test('markup typed into any field is shown as text and runs nothing', async ({ page }) => {
+  const errors = watchErrors(page);
+  await openIntake(page, 'en');
+  const evil = '<img src=x onerror=alert(1)>';
+  await page.locator('#reporter-name').fill(evil);
+  await page.locator('#phone').fill('13800138000');
+  await page.locator('#unit').fill(evil);
+  await page.locator('#category').selectOption('lift');
+  await page.locator('#description').fill(`${evil}<script>alert(2)</script>`);
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  await page.reload();
+  await appReady(page);
+  const item = page.getByTestId('recent-ticket');
+  await expect(item).toContainText(evil);
+  await expect(item).toContainText('<script>alert(2)</script>');
+  await expect(page.locator('.recent-list img[src="x"]')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
