@@ -201,6 +201,26 @@ async fn two_connections_writing_the_same_record_keep_the_later_stamp() {
     delete_database(name).await.unwrap();
 }
 
+#[wasm_bindgen_test]
+async fn ticket_sequences_never_repeat_across_two_tabs() {
+    // Two connections (two tabs) asking for numbers at the same time.
+    let name = "test-sequences";
+    let tab_a = fresh(name).await;
+    let tab_b = IdbStore::open(name).await.unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let (a, b) = futures_join(tab_a.next_sequence("ticket-seq-20261129"), tab_b.next_sequence("ticket-seq-20261129")).await;
+        seen.push(a.unwrap());
+        seen.push(b.unwrap());
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=20).collect::<Vec<u32>>());
+    assert_eq!(tab_b.next_sequence("ticket-seq-20261130").await.unwrap(), 1);
+    tab_a.close();
+    tab_b.close();
+    delete_database(name).await.unwrap();
+}
+
 /// Builds a database exactly as an old schema version left it, from its fixture, using
 /// only raw IndexedDB calls (not the app's migration code).
 async fn build_fixture(name: &str, fixture: &str) {

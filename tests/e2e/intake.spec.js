@@ -261,3 +261,45 @@ test('markup typed into any field is shown as text and runs nothing', async ({ p
   await expect(page.locator('.recent-list img[src="x"]')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+test('categories and response times set in Settings drive the intake form', async ({ page }) => {
+  await page.goto('/settings');
+  await appReady(page);
+  await page.getByLabel('New category', { exact: true }).fill('充电桩');
+  await page.getByRole('button', { name: 'Add category' }).click();
+  await expect(page.getByText('Category added.')).toBeVisible();
+  await page.getByLabel('New category', { exact: true }).fill('充电桩');
+  await page.getByRole('button', { name: 'Add category' }).click();
+  await expect(page.locator('#category-name-error')).not.toBeEmpty();
+  await page.getByRole('button', { name: 'Retire Parking' }).click();
+  await expect(page.getByRole('button', { name: 'Restore Parking' })).toBeVisible();
+
+  // Resolve before respond is refused; a valid change is saved.
+  await page.getByLabel('Respond within hours for P4').fill('72');
+  await page.getByLabel('Resolve within hours for P4').fill('48');
+  await page.getByRole('button', { name: 'Save times' }).click();
+  await expect(page.locator('#sla-P4-error')).toHaveText('Resolving cannot be due before responding.');
+  await page.getByLabel('Resolve within hours for P4').fill('0');
+  await page.getByRole('button', { name: 'Save times' }).click();
+  await expect(page.locator('#sla-P4-error')).toHaveText('Enter a whole number from 1 to 720.');
+  await page.getByLabel('Resolve within hours for P4').fill('96');
+  await page.getByRole('button', { name: 'Save times' }).click();
+  await expect(page.getByText('Times saved.')).toBeVisible();
+
+  await page.goto('/intake');
+  await appReady(page);
+  const options = page.locator('#category option');
+  await expect(options.filter({ hasText: '充电桩' })).toHaveCount(1);
+  await expect(options.filter({ hasText: 'Parking' })).toHaveCount(0);
+  // P4 repair: 72 h to respond, 96 h to resolve; a complaint is held to 24 h / 48 h.
+  await page.locator('#received-at').fill('2026-11-20T08:00');
+  await expect(page.getByTestId('priority-preview')).toHaveText('Priority P4: respond by 23 Nov 2026, 08:00, resolve by 24 Nov 2026, 08:00');
+  await page.locator('label[for="kind-complaint"]').click();
+  await expect(page.getByTestId('priority-preview')).toHaveText('Priority P4: respond by 21 Nov 2026, 08:00, resolve by 22 Nov 2026, 08:00');
+  await page.locator('label[for="urgency-high"]').click();
+  await page.locator('label[for="importance-high"]').click();
+  await expect(page.getByTestId('priority-preview')).toHaveText('Priority P1: respond by 20 Nov 2026, 09:00, resolve by 21 Nov 2026, 08:00');
+  await page.reload();
+  await appReady(page);
+  await expect(page.locator('#category option').filter({ hasText: '充电桩' })).toHaveCount(1);
+});

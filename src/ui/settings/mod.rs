@@ -1,6 +1,8 @@
 //! Settings: site and device, and the staff roster. Every change is validated by the
 //! domain, written to IndexedDB, and shown as saved only after the write committed.
 
+mod intake_rules;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -36,7 +38,7 @@ pub fn department_text(i18n: I18n, dept: Department) -> &'static str {
 }
 
 /// Writes new site settings and device name; updates the app state only once committed.
-async fn persist(
+pub(crate) async fn persist(
     ctx: AppContext,
     site: SiteSettings,
     device_name: Option<String>,
@@ -72,6 +74,8 @@ pub fn SettingsPage() -> impl IntoView {
             <Show when=move || ctx.loaded.get() fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
                 <SiteSection/>
                 <RosterSection/>
+                <intake_rules::CategoriesSection/>
+                <intake_rules::SlaSection/>
             </Show>
         </section>
     }
