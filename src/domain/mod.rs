@@ -9,6 +9,8 @@ pub mod phone;
 pub mod photo;
 pub mod record;
 pub mod settings;
+pub mod sla;
 pub mod ticket;
 pub mod triage;
 pub mod validation;
+pub mod workflow;

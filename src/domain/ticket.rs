@@ -442,8 +442,8 @@ pub fn sequence_scope(local_date: NaiveDate) -> String {
     format!("ticket-seq-{}", local_date.format("%Y%m%d"))
 }
 
-/// How a ticket's history begins (the body of its first `ticket_event` record). The board
-/// adds the other changes.
+/// One step in a ticket's history (the body of a `ticket_event` record): intake writes the
+/// first, the board every later one. Append-only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketEvent {
     pub ticket_id: Uuid,
@@ -454,6 +454,9 @@ pub struct TicketEvent {
     pub to: TicketStatus,
     #[serde(default)]
     pub note: String,
+    /// What happened; events written before actions existed read as `Received`.
+    #[serde(default)]
+    pub action: super::workflow::Action,
 }
 
 #[cfg(test)]

@@ -44,6 +44,7 @@ pub async fn save_new_ticket(
         from: None,
         to: ticket.status,
         note: String::new(),
+        action: crate::domain::workflow::Action::Received,
     };
     let event = Record::create(RecordKind::TicketEvent, serde_json::to_value(&event).map_err(encode)?, event_stamp, actor);
     let blobs: Vec<_> = photos.iter().map(|p| (p.meta.sha256.clone(), p.blob.clone())).collect();
