@@ -89,6 +89,7 @@ fn AppWithContext() -> impl IntoView {
                     <Route path=path!("/") view=intake::IntakePage/>
                     <Route path=path!("/intake") view=intake::IntakePage/>
                     <Route path=path!("/board") view=board::BoardPage/>
+                    <Route path=path!("/ticket/:id") view=board::detail::TicketPage/>
                     <Route path=path!("/drills") view=drills::DrillsPage/>
                     <Route path=path!("/kpi") view=kpi::KpiPage/>
                     <Route path=path!("/data") view=data::DataPage/>

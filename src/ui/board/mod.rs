@@ -1,12 +1,303 @@
-//! Board view. The feature is not built yet; the view says so.
+//! The dispatch board (派单看板): every ticket by status, filters and search kept in the URL,
+//! and each next step one tap away. Only a page of each column (or of the list) is rendered,
+//! so thousands of open tickets stay responsive.
 
+mod action;
+mod card;
+mod data;
+pub mod detail;
+
+use std::sync::Arc;
+
+use chrono::Utc;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
-use crate::ui::i18n::{t_string, use_i18n};
-use crate::ui::widgets::{Feature, NotBuilt};
+use crate::domain::board::{search_terms, sort_items, status_key, BoardFilter, SortOrder, STATUSES};
+use crate::domain::settings::Department;
+use crate::domain::ticket::{TicketKind, TicketStatus};
+use crate::domain::triage::Priority;
+use crate::ui::context::use_app;
+use crate::ui::i18n::{t, t_string, use_i18n};
+use crate::ui::settings::department_text;
+use crate::ui::widgets::fill;
+use crate::ui::widgets::terms::{category_text, kind_text, status_text};
+
+use action::{ActionDialog, PendingAction};
+use card::{SlaBadge, TicketCard};
+use data::{load_items, BoardItem};
+
+/// Cards rendered per column before "show more".
+const COLUMN_PAGE: usize = 25;
+/// Rows per page of the list view.
+const LIST_PAGE: usize = 50;
+
+/// The board's tickets, re-read whenever records change (here or in another tab).
+pub(crate) fn use_board_items() -> (RwSignal<Vec<Arc<BoardItem>>>, RwSignal<bool>) {
+    let ctx = use_app();
+    let items = RwSignal::new(Vec::<Arc<BoardItem>>::new());
+    let loaded = RwSignal::new(false);
+    Effect::new(move |_| {
+        ctx.records_version.track();
+        spawn_local(async move {
+            let Some(store) = ctx.store.get_value() else { return };
+            match load_items(&store).await {
+                Ok((list, _unreadable)) => items.set(list),
+                Err(e) => ctx.storage_error.set(Some(e)),
+            }
+            loaded.set(true);
+        });
+    });
+    (items, loaded)
+}
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <NotBuilt feature=Feature::Board title=Signal::derive(move || t_string!(i18n, nav.board).to_string())/> }
+    let ctx = use_app();
+    let query = use_query_map();
+    // Local: the navigate function is not Send; storing it makes the handlers below Copy.
+    let navigate = StoredValue::new_local(use_navigate());
+    let filter = Memo::new(move |_| {
+        query.with(|q| BoardFilter::from_query(q.latest_values().map(|(k, v)| (k.as_ref(), v))))
+    });
+    let set_filter = move |f: BoardFilter| {
+        let qs: leptos_router::params::ParamsMap = f.to_query().into_iter().collect();
+        let url = format!("/board{}", qs.to_query_string());
+        navigate.with_value(|n| n(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() }));
+    };
+    let update = move |change: &dyn Fn(&mut BoardFilter)| {
+        let mut f = filter.get_untracked();
+        change(&mut f);
+        set_filter(f);
+    };
+
+    let (items, loaded) = use_board_items();
+    let pending: PendingAction = RwSignal::new(None);
+    let status_message = RwSignal::new(None::<String>);
+
+    let shown = Memo::new(move |_| {
+        let f = filter.get();
+        let terms = search_terms(&f.text);
+        let now = Utc::now();
+        let mut list: Vec<Arc<BoardItem>> = items.with(|all| {
+            all.iter().filter(|i| f.matches(&i.ticket, &i.state, &terms, now)).cloned().collect()
+        });
+        sort_items(&mut list, f.sort, now, |i| (&i.ticket, &i.state));
+        list
+    });
+
+    let select = move |id: &'static str, label: &'static str, options: Vec<(String, String)>, current: Signal<String>, on: Callback<String>| {
+        view! {
+            <div class="field filter-field">
+                <label for=id>{label}</label>
+                <select id=id prop:value=move || current.get() on:change=move |ev| on.run(event_target_value(&ev))>
+                    <option value="">{t_string!(i18n, board.any)}</option>
+                    {options.into_iter().map(|(v, text)| {
+                        let selected = current.get_untracked() == v;
+                        view! { <option value=v selected=selected>{text}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+
+    let filters = move || {
+        let _lang = ctx.lang.get();
+        let site = ctx.site.get();
+        view! {
+            {select("f-status", t_string!(i18n, board.status),
+                STATUSES.iter().map(|s| (status_key(*s).to_owned(), status_text(i18n, *s).to_owned())).collect(),
+                Signal::derive(move || filter.get().status.map(|s| status_key(s).to_owned()).unwrap_or_default()),
+                Callback::new(move |v: String| update(&|f| f.status = crate::domain::board::status_from_key(&v))))}
+            {select("f-kind", t_string!(i18n, board.kind),
+                TicketKind::ALL.iter().map(|k| (k.key().to_owned(), kind_text(i18n, *k).to_owned())).collect(),
+                Signal::derive(move || filter.get().kind.map(|k| k.key().to_owned()).unwrap_or_default()),
+                Callback::new(move |v: String| update(&|f| f.kind = TicketKind::from_key(&v))))}
+            {select("f-category", t_string!(i18n, board.category),
+                site.categories.iter().map(|c| (c.key.clone(), category_text(i18n, &site.categories, &c.key))).collect(),
+                Signal::derive(move || filter.get().category.unwrap_or_default()),
+                Callback::new(move |v: String| update(&|f| f.category = (!v.is_empty()).then(|| v.clone()))))}
+            {select("f-department", t_string!(i18n, board.department),
+                Department::ALL.iter().map(|d| (d.key().to_owned(), department_text(i18n, *d).to_owned())).collect(),
+                Signal::derive(move || filter.get().department.map(|d| d.key().to_owned()).unwrap_or_default()),
+                Callback::new(move |v: String| update(&|f| f.department = Department::from_key(&v))))}
+            {select("f-assignee", t_string!(i18n, board.assignee),
+                site.roster.iter().map(|m| (m.id.to_string(), m.name.clone())).collect(),
+                Signal::derive(move || filter.get().assignee.map(|a| a.to_string()).unwrap_or_default()),
+                Callback::new(move |v: String| update(&|f| f.assignee = uuid::Uuid::parse_str(&v).ok())))}
+            {select("f-priority", t_string!(i18n, board.priority),
+                Priority::ALL.iter().map(|p| (p.label().to_owned(), p.label().to_owned())).collect(),
+                Signal::derive(move || filter.get().priority.map(|p| p.label().to_owned()).unwrap_or_default()),
+                Callback::new(move |v: String| update(&|f| f.priority = Priority::ALL.into_iter().find(|p| p.label() == v))))}
+        }
+    };
+
+    view! {
+        <section class="board" aria-labelledby="view-title">
+            <h1 id="view-title">{t!(i18n, nav.board)}</h1>
+            <p class="form-status" role="status" data-testid="board-status">{move || status_message.get()}</p>
+            <div class="board-filters card" role="search" aria-label=move || t_string!(i18n, board.filters)>
+                <div class="field filter-search">
+                    <label for="f-search">{t!(i18n, board.search)}</label>
+                    <input id="f-search" type="search" autocomplete="off" aria-describedby="f-search-hint"
+                        prop:value=move || filter.get().text
+                        on:input=move |ev| { let v = event_target_value(&ev); update(&|f| f.text = v.clone()) }/>
+                    <p class="field-hint" id="f-search-hint">{t!(i18n, board.search_hint)}</p>
+                </div>
+                {filters}
+                <div class="field filter-field">
+                    <label for="f-from">{t!(i18n, board.from)}</label>
+                    <input id="f-from" type="date" prop:value=move || filter.get().from.map(|d| d.to_string()).unwrap_or_default()
+                        on:change=move |ev| { let v = event_target_value(&ev); update(&|f| f.from = v.parse().ok()) }/>
+                </div>
+                <div class="field filter-field">
+                    <label for="f-to">{t!(i18n, board.to)}</label>
+                    <input id="f-to" type="date" prop:value=move || filter.get().to.map(|d| d.to_string()).unwrap_or_default()
+                        on:change=move |ev| { let v = event_target_value(&ev); update(&|f| f.to = v.parse().ok()) }/>
+                </div>
+                <label class="check">
+                    <input type="checkbox" id="f-overdue" prop:checked=move || filter.get().overdue
+                        on:change=move |ev| { let on = event_target_checked(&ev); update(&|f| f.overdue = on) }/>
+                    <span>{t!(i18n, board.overdue)}</span>
+                </label>
+                <div class="filter-buttons">
+                    <button type="button" class="btn" aria-pressed=move || (filter.get().assignee.is_some() && filter.get().assignee == ctx.on_duty.get()).to_string()
+                        prop:disabled=move || ctx.on_duty.get().is_none()
+                        on:click=move |_| { let me = ctx.on_duty.get_untracked(); update(&|f| f.assignee = if f.assignee == me { None } else { me }) }>
+                        {t!(i18n, board.my_work)}
+                    </button>
+                    <button type="button" class="btn" on:click=move |_| set_filter(BoardFilter { list: filter.get_untracked().list, ..Default::default() })>
+                        {t!(i18n, board.clear)}
+                    </button>
+                </div>
+            </div>
+            <div class="board-bar">
+                <p class="board-count" data-testid="board-count" aria-live="polite">
+                    {move || fill(t_string!(i18n, board.count), "count", &crate::domain::locale::format_number(shown.with(Vec::len) as f64, 0))}
+                </p>
+                <div class="field filter-field">
+                    <label for="f-sort">{t!(i18n, board.sort)}</label>
+                    <select id="f-sort" prop:value=move || filter.get().sort.key()
+                        on:change=move |ev| { let v = event_target_value(&ev); update(&|f| f.sort = SortOrder::from_key(&v).unwrap_or_default()) }>
+                        <option value="newest">{move || t_string!(i18n, board.sort_newest)}</option>
+                        <option value="deadline">{move || t_string!(i18n, board.sort_deadline)}</option>
+                        <option value="priority">{move || t_string!(i18n, board.sort_priority)}</option>
+                    </select>
+                </div>
+                <div class="view-toggle" role="group">
+                    <button type="button" class="btn" aria-pressed=move || (!filter.get().list).to_string()
+                        on:click=move |_| update(&|f| f.list = false)>{t!(i18n, board.columns)}</button>
+                    <button type="button" class="btn" aria-pressed=move || filter.get().list.to_string()
+                        on:click=move |_| update(&|f| f.list = true)>{t!(i18n, board.list)}</button>
+                </div>
+            </div>
+            <Show when=move || loaded.get() fallback=move || view! { <p>{t!(i18n, board.loading)}</p> }>
+                <Show when=move || !shown.with(Vec::is_empty) fallback=move || view! { <p class="empty">{t!(i18n, board.empty)}</p> }>
+                    {move || if filter.get().list {
+                        view! { <ListView shown=shown pending=pending/> }.into_any()
+                    } else {
+                        view! { <Columns shown=shown pending=pending/> }.into_any()
+                    }}
+                </Show>
+            </Show>
+            <ActionDialog pending=pending on_done=move |m: String| status_message.set(Some(m))/>
+        </section>
+    }
+}
+
+#[component]
+fn Columns(shown: Memo<Vec<Arc<BoardItem>>>, pending: PendingAction) -> impl IntoView {
+    view! {
+        <div class="columns" data-testid="board-columns">
+            {STATUSES.into_iter().map(|status| view! { <Column status=status shown=shown pending=pending/> }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn Column(status: TicketStatus, shown: Memo<Vec<Arc<BoardItem>>>, pending: PendingAction) -> impl IntoView {
+    let i18n = use_i18n();
+    let limit = RwSignal::new(COLUMN_PAGE);
+    let in_column = Memo::new(move |_| shown.with(|all| all.iter().filter(|i| i.state.status == status).cloned().collect::<Vec<_>>()));
+    let heading_id = format!("col-{}", status_key(status));
+    let labelled_by = heading_id.clone();
+    view! {
+        <section class="column" aria-labelledby=labelled_by data-status=status_key(status)>
+            <h2 id=heading_id class="column-title">
+                {move || status_text(i18n, status)}
+                <span class="column-count">{move || in_column.with(Vec::len)}</span>
+            </h2>
+            <div class="column-cards">
+                {move || in_column.with(|list| list.iter().take(limit.get()).map(|item| {
+                    view! { <TicketCard item=item.clone() pending=pending/> }
+                }).collect_view())}
+            </div>
+            <Show when=move || { in_column.with(Vec::len) > limit.get() }>
+                <button type="button" class="btn show-more" on:click=move |_| limit.update(|l| *l += COLUMN_PAGE)>
+                    {move || fill(t_string!(i18n, board.show_more), "count", &COLUMN_PAGE.min(in_column.with(Vec::len) - limit.get()).to_string())}
+                </button>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ListView(shown: Memo<Vec<Arc<BoardItem>>>, pending: PendingAction) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let page = RwSignal::new(0usize);
+    let pages = move || shown.with(Vec::len).div_ceil(LIST_PAGE).max(1);
+    // A narrower filter may leave the current page past the end.
+    Effect::new(move |_| {
+        if page.get() >= pages() {
+            page.set(pages() - 1);
+        }
+    });
+    let _ = pending;
+    view! {
+        <table class="ticket-table" data-testid="board-list">
+            <thead>
+                <tr>
+                    <th scope="col">{t!(i18n, board.number)}</th>
+                    <th scope="col">{t!(i18n, board.status)}</th>
+                    <th scope="col">{t!(i18n, board.kind)}</th>
+                    <th scope="col">{t!(i18n, board.category)}</th>
+                    <th scope="col">{t!(i18n, board.priority)}</th>
+                    <th scope="col">{t!(i18n, board.received)}</th>
+                    <th scope="col">{t!(i18n, board.time_left)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {move || {
+                    let cats = ctx.site.with(|s| s.categories.clone());
+                    let lang = ctx.lang.get();
+                    let rows: Vec<Arc<BoardItem>> = shown.with(|list| list.iter().skip(page.get() * LIST_PAGE).take(LIST_PAGE).cloned().collect());
+                    rows.into_iter().map(|item| {
+                        let t = item.ticket.clone();
+                        let state = item.state.clone();
+                        let kind = t.kind;
+                        view! {
+                            <tr data-testid="ticket-row">
+                                <td><leptos_router::components::A href=format!("/ticket/{}", item.record.id)>{t.number.clone()}</leptos_router::components::A></td>
+                                <td>{status_text(i18n, state.status)}</td>
+                                <td>{kind_text(i18n, kind)}</td>
+                                <td>{category_text(i18n, &cats, &t.category)}</td>
+                                <td>{state.priority.label()}</td>
+                                <td>{crate::domain::locale::format_datetime(lang, t.received_at, t.utc_offset_min)}</td>
+                                <td><SlaBadge state=Signal::derive(move || state.clone())/></td>
+                            </tr>
+                        }
+                    }).collect_view()
+                }}
+            </tbody>
+        </table>
+        <nav class="pager" aria-label=move || fill(&fill(t_string!(i18n, board.page), "page", &(page.get() + 1).to_string()), "pages", &pages().to_string())>
+            <button type="button" class="btn" prop:disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>{t!(i18n, board.prev)}</button>
+            <span>{move || fill(&fill(t_string!(i18n, board.page), "page", &(page.get() + 1).to_string()), "pages", &pages().to_string())}</span>
+            <button type="button" class="btn" prop:disabled=move || page.get() + 1 >= pages() on:click=move |_| page.update(|p| *p += 1)>{t!(i18n, board.next)}</button>
+        </nav>
+    }
 }

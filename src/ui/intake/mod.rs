@@ -26,7 +26,7 @@ use crate::ui::widgets::terms::{category_text, channel_text, kind_text, level_te
 use crate::ui::widgets::{fill, problem_text, TextField};
 
 pub use photos::{AttachedPhotos, PhotoPicker};
-pub use recent::RecentTickets;
+pub use recent::{RecentTickets, StoredPhoto};
 
 /// The element each field's problem sends the focus to.
 fn field_id(field: IntakeField) -> &'static str {

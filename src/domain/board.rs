@@ -1,0 +1,329 @@
+//! What the dispatch board shows: filters (kept in the URL so a filtered view can be
+//! bookmarked), free-text search and sort orders, over tickets and their derived state.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::locale::to_local;
+use super::settings::Department;
+use super::ticket::{Ticket, TicketKind, TicketStatus};
+use super::triage::Priority;
+use super::workflow::TicketState;
+
+pub const STATUSES: [TicketStatus; 9] = [
+    TicketStatus::New,
+    TicketStatus::Reopened,
+    TicketStatus::Assessed,
+    TicketStatus::Dispatched,
+    TicketStatus::InProgress,
+    TicketStatus::OnHold,
+    TicketStatus::Resolved,
+    TicketStatus::ReturnVisited,
+    TicketStatus::Closed,
+];
+
+pub fn status_key(s: TicketStatus) -> &'static str {
+    match s {
+        TicketStatus::New => "new",
+        TicketStatus::Assessed => "assessed",
+        TicketStatus::Dispatched => "dispatched",
+        TicketStatus::InProgress => "in_progress",
+        TicketStatus::OnHold => "on_hold",
+        TicketStatus::Resolved => "resolved",
+        TicketStatus::ReturnVisited => "return_visited",
+        TicketStatus::Closed => "closed",
+        TicketStatus::Reopened => "reopened",
+    }
+}
+
+pub fn status_from_key(key: &str) -> Option<TicketStatus> {
+    STATUSES.into_iter().find(|s| status_key(*s) == key)
+}
+
+/// How the list view is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// Newest received first.
+    #[default]
+    Newest,
+    /// The nearest resolution deadline first (overdue at the top).
+    Deadline,
+    /// P1 first, then newest.
+    Priority,
+}
+
+impl SortOrder {
+    pub const ALL: [SortOrder; 3] = [SortOrder::Newest, SortOrder::Deadline, SortOrder::Priority];
+    pub fn key(self) -> &'static str {
+        match self {
+            SortOrder::Newest => "newest",
+            SortOrder::Deadline => "deadline",
+            SortOrder::Priority => "priority",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+/// Every filter of the board; empty fields do not filter. All combine (AND).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BoardFilter {
+    pub status: Option<TicketStatus>,
+    pub kind: Option<TicketKind>,
+    pub category: Option<String>,
+    pub department: Option<Department>,
+    pub assignee: Option<Uuid>,
+    pub priority: Option<Priority>,
+    pub overdue: bool,
+    /// Received on or after this local date.
+    pub from: Option<NaiveDate>,
+    /// Received on or before this local date.
+    pub to: Option<NaiveDate>,
+    /// Free text over number, unit, location, description and reporter.
+    pub text: String,
+    pub sort: SortOrder,
+    /// Columns (false) or the sortable list (true).
+    pub list: bool,
+}
+
+fn priority_from_key(key: &str) -> Option<Priority> {
+    Priority::ALL.into_iter().find(|p| p.label() == key)
+}
+
+impl BoardFilter {
+    /// The filter as URL query pairs, in a fixed order (unset fields left out).
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(s) = self.status {
+            q.push(("status", status_key(s).to_owned()));
+        }
+        if let Some(k) = self.kind {
+            q.push(("kind", k.key().to_owned()));
+        }
+        if let Some(c) = &self.category {
+            q.push(("category", c.clone()));
+        }
+        if let Some(d) = self.department {
+            q.push(("department", d.key().to_owned()));
+        }
+        if let Some(a) = self.assignee {
+            q.push(("assignee", a.to_string()));
+        }
+        if let Some(p) = self.priority {
+            q.push(("priority", p.label().to_owned()));
+        }
+        if self.overdue {
+            q.push(("overdue", "1".to_owned()));
+        }
+        if let Some(d) = self.from {
+            q.push(("from", d.to_string()));
+        }
+        if let Some(d) = self.to {
+            q.push(("to", d.to_string()));
+        }
+        if !self.text.trim().is_empty() {
+            q.push(("q", self.text.clone()));
+        }
+        if self.sort != SortOrder::default() {
+            q.push(("sort", self.sort.key().to_owned()));
+        }
+        if self.list {
+            q.push(("view", "list".to_owned()));
+        }
+        q
+    }
+
+    /// Reads a filter back from query pairs. Unknown or malformed values are ignored (a
+    /// hand-edited or old bookmark still opens the board).
+    pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> BoardFilter {
+        let mut f = BoardFilter::default();
+        for (k, v) in pairs {
+            match k {
+                "status" => f.status = status_from_key(v),
+                "kind" => f.kind = TicketKind::from_key(v),
+                "category" if !v.is_empty() => f.category = Some(v.to_owned()),
+                "department" => f.department = Department::from_key(v),
+                "assignee" => f.assignee = Uuid::parse_str(v).ok(),
+                "priority" => f.priority = priority_from_key(v),
+                "overdue" => f.overdue = v == "1",
+                "from" => f.from = v.parse().ok(),
+                "to" => f.to = v.parse().ok(),
+                "q" => f.text = v.to_owned(),
+                "sort" => f.sort = SortOrder::from_key(v).unwrap_or_default(),
+                "view" => f.list = v == "list",
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// Whether a ticket passes every filter. `terms` is [`search_terms`] of the text, so it
+    /// is lower-cased once per keystroke, not once per ticket.
+    pub fn matches(&self, ticket: &Ticket, state: &TicketState, terms: &[String], now: DateTime<Utc>) -> bool {
+        if self.status.is_some_and(|s| s != state.status)
+            || self.kind.is_some_and(|k| k != ticket.kind)
+            || self.category.as_ref().is_some_and(|c| *c != ticket.category)
+            || self.department.is_some_and(|d| Some(d) != state.department)
+            || self.assignee.is_some_and(|a| Some(a) != state.assignee)
+            || self.priority.is_some_and(|p| p != state.priority)
+        {
+            return false;
+        }
+        let local_day = || to_local(ticket.received_at, ticket.utc_offset_min).date_naive();
+        if self.from.is_some_and(|d| local_day() < d) || self.to.is_some_and(|d| local_day() > d) {
+            return false;
+        }
+        if self.overdue && !(state.is_open() && state.is_overdue(now)) {
+            return false;
+        }
+        terms.iter().all(|term| {
+            [&ticket.number, &ticket.unit, &ticket.location, &ticket.description, &ticket.reporter_name]
+                .iter()
+                .any(|field| field.to_lowercase().contains(term.as_str()))
+        })
+    }
+}
+
+/// The search text split into lower-case terms; every term must match some field.
+pub fn search_terms(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_lowercase).collect()
+}
+
+/// Sorts tickets for the list view.
+pub fn sort_items<T>(items: &mut [T], order: SortOrder, now: DateTime<Utc>, parts: impl Fn(&T) -> (&Ticket, &TicketState)) {
+    match order {
+        SortOrder::Newest => items.sort_by(|a, b| parts(b).0.received_at.cmp(&parts(a).0.received_at)),
+        SortOrder::Deadline => items.sort_by_key(|i| {
+            let (_, s) = parts(i);
+            // Finished tickets go last; open ones by their resolution deadline.
+            (!s.is_open(), s.resolve_clock(now).due)
+        }),
+        SortOrder::Priority => items.sort_by(|a, b| {
+            let (ta, sa) = parts(a);
+            let (tb, sb) = parts(b);
+            sa.priority.cmp(&sb.priority).then(tb.received_at.cmp(&ta.received_at))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ticket::Channel;
+    use crate::domain::triage::{Level, SlaPolicy};
+    use crate::domain::workflow::derive;
+    use chrono::{Duration, TimeZone};
+
+    fn ticket(n: u32, kind: TicketKind, category: &str, day: u32, priority: Priority) -> Ticket {
+        let received = Utc.with_ymd_and_hms(2026, 11, day, 2, 0, 0).unwrap();
+        let d = SlaPolicy::default().deadlines(kind, priority, received);
+        Ticket {
+            number: format!("DH01-ABCDEF-2611{day:02}-{n:03}"),
+            kind,
+            status: TicketStatus::New,
+            reporter_name: if n % 2 == 0 { "王伟".into() } else { "Li Na".into() },
+            unit: format!("{}-1-{}", n % 5, 100 + n),
+            phone: String::new(),
+            channel: Channel::Phone,
+            category: category.into(),
+            location: String::new(),
+            description: if n % 3 == 0 { "厨房水管漏水".into() } else { "Lift stuck on floor 3".into() },
+            received_at: received,
+            utc_offset_min: 480,
+            urgency: Level::Low,
+            importance: Level::Low,
+            priority,
+            respond_by: d.respond_by,
+            resolve_by: d.resolve_by,
+            photos: vec![],
+            department: None,
+            assignee: None,
+            needs_details: false,
+        }
+    }
+
+    #[test]
+    fn the_filter_round_trips_through_the_url() {
+        let f = BoardFilter {
+            status: Some(TicketStatus::OnHold),
+            kind: Some(TicketKind::Complaint),
+            category: Some("lift".into()),
+            department: Some(Department::Engineering),
+            assignee: Some(Uuid::from_u128(9)),
+            priority: Some(Priority::P2),
+            overdue: true,
+            from: NaiveDate::from_ymd_opt(2026, 11, 1),
+            to: NaiveDate::from_ymd_opt(2026, 11, 30),
+            text: "3-2 漏水".into(),
+            sort: SortOrder::Deadline,
+            list: true,
+        };
+        let q = f.to_query();
+        let back = BoardFilter::from_query(q.iter().map(|(k, v)| (*k, v.as_str())));
+        assert_eq!(back, f);
+        assert!(BoardFilter::default().to_query().is_empty());
+        // Junk in a bookmark is ignored, not fatal.
+        let junk = BoardFilter::from_query([("status", "flying"), ("from", "yesterday"), ("priority", "P9"), ("zzz", "1")]);
+        assert_eq!(junk, BoardFilter::default());
+    }
+
+    #[test]
+    fn filters_and_search_combine() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let tickets: Vec<Ticket> = (0..30)
+            .map(|n| {
+                let kind = if n % 4 == 0 { TicketKind::Complaint } else { TicketKind::Repair };
+                let cat = if n % 2 == 0 { "plumbing" } else { "lift" };
+                ticket(n, kind, cat, 20 + n % 10, if n % 5 == 0 { Priority::P1 } else { Priority::P4 })
+            })
+            .collect();
+        let states: Vec<TicketState> = tickets.iter().map(|t| derive(t, &[])).collect();
+        let count = |f: &BoardFilter| {
+            let terms = search_terms(&f.text);
+            tickets.iter().zip(&states).filter(|(t, s)| f.matches(t, s, &terms, now)).count()
+        };
+        let expect = |pred: &dyn Fn(u32, &Ticket) -> bool| (0..30u32).zip(&tickets).filter(|(n, t)| pred(*n, t)).count();
+
+        let f = BoardFilter { kind: Some(TicketKind::Complaint), ..Default::default() };
+        assert_eq!(count(&f), expect(&|n, _| n % 4 == 0));
+        let f = BoardFilter { kind: Some(TicketKind::Complaint), category: Some("plumbing".into()), ..Default::default() };
+        assert_eq!(count(&f), expect(&|n, _| n % 4 == 0 && n % 2 == 0));
+        let f = BoardFilter { text: "漏水".into(), ..Default::default() };
+        assert_eq!(count(&f), expect(&|n, _| n % 3 == 0));
+        let f = BoardFilter { text: "LIFT li".into(), ..Default::default() };
+        assert_eq!(count(&f), expect(&|n, _| n % 3 != 0), "case-insensitive, every term somewhere");
+        let f = BoardFilter { text: "wang".into(), ..Default::default() };
+        assert_eq!(count(&f), 0);
+        let f = BoardFilter { text: "DH01-ABCDEF-261121-001".into(), ..Default::default() };
+        assert_eq!(count(&f), 1);
+        // Dates are local: received 02:00 UTC is 10:00 on the same day in UTC+8.
+        let f = BoardFilter { from: NaiveDate::from_ymd_opt(2026, 11, 25), to: NaiveDate::from_ymd_opt(2026, 11, 26), ..Default::default() };
+        assert_eq!(count(&f), expect(&|_, t| (25..=26).contains(&chrono::Datelike::day(&t.received_at))));
+        // Overdue: none has been responded to; P1 (1 h) all overdue by now, P4 (24 h) those
+        // received before 28 Nov 12:00.
+        let f = BoardFilter { overdue: true, ..Default::default() };
+        assert_eq!(count(&f), expect(&|_, t| t.received_at + Duration::hours(if t.priority == Priority::P1 { 1 } else { 24 }) < now));
+        let f = BoardFilter { overdue: true, priority: Some(Priority::P1), kind: Some(TicketKind::Complaint), ..Default::default() };
+        assert_eq!(count(&f), expect(&|n, _| n % 5 == 0 && n % 4 == 0));
+    }
+
+    #[test]
+    fn sort_orders() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let a = ticket(1, TicketKind::Repair, "lift", 20, Priority::P4);
+        let b = ticket(2, TicketKind::Repair, "lift", 22, Priority::P1);
+        let c = ticket(3, TicketKind::Repair, "lift", 21, Priority::P2);
+        let mut items: Vec<(Ticket, TicketState)> = [a, b, c].into_iter().map(|t| { let s = derive(&t, &[]); (t, s) }).collect();
+        let numbers = |items: &[(Ticket, TicketState)]| items.iter().map(|(t, _)| t.number.clone()).collect::<Vec<_>>();
+        sort_items(&mut items, SortOrder::Newest, now, |(t, s)| (t, s));
+        assert_eq!(numbers(&items), ["DH01-ABCDEF-261122-002", "DH01-ABCDEF-261121-003", "DH01-ABCDEF-261120-001"]);
+        sort_items(&mut items, SortOrder::Priority, now, |(t, s)| (t, s));
+        assert_eq!(numbers(&items), ["DH01-ABCDEF-261122-002", "DH01-ABCDEF-261121-003", "DH01-ABCDEF-261120-001"]);
+        sort_items(&mut items, SortOrder::Deadline, now, |(t, s)| (t, s));
+        // Due: a 20th+72h = 23rd, b 22nd+24h = 23rd 02:00, c 21st+48h = 23rd 02:00 … a is 23rd 02:00 too;
+        // ties keep their order (stable sort), so just check the first is the earliest due.
+        let first_due = items[0].1.resolve_clock(now).due;
+        assert!(items.iter().all(|(_, s)| s.resolve_clock(now).due >= first_due));
+    }
+}

@@ -1,0 +1,275 @@
+//! The dialog for one workflow step: the fields that step needs, checked by the domain
+//! (allowed from this status, by this role, fields filled) before anything is written.
+
+use std::sync::Arc;
+
+use leptos::html::Dialog;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+
+use crate::domain::settings::Department;
+use crate::domain::triage::{Level, Priority};
+use crate::domain::workflow::{check, Action, ActionField, ContactMethod, HoldReason, Refusal, NOTE_MAX};
+use crate::ui::board::data::{perform, BoardItem};
+use crate::ui::context::use_app;
+use crate::ui::i18n::{t_string, use_i18n, I18n};
+use crate::ui::settings::department_text;
+use crate::ui::widgets::terms::{action_text, hold_text, level_text, method_text, status_text};
+use crate::ui::widgets::{fill, problem_text};
+
+/// A step the user chose: which ticket, which action (by key).
+pub type PendingAction = RwSignal<Option<(Arc<BoardItem>, &'static str)>>;
+
+fn refusal_text(i18n: I18n, refusal: Refusal) -> String {
+    match refusal {
+        Refusal::NotAllowed { .. } => t_string!(i18n, act.not_allowed).to_string(),
+        Refusal::NeedsSupervisor => t_string!(i18n, act.needs_supervisor).to_string(),
+        Refusal::Invalid(field, problem) => {
+            let label = match field {
+                ActionField::Note => t_string!(i18n, act.note),
+                ActionField::WorkDone => t_string!(i18n, act.work_done),
+                ActionField::Score => t_string!(i18n, act.score),
+            };
+            format!("{label}: {}", problem_text(i18n, problem))
+        }
+    }
+}
+
+/// Renders the dialog while `pending` holds a step; `on_done` gets the confirmation text.
+#[component]
+pub fn ActionDialog(pending: PendingAction, #[prop(into)] on_done: Callback<String>) -> impl IntoView {
+    view! {
+        {move || pending.get().map(|(item, key)| view! { <ActionForm item=item key=key pending=pending on_done=on_done/> })}
+    }
+}
+
+#[component]
+fn ActionForm(item: Arc<BoardItem>, key: &'static str, pending: PendingAction, on_done: Callback<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let dialog = NodeRef::<Dialog>::new();
+    let state = &item.state;
+    let urgency = RwSignal::new(state.urgency);
+    let importance = RwSignal::new(state.importance);
+    let department = RwSignal::new(state.department.unwrap_or(Department::Engineering));
+    let assignee = RwSignal::new(state.assignee);
+    let reason = RwSignal::new(HoldReason::Parts);
+    let work_done = RwSignal::new(String::new());
+    let cause = RwSignal::new(String::new());
+    let method = RwSignal::new(ContactMethod::Phone);
+    let score = RwSignal::new(5u8);
+    let comment = RwSignal::new(String::new());
+    let visitor = RwSignal::new(ctx.on_duty.get_untracked());
+    let note = RwSignal::new(String::new());
+    let refusal = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    let kind = item.ticket.kind;
+    let number = item.ticket.number.clone();
+
+    // Opened as a modal once mounted: focus moves in, Escape closes, the page behind is inert.
+    Effect::new(move |_| {
+        if let Some(d) = dialog.get() {
+            if !d.open() {
+                let _ = d.show_modal();
+            }
+        }
+    });
+    let close = move || {
+        if let Some(d) = dialog.get_untracked() {
+            d.close();
+        }
+        pending.set(None);
+    };
+
+    let build = move || -> Action {
+        match key {
+            "assess" => {
+                let p = Priority::from_triage(urgency.get_untracked(), importance.get_untracked());
+                let hours = ctx.site.with_untracked(|s| s.sla.hours_for(kind, p));
+                Action::Assess { urgency: urgency.get_untracked(), importance: importance.get_untracked(), priority: p, hours }
+            }
+            "dispatch" => Action::Dispatch { department: department.get_untracked(), assignee: assignee.get_untracked() },
+            "reassign" => Action::Reassign { department: department.get_untracked(), assignee: assignee.get_untracked() },
+            "start" => Action::Start,
+            "hold" => Action::Hold { reason: reason.get_untracked() },
+            "resume" => Action::Resume,
+            "resolve" => Action::Resolve { work_done: work_done.get_untracked(), cause: cause.get_untracked() },
+            "return_visit" => Action::ReturnVisit {
+                method: method.get_untracked(),
+                score: score.get_untracked(),
+                comment: comment.get_untracked(),
+                visitor: visitor.get_untracked(),
+            },
+            "close" => Action::Close,
+            _ => Action::Reopen,
+        }
+    };
+
+    let item_for_submit = item.clone();
+    let on_submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() {
+            return;
+        }
+        let action = build();
+        let role = ctx.on_duty.get_untracked().and_then(|id| ctx.site.with_untracked(|s| s.staff(id).map(|m| m.role)));
+        let text = note.get_untracked().trim().to_owned();
+        let to = match check(item_for_submit.state.status, kind, &action, &text, role) {
+            Ok(to) => to,
+            Err(r) => {
+                refusal.set(Some(refusal_text(i18n, r)));
+                return;
+            }
+        };
+        refusal.set(None);
+        saving.set(true);
+        let item = item_for_submit.clone();
+        spawn_local(async move {
+            match perform(ctx, &item, action, text, to).await {
+                Ok(reached) => {
+                    let msg = fill(&fill(t_string!(i18n, act.saved), "number", &item.ticket.number), "status", status_text(i18n, reached));
+                    close();
+                    on_done.run(msg);
+                }
+                Err(e) => {
+                    ctx.storage_error.set(Some(e));
+                    saving.set(false);
+                }
+            }
+        });
+    };
+
+    let staff_options = move || {
+        ctx.site.with(|s| {
+            s.active_staff()
+                .map(|m| (m.id, format!("{} · {}", m.name, department_text(i18n, m.department))))
+                .collect::<Vec<_>>()
+        })
+    };
+    let person_select = move |id: &'static str, label: &'static str, signal: RwSignal<Option<Uuid>>| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <select id=id prop:value=move || signal.get().map(|u| u.to_string()).unwrap_or_default()
+                    on:change=move |ev| signal.set(Uuid::parse_str(&event_target_value(&ev)).ok())>
+                    <option value="">{move || t_string!(i18n, act.assignee_none)}</option>
+                    {move || staff_options().into_iter().map(|(id, name)| {
+                        let selected = signal.get_untracked() == Some(id);
+                        view! { <option value=id.to_string() selected=selected>{name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    let level_choice = move |name: &'static str, signal: RwSignal<Level>| {
+        Level::ALL
+            .into_iter()
+            .map(move |l| {
+                let id = format!("act-{name}-{}", if l == Level::High { "high" } else { "low" });
+                view! {
+                    <input type="radio" name=name id=id.clone() prop:checked=move || signal.get() == l on:change=move |_| signal.set(l)/>
+                    <label for=id class="choice">{move || level_text(i18n, l)}</label>
+                }
+            })
+            .collect_view()
+    };
+
+    let fields = match key {
+        "assess" => view! {
+            <div class="choices" role="radiogroup" aria-labelledby="act-urgency-label">
+                <span id="act-urgency-label" class="choices-label">{t_string!(i18n, intake.urgency)}</span>
+                {level_choice("urgency", urgency)}
+            </div>
+            <div class="choices" role="radiogroup" aria-labelledby="act-importance-label">
+                <span id="act-importance-label" class="choices-label">{t_string!(i18n, intake.importance)}</span>
+                {level_choice("importance", importance)}
+            </div>
+            <p class="priority-preview" aria-live="polite">{move || {
+                let p = Priority::from_triage(urgency.get(), importance.get());
+                let h = ctx.site.with(|s| s.sla.hours_for(kind, p));
+                let t = fill(t_string!(i18n, act.priority_hours), "priority", p.label());
+                fill(&fill(&t, "respond", &h.respond.to_string()), "resolve", &h.resolve.to_string())
+            }}</p>
+        }.into_any(),
+        "dispatch" | "reassign" => view! {
+            <div class="field">
+                <label for="act-department">{t_string!(i18n, board.department)}</label>
+                <select id="act-department" prop:value=move || department.get().key()
+                    on:change=move |ev| if let Some(d) = Department::from_key(&event_target_value(&ev)) { department.set(d) }>
+                    {Department::ALL.into_iter().map(|d| view! {
+                        <option value=d.key() selected=move || department.get_untracked() == d>{department_text(i18n, d)}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            {person_select("act-assignee", t_string!(i18n, board.assignee), assignee)}
+        }.into_any(),
+        "hold" => view! {
+            <div class="field">
+                <label for="act-reason">{t_string!(i18n, act.reason)}</label>
+                <select id="act-reason" on:change=move |ev| if let Some(r) = HoldReason::from_key(&event_target_value(&ev)) { reason.set(r) }>
+                    {HoldReason::ALL.into_iter().map(|r| view! { <option value=r.key()>{hold_text(i18n, r)}</option> }).collect_view()}
+                </select>
+            </div>
+        }.into_any(),
+        "resolve" => view! {
+            <div class="field">
+                <label for="act-work-done">{t_string!(i18n, act.work_done)}<span class="field-required">{format!(" ({})", t_string!(i18n, intake.required_mark))}</span></label>
+                <textarea id="act-work-done" rows="3" maxlength=NOTE_MAX aria-required="true"
+                    prop:value=move || work_done.get() on:input=move |ev| work_done.set(event_target_value(&ev))></textarea>
+            </div>
+            <div class="field">
+                <label for="act-cause">{t_string!(i18n, act.cause)}</label>
+                <input id="act-cause" type="text" maxlength=NOTE_MAX prop:value=move || cause.get() on:input=move |ev| cause.set(event_target_value(&ev))/>
+            </div>
+        }.into_any(),
+        "return_visit" => view! {
+            <div class="field">
+                <label for="act-method">{t_string!(i18n, act.method)}</label>
+                <select id="act-method" on:change=move |ev| if let Some(m) = ContactMethod::from_key(&event_target_value(&ev)) { method.set(m) }>
+                    {ContactMethod::ALL.into_iter().map(|m| view! { <option value=m.key()>{method_text(i18n, m)}</option> }).collect_view()}
+                </select>
+            </div>
+            <fieldset class="choices">
+                <legend>{t_string!(i18n, act.score)}</legend>
+                {(1..=5u8).map(|n| {
+                    let id = format!("act-score-{n}");
+                    view! {
+                        <input type="radio" name="score" id=id.clone() prop:checked=move || score.get() == n on:change=move |_| score.set(n)/>
+                        <label for=id class="choice">{fill(t_string!(i18n, act.score_n), "n", &n.to_string())}</label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <div class="field">
+                <label for="act-comment">{t_string!(i18n, act.comment)}</label>
+                <textarea id="act-comment" rows="2" maxlength=NOTE_MAX prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+            </div>
+            {person_select("act-visitor", t_string!(i18n, act.visitor), visitor)}
+        }.into_any(),
+        _ => ().into_any(),
+    };
+    let note_label = move || {
+        let required = key == "reopen" || (key == "hold" && reason.get() == HoldReason::Other);
+        if required { t_string!(i18n, act.note_required) } else { t_string!(i18n, act.note) }
+    };
+    let title = fill(&fill(t_string!(i18n, act.title), "action", action_text(i18n, key)), "number", &number);
+
+    view! {
+        <dialog node_ref=dialog class="quick-dialog action-dialog" aria-labelledby="act-title"
+            on:close=move |_| pending.set(None)>
+            <form on:submit=on_submit novalidate=true data-testid="action-form">
+                <h2 id="act-title">{title}</h2>
+                {fields}
+                <div class="field">
+                    <label for="act-note">{note_label}</label>
+                    <textarea id="act-note" rows="2" maxlength=NOTE_MAX prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                </div>
+                <p class="field-error" role="alert" data-testid="action-refusal">{move || refusal.get()}</p>
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" prop:disabled=move || saving.get()>{t_string!(i18n, act.confirm)}</button>
+                    <button type="button" class="btn" on:click=move |_| close()>{t_string!(i18n, act.cancel)}</button>
+                </div>
+            </form>
+        </dialog>
+    }
+}

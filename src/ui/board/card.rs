@@ -1,0 +1,95 @@
+//! A ticket on the board: the facts a supervisor scans for, the time left shown with colour,
+//! icon and words (never colour alone), and the next steps as buttons.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::domain::sla::SlaState;
+use crate::domain::workflow::{offered_actions, TicketState};
+use crate::ui::board::action::PendingAction;
+use crate::ui::board::data::BoardItem;
+use crate::ui::context::use_app;
+use crate::ui::i18n::{t_string, use_i18n, I18n};
+use crate::ui::widgets::fill;
+use crate::ui::widgets::terms::{action_text, category_text, kind_text, span_text};
+
+/// The clock that matters now: an unanswered ticket's response clock while it is late,
+/// otherwise the resolution clock.
+pub fn clock_text(i18n: I18n, state: &TicketState) -> (&'static str, &'static str, String) {
+    let now = Utc::now();
+    let respond = state.respond_clock(now);
+    if respond.state == SlaState::Overdue && state.is_open() {
+        return ("overdue", "!", fill(t_string!(i18n, clock.respond_overdue), "time", &span_text(i18n, respond.remaining)));
+    }
+    let c = state.resolve_clock(now);
+    let time = span_text(i18n, c.remaining);
+    match c.state {
+        SlaState::Overdue => ("overdue", "!", fill(t_string!(i18n, clock.overdue), "time", &time)),
+        SlaState::DueSoon => ("due-soon", "◷", fill(t_string!(i18n, clock.due_soon), "time", &time)),
+        SlaState::OnTrack => ("on-track", "◷", fill(t_string!(i18n, clock.on_track), "time", &time)),
+        SlaState::Paused => ("paused", "Ⅱ", t_string!(i18n, clock.paused).to_string()),
+        SlaState::Met => ("met", "✓", t_string!(i18n, clock.met).to_string()),
+        SlaState::MetLate => ("met-late", "✓", t_string!(i18n, clock.met_late).to_string()),
+    }
+}
+
+#[component]
+pub fn SlaBadge(#[prop(into)] state: Signal<TicketState>) -> impl IntoView {
+    let i18n = use_i18n();
+    let parts = move || clock_text(i18n, &state.get());
+    view! {
+        <span class=move || format!("sla sla-{}", parts().0) data-testid="sla">
+            <span class="sla-icon" aria-hidden="true">{move || parts().1}</span>
+            <span>{move || parts().2}</span>
+        </span>
+    }
+}
+
+#[component]
+pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let t = &item.ticket;
+    let s = item.state.clone();
+    let cats = ctx.site.with_untracked(|st| st.categories.clone());
+    let category = category_text(i18n, &cats, &t.category);
+    let place = if t.unit.is_empty() { t.location.clone() } else { t.unit.clone() };
+    let assignee = s
+        .assignee
+        .and_then(|id| ctx.site.with_untracked(|st| st.staff(id).map(|m| m.name.clone())));
+    let href = format!("/ticket/{}", item.record.id);
+    let number = t.number.clone();
+    let open_label = fill(t_string!(i18n, board.open_ticket), "number", &number);
+    let actions = offered_actions(s.status, t.kind);
+    let number_text = number.clone();
+    let kind = t.kind;
+    let state_signal = Signal::derive({
+        let s = s.clone();
+        move || s.clone()
+    });
+    view! {
+        <article class="ticket-card" data-testid="ticket-card" data-number=number.clone()>
+            <header class="card-head">
+                <A href=href attr:class="card-number" attr:aria-label=open_label>{number_text}</A>
+                <span class=format!("prio prio-{}", s.priority.label())>{s.priority.label()}</span>
+            </header>
+            <p class="card-line"><span class="card-kind">{move || kind_text(i18n, kind)}</span>" · "{category}</p>
+            <p class="card-line">{place}</p>
+            <p class="card-line card-assignee">{assignee.unwrap_or_else(|| t_string!(i18n, board.unassigned).to_string())}</p>
+            <SlaBadge state=state_signal/>
+            <div class="card-actions">
+                {actions.into_iter().map(|key| {
+                    let item = item.clone();
+                    let label = fill(&fill(t_string!(i18n, act.title), "action", action_text(i18n, key)), "number", &number);
+                    view! {
+                        <button type="button" class="btn btn-small" data-action=key aria-label=label
+                            on:click=move |_| pending.set(Some((item.clone(), key)))>{move || action_text(i18n, key)}</button>
+                    }
+                }).collect_view()}
+            </div>
+        </article>
+    }
+}

@@ -1,0 +1,195 @@
+//! One ticket: every field, its photos (tap to enlarge), its deadlines, the full history as a
+//! timeline (who and when, including moves that lost to another tablet), and its next steps.
+
+use std::sync::Arc;
+
+use leptos::html::Dialog;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::domain::locale::format_datetime;
+use crate::domain::ticket::TicketStatus;
+use crate::domain::workflow::{offered_actions, Action, Satisfaction};
+use crate::ui::board::action::{ActionDialog, PendingAction};
+use crate::ui::board::card::SlaBadge;
+use crate::ui::board::data::BoardItem;
+use crate::ui::board::use_board_items;
+use crate::ui::context::use_app;
+use crate::ui::i18n::{t, t_string, use_i18n};
+use crate::ui::intake::StoredPhoto;
+use crate::ui::settings::department_text;
+use crate::ui::widgets::fill;
+use crate::ui::widgets::terms::{action_text, category_text, channel_text, hold_text, kind_text, method_text, satisfaction_text, span_text, status_text};
+
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let (items, loaded) = use_board_items();
+    let item = Memo::new(move |_| {
+        let id = params.with(|p| p.get("id")).and_then(|s| uuid::Uuid::parse_str(&s).ok());
+        id.and_then(|id| items.with(|all| all.iter().find(|i| i.record.id == id).cloned()))
+    });
+    view! {
+        <section class="ticket-detail" aria-labelledby="view-title">
+            <p><A href="/board">{t!(i18n, detail.back)}</A></p>
+            <Show when=move || loaded.get() fallback=move || view! { <h1 id="view-title">{t!(i18n, board.loading)}</h1> }>
+                {move || match item.get() {
+                    Some(item) => view! { <Detail item=item/> }.into_any(),
+                    None => view! { <h1 id="view-title">{t!(i18n, detail.not_found)}</h1> }.into_any(),
+                }}
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn Detail(item: Arc<BoardItem>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let pending: PendingAction = RwSignal::new(None);
+    let message = RwSignal::new(None::<String>);
+    let t = item.ticket.clone();
+    let s = item.state.clone();
+    let lang = ctx.lang.get_untracked();
+    let offset = t.utc_offset_min;
+    let cats = ctx.site.with_untracked(|st| st.categories.clone());
+    let staff_name = move |id: Option<uuid::Uuid>| {
+        id.and_then(|id| ctx.site.with_untracked(|st| st.staff(id).map(|m| m.name.clone())))
+            .unwrap_or_else(|| t_string!(i18n, detail.unknown_staff).to_string())
+    };
+    let now = chrono::Utc::now();
+    let respond = s.respond_clock(now);
+    let title = fill(t_string!(i18n, detail.title), "number", &t.number);
+    let enlarged = RwSignal::new(None::<(String, u32, u32)>);
+    let photo_dialog = NodeRef::<Dialog>::new();
+    Effect::new(move |_| {
+        if let (Some(_), Some(d)) = (enlarged.get(), photo_dialog.get()) {
+            if !d.open() {
+                let _ = d.show_modal();
+            }
+        }
+    });
+    let dissatisfied = s.status == TicketStatus::ReturnVisited
+        && s.return_visit.as_ref().is_some_and(|v| v.satisfaction == Satisfaction::Dissatisfied);
+    let state_for_badge = s.clone();
+    let item_for_actions = item.clone();
+    let item_for_reopen = item.clone();
+
+    let fact = |label: &'static str, value: String| {
+        (!value.is_empty()).then(|| view! { <dt>{label}</dt><dd>{value}</dd> })
+    };
+
+    view! {
+        <h1 id="view-title">{title}</h1>
+        <p class="form-status" role="status" data-testid="detail-status">{move || message.get()}</p>
+        <p class="detail-status">
+            <strong data-testid="detail-state">{status_text(i18n, s.status)}</strong>
+            " · "{kind_text(i18n, t.kind)}" · "{category_text(i18n, &cats, &t.category)}" · "{s.priority.label()}
+        </p>
+        {dissatisfied.then(|| view! {
+            <div class="notice notice-error" role="alert">
+                <span>{t_string!(i18n, act.dissatisfied)}</span>
+                <button type="button" class="btn" on:click=move |_| pending.set(Some((item_for_reopen.clone(), "reopen")))>
+                    {t_string!(i18n, action.reopen)}
+                </button>
+            </div>
+        })}
+        <section class="card" aria-labelledby="actions-title">
+            <h2 id="actions-title">{t!(i18n, detail.actions)}</h2>
+            <div class="card-actions">
+                {offered_actions(s.status, t.kind).into_iter().map(|key| {
+                    let item = item_for_actions.clone();
+                    view! { <button type="button" class="btn" data-action=key on:click=move |_| pending.set(Some((item.clone(), key)))>{action_text(i18n, key)}</button> }
+                }).collect_view()}
+            </div>
+        </section>
+        <section class="card" aria-labelledby="sla-title">
+            <h2 id="sla-title">{t!(i18n, detail.sla)}</h2>
+            <dl class="facts">
+                <dt>{t!(i18n, detail.respond)}</dt>
+                <dd>{format_datetime(lang, respond.due, offset)}" · "{match s.first_response_at {
+                    Some(at) => format_datetime(lang, at, offset),
+                    None => fill(t_string!(i18n, clock.respond_due), "time", &span_text(i18n, respond.remaining)),
+                }}</dd>
+                <dt>{t!(i18n, detail.resolve)}</dt>
+                <dd>{format_datetime(lang, s.resolve_clock(now).due, offset)}" · "<SlaBadge state=Signal::derive(move || state_for_badge.clone())/></dd>
+            </dl>
+        </section>
+        <section class="card" aria-labelledby="fields-title">
+            <h2 id="fields-title">{t!(i18n, detail.fields)}</h2>
+            <dl class="facts facts-text">
+                {fact(t_string!(i18n, detail.reporter), t.reporter_name.clone())}
+                {fact(t_string!(i18n, detail.phone), t.phone.clone())}
+                {fact(t_string!(i18n, detail.unit), t.unit.clone())}
+                {fact(t_string!(i18n, detail.location), t.location.clone())}
+                {fact(t_string!(i18n, detail.channel), channel_text(i18n, t.channel).to_owned())}
+                {fact(t_string!(i18n, board.received), format_datetime(lang, t.received_at, offset))}
+                {fact(t_string!(i18n, board.department), s.department.map(|d| department_text(i18n, d).to_owned()).unwrap_or_default())}
+                {fact(t_string!(i18n, board.assignee), s.assignee.map(|a| staff_name(Some(a))).unwrap_or_default())}
+                {fact(t_string!(i18n, detail.description), t.description.clone())}
+                {s.return_visit.as_ref().map(|v| {
+                    let score = fill(&fill(t_string!(i18n, detail.score), "score", &v.score.to_string()), "satisfaction", satisfaction_text(i18n, v.satisfaction));
+                    fact(t_string!(i18n, detail.return_visit), format!("{score} · {}", method_text(i18n, v.method)))
+                })}
+            </dl>
+        </section>
+        {(!t.photos.is_empty()).then(|| view! {
+            <section class="card" aria-labelledby="photos-title">
+                <h2 id="photos-title">{t!(i18n, detail.photos)}</h2>
+                <ul class="photo-list">
+                    {t.photos.iter().enumerate().map(|(i, p)| {
+                        let label = fill(t_string!(i18n, detail.enlarge), "n", &(i + 1).to_string());
+                        let photo = (p.sha256.clone(), p.width, p.height);
+                        let shown = photo.clone();
+                        view! {
+                            <li class="photo-item">
+                                <button type="button" class="photo-button" aria-label=label on:click=move |_| enlarged.set(Some(photo.clone()))>
+                                    <StoredPhoto sha256=shown.0 width=shown.1 height=shown.2/>
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
+        <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title">{t!(i18n, detail.history)}</h2>
+            <ol class="timeline" data-testid="history">
+                {s.history.iter().map(|h| {
+                    let e = &h.event;
+                    let what = match &e.action {
+                        Action::Hold { reason } => format!("{} · {}", action_text(i18n, e.action.key()), hold_text(i18n, *reason)),
+                        Action::Dispatch { department, .. } | Action::Reassign { department, .. } =>
+                            format!("{} · {}", action_text(i18n, e.action.key()), department_text(i18n, *department)),
+                        Action::Resolve { work_done, .. } => format!("{} · {}", action_text(i18n, e.action.key()), work_done),
+                        Action::ReturnVisit { score, .. } => format!("{} · {}", action_text(i18n, e.action.key()),
+                            satisfaction_text(i18n, Satisfaction::from_score(*score))),
+                        other => action_text(i18n, other.key()).to_owned(),
+                    };
+                    let to = status_text(i18n, e.to);
+                    let who = fill(t_string!(i18n, detail.by), "name", &staff_name(e.by));
+                    let when = format_datetime(lang, e.at, e.utc_offset_min);
+                    let applied = h.applied;
+                    view! {
+                        <li class="timeline-entry" class:not-applied=!applied data-testid="history-entry">
+                            <p class="timeline-what"><strong>{what}</strong>" → "{to}</p>
+                            <p class="timeline-meta">{when}" · "{who}</p>
+                            {(!e.note.is_empty()).then(|| view! { <p class="timeline-note">{e.note.clone()}</p> })}
+                            {(!applied).then(|| view! { <p class="timeline-note">{t_string!(i18n, detail.not_applied)}</p> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+        <dialog node_ref=photo_dialog class="photo-dialog" aria-label=move || t_string!(i18n, detail.photos)
+            on:close=move |_| enlarged.set(None)>
+            {move || enlarged.get().map(|(sha, w, h)| view! { <StoredPhoto sha256=sha width=w height=h/> })}
+            <button type="button" class="btn" on:click=move |_| if let Some(d) = photo_dialog.get() { d.close() }>
+                {t!(i18n, detail.close_photo)}
+            </button>
+        </dialog>
+        <ActionDialog pending=pending on_done=move |m: String| message.set(Some(m))/>
+    }
+}
