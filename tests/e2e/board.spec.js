@@ -159,7 +159,11 @@ test('overdue tickets are marked in words, not colour alone, and the filters com
   await expect(lateCard.getByTestId('sla')).toHaveClass(/sla-overdue/);
   await expect(page.locator(`[data-number="${fresh}"]`).getByTestId('sla')).toHaveText(/^◷\d+ h \d+ min left$|^◷1 d \d+ h left$/);
 
+  // The filters fold away so the columns stay on screen; search stays visible.
+  await expect(page.getByLabel('Overdue only')).toBeHidden();
+  await page.locator('.filter-more > summary').click();
   await page.getByLabel('Overdue only').check();
+  await expect(page.locator('.filter-more > summary')).toHaveText('Filters (1)');
   await expect(page).toHaveURL(/overdue=1/);
   await expect(page.getByTestId('ticket-card')).toHaveCount(1);
   await page.getByLabel('Overdue only').uncheck();
@@ -238,6 +242,7 @@ test('the board with 5,000 tickets opens and filters without freezing', async ({
   await page.getByLabel('Search').fill('水管爆裂');
   await expect(page.getByTestId('board-count')).toHaveText('500 tickets');
   const searchMs = Date.now() - t1;
+  await page.locator('.filter-more > summary').click();
   const t2 = Date.now();
   await page.locator('#f-category').selectOption('lift');
   await expect(page.getByTestId('board-count')).toHaveText(/^\d+ tickets$/);

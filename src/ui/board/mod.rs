@@ -34,6 +34,24 @@ const COLUMN_PAGE: usize = 25;
 /// Rows per page of the list view.
 const LIST_PAGE: usize = 50;
 
+/// How many filters besides the search text are set (shown on the collapsed filter panel).
+fn active_filters(f: &BoardFilter) -> usize {
+    [
+        f.status.is_some(),
+        f.kind.is_some(),
+        f.category.is_some(),
+        f.department.is_some(),
+        f.assignee.is_some(),
+        f.priority.is_some(),
+        f.overdue,
+        f.from.is_some(),
+        f.to.is_some(),
+    ]
+    .into_iter()
+    .filter(|b| *b)
+    .count()
+}
+
 /// The board's tickets, re-read whenever records change (here or in another tab).
 pub(crate) fn use_board_items() -> (RwSignal<Vec<Arc<BoardItem>>>, RwSignal<bool>) {
     let ctx = use_app();
@@ -147,6 +165,12 @@ pub fn BoardPage() -> impl IntoView {
                         on:input=move |ev| { let v = event_target_value(&ev); update(&|f| f.text = v.clone()) }/>
                     <p class="field-hint" id="f-search-hint">{t!(i18n, board.search_hint)}</p>
                 </div>
+                <details class="filter-more" prop:open=move || filter.with_untracked(|f| active_filters(f) > 0)>
+                    <summary class="btn">{move || {
+                        let n = filter.with(active_filters);
+                        if n == 0 { t_string!(i18n, board.filters).to_string() } else { format!("{} ({n})", t_string!(i18n, board.filters)) }
+                    }}</summary>
+                    <div class="filter-grid">
                 {filters}
                 <div class="field filter-field">
                     <label for="f-from">{t!(i18n, board.from)}</label>
@@ -173,6 +197,8 @@ pub fn BoardPage() -> impl IntoView {
                         {t!(i18n, board.clear)}
                     </button>
                 </div>
+                    </div>
+                </details>
             </div>
             <div class="board-bar">
                 <p class="board-count" data-testid="board-count" aria-live="polite">
