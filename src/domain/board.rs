@@ -240,6 +240,7 @@ mod tests {
             department: None,
             assignee: None,
             needs_details: false,
+            drill_run: None,
         }
     }
 

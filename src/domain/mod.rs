@@ -4,6 +4,7 @@
 pub mod board;
 pub mod clock;
 pub mod draft;
+pub mod drill;
 pub mod health;
 pub mod locale;
 pub mod phone;

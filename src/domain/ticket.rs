@@ -198,6 +198,9 @@ pub struct Ticket {
     /// Saved as a quick patrol report: details still to be added.
     #[serde(default)]
     pub needs_details: bool,
+    /// The drill run whose finding this ticket follows up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill_run: Option<Uuid>,
 }
 
 /// The fields of the intake form, for problems shown beside them.
@@ -370,6 +373,7 @@ impl ValidIntake {
             department: None,
             assignee: None,
             needs_details: false,
+            drill_run: None,
         }
     }
 }

@@ -415,6 +415,7 @@ mod tests {
             department: None,
             assignee: None,
             needs_details: false,
+            drill_run: None,
         }
     }
 

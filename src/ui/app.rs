@@ -91,6 +91,9 @@ fn AppWithContext() -> impl IntoView {
                     <Route path=path!("/board") view=board::BoardPage/>
                     <Route path=path!("/ticket/:id") view=board::detail::TicketPage/>
                     <Route path=path!("/drills") view=drills::DrillsPage/>
+                    <Route path=path!("/drills/plan/:id") view=drills::editor::PlanEditorPage/>
+                    <Route path=path!("/drills/start/:id") view=drills::run::StartRunPage/>
+                    <Route path=path!("/drills/run/:id") view=drills::run::RunPage/>
                     <Route path=path!("/kpi") view=kpi::KpiPage/>
                     <Route path=path!("/data") view=data::DataPage/>
                     <Route path=path!("/settings") view=settings::SettingsPage/>

@@ -1,15 +1,7 @@
 // Dispatch board: a ticket walks every status with who and when; overdue marking; filters in
 // the URL; and 5,000 tickets open and filter without freezing.
 import { test, expect } from '@playwright/test';
-import { appReady, watchErrors } from './helpers.js';
-
-async function addStaff(page, name, role, dept) {
-  await page.getByLabel('Name', { exact: true }).fill(name);
-  await page.locator('#staff-role').selectOption(role);
-  await page.locator('#staff-dept').selectOption(dept);
-  await page.getByRole('button', { name: 'Add to roster' }).click();
-  await expect(page.getByTestId('roster').locator('.roster-name', { hasText: name })).toHaveCount(1);
-}
+import { addStaff, appReady, watchErrors } from './helpers.js';
 
 async function setUp(page) {
   await page.goto('/settings');

@@ -53,3 +53,12 @@ export function buildIdOf(dir) {
   const html = readFileSync(join(dir, 'index.html'), 'utf8');
   return html.match(/<meta name="patroldesk-build" content="([^"]*)">/)[1];
 }
+
+/** Adds a roster member from the Settings view (which must be open). */
+export async function addStaff(page, name, role, dept) {
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.locator('#staff-role').selectOption(role);
+  await page.locator('#staff-dept').selectOption(dept);
+  await page.getByRole('button', { name: 'Add to roster' }).click();
+  await expect(page.getByTestId('roster').locator('.roster-name', { hasText: name })).toHaveCount(1);
+}

@@ -88,6 +88,9 @@ fn Detail(item: Arc<BoardItem>) -> impl IntoView {
             <strong data-testid="detail-state">{status_text(i18n, s.status)}</strong>
             " · "{kind_text(i18n, t.kind)}" · "{category_text(i18n, &cats, &t.category)}" · "{s.priority.label()}
         </p>
+        {t.drill_run.map(|run| view! {
+            <p><A href=format!("/drills/run/{run}")>{t_string!(i18n, drills.from_drill)}</A></p>
+        })}
         {dissatisfied.then(|| view! {
             <div class="notice notice-error" role="alert">
                 <span>{t_string!(i18n, act.dissatisfied)}</span>

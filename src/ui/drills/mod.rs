@@ -1,12 +1,164 @@
-//! Drills view. The feature is not built yet; the view says so.
+//! Emergency drills (应急预案与演练): plans as checklists, timed runs that survive reload,
+//! findings that become tickets, and a printable record.
+
+mod data;
+pub mod editor;
+pub mod run;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
 
-use crate::ui::i18n::{t_string, use_i18n};
-use crate::ui::widgets::{Feature, NotBuilt};
+use crate::domain::drill::{DrillPlan, DrillRun, Evaluation, PlanType, RunMode};
+use crate::domain::locale::format_datetime;
+use crate::domain::record::Record;
+use crate::ui::context::use_app;
+use crate::ui::i18n::{t, t_string, use_i18n, I18n};
+use crate::ui::widgets::fill;
+
+pub fn role_text(i18n: I18n, key: &str) -> String {
+    match key {
+        "commander" => t_string!(i18n, drill_role.commander),
+        "communications" => t_string!(i18n, drill_role.communications),
+        "evacuation_guide" => t_string!(i18n, drill_role.evacuation_guide),
+        "fire_fighting" => t_string!(i18n, drill_role.fire_fighting),
+        "cordon" => t_string!(i18n, drill_role.cordon),
+        "first_aid" => t_string!(i18n, drill_role.first_aid),
+        "logistics" => t_string!(i18n, drill_role.logistics),
+        other => return other.to_owned(),
+    }
+    .to_owned()
+}
+
+pub fn plan_type_text(i18n: I18n, t: PlanType) -> &'static str {
+    match t {
+        PlanType::Fire => t_string!(i18n, plan_type.fire),
+        PlanType::Lift => t_string!(i18n, plan_type.lift),
+        PlanType::Flood => t_string!(i18n, plan_type.flood),
+        PlanType::Power => t_string!(i18n, plan_type.power),
+        PlanType::Gas => t_string!(i18n, plan_type.gas),
+        PlanType::Typhoon => t_string!(i18n, plan_type.typhoon),
+        PlanType::Security => t_string!(i18n, plan_type.security),
+        PlanType::Other => t_string!(i18n, plan_type.other),
+    }
+}
+
+pub fn evaluation_text(i18n: I18n, e: Evaluation) -> &'static str {
+    match e {
+        Evaluation::Good => t_string!(i18n, drills.eval_good),
+        Evaluation::Acceptable => t_string!(i18n, drills.eval_acceptable),
+        Evaluation::NeedsRedrill => t_string!(i18n, drills.eval_needs_redrill),
+    }
+}
+
+pub fn mode_text(i18n: I18n, m: RunMode) -> &'static str {
+    match m {
+        RunMode::Drill => t_string!(i18n, drills.mode_drill),
+        RunMode::Real => t_string!(i18n, drills.mode_real),
+    }
+}
 
 #[component]
 pub fn DrillsPage() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <NotBuilt feature=Feature::Drills title=Signal::derive(move || t_string!(i18n, nav.drills).to_string())/> }
+    let ctx = use_app();
+    let plans = RwSignal::new(Vec::<(Record, DrillPlan)>::new());
+    let runs = RwSignal::new(Vec::<(Record, DrillRun)>::new());
+    let show_retired = RwSignal::new(false);
+    Effect::new(move |_| {
+        ctx.records_version.track();
+        if !ctx.loaded.get() {
+            return;
+        }
+        spawn_local(async move {
+            match data::load_plans(ctx).await {
+                Ok(p) => plans.set(p),
+                Err(e) => ctx.storage_error.set(Some(e)),
+            }
+            match data::load_runs(ctx).await {
+                Ok(r) => runs.set(r),
+                Err(e) => ctx.storage_error.set(Some(e)),
+            }
+        });
+    });
+    let set_retired = move |record: Record, mut plan: DrillPlan, retired: bool| {
+        plan.retired = retired;
+        spawn_local(async move {
+            if let Err(e) = data::save_plan(ctx, Some(record), &plan).await {
+                ctx.storage_error.set(Some(e));
+            }
+        });
+    };
+
+    view! {
+        <section class="drills" aria-labelledby="view-title">
+            <h1 id="view-title">{t!(i18n, nav.drills)}</h1>
+            <section class="card" aria-labelledby="plans-title">
+                <div class="section-head">
+                    <h2 id="plans-title">{t!(i18n, drills.plans)}</h2>
+                    <A href="/drills/plan/new" attr:class="btn btn-primary">{t!(i18n, drills.new_plan)}</A>
+                </div>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || show_retired.get() on:change=move |ev| show_retired.set(event_target_checked(&ev))/>
+                    <span>{t!(i18n, drills.show_retired)}</span>
+                </label>
+                <ul class="plan-list" data-testid="plan-list">
+                    {move || {
+                        let lang = ctx.lang.get();
+                        plans.get().into_iter().filter(|(_, p)| show_retired.get() || !p.retired).map(|(record, plan)| {
+                            let name = plan.name.get(lang).to_owned();
+                            let id = record.id;
+                            let (r2, p2) = (record.clone(), plan.clone());
+                            let retired = plan.retired;
+                            let facts = fill(&fill(t_string!(i18n, drills.steps_count), "count", &plan.steps.len().to_string()), "min", &plan.target_min.to_string());
+                            view! {
+                                <li class="plan-row" data-testid="plan-row" class:retired=retired>
+                                    <div class="plan-text">
+                                        <p class="plan-name">{name.clone()}{retired.then(|| view! { " " <span class="tag">{t_string!(i18n, drills.retired)}</span> })}</p>
+                                        <p class="plan-meta">{plan_type_text(i18n, plan.plan_type)}" · "{facts}</p>
+                                    </div>
+                                    <div class="card-actions">
+                                        {(!retired).then(|| view! {
+                                            <A href=format!("/drills/start/{id}") attr:class="btn btn-primary"
+                                                attr:aria-label=fill(t_string!(i18n, drills.start), "name", &name)>{t_string!(i18n, drills.start_button)}</A>
+                                        })}
+                                        <A href=format!("/drills/plan/{id}") attr:class="btn"
+                                            attr:aria-label=fill(t_string!(i18n, drills.edit), "name", &name)>{t_string!(i18n, drills.edit_button)}</A>
+                                        <A href=format!("/drills/plan/new?copy={id}") attr:class="btn"
+                                            attr:aria-label=fill(t_string!(i18n, drills.copy), "name", &name)>{t_string!(i18n, drills.copy_button)}</A>
+                                        <button type="button" class="btn" class:btn-danger=!retired
+                                            aria-label=fill(if retired { t_string!(i18n, drills.restore) } else { t_string!(i18n, drills.retire) }, "name", &name)
+                                            on:click=move |_| set_retired(r2.clone(), p2.clone(), !retired)>
+                                            {if retired { t_string!(i18n, drills.restore_button) } else { t_string!(i18n, drills.retire_button) }}
+                                        </button>
+                                    </div>
+                                </li>
+                            }
+                        }).collect_view()
+                    }}
+                </ul>
+            </section>
+            <section class="card" aria-labelledby="history-title">
+                <h2 id="history-title">{t!(i18n, drills.history)}</h2>
+                <Show when=move || !runs.with(Vec::is_empty) fallback=move || view! { <p class="empty">{t!(i18n, drills.no_runs)}</p> }>
+                    <ul class="run-list" data-testid="run-list">
+                        {move || {
+                            let lang = ctx.lang.get();
+                            runs.get().into_iter().map(|(record, run)| {
+                                let st = run.state(chrono::Utc::now());
+                                let label = fill(&fill(t_string!(i18n, drills.run_of), "plan", run.plan.name.get(lang)), "mode", mode_text(i18n, run.mode));
+                                view! {
+                                    <li class="run-row">
+                                        <A href=format!("/drills/run/{}", record.id)>{label}</A>
+                                        <span class="plan-meta">" · "{format_datetime(lang, run.started_at, run.utc_offset_min)}" · "{run.location.clone()}
+                                            {st.finished.map(|(_, e, _)| format!(" · {}", evaluation_text(i18n, e)))}</span>
+                                    </li>
+                                }
+                            }).collect_view()
+                        }}
+                    </ul>
+                </Show>
+            </section>
+        </section>
+    }
 }

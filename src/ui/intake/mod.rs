@@ -6,7 +6,7 @@
 mod photos;
 pub mod quick;
 mod recent;
-mod save;
+pub(crate) mod save;
 
 use chrono::Utc;
 use leptos::prelude::*;

@@ -21,6 +21,15 @@ pub async fn save_new_ticket(
     build: impl FnOnce(String) -> Ticket,
     photos: &[Photo],
 ) -> Result<String, StoreError> {
+    save_new_ticket_with_id(ctx, build, photos).await.map(|(_, number)| number)
+}
+
+/// [`save_new_ticket`], also returning the new ticket's id (to link it from elsewhere).
+pub async fn save_new_ticket_with_id(
+    ctx: AppContext,
+    build: impl FnOnce(String) -> Ticket,
+    photos: &[Photo],
+) -> Result<(uuid::Uuid, String), StoreError> {
     let not_open = || ctx.storage_error.get_untracked().unwrap_or(StoreError::Unavailable("not open".into()));
     let store = ctx.store.get_value().ok_or_else(not_open)?;
     let device = ctx.device.get_untracked().ok_or_else(not_open)?;
@@ -48,6 +57,7 @@ pub async fn save_new_ticket(
     };
     let event = Record::create(RecordKind::TicketEvent, serde_json::to_value(&event).map_err(encode)?, event_stamp, actor);
     let blobs: Vec<_> = photos.iter().map(|p| (p.meta.sha256.clone(), p.blob.clone())).collect();
+    let id = record.id;
     store.put_many_with_photos(&[record, event], &blobs).await?;
 
     broadcast::announce(Topic::Records);
@@ -55,5 +65,5 @@ pub async fn save_new_ticket(
         crate::platform::health::request_persistence().await;
     });
     refresh_records(ctx, &store).await?;
-    Ok(number)
+    Ok((id, number))
 }

@@ -1,0 +1,548 @@
+//! Emergency plans (应急预案) as checklists, and drill runs (演练) derived from their
+//! check-off events: who did what when, what was late, what was skipped, what was found.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::locale::Lang;
+use super::validation::{required_text, Problem};
+
+pub const PLAN_NAME_MAX: usize = 40;
+pub const STEP_TEXT_MAX: usize = 200;
+pub const MAX_TARGET_MIN: u32 = 24 * 60;
+pub const ROLE_NAME_MAX: usize = 20;
+
+/// Text in both interface languages. Built-in plans carry both; a plan written on a tablet
+/// carries what was typed in both slots.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Text {
+    pub en: String,
+    pub zh: String,
+}
+
+impl Text {
+    pub fn same(text: &str) -> Text {
+        Text { en: text.to_owned(), zh: text.to_owned() }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        let (first, other) = match lang {
+            Lang::En => (&self.en, &self.zh),
+            Lang::ZhCn => (&self.zh, &self.en),
+        };
+        if first.is_empty() { other } else { first }
+    }
+}
+
+/// The built-in drill roles (names from the catalogues); a plan may add its own by name.
+pub const BUILT_IN_ROLES: [&str; 7] =
+    ["commander", "communications", "evacuation_guide", "fire_fighting", "cordon", "first_aid", "logistics"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanType {
+    Fire,
+    Lift,
+    Flood,
+    Power,
+    Gas,
+    Typhoon,
+    Security,
+    Other,
+}
+
+impl PlanType {
+    pub const ALL: [PlanType; 8] =
+        [PlanType::Fire, PlanType::Lift, PlanType::Flood, PlanType::Power, PlanType::Gas, PlanType::Typhoon, PlanType::Security, PlanType::Other];
+    pub fn key(self) -> &'static str {
+        match self {
+            PlanType::Fire => "fire",
+            PlanType::Lift => "lift",
+            PlanType::Flood => "flood",
+            PlanType::Power => "power",
+            PlanType::Gas => "gas",
+            PlanType::Typhoon => "typhoon",
+            PlanType::Security => "security",
+            PlanType::Other => "other",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanStep {
+    pub id: Uuid,
+    pub text: Text,
+    /// A role key of the plan (built-in key or a custom role's name).
+    pub role: String,
+    /// Minutes from the start by which it should be done.
+    pub target_min: Option<u32>,
+    pub critical: bool,
+}
+
+/// A plan (the body of a `drill_plan` record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillPlan {
+    /// The built-in plan this is (or was copied from), e.g. `fire_evacuation`.
+    #[serde(default)]
+    pub key: String,
+    pub name: Text,
+    pub plan_type: PlanType,
+    pub target_min: u32,
+    pub roles: Vec<String>,
+    pub steps: Vec<PlanStep>,
+    #[serde(default)]
+    pub retired: bool,
+}
+
+#[derive(Deserialize)]
+struct BuiltInStep {
+    role: String,
+    target_min: Option<u32>,
+    critical: bool,
+    text: Text,
+}
+
+#[derive(Deserialize)]
+struct BuiltInPlan {
+    key: String,
+    plan_type: PlanType,
+    target_min: u32,
+    name: Text,
+    roles: Vec<String>,
+    steps: Vec<BuiltInStep>,
+}
+
+/// The seven plans every site starts with. Step ids are derived from the plan key and
+/// position, so every tablet seeds the same ids and runs from different tablets agree.
+pub fn built_in_plans() -> Vec<(Uuid, DrillPlan)> {
+    let raw: Vec<BuiltInPlan> = serde_json::from_str(include_str!("drill_plans.json")).unwrap_or_default();
+    raw.into_iter()
+        .map(|p| {
+            let plan_id = Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("patroldesk/plan/{}", p.key).as_bytes());
+            let steps = p
+                .steps
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| PlanStep {
+                    id: Uuid::new_v5(&plan_id, format!("step/{i}").as_bytes()),
+                    text: s.text,
+                    role: s.role,
+                    target_min: s.target_min,
+                    critical: s.critical,
+                })
+                .collect();
+            (plan_id, DrillPlan { key: p.key, name: p.name, plan_type: p.plan_type, target_min: p.target_min, roles: p.roles, steps, retired: false })
+        })
+        .collect()
+}
+
+/// What is wrong with a plan, for the editor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanProblem {
+    Name(Problem),
+    Target(Problem),
+    NoSteps,
+    /// Step at this position (0-based).
+    StepText(usize, Problem),
+    StepRole(usize),
+    StepTarget(usize, Problem),
+}
+
+impl DrillPlan {
+    pub fn validate(&self) -> Result<(), Vec<PlanProblem>> {
+        let mut problems = Vec::new();
+        let in_range = |v: u32| (1..=MAX_TARGET_MIN).contains(&v);
+        let range = Problem::OutOfRange { min: 1, max: MAX_TARGET_MIN };
+        if let Err(p) = required_text(self.name.get(Lang::ZhCn), PLAN_NAME_MAX) {
+            problems.push(PlanProblem::Name(p));
+        }
+        if !in_range(self.target_min) {
+            problems.push(PlanProblem::Target(range));
+        }
+        if self.steps.is_empty() {
+            problems.push(PlanProblem::NoSteps);
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            if let Err(p) = required_text(step.text.get(Lang::ZhCn), STEP_TEXT_MAX) {
+                problems.push(PlanProblem::StepText(i, p));
+            }
+            if step.role.is_empty() || !self.roles.contains(&step.role) {
+                problems.push(PlanProblem::StepRole(i));
+            }
+            if step.target_min.is_some_and(|t| !in_range(t)) {
+                problems.push(PlanProblem::StepTarget(i, range));
+            }
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems) }
+    }
+
+    /// Moves a step up (`-1`) or down (`+1`); out-of-range moves do nothing.
+    pub fn move_step(&mut self, index: usize, delta: i32) {
+        let target = index as i64 + i64::from(delta);
+        if index < self.steps.len() && target >= 0 && (target as usize) < self.steps.len() {
+            self.steps.swap(index, target as usize);
+        }
+    }
+}
+
+/// Drill or the real thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunMode {
+    Drill,
+    Real,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    /// From the roster, or `None` for a visitor named by hand.
+    pub staff: Option<Uuid>,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::High, Severity::Medium, Severity::Low];
+    pub fn key(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evaluation {
+    Good,
+    Acceptable,
+    NeedsRedrill,
+}
+
+impl Evaluation {
+    pub const ALL: [Evaluation; 3] = [Evaluation::Good, Evaluation::Acceptable, Evaluation::NeedsRedrill];
+    pub fn key(self) -> &'static str {
+        match self {
+            Evaluation::Good => "good",
+            Evaluation::Acceptable => "acceptable",
+            Evaluation::NeedsRedrill => "needs_redrill",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+/// One thing that happened during a run. Append-only; the run's state is derived from them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunEvent {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub by: Option<Uuid>,
+    #[serde(flatten)]
+    pub change: RunChange,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RunChange {
+    Check { step: Uuid },
+    /// Takes back the last check or skip of a step (a mis-tap).
+    Undo { step: Uuid },
+    Skip { step: Uuid, reason: String },
+    Note { step: Option<Uuid>, text: String },
+    Finding { finding: Uuid, text: String, severity: Severity },
+    /// A finding became a follow-up ticket.
+    FindingTicket { finding: Uuid, ticket: Uuid, number: String },
+    Finish { evaluation: Evaluation, summary: String },
+}
+
+/// A drill run (the body of a `drill_run` record). The plan is copied in, so editing the plan
+/// later never rewrites what was drilled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrillRun {
+    pub plan_id: Uuid,
+    pub plan: DrillPlan,
+    pub mode: RunMode,
+    pub location: String,
+    pub participants: Vec<Participant>,
+    pub started_at: DateTime<Utc>,
+    pub utc_offset_min: i32,
+    pub events: Vec<RunEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepStatus {
+    Pending,
+    Done { at: DateTime<Utc>, by: Option<Uuid> },
+    Skipped { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepState {
+    pub step: PlanStep,
+    pub status: StepStatus,
+    /// Done after its target time, or still pending past it.
+    pub late: bool,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingState {
+    pub id: Uuid,
+    pub text: String,
+    pub severity: Severity,
+    pub ticket: Option<(Uuid, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunState {
+    pub steps: Vec<StepState>,
+    pub elapsed: Duration,
+    pub finished: Option<(DateTime<Utc>, Evaluation, String)>,
+    pub findings: Vec<FindingState>,
+    /// Notes not tied to a step (appended after finishing too).
+    pub notes: Vec<String>,
+    pub done: usize,
+    pub skipped: usize,
+    pub late: usize,
+}
+
+impl DrillRun {
+    /// Whether a change may still be added: after finishing, only notes and ticket links.
+    pub fn accepts(&self, change: &RunChange) -> bool {
+        let finished = self.events.iter().any(|e| matches!(e.change, RunChange::Finish { .. }));
+        !finished || matches!(change, RunChange::Note { step: None, .. } | RunChange::FindingTicket { .. })
+    }
+
+    /// The run as of `now`: steps, timing, findings. Events are applied in time order (ties by
+    /// id), so a merged log gives the same state on every tablet.
+    pub fn state(&self, now: DateTime<Utc>) -> RunState {
+        let mut events: Vec<&RunEvent> = self.events.iter().collect();
+        events.sort_by_key(|e| (e.at, e.id));
+        let mut steps: Vec<StepState> = self
+            .plan
+            .steps
+            .iter()
+            .map(|s| StepState { step: s.clone(), status: StepStatus::Pending, late: false, notes: Vec::new() })
+            .collect();
+        let mut finished = None;
+        let mut findings: Vec<FindingState> = Vec::new();
+        let mut notes = Vec::new();
+        for e in events {
+            let finished_now = finished.is_some();
+            match &e.change {
+                RunChange::Check { step } if !finished_now => {
+                    if let Some(s) = steps.iter_mut().find(|s| s.step.id == *step) {
+                        s.status = StepStatus::Done { at: e.at, by: e.by };
+                    }
+                }
+                RunChange::Skip { step, reason } if !finished_now => {
+                    if let Some(s) = steps.iter_mut().find(|s| s.step.id == *step) {
+                        s.status = StepStatus::Skipped { reason: reason.clone() };
+                    }
+                }
+                RunChange::Undo { step } if !finished_now => {
+                    if let Some(s) = steps.iter_mut().find(|s| s.step.id == *step) {
+                        s.status = StepStatus::Pending;
+                    }
+                }
+                RunChange::Note { step: Some(step), text } if !finished_now => {
+                    if let Some(s) = steps.iter_mut().find(|s| s.step.id == *step) {
+                        s.notes.push(text.clone());
+                    }
+                }
+                RunChange::Note { step: None, text } => notes.push(text.clone()),
+                RunChange::Finding { finding, text, severity } if !finished_now => {
+                    findings.push(FindingState { id: *finding, text: text.clone(), severity: *severity, ticket: None })
+                }
+                RunChange::FindingTicket { finding, ticket, number } => {
+                    if let Some(f) = findings.iter_mut().find(|f| f.id == *finding) {
+                        f.ticket.get_or_insert((*ticket, number.clone()));
+                    }
+                }
+                RunChange::Finish { evaluation, summary } if !finished_now => finished = Some((e.at, *evaluation, summary.clone())),
+                _ => {}
+            }
+        }
+        let until = finished.as_ref().map_or(now, |f| f.0);
+        let elapsed = (until - self.started_at).max(Duration::zero());
+        for s in &mut steps {
+            let due = s.step.target_min.map(|m| self.started_at + Duration::minutes(m.into()));
+            s.late = match (&s.status, due) {
+                (StepStatus::Done { at, .. }, Some(due)) => *at > due,
+                (StepStatus::Pending, Some(due)) => until > due,
+                _ => false,
+            };
+        }
+        let done = steps.iter().filter(|s| matches!(s.status, StepStatus::Done { .. })).count();
+        let skipped = steps.iter().filter(|s| matches!(s.status, StepStatus::Skipped { .. })).count();
+        let late = steps.iter().filter(|s| s.late).count();
+        RunState { steps, elapsed, finished, findings, notes, done, skipped, late }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap()
+    }
+
+    fn run_of(key: &str) -> DrillRun {
+        let (plan_id, plan) = built_in_plans().into_iter().find(|(_, p)| p.key == key).unwrap();
+        DrillRun { plan_id, plan, mode: RunMode::Drill, location: "3号楼".into(), participants: vec![], started_at: t0(), utc_offset_min: 480, events: vec![] }
+    }
+
+    fn event(min: i64, n: u128, change: RunChange) -> RunEvent {
+        RunEvent { id: Uuid::from_u128(n), at: t0() + Duration::minutes(min), by: Some(Uuid::from_u128(99)), change }
+    }
+
+    #[test]
+    fn seven_built_in_plans_in_both_languages_all_valid() {
+        let plans = built_in_plans();
+        assert_eq!(plans.len(), 7);
+        let keys: Vec<_> = plans.iter().map(|(_, p)| p.key.as_str()).collect();
+        assert_eq!(keys, ["fire_evacuation", "lift_entrapment", "burst_pipe", "power_outage", "gas_leak", "typhoon_rainstorm", "security_incident"]);
+        for (id, p) in &plans {
+            assert_eq!(p.validate(), Ok(()), "{}", p.key);
+            assert!(p.steps.len() >= 6, "{} has realistic steps", p.key);
+            assert!(p.roles.iter().all(|r| BUILT_IN_ROLES.contains(&r.as_str())));
+            for s in &p.steps {
+                assert!(!s.text.en.is_empty() && s.text.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{}", s.text.en);
+                assert!(s.target_min.is_none_or(|m| m <= p.target_min), "{}: step target within plan target", p.key);
+            }
+            // Same ids on every tablet.
+            assert_eq!(built_in_plans().iter().find(|(_, q)| q.key == p.key).unwrap().0, *id);
+        }
+        // Lift entrapment: manual release only by a certified person, after cutting power.
+        let lift = &plans[1].1;
+        let power = lift.steps.iter().position(|s| s.text.en.contains("Cut the main power")).unwrap();
+        let release = lift.steps.iter().position(|s| s.text.en.contains("certified person only")).unwrap();
+        assert!(power < release);
+    }
+
+    #[test]
+    fn plan_validation_and_reordering() {
+        let (_, mut p) = built_in_plans().remove(0);
+        p.name = Text::same(" ");
+        p.steps[1].text = Text::same("");
+        p.steps[2].role = "cook".into();
+        p.steps[3].target_min = Some(0);
+        assert_eq!(
+            p.validate(),
+            Err(vec![
+                PlanProblem::Name(Problem::Required),
+                PlanProblem::StepText(1, Problem::Required),
+                PlanProblem::StepRole(2),
+                PlanProblem::StepTarget(3, Problem::OutOfRange { min: 1, max: MAX_TARGET_MIN }),
+            ])
+        );
+        p.steps.clear();
+        p.name = Text::same("夜间演练");
+        assert_eq!(p.validate(), Err(vec![PlanProblem::NoSteps]));
+
+        let (_, mut p) = built_in_plans().remove(1);
+        let first = p.steps[0].id;
+        p.move_step(0, 1);
+        assert_eq!(p.steps[1].id, first);
+        p.move_step(1, -1);
+        assert_eq!(p.steps[0].id, first);
+        p.move_step(0, -1);
+        assert_eq!(p.steps[0].id, first, "cannot move above the top");
+        let last = p.steps.len() - 1;
+        p.move_step(last, 1);
+        assert_eq!(p.steps.len(), last + 1);
+    }
+
+    #[test]
+    fn run_timing_lateness_skips_and_undo() {
+        let mut run = run_of("lift_entrapment"); // targets 1, 3, 5, 8, 25, 27, 30 min
+        let s: Vec<Uuid> = run.plan.steps.iter().map(|s| s.id).collect();
+        run.events = vec![
+            event(1, 1, RunChange::Check { step: s[0] }),     // on time (target 1)
+            event(4, 2, RunChange::Check { step: s[1] }),     // late (target 3)
+            event(5, 3, RunChange::Check { step: s[2] }),     // mis-tap …
+            event(5, 4, RunChange::Undo { step: s[2] }),      // … taken back
+            event(6, 5, RunChange::Check { step: s[2] }),     // late (target 5)
+            event(7, 6, RunChange::Skip { step: s[3], reason: "演练不实际断电".into() }),
+        ];
+        let st = run.state(t0() + Duration::minutes(10));
+        assert_eq!(st.elapsed, Duration::minutes(10));
+        assert_eq!((st.done, st.skipped), (3, 1));
+        assert_eq!(st.steps.iter().map(|s| s.late).collect::<Vec<_>>(), [false, true, true, false, false, false, false]);
+        assert_eq!(st.steps[2].status, StepStatus::Done { at: t0() + Duration::minutes(6), by: Some(Uuid::from_u128(99)) });
+        // Pending past its target counts as late while the run goes on.
+        let st = run.state(t0() + Duration::minutes(26));
+        assert!(st.steps[4].late);
+        assert_eq!(st.late, 3);
+    }
+
+    #[test]
+    fn a_finished_run_is_read_only_except_notes_and_its_duration_stops() {
+        let mut run = run_of("gas_leak");
+        let s0 = run.plan.steps[0].id;
+        let f = Uuid::from_u128(50);
+        run.events = vec![
+            event(2, 1, RunChange::Check { step: s0 }),
+            event(3, 2, RunChange::Finding { finding: f, text: "应急灯不亮".into(), severity: Severity::High }),
+            event(12, 3, RunChange::Finish { evaluation: Evaluation::NeedsRedrill, summary: "疏散太慢".into() }),
+        ];
+        let late_check = RunChange::Check { step: run.plan.steps[1].id };
+        assert!(!run.accepts(&late_check));
+        assert!(run.accepts(&RunChange::Note { step: None, text: "补充".into() }));
+        assert!(run.accepts(&RunChange::FindingTicket { finding: f, ticket: Uuid::from_u128(7), number: "N".into() }));
+        // Even if a check arrives later (another tablet), it changes nothing.
+        run.events.push(event(20, 4, late_check));
+        run.events.push(event(21, 5, RunChange::FindingTicket { finding: f, ticket: Uuid::from_u128(7), number: "DH01-1".into() }));
+        let st = run.state(t0() + Duration::hours(5));
+        assert_eq!(st.elapsed, Duration::minutes(12), "the clock stops at finish");
+        assert_eq!(st.done, 1);
+        assert_eq!(st.finished.as_ref().map(|f| f.1), Some(Evaluation::NeedsRedrill));
+        assert_eq!(st.findings[0].ticket, Some((Uuid::from_u128(7), "DH01-1".into())));
+    }
+
+    #[test]
+    fn the_state_does_not_depend_on_the_order_events_arrive_in() {
+        let mut run = run_of("fire_evacuation");
+        let s: Vec<Uuid> = run.plan.steps.iter().map(|s| s.id).collect();
+        let events = vec![
+            event(1, 1, RunChange::Check { step: s[0] }),
+            event(2, 2, RunChange::Check { step: s[1] }),
+            event(2, 3, RunChange::Undo { step: s[1] }),
+            event(3, 4, RunChange::Skip { step: s[3], reason: "小火已灭".into() }),
+            event(4, 5, RunChange::Note { step: Some(s[4]), text: "广播声音小".into() }),
+        ];
+        run.events = events.clone();
+        let expected = run.state(t0() + Duration::minutes(5));
+        let mut reversed = events;
+        reversed.reverse();
+        run.events = reversed;
+        assert_eq!(run.state(t0() + Duration::minutes(5)), expected);
+    }
+
+    #[test]
+    fn text_falls_back_to_the_other_language() {
+        let t = Text { en: String::new(), zh: "总指挥".into() };
+        assert_eq!(t.get(Lang::En), "总指挥");
+        assert_eq!(Text::same("x").get(Lang::ZhCn), "x");
+    }
+}

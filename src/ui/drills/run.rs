@@ -1,0 +1,486 @@
+//! Running a drill or a real incident: set-up (mode, place, who in which role), then a live
+//! checklist whose every tap is stored at once — the run survives reload and tablet sleep,
+//! and the elapsed time is computed from the stored start, not counted in memory.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Utc;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use uuid::Uuid;
+
+use crate::domain::drill::{DrillPlan, DrillRun, Evaluation, Participant, RunChange, RunMode, Severity, StepStatus};
+use crate::domain::locale::format_datetime;
+use crate::domain::record::Record;
+use crate::domain::ticket::{Channel, Ticket, TicketKind, TicketStatus};
+use crate::domain::triage::{Level, Priority};
+use crate::ui::board::use_board_items;
+use crate::ui::context::use_app;
+use crate::ui::drills::{data, evaluation_text, mode_text, role_text};
+use crate::ui::i18n::{t, t_string, use_i18n, I18n};
+use crate::ui::widgets::fill;
+use crate::ui::widgets::terms::{span_text, status_text};
+
+fn severity_text(i18n: I18n, s: Severity) -> &'static str {
+    match s {
+        Severity::High => t_string!(i18n, drills.sev_high),
+        Severity::Medium => t_string!(i18n, drills.sev_medium),
+        Severity::Low => t_string!(i18n, drills.sev_low),
+    }
+}
+
+/// Minutes and seconds (hours when needed) for the live clock.
+fn clock_text(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60) } else { format!("{:02}:{:02}", s / 60, s % 60) }
+}
+
+#[component]
+pub fn StartRunPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let params = use_params_map();
+    let navigate = StoredValue::new_local(use_navigate());
+    let plan = RwSignal::new(None::<(Uuid, DrillPlan)>);
+    let mode = RwSignal::new(RunMode::Drill);
+    let location = RwSignal::new(String::new());
+    let chosen = RwSignal::new(Vec::<(Uuid, String)>::new());
+    let visitors = RwSignal::new(String::new());
+    let starting = RwSignal::new(false);
+
+    Effect::new(move |_| {
+        if !ctx.loaded.get() {
+            return;
+        }
+        let id = params.with(|p| p.get("id")).and_then(|s| Uuid::parse_str(&s).ok());
+        spawn_local(async move {
+            match data::load_plans(ctx).await {
+                Ok(plans) => plan.set(plans.into_iter().find(|(r, _)| Some(r.id) == id).map(|(r, p)| (r.id, p))),
+                Err(e) => ctx.storage_error.set(Some(e)),
+            }
+        });
+    });
+
+    let begin = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        if starting.get_untracked() {
+            return;
+        }
+        let Some((plan_id, plan)) = plan.get_untracked() else { return };
+        let site = ctx.site.get_untracked();
+        let mut participants: Vec<Participant> = chosen
+            .get_untracked()
+            .into_iter()
+            .filter_map(|(id, role)| site.staff(id).map(|m| Participant { staff: Some(id), name: m.name.clone(), role }))
+            .collect();
+        participants.extend(
+            visitors.get_untracked().split([',', '，', '、']).map(str::trim).filter(|n| !n.is_empty())
+                .map(|n| Participant { staff: None, name: n.to_owned(), role: String::new() }),
+        );
+        let run = DrillRun {
+            plan_id,
+            plan,
+            mode: mode.get_untracked(),
+            location: location.get_untracked().trim().to_owned(),
+            participants,
+            started_at: Utc::now(),
+            utc_offset_min: crate::platform::utc_offset_minutes(),
+            events: Vec::new(),
+        };
+        starting.set(true);
+        spawn_local(async move {
+            match data::start_run(ctx, &run).await {
+                Ok(id) => navigate.with_value(|n| n(&format!("/drills/run/{id}"), Default::default())),
+                Err(e) => {
+                    ctx.storage_error.set(Some(e));
+                    starting.set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <section class="run-setup" aria-labelledby="view-title">
+            <h1 id="view-title">{t!(i18n, drills.setup)}</h1>
+            {move || plan.get().map(|(_, p)| {
+                let roles = p.roles.clone();
+                view! {
+                    <form class="card" on:submit=begin novalidate=true data-testid="run-setup">
+                        <h2>{p.name.get(ctx.lang.get_untracked()).to_owned()}</h2>
+                        <fieldset class="choices">
+                            <legend>{t!(i18n, drills.mode)}</legend>
+                            <input type="radio" name="mode" id="mode-drill" prop:checked=move || mode.get() == RunMode::Drill on:change=move |_| mode.set(RunMode::Drill)/>
+                            <label for="mode-drill" class="choice">{t!(i18n, drills.mode_drill)}</label>
+                            <input type="radio" name="mode" id="mode-real" prop:checked=move || mode.get() == RunMode::Real on:change=move |_| mode.set(RunMode::Real)/>
+                            <label for="mode-real" class="choice">{t!(i18n, drills.mode_real)}</label>
+                        </fieldset>
+                        <div class="field">
+                            <label for="run-location">{t!(i18n, drills.location)}</label>
+                            <input id="run-location" type="text" maxlength="80" prop:value=move || location.get() on:input=move |ev| location.set(event_target_value(&ev))/>
+                        </div>
+                        <fieldset class="participants">
+                            <legend>{t!(i18n, drills.participants)}</legend>
+                            {ctx.site.get_untracked().active_staff().cloned().collect::<Vec<_>>().into_iter().map(|m| {
+                                let id = m.id;
+                                let first = roles.first().cloned().unwrap_or_default();
+                                let role_label = fill(t_string!(i18n, drills.participant_role), "name", &m.name);
+                                let roles = roles.clone();
+                                view! {
+                                    <div class="participant-row">
+                                        <label class="check">
+                                            <input type="checkbox" on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                let role = first.clone();
+                                                chosen.update(|c| { c.retain(|(x, _)| *x != id); if on { c.push((id, role)) } });
+                                            }/>
+                                            <span>{m.name.clone()}</span>
+                                        </label>
+                                        <select aria-label=role_label on:change=move |ev| {
+                                            let v = event_target_value(&ev);
+                                            chosen.update(|c| if let Some(e) = c.iter_mut().find(|(x, _)| *x == id) { e.1 = v.clone() });
+                                        }>
+                                            {roles.iter().map(|r| view! { <option value=r.clone()>{role_text(i18n, r)}</option> }).collect_view()}
+                                        </select>
+                                    </div>
+                                }
+                            }).collect_view()}
+                            <div class="field">
+                                <label for="run-visitors">{t!(i18n, drills.visitors)}</label>
+                                <input id="run-visitors" type="text" maxlength="200" prop:value=move || visitors.get() on:input=move |ev| visitors.set(event_target_value(&ev))/>
+                            </div>
+                        </fieldset>
+                        <button type="submit" class="btn btn-primary" prop:disabled=move || starting.get()>{t!(i18n, drills.begin)}</button>
+                    </form>
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+pub fn RunPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let params = use_params_map();
+    let run = RwSignal::new(None::<(Record, DrillRun)>);
+    let loaded = RwSignal::new(false);
+    let now = RwSignal::new(Utc::now());
+    let busy = RwSignal::new(false);
+    let (tickets, _) = use_board_items();
+
+    // The live clock: re-reads the time every second; the elapsed time itself always comes
+    // from the stored start, so sleep or reload cannot make it drift.
+    if let Ok(handle) = set_interval_with_handle(move || now.set(Utc::now()), StdDuration::from_secs(1)) {
+        on_cleanup(move || handle.clear());
+    }
+    let run_id = move || params.with(|p| p.get("id")).and_then(|s| Uuid::parse_str(&s).ok());
+    Effect::new(move |_| {
+        ctx.records_version.track();
+        if !ctx.loaded.get() {
+            return;
+        }
+        let id = run_id();
+        spawn_local(async move {
+            match data::load_runs(ctx).await {
+                Ok(runs) => run.set(runs.into_iter().find(|(r, _)| Some(r.id) == id)),
+                Err(e) => ctx.storage_error.set(Some(e)),
+            }
+            loaded.set(true);
+        });
+    });
+
+    let append = move |change: RunChange| {
+        let Some(id) = run_id() else { return };
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            if let Err(e) = data::append(ctx, id, change).await {
+                ctx.storage_error.set(Some(e));
+            }
+            busy.set(false);
+        });
+    };
+
+    let make_ticket = move |finding: Uuid, text: String, severity: Severity| {
+        let Some((record, r)) = run.get_untracked() else { return };
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let run_id = record.id;
+        let plan_name = r.plan.name.get(ctx.lang.get_untracked()).to_owned();
+        spawn_local(async move {
+            let site = ctx.site.get_untracked();
+            // High and medium problems are repairs to make; low ones are suggestions.
+            let (kind, urgency, importance) = match severity {
+                Severity::High => (TicketKind::Repair, Level::High, Level::High),
+                Severity::Medium => (TicketKind::Repair, Level::Low, Level::High),
+                Severity::Low => (TicketKind::Suggestion, Level::Low, Level::Low),
+            };
+            let priority = Priority::from_triage(urgency, importance);
+            let received_at = Utc::now();
+            let d = site.sla.deadlines(kind, priority, received_at);
+            let build = move |number: String| Ticket {
+                number,
+                kind,
+                status: TicketStatus::New,
+                reporter_name: String::new(),
+                unit: String::new(),
+                phone: String::new(),
+                channel: Channel::Patrol,
+                category: "other".into(),
+                location: r.location.clone(),
+                description: format!("{text} ({plan_name})"),
+                received_at,
+                utc_offset_min: crate::platform::utc_offset_minutes(),
+                urgency,
+                importance,
+                priority,
+                respond_by: d.respond_by,
+                resolve_by: d.resolve_by,
+                photos: vec![],
+                department: None,
+                assignee: None,
+                needs_details: false,
+                drill_run: Some(run_id),
+            };
+            match crate::ui::intake::save::save_new_ticket_with_id(ctx, build, &[]).await {
+                Ok((ticket, number)) => {
+                    if let Err(e) = data::append(ctx, run_id, RunChange::FindingTicket { finding, ticket, number }).await {
+                        ctx.storage_error.set(Some(e));
+                    }
+                }
+                Err(e) => ctx.storage_error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <section class="drill-run" aria-labelledby="view-title">
+            <p class="no-print"><A href="/drills">{t!(i18n, nav.drills)}</A></p>
+            <Show when=move || loaded.get() fallback=move || view! { <h1 id="view-title">{t!(i18n, loading)}</h1> }>
+                {move || match run.get() {
+                    None => view! { <h1 id="view-title">{t!(i18n, drills.not_found)}</h1> }.into_any(),
+                    Some((_, r)) => {
+                        let lang = ctx.lang.get();
+                        let offset = r.utc_offset_min;
+                        // Read once per change of the run: the form fields below must not be
+                        // rebuilt by the clock's tick (that would wipe what is being typed).
+                        let st = r.state(now.get_untracked());
+                        let finished = st.finished.clone();
+                        let is_finished = finished.is_some();
+                        let site = ctx.site.get();
+                        let who = move |id: Option<Uuid>| id.and_then(|id| site.staff(id).map(|m| m.name.clone())).unwrap_or_else(|| t_string!(i18n, detail.unknown_staff).to_string());
+                        let title = fill(&fill(t_string!(i18n, drills.run_of), "plan", r.plan.name.get(lang)), "mode", mode_text(i18n, r.mode));
+                        view! {
+                            <h1 id="view-title">{title}</h1>
+                            <p class="run-facts">{r.location.clone()}" · "{format_datetime(lang, r.started_at, offset)}</p>
+                            <p class="run-participants">{t_string!(i18n, drills.participants)}": "
+                                {r.participants.iter().map(|p| if p.role.is_empty() { p.name.clone() } else { format!("{} ({})", p.name, role_text(i18n, &p.role)) }).collect::<Vec<_>>().join("、")}
+                            </p>
+                            <p class="run-clock" data-testid="run-clock" aria-live="off">
+                                <span class="clock-label">{t_string!(i18n, drills.elapsed)}</span>
+                                <strong data-testid="elapsed">{move || run.with(|x| x.as_ref().map(|(_, r)| clock_text(r.state(now.get()).elapsed)))}</strong>
+                                <span>{fill(t_string!(i18n, drills.target_of), "min", &r.plan.target_min.to_string())}</span>
+                            </p>
+                            {finished.as_ref().map(|(at, e, summary)| view! {
+                                <section class="card run-summary" data-testid="run-summary">
+                                    <h2>{t_string!(i18n, drills.report)}</h2>
+                                    <p>{fill(&fill(t_string!(i18n, drills.finished), "time", &format_datetime(lang, *at, offset)), "evaluation", evaluation_text(i18n, *e))}</p>
+                                    <p>{fill(&fill(t_string!(i18n, drills.duration), "time", &span_text(i18n, st.elapsed)), "min", &r.plan.target_min.to_string())}</p>
+                                    <p data-testid="run-totals">{fill(&fill(&fill(t_string!(i18n, drills.totals), "done", &st.done.to_string()), "skipped", &st.skipped.to_string()), "late", &st.late.to_string())}</p>
+                                    <p class="summary-text">{summary.clone()}</p>
+                                    <p class="no-print read-only-note">{t_string!(i18n, drills.read_only)}</p>
+                                    <button type="button" class="btn no-print" on:click=|_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{t_string!(i18n, drills.print)}</button>
+                                </section>
+                            })}
+                            <ol class="run-steps" data-testid="run-steps">
+                                {st.steps.iter().enumerate().map(|(i, s)| {
+                                    let n = (i + 1).to_string();
+                                    let step = s.step.id;
+                                    let status_line = match &s.status {
+                                        StepStatus::Done { at, by } => fill(&fill(t_string!(i18n, drills.done_at), "time", &format_datetime(lang, *at, offset)), "name", &who(*by)),
+                                        StepStatus::Skipped { reason } => fill(t_string!(i18n, drills.skipped_because), "reason", reason),
+                                        StepStatus::Pending => String::new(),
+                                    };
+                                    let pending = s.status == StepStatus::Pending;
+                                    let skip_reason = RwSignal::new(String::new());
+                                    let note = RwSignal::new(String::new());
+                                    let skipping = RwSignal::new(false);
+                                    let n2 = n.clone();
+                                    let n3 = n.clone();
+                                    view! {
+                                        <li class="run-step" class:done=!pending class:critical=s.step.critical data-testid="run-step"
+                                            class:late=move || run.with(|x| x.as_ref().is_some_and(|(_, r)| r.state(now.get()).steps.get(i).is_some_and(|s| s.late)))>
+                                            <p class="step-text">{s.step.text.get(lang).to_owned()}</p>
+                                            <p class="step-meta">{role_text(i18n, &s.step.role)}
+                                                {s.step.target_min.map(|m| format!(" · {}", fill(t_string!(i18n, drills.by_min), "min", &m.to_string())))}
+                                                {move || run.with(|x| x.as_ref().is_some_and(|(_, r)| r.state(now.get()).steps.get(i).is_some_and(|s| s.late)))
+                                                    .then(|| view! { " · "<strong class="tag tag-late">{t_string!(i18n, drills.late)}</strong> })}
+                                            </p>
+                                            <p class="step-status" data-testid="step-status">{status_line}</p>
+                                            {s.notes.iter().map(|t| view! { <p class="timeline-note">{t.clone()}</p> }).collect_view()}
+                                            {(!is_finished).then(|| view! {
+                                                <div class="card-actions no-print">
+                                                    {if pending {
+                                                        view! {
+                                                            <button type="button" class="btn btn-primary" aria-label=fill(t_string!(i18n, drills.check_label), "n", &n)
+                                                                prop:disabled=move || busy.get() on:click=move |_| append(RunChange::Check { step })>{t_string!(i18n, drills.check)}</button>
+                                                            <button type="button" class="btn" aria-label=fill(t_string!(i18n, drills.skip_label), "n", &n)
+                                                                on:click=move |_| skipping.set(true)>{t_string!(i18n, drills.skip)}</button>
+                                                        }.into_any()
+                                                    } else {
+                                                        view! {
+                                                            <button type="button" class="btn" aria-label=fill(t_string!(i18n, drills.undo_label), "n", &n)
+                                                                prop:disabled=move || busy.get() on:click=move |_| append(RunChange::Undo { step })>{t_string!(i18n, drills.undo)}</button>
+                                                        }.into_any()
+                                                    }}
+                                                </div>
+                                                <Show when=move || skipping.get()>
+                                                    <div class="inline-add no-print">
+                                                        <label class="visually-hidden" for=format!("skip-{n2}")>{fill(t_string!(i18n, drills.skip_reason), "n", &n2)}</label>
+                                                        <input id=format!("skip-{n2}") type="text" maxlength="200" placeholder=fill(t_string!(i18n, drills.skip_reason), "n", &n2)
+                                                            prop:value=move || skip_reason.get() on:input=move |ev| skip_reason.set(event_target_value(&ev))/>
+                                                        <button type="button" class="btn" on:click=move |_| {
+                                                            let reason = skip_reason.get_untracked().trim().to_owned();
+                                                            if !reason.is_empty() { append(RunChange::Skip { step, reason }) }
+                                                        }>{t_string!(i18n, act.confirm)}</button>
+                                                    </div>
+                                                </Show>
+                                                <div class="inline-add no-print">
+                                                    <label class="visually-hidden" for=format!("note-{n3}")>{fill(t_string!(i18n, drills.step_note), "n", &n3)}</label>
+                                                    <input id=format!("note-{n3}") type="text" maxlength="200" placeholder=fill(t_string!(i18n, drills.step_note), "n", &n3)
+                                                        prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+                                                    <button type="button" class="btn" on:click=move |_| {
+                                                        let text = note.get_untracked().trim().to_owned();
+                                                        if !text.is_empty() { append(RunChange::Note { step: Some(step), text }) }
+                                                    }>{t_string!(i18n, drills.add_note)}</button>
+                                                </div>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ol>
+                            <section class="card" aria-labelledby="findings-title">
+                                <h2 id="findings-title">{t_string!(i18n, drills.findings)}</h2>
+                                <ul class="findings" data-testid="findings">
+                                    {st.findings.iter().map(|f| {
+                                        let (fid, text, sev) = (f.id, f.text.clone(), f.severity);
+                                        let linked = f.ticket.clone().map(|(tid, number)| {
+                                            let status = tickets.with(|all| all.iter().find(|i| i.record.id == tid).map(|i| i.state.status));
+                                            view! {
+                                                <A href=format!("/ticket/{tid}")>{fill(t_string!(i18n, drills.ticket_made), "number", &number)}</A>
+                                                {status.map(|s| view! { " · "<span data-testid="finding-ticket-status">{status_text(i18n, s)}</span> })}
+                                            }
+                                        });
+                                        view! {
+                                            <li class="finding" data-testid="finding">
+                                                <span class="tag">{severity_text(i18n, sev)}</span>" "{text.clone()}" "
+                                                {match linked {
+                                                    Some(v) => v.into_any(),
+                                                    None => view! {
+                                                        <button type="button" class="btn no-print" prop:disabled=move || busy.get()
+                                                            on:click=move |_| make_ticket(fid, text.clone(), sev)>{t_string!(i18n, drills.make_ticket)}</button>
+                                                    }.into_any(),
+                                                }}
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                                {(!is_finished).then(|| view! { <FindingForm on_add=Callback::new(move |(text, severity)| append(RunChange::Finding { finding: Uuid::now_v7(), text, severity }))/> })}
+                            </section>
+                            <section class="card" aria-labelledby="notes-title">
+                                <h2 id="notes-title">{t_string!(i18n, drills.notes)}</h2>
+                                <ul data-testid="run-notes">{st.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+                                <NoteForm on_add=Callback::new(move |text| append(RunChange::Note { step: None, text }))/>
+                            </section>
+                            {(!is_finished).then(|| view! { <FinishForm on_finish=Callback::new(move |(evaluation, summary)| append(RunChange::Finish { evaluation, summary }))/> })}
+                        }.into_any()
+                    }
+                }}
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn FindingForm(on_add: Callback<(String, Severity)>) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = RwSignal::new(String::new());
+    let severity = RwSignal::new(Severity::Medium);
+    view! {
+        <form class="inline-add no-print" novalidate=true data-testid="finding-form" on:submit=move |ev: web_sys::SubmitEvent| {
+            ev.prevent_default();
+            let t = text.get_untracked().trim().to_owned();
+            if !t.is_empty() {
+                on_add.run((t, severity.get_untracked()));
+                text.set(String::new());
+            }
+        }>
+            <div class="field">
+                <label for="finding-text">{t!(i18n, drills.finding_text)}</label>
+                <input id="finding-text" type="text" maxlength="200" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
+            </div>
+            <div class="field">
+                <label for="finding-severity">{t!(i18n, drills.severity)}</label>
+                <select id="finding-severity" prop:value=move || severity.get().key()
+                    on:change=move |ev| if let Some(s) = Severity::from_key(&event_target_value(&ev)) { severity.set(s) }>
+                    {Severity::ALL.into_iter().map(|s| view! { <option value=s.key()>{move || severity_text(i18n, s)}</option> }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="btn">{t!(i18n, drills.add_finding)}</button>
+        </form>
+    }
+}
+
+#[component]
+fn NoteForm(on_add: Callback<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = RwSignal::new(String::new());
+    view! {
+        <form class="inline-add no-print" novalidate=true on:submit=move |ev: web_sys::SubmitEvent| {
+            ev.prevent_default();
+            let t = text.get_untracked().trim().to_owned();
+            if !t.is_empty() {
+                on_add.run(t);
+                text.set(String::new());
+            }
+        }>
+            <label class="visually-hidden" for="run-note">{t!(i18n, drills.add_run_note)}</label>
+            <input id="run-note" type="text" maxlength="500" placeholder=move || t_string!(i18n, drills.add_run_note)
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
+            <button type="submit" class="btn">{t!(i18n, drills.add_note)}</button>
+        </form>
+    }
+}
+
+#[component]
+fn FinishForm(on_finish: Callback<(Evaluation, String)>) -> impl IntoView {
+    let i18n = use_i18n();
+    let evaluation = RwSignal::new(Evaluation::Good);
+    let summary = RwSignal::new(String::new());
+    view! {
+        <form class="card no-print" novalidate=true data-testid="finish-form" on:submit=move |ev: web_sys::SubmitEvent| {
+            ev.prevent_default();
+            on_finish.run((evaluation.get_untracked(), summary.get_untracked().trim().to_owned()));
+        }>
+            <h2>{t!(i18n, drills.finish)}</h2>
+            <div class="field">
+                <label for="run-evaluation">{t!(i18n, drills.evaluation)}</label>
+                <select id="run-evaluation" on:change=move |ev| if let Some(e) = Evaluation::from_key(&event_target_value(&ev)) { evaluation.set(e) }>
+                    {Evaluation::ALL.into_iter().map(|e| view! { <option value=e.key()>{move || evaluation_text(i18n, e)}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="run-summary">{t!(i18n, drills.summary)}</label>
+                <textarea id="run-summary" rows="3" maxlength="1000" prop:value=move || summary.get() on:input=move |ev| summary.set(event_target_value(&ev))></textarea>
+            </div>
+            <button type="submit" class="btn btn-primary">{t!(i18n, drills.finish)}</button>
+        </form>
+    }
+}
