@@ -142,6 +142,9 @@ test('the editor creates a plan with reordered steps that can then be run', asyn
   await setUp(page);
   await page.goto('/drills');
   await appReady(page);
+  // Showing the built-in plans writes nothing: no phantom "changes not yet exported".
+  await expect(page.getByTestId('plan-row')).toHaveCount(7);
+  await expect(page.getByTestId('unexported-badge')).toHaveCount(0);
   await page.getByRole('link', { name: 'New plan' }).click();
   const form = page.getByTestId('plan-form');
   // Empty step and no name: refused with messages.

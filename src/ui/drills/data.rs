@@ -32,22 +32,21 @@ async fn committed(ctx: AppContext, store: &IdbStore) -> Result<(), StoreError> 
     refresh_records(ctx, store).await
 }
 
-/// Every plan (retired ones too), seeding the built-ins the first time.
+/// Every plan (retired ones too). Built-in plans are not written until someone edits or
+/// retires one: opening the Drills view must not create "changes not yet exported". Until
+/// then they are shown from the app itself, under their fixed ids.
 pub async fn load_plans(ctx: AppContext) -> Result<Vec<(Record, DrillPlan)>, StoreError> {
     let store = store_of(ctx)?;
-    let mut records = store.live(RecordKind::DrillPlan).await?;
-    if records.is_empty() {
-        let actor = ctx.on_duty.get_untracked();
-        let mut seeded = Vec::new();
-        for (id, plan) in built_in_plans() {
-            seeded.push(Record::create_with_id(id, RecordKind::DrillPlan, encode(&plan)?, stamp(ctx)?, actor));
-        }
-        store.put_many(&seeded).await?;
-        committed(ctx, &store).await?;
-        records = seeded;
-    }
+    let records = store.live(RecordKind::DrillPlan).await?;
     let mut plans: Vec<(Record, DrillPlan)> =
         records.into_iter().filter_map(|r| serde_json::from_value(r.body.clone()).ok().map(|p| (r, p))).collect();
+    // Stamped at the epoch: older than any real change, so an edit always supersedes it.
+    let epoch = crate::domain::clock::Stamp { wall_ms: 0, counter: 0, device: Uuid::nil() };
+    for (id, plan) in built_in_plans() {
+        if !plans.iter().any(|(r, _)| r.id == id) {
+            plans.push((Record::create_with_id(id, RecordKind::DrillPlan, encode(&plan)?, epoch, None), plan));
+        }
+    }
     plans.sort_by_key(|(r, _)| r.created_at);
     Ok(plans)
 }

@@ -169,6 +169,28 @@ pub fn RunPage() -> impl IntoView {
     let now = RwSignal::new(Utc::now());
     let busy = RwSignal::new(false);
     let (tickets, _) = use_board_items();
+    // What is being typed lives here, outside the view that is rebuilt when the run changes
+    // (a check-off, a tab's save), so a rebuild never wipes a half-typed note.
+    let owner = StoredValue::new_local(Owner::current());
+    let typing: StoredValue<std::collections::HashMap<Uuid, (RwSignal<String>, RwSignal<String>, RwSignal<bool>)>> =
+        StoredValue::new(Default::default());
+    let fields_of = move |step: Uuid| {
+        if let Some(f) = typing.with_value(|m| m.get(&step).copied()) {
+            return f;
+        }
+        let make = || (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(false));
+        let f = match owner.get_value() {
+            Some(o) => o.with(make),
+            None => make(),
+        };
+        typing.update_value(|m| {
+            m.insert(step, f);
+        });
+        f
+    };
+    let finding_text = RwSignal::new(String::new());
+    let finding_severity = RwSignal::new(Severity::Medium);
+    let run_note = RwSignal::new(String::new());
 
     // The live clock: re-reads the time every second; the elapsed time itself always comes
     // from the stored start, so sleep or reload cannot make it drift.
@@ -309,9 +331,7 @@ pub fn RunPage() -> impl IntoView {
                                         StepStatus::Pending => String::new(),
                                     };
                                     let pending = s.status == StepStatus::Pending;
-                                    let skip_reason = RwSignal::new(String::new());
-                                    let note = RwSignal::new(String::new());
-                                    let skipping = RwSignal::new(false);
+                                    let (note, skip_reason, skipping) = fields_of(step);
                                     let n2 = n.clone();
                                     let n3 = n.clone();
                                     view! {
@@ -358,7 +378,7 @@ pub fn RunPage() -> impl IntoView {
                                                         prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
                                                     <button type="button" class="btn" on:click=move |_| {
                                                         let text = note.get_untracked().trim().to_owned();
-                                                        if !text.is_empty() { append(RunChange::Note { step: Some(step), text }) }
+                                                        if !text.is_empty() { append(RunChange::Note { step: Some(step), text }); note.set(String::new()) }
                                                     }>{t_string!(i18n, drills.add_note)}</button>
                                                 </div>
                                             })}
@@ -372,10 +392,11 @@ pub fn RunPage() -> impl IntoView {
                                     {st.findings.iter().map(|f| {
                                         let (fid, text, sev) = (f.id, f.text.clone(), f.severity);
                                         let linked = f.ticket.clone().map(|(tid, number)| {
-                                            let status = tickets.with(|all| all.iter().find(|i| i.record.id == tid).map(|i| i.state.status));
+                                            // Its own reactive scope: the tickets arriving must not rebuild the run.
+                                            let status = move || tickets.with(|all| all.iter().find(|i| i.record.id == tid).map(|i| i.state.status));
                                             view! {
                                                 <A href=format!("/ticket/{tid}")>{fill(t_string!(i18n, drills.ticket_made), "number", &number)}</A>
-                                                {status.map(|s| view! { " · "<span data-testid="finding-ticket-status">{status_text(i18n, s)}</span> })}
+                                                {move || status().map(|s| view! { " · "<span data-testid="finding-ticket-status">{status_text(i18n, s)}</span> })}
                                             }
                                         });
                                         view! {
@@ -392,12 +413,12 @@ pub fn RunPage() -> impl IntoView {
                                         }
                                     }).collect_view()}
                                 </ul>
-                                {(!is_finished).then(|| view! { <FindingForm on_add=Callback::new(move |(text, severity)| append(RunChange::Finding { finding: Uuid::now_v7(), text, severity }))/> })}
+                                {(!is_finished).then(|| view! { <FindingForm text=finding_text severity=finding_severity on_add=Callback::new(move |(text, severity)| append(RunChange::Finding { finding: Uuid::now_v7(), text, severity }))/> })}
                             </section>
                             <section class="card" aria-labelledby="notes-title">
                                 <h2 id="notes-title">{t_string!(i18n, drills.notes)}</h2>
                                 <ul data-testid="run-notes">{st.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
-                                <NoteForm on_add=Callback::new(move |text| append(RunChange::Note { step: None, text }))/>
+                                <NoteForm text=run_note on_add=Callback::new(move |text| append(RunChange::Note { step: None, text }))/>
                             </section>
                             {(!is_finished).then(|| view! { <FinishForm on_finish=Callback::new(move |(evaluation, summary)| append(RunChange::Finish { evaluation, summary }))/> })}
                         }.into_any()
@@ -409,10 +430,8 @@ pub fn RunPage() -> impl IntoView {
 }
 
 #[component]
-fn FindingForm(on_add: Callback<(String, Severity)>) -> impl IntoView {
+fn FindingForm(text: RwSignal<String>, severity: RwSignal<Severity>, on_add: Callback<(String, Severity)>) -> impl IntoView {
     let i18n = use_i18n();
-    let text = RwSignal::new(String::new());
-    let severity = RwSignal::new(Severity::Medium);
     view! {
         <form class="inline-add no-print" novalidate=true data-testid="finding-form" on:submit=move |ev: web_sys::SubmitEvent| {
             ev.prevent_default();
@@ -439,9 +458,8 @@ fn FindingForm(on_add: Callback<(String, Severity)>) -> impl IntoView {
 }
 
 #[component]
-fn NoteForm(on_add: Callback<String>) -> impl IntoView {
+fn NoteForm(text: RwSignal<String>, on_add: Callback<String>) -> impl IntoView {
     let i18n = use_i18n();
-    let text = RwSignal::new(String::new());
     view! {
         <form class="inline-add no-print" novalidate=true on:submit=move |ev: web_sys::SubmitEvent| {
             ev.prevent_default();
