@@ -267,6 +267,8 @@ pub enum RunChange {
     Undo { step: Uuid },
     Skip { step: Uuid, reason: String },
     Note { step: Option<Uuid>, text: String },
+    /// A photo of a step (the Blob is in the `photos` store under its SHA-256).
+    Photo { step: Uuid, photo: super::ticket::PhotoRef },
     Finding { finding: Uuid, text: String, severity: Severity },
     /// A finding became a follow-up ticket.
     FindingTicket { finding: Uuid, ticket: Uuid, number: String },
@@ -301,6 +303,7 @@ pub struct StepState {
     /// Done after its target time, or still pending past it.
     pub late: bool,
     pub notes: Vec<String>,
+    pub photos: Vec<super::ticket::PhotoRef>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -340,7 +343,7 @@ impl DrillRun {
             .plan
             .steps
             .iter()
-            .map(|s| StepState { step: s.clone(), status: StepStatus::Pending, late: false, notes: Vec::new() })
+            .map(|s| StepState { step: s.clone(), status: StepStatus::Pending, late: false, notes: Vec::new(), photos: Vec::new() })
             .collect();
         let mut finished = None;
         let mut findings: Vec<FindingState> = Vec::new();
@@ -369,6 +372,13 @@ impl DrillRun {
                     }
                 }
                 RunChange::Note { step: None, text } => notes.push(text.clone()),
+                RunChange::Photo { step, photo } if !finished_now => {
+                    if let Some(s) = steps.iter_mut().find(|s| s.step.id == *step) {
+                        if !s.photos.iter().any(|p| p.sha256 == photo.sha256) {
+                            s.photos.push(photo.clone());
+                        }
+                    }
+                }
                 RunChange::Finding { finding, text, severity } if !finished_now => {
                     findings.push(FindingState { id: *finding, text: text.clone(), severity: *severity, ticket: None })
                 }
@@ -530,9 +540,12 @@ mod tests {
             event(2, 3, RunChange::Undo { step: s[1] }),
             event(3, 4, RunChange::Skip { step: s[3], reason: "小火已灭".into() }),
             event(4, 5, RunChange::Note { step: Some(s[4]), text: "广播声音小".into() }),
+            event(5, 6, RunChange::Photo { step: s[4], photo: crate::domain::ticket::PhotoRef { sha256: "ab".into(), width: 1600, height: 1200, bytes: 1000 } }),
+            event(6, 7, RunChange::Photo { step: s[4], photo: crate::domain::ticket::PhotoRef { sha256: "ab".into(), width: 1600, height: 1200, bytes: 1000 } }),
         ];
         run.events = events.clone();
         let expected = run.state(t0() + Duration::minutes(5));
+        assert_eq!(expected.steps[4].photos.len(), 1, "the same photo twice is kept once");
         let mut reversed = events;
         reversed.reverse();
         run.events = reversed;

@@ -2,7 +2,7 @@
 // reload mid-run keeps the elapsed time; findings become linked tickets; finished runs are
 // read-only; the report prints; the editor makes a plan that can be run.
 import { test, expect } from '@playwright/test';
-import { addStaff, appReady, watchErrors } from './helpers.js';
+import { addStaff, appReady, cameraPhoto, watchErrors } from './helpers.js';
 
 const PLANS = ['Fire evacuation', 'Lift entrapment', 'Burst pipe / flooding', 'Power outage', 'Gas leak', 'Typhoon / rainstorm', 'Security incident'];
 
@@ -49,6 +49,11 @@ test('every built-in plan can be run end to end, each check-off stamped with tim
   }
   await page.goto('/drills');
   await expect(page.getByTestId('run-list').locator('li')).toHaveCount(PLANS.length);
+  // The history of one plan.
+  await page.getByTestId('plan-row').filter({ hasText: 'Gas leak' }).getByRole('link', { name: 'History (1)' }).click();
+  await expect(page).toHaveURL(/\/drills\?plan=/);
+  await expect(page.getByTestId('run-list').locator('li')).toHaveCount(1);
+  await expect(page.getByTestId('run-list')).toContainText('Gas leak');
   expect(errors).toEqual([]);
 });
 
@@ -67,6 +72,10 @@ test('a reload mid-run resumes with the right elapsed time; undo, skip and laten
   await page.getByRole('button', { name: 'Confirm' }).click();
   await expect(page.getByTestId('run-step').nth(3).getByTestId('step-status')).toHaveText('Skipped: 演练不实际断电');
 
+  // A photo of step 2, stored with the run.
+  await page.getByLabel('Photo of step 2').setInputFiles(await cameraPhoto(page, 2400, 1800, 4));
+  await expect(page.getByTestId('run-step').nth(1).getByTestId('step-photos').locator('img')).toHaveCount(1);
+
   // Seven minutes pass with the tablet asleep, then the page is reloaded.
   await page.clock.fastForward('07:00');
   await page.reload();
@@ -77,6 +86,7 @@ test('a reload mid-run resumes with the right elapsed time; undo, skip and laten
   await expect(steps.nth(0)).not.toHaveClass(/late/);
   await expect(steps.nth(1)).toHaveClass(/late/);
   await expect(steps.nth(2)).toHaveClass(/late/);
+  await expect.poll(() => steps.nth(1).getByTestId('stored-photo').evaluate((img) => img.naturalWidth)).toBe(1600);
   await page.getByRole('button', { name: 'Mark step 2 done', exact: true }).click();
   await expect(steps.nth(1).getByTestId('step-status')).toContainText('Done at');
 });

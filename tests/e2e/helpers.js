@@ -62,3 +62,23 @@ export async function addStaff(page, name, role, dept) {
   await page.getByRole('button', { name: 'Add to roster' }).click();
   await expect(page.getByTestId('roster').locator('.roster-name', { hasText: name })).toHaveCount(1);
 }
+
+/** A JPEG of the given size drawn in the page (a stand-in for a camera photo). */
+export async function cameraPhoto(page, width, height, seed = 1) {
+  const bytes = await page.evaluate(async ([w, h, s]) => {
+    const canvas = new OffscreenCanvas(w, h);
+    const g = canvas.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, w, h);
+    grad.addColorStop(0, `hsl(${s * 40}, 70%, 50%)`);
+    grad.addColorStop(1, '#123');
+    g.fillStyle = grad;
+    g.fillRect(0, 0, w, h);
+    g.fillStyle = '#fff';
+    g.font = `${Math.floor(h / 8)}px sans-serif`;
+    g.fillText(`photo ${s}`, w / 10, h / 2);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  }, [width, height, seed]);
+  return { name: `IMG_${seed}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(bytes) };
+}
+

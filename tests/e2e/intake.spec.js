@@ -1,7 +1,7 @@
 // Intake: every kind saved and found again, validation at the field, photos downscaled and
 // stored once, drafts, the quick patrol report, and user text shown as text.
 import { test, expect } from '@playwright/test';
-import { appReady, watchErrors } from './helpers.js';
+import { appReady, cameraPhoto, watchErrors } from './helpers.js';
 
 /** Reads a whole object store of the app's database (values, and Blob facts for photos). */
 async function readStore(page, name) {
@@ -23,25 +23,6 @@ async function readStore(page, name) {
       return v;
     }));
   }, name);
-}
-
-/** A JPEG of the given size drawn in the page (a stand-in for a camera photo). */
-async function cameraPhoto(page, width, height, seed = 1) {
-  const bytes = await page.evaluate(async ([w, h, s]) => {
-    const canvas = new OffscreenCanvas(w, h);
-    const g = canvas.getContext('2d');
-    const grad = g.createLinearGradient(0, 0, w, h);
-    grad.addColorStop(0, `hsl(${s * 40}, 70%, 50%)`);
-    grad.addColorStop(1, '#123');
-    g.fillStyle = grad;
-    g.fillRect(0, 0, w, h);
-    g.fillStyle = '#fff';
-    g.font = `${Math.floor(h / 8)}px sans-serif`;
-    g.fillText(`photo ${s}`, w / 10, h / 2);
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
-    return Array.from(new Uint8Array(await blob.arrayBuffer()));
-  }, [width, height, seed]);
-  return { name: `IMG_${seed}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(bytes) };
 }
 
 const LANGS = {

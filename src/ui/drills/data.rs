@@ -89,6 +89,16 @@ pub async fn start_run(ctx: AppContext, run: &DrillRun) -> Result<Uuid, StoreErr
 /// Appends one change to a run, re-reading the stored run first so a change made in another
 /// tab is not lost. Returns false if the run no longer accepts it (finished meanwhile).
 pub async fn append(ctx: AppContext, run_id: Uuid, change: RunChange) -> Result<bool, StoreError> {
+    append_with_photo(ctx, run_id, change, None).await
+}
+
+/// [`append`], storing a photo Blob in the same transaction.
+pub async fn append_with_photo(
+    ctx: AppContext,
+    run_id: Uuid,
+    change: RunChange,
+    photo: Option<(String, web_sys::Blob)>,
+) -> Result<bool, StoreError> {
     let store = store_of(ctx)?;
     let Some(record) = store.get(RecordKind::DrillRun, run_id).await? else { return Ok(false) };
     let mut run: DrillRun = serde_json::from_value(record.body.clone())
@@ -98,7 +108,7 @@ pub async fn append(ctx: AppContext, run_id: Uuid, change: RunChange) -> Result<
     }
     run.events.push(RunEvent { id: Uuid::now_v7(), at: Utc::now(), by: ctx.on_duty.get_untracked(), change });
     let updated = record.edited(encode(&run)?, stamp(ctx)?, ctx.on_duty.get_untracked());
-    store.put_many(&[updated]).await?;
+    store.put_many_with_photos(&[updated], photo.as_slice()).await?;
     committed(ctx, &store).await?;
     Ok(true)
 }

@@ -65,6 +65,9 @@ pub fn DrillsPage() -> impl IntoView {
     let plans = RwSignal::new(Vec::<(Record, DrillPlan)>::new());
     let runs = RwSignal::new(Vec::<(Record, DrillRun)>::new());
     let show_retired = RwSignal::new(false);
+    // `?plan=<id>` narrows the history to one plan (the plan rows link there).
+    let query = leptos_router::hooks::use_query_map();
+    let plan_filter = move || query.with(|q| q.get("plan")).and_then(|p| uuid::Uuid::parse_str(&p).ok());
     Effect::new(move |_| {
         ctx.records_version.track();
         if !ctx.loaded.get() {
@@ -111,11 +114,19 @@ pub fn DrillsPage() -> impl IntoView {
                             let (r2, p2) = (record.clone(), plan.clone());
                             let retired = plan.retired;
                             let facts = fill(&fill(t_string!(i18n, drills.steps_count), "count", &plan.steps.len().to_string()), "min", &plan.target_min.to_string());
+                            let (run_count, last) = runs.with(|rs| {
+                                let mine: Vec<_> = rs.iter().filter(|(_, r)| r.plan_id == id).collect();
+                                (mine.len(), mine.first().map(|(_, r)| crate::domain::locale::format_date(lang, crate::domain::locale::to_local(r.started_at, r.utc_offset_min).date_naive())))
+                            });
+                            let history = last.map(|date| fill(&fill(t_string!(i18n, drills.runs_count), "count", &run_count.to_string()), "date", &date));
                             view! {
                                 <li class="plan-row" data-testid="plan-row" class:retired=retired>
                                     <div class="plan-text">
                                         <p class="plan-name">{name.clone()}{retired.then(|| view! { " " <span class="tag">{t_string!(i18n, drills.retired)}</span> })}</p>
                                         <p class="plan-meta">{plan_type_text(i18n, plan.plan_type)}" · "{facts}</p>
+                                        {history.map(|h| view! {
+                                            <p class="plan-meta"><A href=format!("/drills?plan={id}")>{fill(t_string!(i18n, drills.plan_history), "count", &run_count.to_string())}</A>" · "{h}</p>
+                                        })}
                                     </div>
                                     <div class="card-actions">
                                         {(!retired).then(|| view! {
@@ -139,12 +150,20 @@ pub fn DrillsPage() -> impl IntoView {
                 </ul>
             </section>
             <section class="card" aria-labelledby="history-title">
-                <h2 id="history-title">{t!(i18n, drills.history)}</h2>
+                <div class="section-head">
+                    <h2 id="history-title">{t!(i18n, drills.history)}
+                        {move || plan_filter().and_then(|id| plans.with(|ps| ps.iter().find(|(r, _)| r.id == id).map(|(_, p)| format!(" · {}", p.name.get(ctx.lang.get()))))) }
+                    </h2>
+                    <Show when=move || plan_filter().is_some()>
+                        <A href="/drills" attr:class="btn">{t!(i18n, drills.all_runs)}</A>
+                    </Show>
+                </div>
                 <Show when=move || !runs.with(Vec::is_empty) fallback=move || view! { <p class="empty">{t!(i18n, drills.no_runs)}</p> }>
                     <ul class="run-list" data-testid="run-list">
                         {move || {
                             let lang = ctx.lang.get();
-                            runs.get().into_iter().map(|(record, run)| {
+                            let only = plan_filter();
+                            runs.get().into_iter().filter(|(_, r)| only.is_none_or(|p| r.plan_id == p)).map(|(record, run)| {
                                 let st = run.state(chrono::Utc::now());
                                 let label = fill(&fill(t_string!(i18n, drills.run_of), "plan", run.plan.name.get(lang)), "mode", mode_text(i18n, run.mode));
                                 view! {

@@ -20,6 +20,7 @@ use crate::ui::board::use_board_items;
 use crate::ui::context::use_app;
 use crate::ui::drills::{data, evaluation_text, mode_text, role_text};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
+use crate::ui::intake::StoredPhoto;
 use crate::ui::widgets::fill;
 use crate::ui::widgets::terms::{span_text, status_text};
 
@@ -227,6 +228,38 @@ pub fn RunPage() -> impl IntoView {
         });
     };
 
+    let photo_problem = RwSignal::new(None::<String>);
+    let add_photo = move |step: Uuid, ev: web_sys::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        input.set_value("");
+        let Some(id) = run_id() else { return };
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        photo_problem.set(None);
+        spawn_local(async move {
+            let name = file.name();
+            match crate::platform::photos::process(&file).await {
+                Ok(photo) => {
+                    let blob = (photo.meta.sha256.clone(), photo.blob.clone());
+                    if let Err(e) = data::append_with_photo(ctx, id, RunChange::Photo { step, photo: photo.meta }, Some(blob)).await {
+                        ctx.storage_error.set(Some(e));
+                    }
+                }
+                Err(crate::platform::photos::PhotoError::TooLarge) => photo_problem.set(Some(fill(
+                    &fill(t_string!(i18n, intake.photo_too_large), "name", &name),
+                    "max",
+                    &crate::platform::photos::MAX_INPUT_MB.to_string(),
+                ))),
+                Err(_) => photo_problem.set(Some(fill(t_string!(i18n, intake.photo_not_image), "name", &name))),
+            }
+            busy.set(false);
+        });
+    };
+
     let make_ticket = move |finding: Uuid, text: String, severity: Severity| {
         let Some((record, r)) = run.get_untracked() else { return };
         if busy.get_untracked() {
@@ -321,6 +354,7 @@ pub fn RunPage() -> impl IntoView {
                                     <button type="button" class="btn no-print" on:click=|_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{t_string!(i18n, drills.print)}</button>
                                 </section>
                             })}
+                            <p class="field-error" role="alert" data-testid="run-photo-problem">{move || photo_problem.get()}</p>
                             <ol class="run-steps" data-testid="run-steps">
                                 {st.steps.iter().enumerate().map(|(i, s)| {
                                     let n = (i + 1).to_string();
@@ -345,6 +379,11 @@ pub fn RunPage() -> impl IntoView {
                                             </p>
                                             <p class="step-status" data-testid="step-status">{status_line}</p>
                                             {s.notes.iter().map(|t| view! { <p class="timeline-note">{t.clone()}</p> }).collect_view()}
+                                            {(!s.photos.is_empty()).then(|| view! {
+                                                <ul class="photo-list" data-testid="step-photos">
+                                                    {s.photos.iter().map(|p| view! { <li class="photo-item"><StoredPhoto sha256=p.sha256.clone() width=p.width height=p.height/></li> }).collect_view()}
+                                                </ul>
+                                            })}
                                             {(!is_finished).then(|| view! {
                                                 <div class="card-actions no-print">
                                                     {if pending {
@@ -372,6 +411,13 @@ pub fn RunPage() -> impl IntoView {
                                                         }>{t_string!(i18n, act.confirm)}</button>
                                                     </div>
                                                 </Show>
+                                                <label class="btn photo-add no-print">
+                                                    <input type="file" class="visually-hidden" accept="image/*" capture="environment"
+                                                        aria-label=fill(t_string!(i18n, drills.step_photo), "n", &n3)
+                                                        prop:disabled=move || busy.get()
+                                                        on:change=move |ev| add_photo(step, ev)/>
+                                                    <span>{fill(t_string!(i18n, drills.step_photo), "n", &n3)}</span>
+                                                </label>
                                                 <div class="inline-add no-print">
                                                     <label class="visually-hidden" for=format!("note-{n3}")>{fill(t_string!(i18n, drills.step_note), "n", &n3)}</label>
                                                     <input id=format!("note-{n3}") type="text" maxlength="200" placeholder=fill(t_string!(i18n, drills.step_note), "n", &n3)
