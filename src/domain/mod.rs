@@ -6,6 +6,7 @@ pub mod clock;
 pub mod draft;
 pub mod drill;
 pub mod health;
+pub mod kpi;
 pub mod locale;
 pub mod phone;
 pub mod photo;
