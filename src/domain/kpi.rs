@@ -28,6 +28,46 @@ impl Period {
     }
 }
 
+/// The periods the KPI view offers, in the device's local calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeriodChoice {
+    Today,
+    /// Monday to now.
+    Week,
+    #[default]
+    Month,
+    Last30,
+}
+
+impl PeriodChoice {
+    pub const ALL: [PeriodChoice; 4] = [PeriodChoice::Today, PeriodChoice::Week, PeriodChoice::Month, PeriodChoice::Last30];
+    pub fn key(self) -> &'static str {
+        match self {
+            PeriodChoice::Today => "today",
+            PeriodChoice::Week => "week",
+            PeriodChoice::Month => "month",
+            PeriodChoice::Last30 => "last30",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.key() == key)
+    }
+
+    /// From the start of the local day/week/month (or 30 days back) to the end of today.
+    pub fn period(self, now: DateTime<Utc>, offset_min: i32) -> Period {
+        use chrono::Datelike;
+        let local = super::locale::to_local(now, offset_min).date_naive();
+        let start = match self {
+            PeriodChoice::Today => local,
+            PeriodChoice::Week => local - Duration::days(i64::from(local.weekday().num_days_from_monday())),
+            PeriodChoice::Month => local.with_day(1).unwrap_or(local),
+            PeriodChoice::Last30 => local - Duration::days(29),
+        };
+        let to_utc = |d: chrono::NaiveDate| (d.and_hms_opt(0, 0, 0).unwrap_or_default() - Duration::minutes(offset_min.into())).and_utc();
+        Period { from: to_utc(start), to: to_utc(local + Duration::days(1)) }
+    }
+}
+
 /// A share: how many of how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Rate {
@@ -377,6 +417,18 @@ mod tests {
         assert_eq!(d.steps_late, 10);
         // Finding 31's ticket is resolved; 32's is open; 33 has no ticket.
         assert_eq!(k.open_findings, 2);
+    }
+
+    #[test]
+    fn periods_follow_the_local_calendar() {
+        // Sunday 29 Nov 2026, 01:30 in UTC+8 is Saturday 28 Nov 17:30 UTC.
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 17, 30, 0).unwrap();
+        let p = PeriodChoice::Today.period(now, 480);
+        assert_eq!((p.from, p.to), (Utc.with_ymd_and_hms(2026, 11, 28, 16, 0, 0).unwrap(), Utc.with_ymd_and_hms(2026, 11, 29, 16, 0, 0).unwrap()));
+        assert_eq!(PeriodChoice::Week.period(now, 480).from, Utc.with_ymd_and_hms(2026, 11, 22, 16, 0, 0).unwrap(), "Monday 23 Nov local");
+        assert_eq!(PeriodChoice::Month.period(now, 480).from, Utc.with_ymd_and_hms(2026, 10, 31, 16, 0, 0).unwrap());
+        assert_eq!(PeriodChoice::Last30.period(now, 480).days(), 30.0);
+        assert_eq!(PeriodChoice::from_key("week"), Some(PeriodChoice::Week));
     }
 
     #[test]

@@ -52,7 +52,7 @@ test('every nav link opens its view and the back button returns', async ({ page 
     await expect(page.locator('h1')).toHaveText(NAV_EN[i]);
   }
   // Unbuilt features say so plainly.
-  await page.goto('/kpi');
+  await page.goto('/data');
   await expect(page.getByText('Not built yet', { exact: true })).toBeVisible();
 });
 

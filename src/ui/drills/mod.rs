@@ -1,7 +1,7 @@
 //! Emergency drills (应急预案与演练): plans as checklists, timed runs that survive reload,
 //! findings that become tickets, and a printable record.
 
-mod data;
+pub(crate) mod data;
 pub mod editor;
 pub mod run;
 
