@@ -408,6 +408,43 @@ impl DrillRun {
     }
 }
 
+/// The follow-up ticket for a problem found in a run. High and medium problems are repairs
+/// to make (P1 and P3), low ones suggestions (P4); category "other", at the run's location,
+/// linked to the run.
+#[allow(clippy::too_many_arguments)]
+pub fn follow_up_ticket(
+    finding: &str,
+    severity: Severity,
+    plan_name: &str,
+    location: &str,
+    run_id: Uuid,
+    number: String,
+    policy: &super::triage::SlaPolicy,
+    now: DateTime<Utc>,
+    offset_min: i32,
+) -> super::ticket::Ticket {
+    use super::ticket::{Channel, IntakeForm, TicketKind, ValidIntake};
+    use super::triage::Level;
+    let (kind, urgency, importance) = match severity {
+        Severity::High => (TicketKind::Repair, Level::High, Level::High),
+        Severity::Medium => (TicketKind::Repair, Level::Low, Level::High),
+        Severity::Low => (TicketKind::Suggestion, Level::Low, Level::Low),
+    };
+    let form = IntakeForm {
+        kind,
+        channel: Channel::Patrol,
+        category: "other".into(),
+        location: location.to_owned(),
+        description: format!("{finding} ({plan_name})"),
+        urgency,
+        importance,
+        ..IntakeForm::default()
+    };
+    let mut ticket = ValidIntake { form, phone: String::new(), received_at: now }.into_ticket(number, policy, offset_min, Vec::new());
+    ticket.drill_run = Some(run_id);
+    ticket
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,6 +587,19 @@ mod tests {
         reversed.reverse();
         run.events = reversed;
         assert_eq!(run.state(t0() + Duration::minutes(5)), expected);
+    }
+
+    #[test]
+    fn findings_become_follow_up_tickets_by_severity() {
+        use crate::domain::ticket::{Channel, TicketKind};
+        use crate::domain::triage::{Priority, SlaPolicy};
+        let run = Uuid::from_u128(3);
+        let t = |s| follow_up_ticket("应急灯不亮", s, "消防疏散", "5号楼", run, "N".into(), &SlaPolicy::default(), t0(), 480);
+        let high = t(Severity::High);
+        assert_eq!((high.kind, high.priority, high.channel, high.drill_run), (TicketKind::Repair, Priority::P1, Channel::Patrol, Some(run)));
+        assert_eq!((high.description.as_str(), high.location.as_str(), high.category.as_str()), ("应急灯不亮 (消防疏散)", "5号楼", "other"));
+        assert_eq!(t(Severity::Medium).priority, Priority::P3);
+        assert_eq!((t(Severity::Low).kind, t(Severity::Low).priority), (TicketKind::Suggestion, Priority::P4));
     }
 
     #[test]

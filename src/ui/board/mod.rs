@@ -223,7 +223,7 @@ pub fn BoardPage() -> impl IntoView {
             <Show when=move || loaded.get() fallback=move || view! { <p>{t!(i18n, board.loading)}</p> }>
                 <Show when=move || !shown.with(Vec::is_empty) fallback=move || view! { <p class="empty">{t!(i18n, board.empty)}</p> }>
                     {move || if filter.get().list {
-                        view! { <ListView shown=shown pending=pending/> }.into_any()
+                        view! { <ListView shown=shown/> }.into_any()
                     } else {
                         view! { <Columns shown=shown pending=pending/> }.into_any()
                     }}
@@ -271,7 +271,7 @@ fn Column(status: TicketStatus, shown: Memo<Vec<Arc<BoardItem>>>, pending: Pendi
 }
 
 #[component]
-fn ListView(shown: Memo<Vec<Arc<BoardItem>>>, pending: PendingAction) -> impl IntoView {
+fn ListView(shown: Memo<Vec<Arc<BoardItem>>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
     let page = RwSignal::new(0usize);
@@ -282,7 +282,6 @@ fn ListView(shown: Memo<Vec<Arc<BoardItem>>>, pending: PendingAction) -> impl In
             page.set(pages() - 1);
         }
     });
-    let _ = pending;
     view! {
         <table class="ticket-table" data-testid="board-list">
             <thead>

@@ -11,11 +11,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
-use crate::domain::drill::{DrillPlan, DrillRun, Evaluation, Participant, RunChange, RunMode, Severity, StepStatus};
+use crate::domain::drill::{follow_up_ticket, DrillPlan, DrillRun, Evaluation, Participant, RunChange, RunMode, Severity, StepStatus};
 use crate::domain::locale::format_datetime;
 use crate::domain::record::Record;
-use crate::domain::ticket::{Channel, Ticket, TicketKind, TicketStatus};
-use crate::domain::triage::{Level, Priority};
 use crate::ui::board::use_board_items;
 use crate::ui::context::use_app;
 use crate::ui::drills::{data, evaluation_text, mode_text, role_text};
@@ -269,39 +267,11 @@ pub fn RunPage() -> impl IntoView {
         let run_id = record.id;
         let plan_name = r.plan.name.get(ctx.lang.get_untracked()).to_owned();
         spawn_local(async move {
-            let site = ctx.site.get_untracked();
-            // High and medium problems are repairs to make; low ones are suggestions.
-            let (kind, urgency, importance) = match severity {
-                Severity::High => (TicketKind::Repair, Level::High, Level::High),
-                Severity::Medium => (TicketKind::Repair, Level::Low, Level::High),
-                Severity::Low => (TicketKind::Suggestion, Level::Low, Level::Low),
-            };
-            let priority = Priority::from_triage(urgency, importance);
-            let received_at = Utc::now();
-            let d = site.sla.deadlines(kind, priority, received_at);
-            let build = move |number: String| Ticket {
-                number,
-                kind,
-                status: TicketStatus::New,
-                reporter_name: String::new(),
-                unit: String::new(),
-                phone: String::new(),
-                channel: Channel::Patrol,
-                category: "other".into(),
-                location: r.location.clone(),
-                description: format!("{text} ({plan_name})"),
-                received_at,
-                utc_offset_min: crate::platform::utc_offset_minutes(),
-                urgency,
-                importance,
-                priority,
-                respond_by: d.respond_by,
-                resolve_by: d.resolve_by,
-                photos: vec![],
-                department: None,
-                assignee: None,
-                needs_details: false,
-                drill_run: Some(run_id),
+            let sla = ctx.site.with_untracked(|site| site.sla.clone());
+            let offset = crate::platform::utc_offset_minutes();
+            let location = r.location.clone();
+            let build = move |number: String| {
+                follow_up_ticket(&text, severity, &plan_name, &location, run_id, number, &sla, Utc::now(), offset)
             };
             match crate::ui::intake::save::save_new_ticket_with_id(ctx, build, &[]).await {
                 Ok((ticket, number)) => {
