@@ -1,14 +1,17 @@
 //! The supervisor's KPIs (工作标准), computed from tickets, their derived states and drill
-//! runs. Every definition is written once here; the README's KPI section repeats them.
-//! (The KPI issue is still open: this is the engine; charts, tables and the log come next.)
+//! runs; the customer-relations analysis table (客户关系数据分析表); and the daily work log
+//! (工作日志). Every definition is written once here; the README's KPI section repeats them.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use uuid::Uuid;
 
-use super::drill::DrillRun;
+use super::drill::{DrillRun, Text};
+use super::locale::to_local;
+use super::settings::KpiTargets;
 use super::ticket::{Ticket, TicketKind};
-use super::workflow::{Satisfaction, TicketState};
+use super::workflow::{Action, Satisfaction, TicketState};
 
 /// A half-open period `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +29,29 @@ impl Period {
     pub fn days(&self) -> f64 {
         ((self.to - self.from).num_minutes() as f64 / 1440.0).max(1.0)
     }
+
+    /// Local calendar days `first..=last` at the device's offset (a custom range).
+    pub fn local_days(first: NaiveDate, last: NaiveDate, offset_min: i32) -> Period {
+        let (first, last) = if last < first { (last, first) } else { (first, last) };
+        Period { from: local_midnight(first, offset_min), to: local_midnight(last + Duration::days(1), offset_min) }
+    }
+
+    /// The first and last local calendar day the period covers (for the board's date filter).
+    pub fn local_dates(&self, offset_min: i32) -> (NaiveDate, NaiveDate) {
+        let last = (self.to - Duration::minutes(1)).max(self.from);
+        (to_local(self.from, offset_min).date_naive(), to_local(last, offset_min).date_naive())
+    }
+
+    /// Every local day in the period, in order (the trend chart's x axis).
+    pub fn local_day_list(&self, offset_min: i32) -> Vec<NaiveDate> {
+        let (first, last) = self.local_dates(offset_min);
+        first.iter_days().take_while(|d| *d <= last).take(400).collect()
+    }
+}
+
+/// 00:00 local on `day`, as UTC.
+pub fn local_midnight(day: NaiveDate, offset_min: i32) -> DateTime<Utc> {
+    (day.and_hms_opt(0, 0, 0).unwrap_or_default() - Duration::minutes(offset_min.into())).and_utc()
 }
 
 /// The periods the KPI view offers, in the device's local calendar.
@@ -37,6 +63,8 @@ pub enum PeriodChoice {
     #[default]
     Month,
     Last30,
+    /// Local days `from..=to`.
+    Custom { from: NaiveDate, to: NaiveDate },
 }
 
 impl PeriodChoice {
@@ -47,6 +75,7 @@ impl PeriodChoice {
             PeriodChoice::Week => "week",
             PeriodChoice::Month => "month",
             PeriodChoice::Last30 => "last30",
+            PeriodChoice::Custom { .. } => "custom",
         }
     }
     pub fn from_key(key: &str) -> Option<Self> {
@@ -56,15 +85,15 @@ impl PeriodChoice {
     /// From the start of the local day/week/month (or 30 days back) to the end of today.
     pub fn period(self, now: DateTime<Utc>, offset_min: i32) -> Period {
         use chrono::Datelike;
-        let local = super::locale::to_local(now, offset_min).date_naive();
+        let local = to_local(now, offset_min).date_naive();
         let start = match self {
             PeriodChoice::Today => local,
             PeriodChoice::Week => local - Duration::days(i64::from(local.weekday().num_days_from_monday())),
             PeriodChoice::Month => local.with_day(1).unwrap_or(local),
             PeriodChoice::Last30 => local - Duration::days(29),
+            PeriodChoice::Custom { from, to } => return Period::local_days(from, to, offset_min),
         };
-        let to_utc = |d: chrono::NaiveDate| (d.and_hms_opt(0, 0, 0).unwrap_or_default() - Duration::minutes(offset_min.into())).and_utc();
-        Period { from: to_utc(start), to: to_utc(local + Duration::days(1)) }
+        Period::local_days(start, local, offset_min)
     }
 }
 
@@ -101,10 +130,6 @@ pub fn grade(percent: f64) -> Grade {
     }
 }
 
-/// The standard's limits, in hours.
-pub const COMPLAINT_LIMIT_HOURS: i64 = 48;
-pub const RESPONSE_LIMIT_HOURS: i64 = 24;
-
 /// Handling time: received → resolved, time on hold not counted.
 pub fn handling_time(state: &TicketState) -> Option<Duration> {
     let resolved = state.resolved_at?;
@@ -126,10 +151,24 @@ pub struct GroupStats {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DrillStats {
+    pub name: Text,
     pub runs: usize,
+    /// Mean duration of the finished runs (unfinished ones have no duration yet).
     pub mean_minutes: Option<f64>,
     pub target_min: u32,
     pub steps_late: usize,
+}
+
+/// One local day of the trend chart.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DayPoint {
+    pub day: NaiveDate,
+    /// Tickets received that day.
+    pub received: usize,
+    /// Of those, how many are resolved, visited or closed now.
+    pub completed: usize,
+    /// Return visits made that day, and how many were satisfied.
+    pub visits: Rate,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -140,14 +179,15 @@ pub struct Kpis {
     /// Return visits in the period rated satisfied (score 4–5) / all return visits in it.
     pub satisfaction: Rate,
     pub mean_score: Option<f64>,
-    /// Complaints received in the period resolved within 48 h of handling time / complaints
-    /// received in the period that are resolved or already past 48 h (a complaint still open
-    /// and younger than 48 h is not yet decided and is left out).
+    /// Complaints received in the period resolved within the target hours (48 h by default)
+    /// of handling time / complaints received in the period that are resolved or already past
+    /// the limit (a complaint still open and younger than that is not yet decided: left out).
     pub complaints_48h: Rate,
     pub complaint_hours_mean: Option<f64>,
     pub complaint_hours_p90: Option<f64>,
     /// Tickets received in the period whose first step after intake (assessment or dispatch)
-    /// came within 24 h / those answered, or unanswered and older than 24 h.
+    /// came within the response hours (24 h by default) / those answered, or unanswered and
+    /// older than the limit.
     pub response_24h: Rate,
     /// Tickets received in the period now resolved, visited or closed / received.
     pub completion: Rate,
@@ -160,6 +200,12 @@ pub struct Kpis {
     pub by_category: BTreeMap<String, GroupStats>,
     pub by_department: BTreeMap<String, GroupStats>,
     pub by_priority: BTreeMap<String, GroupStats>,
+    /// By the person the ticket is assigned to now (`""` when nobody is).
+    pub by_assignee: BTreeMap<String, GroupStats>,
+    /// Return visits in the period by score, 1 to 5 (index 0 is score 1).
+    pub score_counts: [usize; 5],
+    /// Per local day of the period.
+    pub trend: Vec<DayPoint>,
     /// Drill runs started in the period, per plan id.
     pub drills: BTreeMap<String, DrillStats>,
     /// Findings of runs in the period without a ticket, or whose ticket is still open.
@@ -175,9 +221,27 @@ fn p90(sorted: &[f64]) -> Option<f64> {
     sorted.get(rank.saturating_sub(1)).copied()
 }
 
+/// What a KPI computation is about: the period, the moment it is computed, and the device's
+/// UTC offset (which decides where local days begin, for the trend).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scope {
+    pub period: Period,
+    pub now: DateTime<Utc>,
+    pub offset_min: i32,
+}
+
 /// `tickets` are (record id, ticket, derived state).
-pub fn compute(tickets: &[(uuid::Uuid, &Ticket, &TicketState)], runs: &[&DrillRun], period: Period, now: DateTime<Utc>) -> Kpis {
+pub fn compute(tickets: &[(Uuid, &Ticket, &TicketState)], runs: &[&DrillRun], scope: &Scope, targets: &KpiTargets) -> Kpis {
+    let Scope { period, now, offset_min } = *scope;
+    let complaint_limit = Duration::hours(targets.complaint_hours.into());
+    let response_limit = Duration::hours(targets.response_hours.into());
     let mut k = Kpis { per_day: 0.0, ..Kpis::default() };
+    let days = period.local_day_list(offset_min);
+    k.trend = days.iter().map(|d| DayPoint { day: *d, ..DayPoint::default() }).collect();
+    let day_index = |t: DateTime<Utc>| {
+        let d = to_local(t, offset_min).date_naive();
+        days.first().and_then(|first| usize::try_from((d - *first).num_days()).ok()).filter(|i| *i < days.len())
+    };
     let mut scores = Vec::new();
     let mut complaint_hours = Vec::new();
     for (_, t, s) in tickets {
@@ -186,9 +250,17 @@ pub fn compute(tickets: &[(uuid::Uuid, &Ticket, &TicketState)], runs: &[&DrillRu
         }
         if let Some(v) = &s.return_visit {
             if period.contains(v.at) {
+                let satisfied = v.satisfaction == Satisfaction::Satisfied;
                 k.satisfaction.of += 1;
-                k.satisfaction.hits += usize::from(v.satisfaction == Satisfaction::Satisfied);
+                k.satisfaction.hits += usize::from(satisfied);
                 scores.push(f64::from(v.score));
+                if let Some(slot) = k.score_counts.get_mut(usize::from(v.score.clamp(1, 5)) - 1) {
+                    *slot += 1;
+                }
+                if let Some(p) = day_index(v.at).and_then(|i| k.trend.get_mut(i)) {
+                    p.visits.of += 1;
+                    p.visits.hits += usize::from(satisfied);
+                }
             }
         }
         if !period.contains(t.received_at) {
@@ -196,6 +268,10 @@ pub fn compute(tickets: &[(uuid::Uuid, &Ticket, &TicketState)], runs: &[&DrillRu
         }
         k.received += 1;
         let completed = !s.is_open();
+        if let Some(p) = day_index(t.received_at).and_then(|i| k.trend.get_mut(i)) {
+            p.received += 1;
+            p.completed += usize::from(completed);
+        }
         k.completion.of += 1;
         k.completion.hits += usize::from(completed);
         k.reopened.of += 1;
@@ -203,9 +279,9 @@ pub fn compute(tickets: &[(uuid::Uuid, &Ticket, &TicketState)], runs: &[&DrillRu
         match s.first_response_at {
             Some(at) => {
                 k.response_24h.of += 1;
-                k.response_24h.hits += usize::from(at - t.received_at <= Duration::hours(RESPONSE_LIMIT_HOURS));
+                k.response_24h.hits += usize::from(at - t.received_at <= response_limit);
             }
-            None if now - t.received_at > Duration::hours(RESPONSE_LIMIT_HOURS) => k.response_24h.of += 1,
+            None if now - t.received_at > response_limit => k.response_24h.of += 1,
             None => {}
         }
         if t.kind == TicketKind::Complaint {
@@ -213,10 +289,10 @@ pub fn compute(tickets: &[(uuid::Uuid, &Ticket, &TicketState)], runs: &[&DrillRu
             match handling_time(s) {
                 Some(h) => {
                     k.complaints_48h.of += 1;
-                    k.complaints_48h.hits += usize::from(h <= Duration::hours(COMPLAINT_LIMIT_HOURS));
+                    k.complaints_48h.hits += usize::from(h <= complaint_limit);
                     complaint_hours.push(h.num_minutes() as f64 / 60.0);
                 }
-                None if now - t.received_at > Duration::hours(COMPLAINT_LIMIT_HOURS) => k.complaints_48h.of += 1,
+                None if now - t.received_at > complaint_limit => k.complaints_48h.of += 1,
                 None => {}
             }
         }
@@ -231,32 +307,248 @@ pub fn compute(tickets: &[(uuid::Uuid, &Ticket, &TicketState)], runs: &[&DrillRu
         add(&mut k.by_category, t.category.clone());
         add(&mut k.by_department, s.department.map(|d| d.key().to_owned()).unwrap_or_default());
         add(&mut k.by_priority, s.priority.label().to_owned());
+        add(&mut k.by_assignee, s.assignee.map(|a| a.to_string()).unwrap_or_default());
     }
     k.per_day = k.received as f64 / period.days();
-    k.mean_score = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
+    k.mean_score = mean(&scores);
     complaint_hours.sort_by(f64::total_cmp);
-    k.complaint_hours_mean = (!complaint_hours.is_empty()).then(|| complaint_hours.iter().sum::<f64>() / complaint_hours.len() as f64);
+    k.complaint_hours_mean = mean(&complaint_hours);
     k.complaint_hours_p90 = p90(&complaint_hours);
 
-    let open_ticket = |id: uuid::Uuid| tickets.iter().any(|(tid, _, s)| *tid == id && s.is_open());
+    let open_tickets: std::collections::HashSet<Uuid> = tickets.iter().filter(|(_, _, s)| s.is_open()).map(|(id, _, _)| *id).collect();
     let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for run in runs.iter().filter(|r| period.contains(r.started_at)) {
         let st = run.state(now);
         let d = k.drills.entry(run.plan_id.to_string()).or_default();
         d.runs += 1;
+        d.name = run.plan.name.clone();
         d.target_min = run.plan.target_min;
         d.steps_late += st.late;
         if st.finished.is_some() {
             durations.entry(run.plan_id.to_string()).or_default().push(st.elapsed.num_seconds() as f64 / 60.0);
         }
-        k.open_findings += st.findings.iter().filter(|f| f.ticket.as_ref().is_none_or(|(id, _)| open_ticket(*id))).count();
+        k.open_findings += st.findings.iter().filter(|f| f.ticket.as_ref().is_none_or(|(id, _)| open_tickets.contains(id))).count();
     }
     for (plan, list) in durations {
         if let Some(d) = k.drills.get_mut(&plan) {
-            d.mean_minutes = Some(list.iter().sum::<f64>() / list.len() as f64);
+            d.mean_minutes = mean(&list);
         }
     }
     k
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// How many of a category's tickets are where in the workflow now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusCounts {
+    /// Still to be acted on (new to on hold).
+    pub open: usize,
+    /// Resolved or return-visited, not yet closed.
+    pub resolved: usize,
+    pub closed: usize,
+}
+
+/// One row of the customer-relations analysis table (客户关系数据分析表): one customer
+/// category (the ticket category) in the period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisRow {
+    pub category: String,
+    /// Tickets received in the period.
+    pub count: usize,
+    /// Share of all tickets received in the period, 0–100.
+    pub share: f64,
+    /// Needs and feedback: the most frequent return-visit comments, then the most frequent
+    /// descriptions, up to three distinct texts (most frequent first, ties by latest).
+    pub feedback: Vec<String>,
+    pub status: StatusCounts,
+    /// Return visits of these tickets (whenever made) rated satisfied.
+    pub satisfaction: Rate,
+    pub mean_score: Option<f64>,
+    /// Mean handling time (received → resolved, holds excluded) of those resolved, in days.
+    pub mean_days: Option<f64>,
+}
+
+/// The analysis table for a period, largest category first (ties by category key).
+pub fn analysis_table(tickets: &[(Uuid, &Ticket, &TicketState)], period: Period) -> Vec<AnalysisRow> {
+    struct Acc<'a> {
+        count: usize,
+        status: StatusCounts,
+        satisfaction: Rate,
+        scores: Vec<f64>,
+        days: Vec<f64>,
+        comments: Vec<(&'a str, DateTime<Utc>)>,
+        descriptions: Vec<(&'a str, DateTime<Utc>)>,
+    }
+    let mut groups: BTreeMap<&str, Acc> = BTreeMap::new();
+    let mut total = 0;
+    for (_, t, s) in tickets.iter().filter(|(_, t, _)| period.contains(t.received_at)) {
+        total += 1;
+        let g = groups.entry(t.category.as_str()).or_insert_with(|| Acc {
+            count: 0,
+            status: StatusCounts::default(),
+            satisfaction: Rate::default(),
+            scores: vec![],
+            days: vec![],
+            comments: vec![],
+            descriptions: vec![],
+        });
+        g.count += 1;
+        match s.status {
+            super::ticket::TicketStatus::Closed => g.status.closed += 1,
+            _ if s.is_open() => g.status.open += 1,
+            _ => g.status.resolved += 1,
+        }
+        if let Some(v) = &s.return_visit {
+            g.satisfaction.of += 1;
+            g.satisfaction.hits += usize::from(v.satisfaction == Satisfaction::Satisfied);
+            g.scores.push(f64::from(v.score));
+            if !v.comment.trim().is_empty() {
+                g.comments.push((v.comment.trim(), v.at));
+            }
+        }
+        if let Some(h) = handling_time(s) {
+            g.days.push(h.num_minutes() as f64 / 1440.0);
+        }
+        if !t.description.trim().is_empty() {
+            g.descriptions.push((t.description.trim(), t.received_at));
+        }
+    }
+    let mut rows: Vec<AnalysisRow> = groups
+        .into_iter()
+        .map(|(category, g)| {
+            let mut feedback = most_frequent(&g.comments, 3);
+            for d in most_frequent(&g.descriptions, 3) {
+                if feedback.len() < 3 && !feedback.contains(&d) {
+                    feedback.push(d);
+                }
+            }
+            AnalysisRow {
+                category: category.to_owned(),
+                count: g.count,
+                share: g.count as f64 * 100.0 / total as f64,
+                feedback,
+                status: g.status,
+                satisfaction: g.satisfaction,
+                mean_score: mean(&g.scores),
+                mean_days: mean(&g.days),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.category.cmp(&b.category)));
+    rows
+}
+
+/// The `n` most frequent texts, most frequent first, ties by the latest occurrence.
+fn most_frequent(texts: &[(&str, DateTime<Utc>)], n: usize) -> Vec<String> {
+    let mut counts: BTreeMap<&str, (usize, DateTime<Utc>)> = BTreeMap::new();
+    for (text, at) in texts {
+        let e = counts.entry(text).or_insert((0, *at));
+        e.0 += 1;
+        e.1 = e.1.max(*at);
+    }
+    let mut list: Vec<_> = counts.into_iter().collect();
+    list.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(a.0.cmp(b.0)));
+    list.into_iter().take(n).map(|(t, _)| t.to_owned()).collect()
+}
+
+/// The key a follow-up plan of the analysis table is stored under: the period's local dates
+/// and the category, so next month's table starts empty and last month's plans stay.
+pub fn follow_up_key(period: Period, offset_min: i32, category: &str) -> String {
+    let (first, last) = period.local_dates(offset_min);
+    format!("{first}..{last}|{category}")
+}
+
+/// A ticket's line in the daily log, with what was done to it that day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogTicket {
+    pub id: Uuid,
+    /// The action keys of that day's moves, in order (e.g. `["assess", "dispatch"]`).
+    pub actions: Vec<&'static str>,
+}
+
+/// The daily work log (工作日志) of one local day, for one staff member or the whole team.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DailyLog {
+    /// Received that day (by the person, when one is chosen: who took it in).
+    pub received: Vec<Uuid>,
+    /// Moved on that day by at least one applied step after intake (by the person).
+    pub handled: Vec<LogTicket>,
+    /// Resolved that day (by the person).
+    pub resolved: Vec<Uuid>,
+    /// Still unresolved at the end of the day and past their resolution deadline then
+    /// (hold time excluded); for a person, those assigned to them now.
+    pub overdue: Vec<Uuid>,
+    /// Drill runs started that day (for a person: those they took part in or checked steps of).
+    pub drills: Vec<usize>,
+    /// Open problems: tickets of the day's lists still open now, and findings of the day's
+    /// drills with no ticket or an open one.
+    pub open_tickets: Vec<Uuid>,
+    pub open_findings: Vec<(usize, String)>,
+}
+
+/// Builds the log for local day `day`. `runs` indexes are returned in `drills`.
+pub fn daily_log(tickets: &[(Uuid, &Ticket, &TicketState)], runs: &[&DrillRun], day: NaiveDate, offset_min: i32, staff: Option<Uuid>, now: DateTime<Utc>) -> DailyLog {
+    let period = Period::local_days(day, day, offset_min);
+    let open: std::collections::HashSet<Uuid> = tickets.iter().filter(|(_, _, s)| s.is_open()).map(|(id, _, _)| *id).collect();
+    let mine = |by: Option<Uuid>| staff.is_none() || by == staff;
+    let mut log = DailyLog::default();
+    let mut ordered: Vec<&(Uuid, &Ticket, &TicketState)> = tickets.iter().collect();
+    ordered.sort_by_key(|(id, t, _)| (t.received_at, *id));
+    for (id, t, s) in ordered {
+        let mut received = false;
+        let mut actions = Vec::new();
+        let mut resolved = false;
+        for h in s.history.iter().filter(|h| h.applied && period.contains(h.event.at) && mine(h.event.by)) {
+            match &h.event.action {
+                Action::Received => received = true,
+                a => {
+                    resolved |= matches!(a, Action::Resolve { .. });
+                    actions.push(a.key());
+                }
+            }
+        }
+        // Tickets from before the history carried a receipt event still count on their day.
+        received |= staff.is_none() && period.contains(t.received_at) && !s.history.iter().any(|h| matches!(h.event.action, Action::Received));
+        let touched = received || !actions.is_empty();
+        if received {
+            log.received.push(*id);
+        }
+        if !actions.is_empty() {
+            log.handled.push(LogTicket { id: *id, actions });
+        }
+        if resolved {
+            log.resolved.push(*id);
+        }
+        let end = period.to;
+        let unresolved_at_end = t.received_at < end && s.resolved_at.is_none_or(|r| r >= end) && s.closed_at.is_none_or(|c| c >= end);
+        let clock = super::sla::clock(s.received_at, Duration::hours(s.hours.resolve.into()), &s.holds, None, end);
+        let overdue_then = unresolved_at_end && clock.state == super::sla::SlaState::Overdue;
+        if overdue_then && (staff.is_none() || s.assignee == staff) {
+            log.overdue.push(*id);
+        }
+        if touched && s.is_open() {
+            log.open_tickets.push(*id);
+        }
+    }
+    for (i, run) in runs.iter().enumerate() {
+        if !period.contains(run.started_at) {
+            continue;
+        }
+        let took_part = staff.is_none_or(|me| run.participants.iter().any(|p| p.staff == Some(me)) || run.events.iter().any(|e| e.by == Some(me)));
+        if !took_part {
+            continue;
+        }
+        log.drills.push(i);
+        for f in run.state(now).findings {
+            if f.ticket.as_ref().is_none_or(|(id, _)| open.contains(id)) {
+                log.open_findings.push((i, f.text));
+            }
+        }
+    }
+    log
 }
 
 #[cfg(test)]
@@ -349,7 +641,7 @@ mod tests {
             walked(6, TicketKind::Repair, at(20, 8), &[]),
         ];
         let refs: Vec<(Uuid, &Ticket, &TicketState)> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
-        let k = compute(&refs, &[], period, now);
+        let k = compute(&refs, &[], &Scope { period, now, offset_min: 480 }, &KpiTargets::default());
         assert_eq!(k.received, 5);
         assert!((k.per_day - 0.5).abs() < 1e-9);
         assert_eq!(k.satisfaction, Rate { hits: 1, of: 2 });
@@ -372,6 +664,151 @@ mod tests {
         assert_eq!(k.by_department[""].received, 2, "not yet dispatched");
         assert_eq!(k.satisfaction.percent(), Some(50.0));
         assert_eq!(Rate::default().percent(), None);
+        assert_eq!(k.by_assignee[""].received, 5, "nobody assigned by name");
+        assert_eq!(k.score_counts, [0, 1, 0, 0, 1]);
+        // Local days at UTC+8: the period runs from 1 Nov 08:00 to 11 Nov 08:00 local → 11 days.
+        assert_eq!(k.trend.len(), 11);
+        let day = |i: usize| (k.trend[i].received, k.trend[i].completed, k.trend[i].visits);
+        assert_eq!(day(0), (1, 1, Rate::default()));
+        assert_eq!(day(2), (1, 0, Rate::default()));
+        // #5 received on 4 Nov; both visits were made on 4 Nov local (14:00 and 20:00).
+        assert_eq!(day(3), (1, 0, Rate { hits: 1, of: 2 }));
+        assert_eq!(day(10), (1, 0, Rate::default()), "#4 at 23:00 UTC on the 10th is 07:00 on the 11th locally");
+
+        // Targets are settings: with a 50-hour limit complaint #2 (50 h) is in time.
+        let lenient = KpiTargets { complaint_hours: 50, response_hours: 30, ..KpiTargets::default() };
+        let k = compute(&refs, &[], &Scope { period, now, offset_min: 480 }, &lenient);
+        assert_eq!(k.complaints_48h, Rate { hits: 2, of: 3 });
+        assert_eq!(k.response_24h, Rate { hits: 3, of: 4 });
+
+        // The same records seen from UTC−5: #4 now falls on 10 Nov, the last day but one.
+        let k = compute(&refs, &[], &Scope { period, now, offset_min: -300 }, &KpiTargets::default());
+        assert_eq!(k.trend.first().map(|p| p.day), NaiveDate::from_ymd_opt(2026, 10, 31));
+        assert_eq!(k.trend.iter().position(|p| p.received == 1 && p.day == NaiveDate::from_ymd_opt(2026, 11, 10).unwrap()), Some(10));
+    }
+
+    #[test]
+    fn an_empty_period_has_no_figures_rather_than_zero_percent() {
+        let list = [walked(1, TicketKind::Complaint, at(1, 8), &[(2, assess()), (3, dispatch()), (5, resolve()), (6, visit(5))])];
+        let refs: Vec<(Uuid, &Ticket, &TicketState)> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        let period = Period::local_days(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(), NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(), 480);
+        let k = compute(&refs, &[], &Scope { period, now: at(25, 0), offset_min: 480 }, &KpiTargets::default());
+        assert_eq!((k.received, k.complaints, k.overdue_now), (0, 0, 0));
+        for r in [k.satisfaction, k.complaints_48h, k.response_24h, k.completion, k.reopened] {
+            assert_eq!(r.percent(), None);
+        }
+        assert_eq!((k.mean_score, k.complaint_hours_mean, k.complaint_hours_p90), (None, None, None));
+        assert_eq!(k.trend.len(), 2);
+        assert!(k.trend.iter().all(|p| p.received == 0 && p.visits.of == 0));
+        assert!(analysis_table(&refs, period).is_empty());
+    }
+
+    #[test]
+    fn tickets_spanning_the_period_boundary() {
+        // Received on 31 Oct (before the period), resolved and visited inside it: the visit
+        // counts for satisfaction in the period, the ticket does not count as received.
+        let list = [walked(1, TicketKind::Complaint, at(1, 0) - Duration::hours(20), &[(1, assess()), (2, dispatch()), (30, resolve()), (40, visit(2))])];
+        let refs: Vec<(Uuid, &Ticket, &TicketState)> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        let period = Period { from: at(1, 0), to: at(8, 0) };
+        let k = compute(&refs, &[], &Scope { period, now: at(9, 0), offset_min: 0 }, &KpiTargets::default());
+        assert_eq!((k.received, k.complaints), (0, 0));
+        assert_eq!(k.satisfaction, Rate { hits: 0, of: 1 });
+        assert_eq!(k.trend[0].visits, Rate { hits: 0, of: 1 });
+        // The custom range swaps reversed dates and covers both days whole.
+        let d = |n| NaiveDate::from_ymd_opt(2026, 11, n).unwrap();
+        let p = Period::local_days(d(3), d(1), 480);
+        assert_eq!((p.from, p.to), (at(1, 0) - Duration::hours(8), at(4, 0) - Duration::hours(8)));
+        assert_eq!(p.local_dates(480), (d(1), d(3)));
+        assert_eq!(PeriodChoice::Custom { from: d(1), to: d(3) }.period(at(20, 0), 480), p);
+    }
+
+    #[test]
+    fn analysis_table_rows() {
+        let period = Period { from: at(1, 0), to: at(30, 0) };
+        let with_comment = |n, score: u8, comment: &str, hours: i64| {
+            let mut w = walked(n, TicketKind::Repair, at(2, 0), &[(1, assess()), (2, dispatch()), (hours, resolve())]);
+            if score > 0 {
+                let v = Action::ReturnVisit { method: ContactMethod::Phone, score, comment: comment.into(), visitor: None };
+                let mut events: Vec<_> = w.2.history.iter().map(|h| (h.stamp, h.event.clone())).collect();
+                events.push((Stamp { wall_ms: 99, counter: 0, device: w.0 }, ev(w.0, at(2, 0) + Duration::hours(hours + 1), v)));
+                w.2 = derive(&w.1, &events);
+            }
+            w.1.description = format!("desc {n}");
+            w.2 = derive(&w.1, &w.2.history.iter().map(|h| (h.stamp, h.event.clone())).collect::<Vec<_>>());
+            w
+        };
+        // Even numbers are "lift", odd "plumbing" (see `ticket`).
+        let list = vec![
+            with_comment(2, 5, "很快", 24),
+            with_comment(4, 4, "很快", 48),
+            with_comment(6, 2, "太慢", 72),
+            with_comment(8, 0, "", 12),
+            walked(10, TicketKind::Repair, at(3, 0), &[]),
+            with_comment(1, 5, "谢谢", 24),
+        ];
+        let refs: Vec<(Uuid, &Ticket, &TicketState)> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        let rows = analysis_table(&refs, period);
+        assert_eq!(rows.len(), 2);
+        let lift = &rows[0];
+        assert_eq!((lift.category.as_str(), lift.count), ("lift", 5));
+        assert!((lift.share - 5.0 * 100.0 / 6.0).abs() < 1e-9);
+        assert_eq!(lift.feedback, vec!["很快".to_owned(), "太慢".to_owned(), "desc 2".to_owned()], "then descriptions, ties by text");
+        assert_eq!(lift.status, StatusCounts { open: 1, resolved: 4, closed: 0 });
+        assert_eq!(lift.satisfaction, Rate { hits: 2, of: 3 });
+        assert_eq!(lift.mean_score, Some(11.0 / 3.0));
+        // Handling 24, 48, 72, 12 hours → mean 39 h = 1.625 days.
+        assert_eq!(lift.mean_days, Some(1.625));
+        assert_eq!((rows[1].category.as_str(), rows[1].count, rows[1].feedback[0].as_str()), ("plumbing", 1, "谢谢"));
+        assert_eq!(follow_up_key(period, 0, "lift"), "2026-11-01..2026-11-29|lift");
+    }
+
+    #[test]
+    fn daily_log_lists_that_days_work() {
+        let alice = Uuid::from_u128(0xa);
+        let bob = Uuid::from_u128(0xb);
+        let by = |w: (Uuid, Ticket, TicketState), who: &[Option<Uuid>]| {
+            let mut events: Vec<_> = w.2.history.iter().map(|h| (h.stamp, h.event.clone())).collect();
+            for (e, who) in events.iter_mut().zip(who) {
+                e.1.by = *who;
+            }
+            let s = derive(&w.1, &events);
+            (w.0, w.1, s)
+        };
+        let d = |n| NaiveDate::from_ymd_opt(2026, 11, n).unwrap();
+        // Local = UTC+8. Day 5 local is 4 Nov 16:00 – 5 Nov 16:00 UTC.
+        let list = vec![
+            // Received by Alice on the 5th (10:00 local), assessed by Bob the same day, resolved by Alice on the 6th.
+            by(walked(1, TicketKind::Repair, at(5, 2), &[(3, assess()), (4, dispatch()), (26, resolve())]), &[Some(alice), Some(bob), Some(bob), Some(alice)]),
+            // Received on the 4th by Bob, resolved by Alice on the 5th (local 5 Nov 09:00).
+            by(walked(2, TicketKind::Repair, at(4, 1), &[(1, assess()), (2, dispatch()), (24, resolve())]), &[Some(bob), Some(bob), Some(bob), Some(alice)]),
+            // Received on the 1st, never answered: overdue at the end of the 5th (72 h limit).
+            by(walked(3, TicketKind::Repair, at(1, 2), &[]), &[Some(bob)]),
+            // Received on the 6th: not in the 5th's log.
+            by(walked(4, TicketKind::Repair, at(6, 2), &[]), &[Some(alice)]),
+        ];
+        let refs: Vec<(Uuid, &Ticket, &TicketState)> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        let now = at(20, 0);
+        let team = daily_log(&refs, &[], d(5), 480, None, now);
+        let id = Uuid::from_u128;
+        assert_eq!(team.received, vec![id(1)]);
+        assert_eq!(team.handled.iter().map(|l| (l.id, l.actions.clone())).collect::<Vec<_>>(), vec![(id(2), vec!["resolve"]), (id(1), vec!["assess", "dispatch"])]);
+        assert_eq!(team.resolved, vec![id(2)]);
+        assert_eq!(team.overdue, vec![id(3)]);
+        assert!(team.open_tickets.is_empty(), "1 and 2 are resolved now");
+        let alices = daily_log(&refs, &[], d(5), 480, Some(alice), now);
+        assert_eq!(alices.received, vec![id(1)]);
+        assert_eq!(alices.handled.iter().map(|l| l.id).collect::<Vec<_>>(), vec![id(2)]);
+        assert_eq!(alices.resolved, vec![id(2)]);
+        assert!(alices.overdue.is_empty(), "#3 is nobody's");
+        let bobs = daily_log(&refs, &[], d(5), 480, Some(bob), now);
+        assert!(bobs.received.is_empty() && bobs.resolved.is_empty());
+        assert_eq!(bobs.handled.iter().map(|l| l.id).collect::<Vec<_>>(), vec![id(1)]);
+        // The 6th: #4 received and still open; #1 resolved; #3 still overdue.
+        let sixth = daily_log(&refs, &[], d(6), 480, None, now);
+        assert_eq!((sixth.received.clone(), sixth.resolved.clone(), sixth.overdue.clone()), (vec![id(4)], vec![id(1)], vec![id(3)]));
+        assert_eq!(sixth.open_tickets, vec![id(4)]);
+        // On the 3rd, #3 was not yet overdue (received 1 Nov 10:00 local, due 4 Nov 10:00).
+        assert!(daily_log(&refs, &[], d(3), 480, None, now).overdue.is_empty());
     }
 
     #[test]
@@ -408,8 +845,12 @@ mod tests {
         second.events[0].at = at(6, 2) + Duration::minutes(20);
         let tickets = vec![(fixed.0, &fixed.1, &fixed.2), (open.0, &open.1, &open.2)];
         let period = Period { from: at(1, 0), to: at(30, 0) };
-        let k = compute(&tickets, &[&run, &second], period, at(10, 0));
+        let k = compute(&tickets, &[&run, &second], &Scope { period, now: at(10, 0), offset_min: 480 }, &KpiTargets::default());
         let d = &k.drills[&plan_id.to_string()];
+        assert_eq!(d.name, plan.name);
+        let log = daily_log(&tickets, &[&run, &second], NaiveDate::from_ymd_opt(2026, 11, 5).unwrap(), 480, None, at(10, 0));
+        assert_eq!(log.drills, vec![0]);
+        assert_eq!(log.open_findings.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(), vec!["b", "c"]);
         assert_eq!((d.runs, d.target_min), (2, 30));
         assert_eq!(d.mean_minutes, Some(30.0), "40 and 20 minutes");
         // Run 1: step 1 late, and steps 3–7 still pending when it finished past their targets

@@ -122,6 +122,9 @@ pub struct SiteSettings {
     /// Response and resolution hours per priority.
     #[serde(default)]
     pub sla: SlaPolicy,
+    /// The standard the supervisor is measured against (工作标准); companies differ.
+    #[serde(default)]
+    pub targets: KpiTargets,
 }
 
 impl Default for SiteSettings {
@@ -132,7 +135,133 @@ impl Default for SiteSettings {
             roster: Vec::new(),
             categories: default_categories(),
             sla: SlaPolicy::default(),
+            targets: KpiTargets::default(),
         }
+    }
+}
+
+/// KPI targets. Percentages are whole numbers; hours and counts are limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KpiTargets {
+    /// Customer satisfaction, at least this share of return visits satisfied.
+    pub satisfaction_pct: u32,
+    /// Complaints resolved within `complaint_hours`, at least this share.
+    pub complaints_in_time_pct: u32,
+    /// A complaint is handled in time within this many hours (hold time not counted).
+    pub complaint_hours: u32,
+    /// A ticket is responded to in time within this many hours.
+    pub response_hours: u32,
+    /// Responded in time, at least this share.
+    pub response_pct: u32,
+    /// Resolved or closed of received, at least this share.
+    pub completion_pct: u32,
+    /// Tickets handled per day, at least.
+    pub per_day: u32,
+    /// Complaints per month, at most.
+    pub complaints_per_month: u32,
+}
+
+impl Default for KpiTargets {
+    /// The standard in the domain notes: 95 %, 100 % within 48 h, 24 h response, 95 %
+    /// completion, ≥ 30 a day, ≤ 10 complaints a month.
+    fn default() -> Self {
+        KpiTargets {
+            satisfaction_pct: 95,
+            complaints_in_time_pct: 100,
+            complaint_hours: 48,
+            response_hours: 24,
+            response_pct: 100,
+            completion_pct: 95,
+            per_day: 30,
+            complaints_per_month: 10,
+        }
+    }
+}
+
+/// One editable target: its key in forms and messages, and its allowed range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetField {
+    SatisfactionPct,
+    ComplaintsInTimePct,
+    ComplaintHours,
+    ResponseHours,
+    ResponsePct,
+    CompletionPct,
+    PerDay,
+    ComplaintsPerMonth,
+}
+
+impl TargetField {
+    pub const ALL: [TargetField; 8] = [
+        TargetField::SatisfactionPct,
+        TargetField::ComplaintsInTimePct,
+        TargetField::ComplaintHours,
+        TargetField::ResponseHours,
+        TargetField::ResponsePct,
+        TargetField::CompletionPct,
+        TargetField::PerDay,
+        TargetField::ComplaintsPerMonth,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            TargetField::SatisfactionPct => "satisfaction_pct",
+            TargetField::ComplaintsInTimePct => "complaints_in_time_pct",
+            TargetField::ComplaintHours => "complaint_hours",
+            TargetField::ResponseHours => "response_hours",
+            TargetField::ResponsePct => "response_pct",
+            TargetField::CompletionPct => "completion_pct",
+            TargetField::PerDay => "per_day",
+            TargetField::ComplaintsPerMonth => "complaints_per_month",
+        }
+    }
+
+    /// Allowed values: percentages 1–100, hours 1–720 (30 days), counts 0–10,000.
+    pub fn range(self) -> (u32, u32) {
+        match self {
+            TargetField::ComplaintHours | TargetField::ResponseHours => (1, 720),
+            TargetField::PerDay | TargetField::ComplaintsPerMonth => (0, 10_000),
+            _ => (1, 100),
+        }
+    }
+
+    pub fn get(self, t: &KpiTargets) -> u32 {
+        match self {
+            TargetField::SatisfactionPct => t.satisfaction_pct,
+            TargetField::ComplaintsInTimePct => t.complaints_in_time_pct,
+            TargetField::ComplaintHours => t.complaint_hours,
+            TargetField::ResponseHours => t.response_hours,
+            TargetField::ResponsePct => t.response_pct,
+            TargetField::CompletionPct => t.completion_pct,
+            TargetField::PerDay => t.per_day,
+            TargetField::ComplaintsPerMonth => t.complaints_per_month,
+        }
+    }
+
+    /// Parses and range-checks a typed value and stores it in `t`.
+    pub fn set(self, t: &mut KpiTargets, raw: &str) -> Result<(), Problem> {
+        let (min, max) = self.range();
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(Problem::Required);
+        }
+        let value: u32 = raw.parse().map_err(|_| Problem::OutOfRange { min, max })?;
+        if !(min..=max).contains(&value) {
+            return Err(Problem::OutOfRange { min, max });
+        }
+        let slot = match self {
+            TargetField::SatisfactionPct => &mut t.satisfaction_pct,
+            TargetField::ComplaintsInTimePct => &mut t.complaints_in_time_pct,
+            TargetField::ComplaintHours => &mut t.complaint_hours,
+            TargetField::ResponseHours => &mut t.response_hours,
+            TargetField::ResponsePct => &mut t.response_pct,
+            TargetField::CompletionPct => &mut t.completion_pct,
+            TargetField::PerDay => &mut t.per_day,
+            TargetField::ComplaintsPerMonth => &mut t.complaints_per_month,
+        };
+        *slot = value;
+        Ok(())
     }
 }
 
@@ -303,6 +432,30 @@ mod tests {
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn kpi_targets_default_to_the_standard_and_check_their_ranges() {
+        let mut t = KpiTargets::default();
+        assert_eq!((t.satisfaction_pct, t.complaints_in_time_pct, t.complaint_hours, t.response_hours), (95, 100, 48, 24));
+        assert_eq!((t.completion_pct, t.per_day, t.complaints_per_month), (95, 30, 10));
+        // Settings saved before targets existed read with the defaults.
+        let old: SiteSettings = serde_json::from_str(r#"{"site_name":"a","site_code":"B","roster":[]}"#).unwrap();
+        assert_eq!(old.targets, KpiTargets::default());
+        assert_eq!(TargetField::SatisfactionPct.set(&mut t, " 90 "), Ok(()));
+        assert_eq!(t.satisfaction_pct, 90);
+        assert_eq!(TargetField::SatisfactionPct.set(&mut t, "101"), Err(Problem::OutOfRange { min: 1, max: 100 }));
+        assert_eq!(TargetField::ComplaintHours.set(&mut t, "0"), Err(Problem::OutOfRange { min: 1, max: 720 }));
+        assert_eq!(TargetField::PerDay.set(&mut t, "-3"), Err(Problem::OutOfRange { min: 0, max: 10_000 }));
+        assert_eq!(TargetField::PerDay.set(&mut t, "abc"), Err(Problem::OutOfRange { min: 0, max: 10_000 }));
+        assert_eq!(TargetField::PerDay.set(&mut t, ""), Err(Problem::Required));
+        assert_eq!(t.satisfaction_pct, 90, "a refused value leaves the old one");
+        for f in TargetField::ALL {
+            assert_eq!(f.get(&KpiTargets::default()), f.get(&KpiTargets::default()));
+            let (min, max) = f.range();
+            assert!(f.set(&mut t, &max.to_string()).is_ok() && f.set(&mut t, &min.to_string()).is_ok());
+            assert_eq!(f.get(&t), min, "{}", f.key());
+        }
     }
 
     #[test]
