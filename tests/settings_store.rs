@@ -56,3 +56,17 @@ fn sequences_count_up_per_scope_and_a_failed_write_hands_out_nothing() {
     assert_eq!(run(store.next_sequence("ticket-seq-20261129")), Err(StoreError::QuotaExceeded));
     assert_eq!(run(store.next_sequence("ticket-seq-20261129")).unwrap(), 3);
 }
+
+#[test]
+fn follow_up_plans_are_kept_per_key_and_a_failed_save_keeps_the_old_text() {
+    let store = MemoryStore::new();
+    let key = "2026-11-01..2026-11-30|lift";
+    assert_eq!(run(store.load_follow_up(key)).unwrap(), None);
+    run(store.save_follow_up(key, "每周检查电梯门 <b>")).unwrap();
+    run(store.save_follow_up("2026-11-01..2026-11-30|noise", "夜间巡查")).unwrap();
+    assert_eq!(run(store.load_follow_up(key)).unwrap().as_deref(), Some("每周检查电梯门 <b>"));
+    store.fail_next_write(StoreError::QuotaExceeded);
+    assert_eq!(run(store.save_follow_up(key, "new")), Err(StoreError::QuotaExceeded));
+    assert_eq!(run(store.load_follow_up(key)).unwrap().as_deref(), Some("每周检查电梯门 <b>"));
+    assert_eq!(run(store.load_follow_up("2026-12-01..2026-12-31|lift")).unwrap(), None, "next month starts empty");
+}

@@ -11,6 +11,7 @@ pub mod locale;
 pub mod phone;
 pub mod photo;
 pub mod record;
+pub mod sample;
 pub mod settings;
 pub mod sla;
 pub mod ticket;

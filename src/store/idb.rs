@@ -375,6 +375,16 @@ impl SettingsStore for IdbStore {
             }),
         }
     }
+
+    async fn load_follow_up(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let key = super::follow_up_store_key(key);
+        self.read_text(&key).await?.map(|j| decode(&key, &j)).transpose()
+    }
+
+    async fn save_follow_up(&self, key: &str, plan: &str) -> Result<(), StoreError> {
+        let key = super::follow_up_store_key(key);
+        self.write_text(&key, encode(&key, &plan)?).await
+    }
 }
 
 impl RecordStore for IdbStore {

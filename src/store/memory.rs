@@ -77,6 +77,15 @@ impl SettingsStore for MemoryStore {
         self.write(scope, next.to_string())?;
         Ok(next)
     }
+
+    async fn load_follow_up(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.read(&super::follow_up_store_key(key))
+    }
+
+    async fn save_follow_up(&self, key: &str, plan: &str) -> Result<(), StoreError> {
+        let key = super::follow_up_store_key(key);
+        self.write(&key, encode(&key, &plan)?)
+    }
 }
 
 impl RecordStore for MemoryStore {

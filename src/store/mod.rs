@@ -48,6 +48,16 @@ pub trait SettingsStore {
     /// Increments the counter `scope` and returns its new value (1 the first time), read and
     /// written in one transaction so two tabs can never be handed the same number.
     async fn next_sequence(&self, scope: &str) -> Result<u32, StoreError>;
+    /// The follow-up plan (跟进计划) written in the analysis table for `key`
+    /// ([`crate::domain::kpi::follow_up_key`]), each under its own key so two rows saved at
+    /// once never overwrite each other.
+    async fn load_follow_up(&self, key: &str) -> Result<Option<String>, StoreError>;
+    async fn save_follow_up(&self, key: &str, plan: &str) -> Result<(), StoreError>;
+}
+
+/// Settings-store key of a follow-up plan.
+pub fn follow_up_store_key(key: &str) -> String {
+    format!("follow_up:{key}")
 }
 
 /// Unsaved form state (see [`Draft`]). Kept apart from records: drafts never sync and are
