@@ -185,6 +185,24 @@ impl BoardFilter {
     }
 }
 
+/// The board's address showing `filter`, values percent-encoded (search text may be Chinese).
+pub fn board_href(filter: &BoardFilter) -> String {
+    let encode = |v: &str| {
+        v.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    let query: Vec<String> = filter.to_query().into_iter().map(|(k, v)| format!("{k}={}", encode(&v))).collect();
+    if query.is_empty() {
+        "/board".to_owned()
+    } else {
+        format!("/board?{}", query.join("&"))
+    }
+}
+
 /// The search text split into lower-case terms; every term must match some field.
 pub fn search_terms(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_lowercase).collect()
@@ -242,6 +260,13 @@ mod tests {
             needs_details: false,
             drill_run: None,
         }
+    }
+
+    #[test]
+    fn board_links_percent_encode_their_values() {
+        assert_eq!(board_href(&BoardFilter::default()), "/board");
+        let f = BoardFilter { text: "水 管&".into(), overdue: true, ..BoardFilter::default() };
+        assert_eq!(board_href(&f), "/board?overdue=1&q=%E6%B0%B4%20%E7%AE%A1%26");
     }
 
     #[test]

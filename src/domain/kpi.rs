@@ -341,6 +341,46 @@ fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
+/// A breakdown of the KPIs, for drill-down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Kind,
+    Category,
+    Department,
+    Assignee,
+    Priority,
+}
+
+/// The board filter showing the tickets behind a figure: those received in the period (by
+/// local date), narrowed to one group of a breakdown. `None` for the empty group (not yet
+/// dispatched / nobody assigned), which the board cannot filter on by itself.
+///
+/// Local dates are the device's; the board reads each ticket's own offset, so the two agree
+/// for tickets taken in on this side of a time zone (every tablet of one site).
+pub fn board_filter(period: Period, offset_min: i32, group: Option<(Dimension, &str)>) -> Option<super::board::BoardFilter> {
+    use super::board::BoardFilter;
+    let (from, to) = period.local_dates(offset_min);
+    let mut f = BoardFilter { from: Some(from), to: Some(to), ..BoardFilter::default() };
+    if let Some((dimension, key)) = group {
+        if key.is_empty() {
+            return None;
+        }
+        match dimension {
+            Dimension::Kind => f.kind = Some(TicketKind::from_key(key)?),
+            Dimension::Category => f.category = Some(key.to_owned()),
+            Dimension::Department => f.department = Some(super::settings::Department::from_key(key)?),
+            Dimension::Assignee => f.assignee = Some(Uuid::parse_str(key).ok()?),
+            Dimension::Priority => f.priority = Some(super::triage::Priority::ALL.into_iter().find(|p| p.label() == key)?),
+        }
+    }
+    Some(f)
+}
+
+/// The board link (path and query) of [`board_filter`].
+pub fn board_link(period: Period, offset_min: i32, group: Option<(Dimension, &str)>) -> Option<String> {
+    board_filter(period, offset_min, group).map(|f| super::board::board_href(&f))
+}
+
 /// How many of a category's tickets are where in the workflow now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StatusCounts {
@@ -870,6 +910,49 @@ mod tests {
         assert_eq!(PeriodChoice::Month.period(now, 480).from, Utc.with_ymd_and_hms(2026, 10, 31, 16, 0, 0).unwrap());
         assert_eq!(PeriodChoice::Last30.period(now, 480).days(), 30.0);
         assert_eq!(PeriodChoice::from_key("week"), Some(PeriodChoice::Week));
+    }
+
+    #[test]
+    fn drill_down_filters_show_exactly_the_tickets_counted() {
+        use crate::domain::sample::{sample_roster, ticket_records, SampleSpec};
+        use crate::domain::board::search_terms;
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 8, 0, 0).unwrap();
+        let spec = SampleSpec { seed: 3, tickets: 1500, days: 70, now, offset_min: 480, chinese: false, staff: sample_roster(false) };
+        let list: Vec<(Uuid, Ticket, TicketState)> = (0..spec.tickets)
+            .map(|i| {
+                let records = ticket_records(&spec, i);
+                let (t, events) = records.split_last().unwrap();
+                let ticket: Ticket = serde_json::from_value(t.body.clone()).unwrap();
+                let events: Vec<_> = events.iter().map(|r| (r.created_at, serde_json::from_value(r.body.clone()).unwrap())).collect();
+                let state = derive(&ticket, &events);
+                (t.id, ticket, state)
+            })
+            .collect();
+        let refs: Vec<(Uuid, &Ticket, &TicketState)> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        for choice in [PeriodChoice::Today, PeriodChoice::Week, PeriodChoice::Month, PeriodChoice::Last30] {
+            let period = choice.period(now, 480);
+            let k = compute(&refs, &[], &Scope { period, now, offset_min: 480 }, &KpiTargets::default());
+            let count = |f: &crate::domain::board::BoardFilter| refs.iter().filter(|(_, t, s)| f.matches(t, s, &search_terms(""), now)).count();
+            assert_eq!(count(&board_filter(period, 480, None).unwrap()), k.received, "{choice:?}");
+            for (dimension, groups) in [
+                (Dimension::Kind, &k.by_kind),
+                (Dimension::Category, &k.by_category),
+                (Dimension::Department, &k.by_department),
+                (Dimension::Assignee, &k.by_assignee),
+                (Dimension::Priority, &k.by_priority),
+            ] {
+                for (key, g) in groups {
+                    match board_filter(period, 480, Some((dimension, key))) {
+                        Some(f) => assert_eq!(count(&f), g.received, "{choice:?} {dimension:?} {key}"),
+                        None => assert!(key.is_empty()),
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            board_link(PeriodChoice::Today.period(now, 480), 480, Some((Dimension::Category, "lift"))).as_deref(),
+            Some("/board?category=lift&from=2026-11-29&to=2026-11-29")
+        );
     }
 
     #[test]
