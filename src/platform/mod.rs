@@ -36,3 +36,14 @@ pub fn build_id() -> String {
         .and_then(|m| m.get_attribute("content"))
         .unwrap_or_else(|| "dev".to_owned())
 }
+
+/// Waits for the next turn of the event loop (a zero-delay timer), so long work done in
+/// batches lets the page paint progress and answer taps between batches.
+pub async fn next_turn() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

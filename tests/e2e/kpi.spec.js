@@ -1,7 +1,7 @@
 // KPIs: figures computed from what was recorded, with targets and grades, and drill-down to
 // the board.
 import { test, expect } from '@playwright/test';
-import { appReady } from './helpers.js';
+import { appReady, watchErrors } from './helpers.js';
 
 async function intake(page, { kind = 'repair', category, description }) {
   await page.goto('/intake');
@@ -39,17 +39,179 @@ test('KPI cards and breakdowns follow the records, and a row opens the board fil
   await expect(card('Completion rate').locator('.kpi-grade')).toHaveText('Needs improvement');
   // Nothing to count yet: a dash, not 0 % or 100 %.
   await expect(card('Satisfaction').locator('.kpi-value')).toHaveText('—');
-  await expect(card('Responded within 24 h').locator('.kpi-detail')).toHaveText('1 of 1 · target ≥ 100 %');
+  await expect(card('Responded in time').locator('.kpi-detail')).toHaveText('within 24 h · 1 of 1 · target ≥ 100 %');
 
   const rows = page.getByTestId('kpi-row');
   await expect(rows.first()).toContainText('Lift');
   await expect(rows.first().locator('td').first()).toHaveText('2');
   await page.getByRole('link', { name: 'Lift' }).first().click();
-  await expect(page).toHaveURL(/\/board\?category=lift$/);
+  await expect(page).toHaveURL(/\/board\?category=lift&from=\d{4}-\d\d-01&to=\d{4}-\d\d-\d\d$/);
   await expect(page.getByTestId('ticket-card')).toHaveCount(2);
 
   await page.goto('/kpi');
   await page.getByTestId('language').selectOption('zh-CN');
   await expect(card('投诉量').locator('.kpi-value')).toHaveText('1');
   await expect(page.getByText('按类别', { exact: true }).first()).toBeVisible();
+});
+
+// A tablet in China: local days start at 16:00 UTC, so every date below is a local date.
+test.describe('with sample data', () => {
+  test.use({ timezoneId: 'Asia/Shanghai' });
+
+  async function loadSample(page) {
+    await page.goto('/data');
+    await appReady(page);
+    const button = page.getByRole('button', { name: 'Load sample data' });
+    await button.click();
+    // A second tap while it runs does nothing: the button is disabled until it finishes.
+    await expect(button).toBeDisabled();
+    await expect(page.getByTestId('sample-status')).toHaveText('1000 sample tickets loaded.', { timeout: 60_000 });
+    await expect(button).toBeEnabled();
+  }
+
+  /** Tickets and events straight from IndexedDB, to check the views against. */
+  async function stored(page) {
+    return page.evaluate(async () => {
+      const db = await new Promise((ok, fail) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+      const all = (store) => new Promise((ok, fail) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+      const tickets = (await all('tickets')).map((r) => ({ id: r.id, ...r.body }));
+      const events = (await all('ticket_events')).map((r) => r.body);
+      db.close();
+      return { tickets, events };
+    });
+  }
+
+  const localDay = (iso) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+
+  test('the dashboard renders every chart and table in both languages', async ({ page }) => {
+    test.setTimeout(120_000);
+    const errors = watchErrors(page);
+    await loadSample(page);
+    await page.goto('/kpi');
+    await appReady(page);
+    await page.locator('label[for="period-last30"]').click();
+    await expect(page.getByTestId('kpi-card')).toHaveCount(9);
+    const charts = page.getByTestId('chart');
+    await expect(charts).toHaveCount(4);
+    for (let i = 0; i < 4; i++) {
+      await expect(charts.nth(i).locator('svg[role="img"]')).toHaveAttribute('aria-label', /\S/);
+    }
+    // Columns for the days that had tickets, a target line, and the numbers as a table.
+    await expect(charts.nth(0).locator('rect.col').first()).toBeVisible();
+    await expect(charts.nth(0).locator('line.target')).toHaveCount(1);
+    await expect(page.getByTestId('trend-table').locator('tbody tr')).toHaveCount(30);
+    await expect(page.getByTestId('score-table').locator('tbody tr')).toHaveCount(5);
+    expect(await page.getByTestId('drill-table').locator('tbody tr').count()).toBeGreaterThan(0);
+    for (const id of ['by-category', 'by-department', 'by-kind', 'by-priority', 'by-assignee']) {
+      expect(await page.getByTestId(id).getByTestId('kpi-row').count(), id).toBeGreaterThan(1);
+    }
+    // The table supervisors filled by hand, filled from the records.
+    const rows = page.getByTestId('analysis-row');
+    expect(await rows.count()).toBeGreaterThan(5);
+    const first = rows.first();
+    await expect(first.locator('td').first()).toHaveText('1');
+    await expect(first.locator('td').nth(2)).toHaveText(/^\d+(\.\d) %$/);
+    // The trend table adds up to the tickets received in the period.
+    const received = await page.getByTestId('trend-table').locator('tbody tr td:nth-child(2)').allTextContents();
+    const total = received.reduce((a, b) => a + Number(b), 0);
+    await expect(page.getByTestId('kpi-card').filter({ hasText: 'Requests per day' }).locator('.kpi-detail')).toContainText(`${total} received`);
+
+    await page.getByTestId('language').selectOption('zh-CN');
+    await expect(charts.nth(0).locator('figcaption')).toHaveText('每日受理量');
+    await expect(charts.nth(2).locator('figcaption')).toHaveText('回访评分分布');
+    await expect(page.getByRole('heading', { name: '客户关系数据分析表' })).toBeVisible();
+    await expect(page.getByTestId('analysis').locator('th').nth(4)).toHaveText('服务需求及反馈意见');
+    await expect(page.getByTestId('by-kind').getByTestId('kpi-row').first()).toContainText(/报修|投诉|咨询|建议|巡查/);
+    expect(errors).toEqual([]);
+  });
+
+  test('a follow-up plan is kept, shown as text, and a row opens the board with its count', async ({ page }) => {
+    test.setTimeout(120_000);
+    await loadSample(page);
+    await page.goto('/kpi');
+    await appReady(page);
+    const row = page.getByTestId('analysis-row').first();
+    const plan = '<img src=x onerror=alert(1)> 每周检查';
+    await row.locator('textarea').fill(plan);
+    await row.getByRole('button', { name: /^Save the follow-up plan for / }).click();
+    await expect(page.getByTestId('analysis-status')).toHaveText(/saved/);
+    await page.reload();
+    await appReady(page);
+    await expect(page.getByTestId('analysis-row').first().locator('textarea')).toHaveValue(plan);
+
+    // Drill-down from a category bar row: the board shows that category in this period, and
+    // exactly as many tickets as the row counted.
+    const catRow = page.getByTestId('by-category').getByTestId('kpi-row').first();
+    const count = Number(await catRow.locator('td').first().textContent());
+    await catRow.getByRole('link').click();
+    await expect(page).toHaveURL(/\/board\?category=[a-z_]+&from=\d{4}-\d\d-01&to=/);
+    await expect(page.getByTestId('board-count')).toHaveText(`${count.toLocaleString('en-US')} ${count === 1 ? 'ticket' : 'tickets'}`);
+
+    // And from a card: complaints this month.
+    await page.goto('/kpi');
+    await appReady(page);
+    const complaints = page.getByTestId('kpi-card').filter({ has: page.locator('.kpi-title', { hasText: /^Complaints$/ }) });
+    const n = Number(await complaints.locator('.kpi-value').textContent());
+    await complaints.click();
+    await expect(page).toHaveURL(/kind=complaint/);
+    await expect(page.getByTestId('board-count')).toHaveText(`${n} ${n === 1 ? 'ticket' : 'tickets'}`);
+  });
+
+  test('the daily log lists exactly that day\'s work and prints', async ({ page }) => {
+    test.setTimeout(120_000);
+    await loadSample(page);
+    const { tickets, events } = await stored(page);
+    // The busiest day of the last week, worked out from the stored records.
+    const counts = {};
+    for (const t of tickets) counts[localDay(t.received_at)] = (counts[localDay(t.received_at)] || 0) + 1;
+    const recent = Object.keys(counts).sort().slice(-8, -1);
+    const day = recent.sort((a, b) => counts[b] - counts[a])[0];
+    const numberOf = Object.fromEntries(tickets.map((t) => [t.id, t.number]));
+    const receivedThatDay = tickets.filter((t) => localDay(t.received_at) === day).map((t) => t.number).sort();
+    const resolvedThatDay = [...new Set(events.filter((e) => e.action.type === 'resolve' && localDay(e.at) === day).map((e) => numberOf[e.ticket_id]))].sort();
+    const handledThatDay = [...new Set(events.filter((e) => e.action.type !== 'received' && localDay(e.at) === day).map((e) => numberOf[e.ticket_id]))].sort();
+    expect(receivedThatDay.length).toBeGreaterThan(0);
+
+    await page.goto(`/kpi/log?day=${day}`);
+    await appReady(page);
+    const numbers = async (id) => (await page.getByTestId(id).locator('[data-testid="log-ticket"] a').allTextContents()).sort();
+    await expect(page.getByTestId('log-received').locator('[data-testid="log-ticket"]')).toHaveCount(receivedThatDay.length);
+    expect(await numbers('log-received')).toEqual(receivedThatDay);
+    expect(await numbers('log-resolved')).toEqual(resolvedThatDay);
+    expect(await numbers('log-handled')).toEqual(handledThatDay);
+    await expect(page.getByTestId('log-summary')).toHaveText(`${receivedThatDay.length} received · ${handledThatDay.length} handled · ${resolvedThatDay.length} resolved · ${await page.getByTestId('log-overdue').locator('[data-testid="log-ticket"]').count()} overdue`);
+
+    // One person's log is a subset: only what they did.
+    await page.locator('#log-staff').selectOption({ index: 2 });
+    await expect(page).toHaveURL(new RegExp(`day=${day}&staff=`));
+    const mine = await numbers('log-handled');
+    expect(mine.every((n) => handledThatDay.includes(n))).toBe(true);
+
+    // Print: controls and navigation hidden, the lists and the heading shown, one A4 PDF.
+    await page.emulateMedia({ media: 'print' });
+    await expect(page.locator('.log-controls')).toBeHidden();
+    await expect(page.locator('nav.shell-nav')).toBeHidden();
+    await expect(page.getByTestId('log-heading')).toBeVisible();
+    const pdf = await page.pdf({ format: 'A4' });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  test('KPI targets are settings and the cards grade against them', async ({ page }) => {
+    await page.goto('/settings');
+    await appReady(page);
+    await page.locator('#target-per_day').fill('500');
+    await page.locator('#target-completion_pct').fill('101');
+    await page.getByRole('button', { name: 'Save targets' }).click();
+    await expect(page.locator('#target-completion_pct-error')).toHaveText(/1.*100/);
+    await expect(page.locator('#target-completion_pct')).toBeFocused();
+    await page.locator('#target-completion_pct').fill('50');
+    await page.getByRole('button', { name: 'Save targets' }).click();
+    await expect(page.getByText('Targets saved.')).toBeVisible();
+    await page.goto('/kpi');
+    await appReady(page);
+    const card = (t) => page.getByTestId('kpi-card').filter({ has: page.locator('.kpi-title', { hasText: new RegExp(`^${t}$`) }) });
+    await expect(card('Requests per day').locator('.kpi-detail')).toContainText('target ≥ 500');
+    await expect(card('Completion rate').locator('.kpi-detail')).toContainText('target ≥ 50 %');
+    await expect(page.getByTestId('chart').first().locator('.target-label')).toHaveText('target ≥ 500');
+  });
 });

@@ -4,7 +4,7 @@
 
 mod action;
 mod card;
-mod data;
+pub(crate) mod data;
 pub mod detail;
 
 use std::sync::Arc;

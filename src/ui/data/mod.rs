@@ -2,6 +2,8 @@
 //! full it is, and how much has not been exported yet (losing the tablet must never be the
 //! first time anyone learns that). Export and import arrive with the sync feature.
 
+mod sample;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -70,6 +72,7 @@ pub fn DataPage() -> impl IntoView {
                 <p class="badge-pending">{t!(i18n, not_built.title)}</p>
                 <p>{t!(i18n, not_built.data)}</p>
             </div>
+            <sample::SampleDataCard/>
         </section>
     }
 }

@@ -42,16 +42,7 @@ fn field_id(field: IntakeField) -> &'static str {
 }
 
 /// Moves the focus to a field, so a keyboard or screen-reader user lands on the problem.
-pub(crate) fn focus(id: &str) {
-    use wasm_bindgen::JsCast;
-    if let Some(el) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _ = el.focus();
-    }
-}
+pub(crate) use crate::ui::widgets::focus_by_id as focus;
 
 #[component]
 pub fn IntakePage() -> impl IntoView {

@@ -1,25 +1,30 @@
-//! KPIs (绩效指标): the supervisor's targets computed from the stored records for a period,
-//! each figure with its target and grade, and breakdowns whose rows open the board filtered
-//! to the tickets behind them. (Charts over time, the analysis table and the daily log are
-//! still to come.)
+//! KPIs (绩效指标): the supervisor's targets computed from the stored records for a period —
+//! figure cards graded against the site's targets, charts with their numbers as tables,
+//! breakdowns and the analysis table (客户关系数据分析表), every figure opening the board
+//! filtered to the tickets behind it — and the daily work log (see [`log`]).
+
+mod analysis;
+mod charts;
+pub mod log;
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
+use chrono::{Duration, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use crate::domain::drill::DrillRun;
-use crate::domain::kpi::{compute, grade, Grade, GroupStats, Kpis, PeriodChoice, Rate};
-use crate::domain::locale::format_number;
-use crate::domain::settings::Department;
+use crate::domain::kpi::{board_link, compute, grade, Dimension, Grade, GroupStats, Kpis, PeriodChoice, Rate, Scope};
+use crate::domain::locale::{format_number, to_local};
+use crate::domain::settings::{Department, KpiTargets};
 use crate::ui::board::use_board_items;
-use crate::ui::context::use_app;
+use crate::ui::context::{use_app, AppContext};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
 use crate::ui::settings::department_text;
 use crate::ui::widgets::fill;
-use crate::ui::widgets::terms::category_text;
+use crate::ui::widgets::terms::{category_text, kind_text};
+use charts::{BarChart, ColumnChart};
 
 fn grade_text(i18n: I18n, g: Grade) -> &'static str {
     match g {
@@ -30,47 +35,8 @@ fn grade_text(i18n: I18n, g: Grade) -> &'static str {
     }
 }
 
-/// One KPI card's content: (title, value, detail line, grade, board link).
-type Card = (&'static str, String, String, Option<Grade>, Option<String>);
-
-fn rate_card(i18n: I18n, title: &'static str, rate: Rate, target: f64, link: Option<String>) -> Card {
-    let value = rate.percent().map(|p| format!("{} %", format_number(p, 1))).unwrap_or_else(|| t_string!(i18n, kpi.none).to_owned());
-    let of = fill(&fill(t_string!(i18n, kpi.of), "hits", &rate.hits.to_string()), "of", &rate.of.to_string());
-    let detail = format!("{of} · {}", fill(t_string!(i18n, kpi.target_min), "target", &format!("{} %", format_number(target, 0))));
-    (title, value, detail, rate.percent().map(grade), link)
-}
-
-fn cards(i18n: I18n, k: &Kpis) -> Vec<Card> {
-    vec![
-        rate_card(i18n, t_string!(i18n, kpi.satisfaction), k.satisfaction, 95.0, None),
-        rate_card(i18n, t_string!(i18n, kpi.complaints_48h), k.complaints_48h, 100.0, Some("/board?kind=complaint".into())),
-        rate_card(i18n, t_string!(i18n, kpi.response_24h), k.response_24h, 100.0, None),
-        rate_card(i18n, t_string!(i18n, kpi.completion), k.completion, 95.0, None),
-        (
-            t_string!(i18n, kpi.per_day),
-            format_number(k.per_day, 1),
-            fill(t_string!(i18n, kpi.target_min), "target", "30"),
-            None,
-            None,
-        ),
-        (
-            t_string!(i18n, kpi.complaints),
-            k.complaints.to_string(),
-            fill(t_string!(i18n, kpi.target_max), "target", "10"),
-            None,
-            Some("/board?kind=complaint".into()),
-        ),
-        (t_string!(i18n, kpi.overdue), k.overdue_now.to_string(), String::new(), None, Some("/board?overdue=1".into())),
-        rate_card(i18n, t_string!(i18n, kpi.reopened), k.reopened, 0.0, None),
-    ]
-}
-
-#[component]
-pub fn KpiPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let ctx = use_app();
-    let choice = RwSignal::new(PeriodChoice::Month);
-    let (items, loaded) = use_board_items();
+/// The drill runs, re-read after every change (the KPI view and the daily log).
+pub(crate) fn use_runs(ctx: AppContext) -> RwSignal<Vec<DrillRun>> {
     let runs = RwSignal::new(Vec::<DrillRun>::new());
     Effect::new(move |_| {
         ctx.records_version.track();
@@ -84,107 +50,337 @@ pub fn KpiPage() -> impl IntoView {
             }
         });
     });
-    let kpis = Memo::new(move |_| {
+    runs
+}
+
+/// Today's local date on this device.
+pub(crate) fn local_today() -> NaiveDate {
+    to_local(Utc::now(), crate::platform::utc_offset_minutes()).date_naive()
+}
+
+/// One KPI card's content.
+struct Card {
+    title: &'static str,
+    value: String,
+    detail: String,
+    grade: Option<Grade>,
+    link: Option<String>,
+}
+
+fn percent_text(i18n: I18n, rate: Rate) -> String {
+    rate.percent().map(|p| format!("{} %", format_number(p, 1))).unwrap_or_else(|| t_string!(i18n, kpi.none).to_owned())
+}
+
+fn rate_card(i18n: I18n, title: &'static str, rate: Rate, target: u32, link: Option<String>) -> Card {
+    let of = fill(&fill(t_string!(i18n, kpi.of), "hits", &rate.hits.to_string()), "of", &rate.of.to_string());
+    let detail = format!("{of} · {}", fill(t_string!(i18n, kpi.target_min), "target", &format!("{target} %")));
+    Card { title, value: percent_text(i18n, rate), detail, grade: rate.percent().map(grade), link }
+}
+
+fn cards(i18n: I18n, k: &Kpis, t: &KpiTargets, scope: &Scope) -> Vec<Card> {
+    let link = |group| board_link(scope.period, scope.offset_min, group);
+    let complaints = link(Some((Dimension::Kind, "complaint")));
+    let hours = |text: &str, h: Option<f64>| match h {
+        Some(h) => fill(text, "hours", &format_number(h, 1)),
+        None => String::new(),
+    };
+    let complaint_detail = [hours(t_string!(i18n, kpi.mean_hours), k.complaint_hours_mean), hours(t_string!(i18n, kpi.p90_hours), k.complaint_hours_p90)]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let mut in_time = rate_card(i18n, t_string!(i18n, kpi.complaints_in_time), k.complaints_48h, t.complaints_in_time_pct, complaints.clone());
+    in_time.detail = format!("{} · {}", fill(t_string!(i18n, kpi.within_hours), "hours", &t.complaint_hours.to_string()), in_time.detail);
+    let mut response = rate_card(i18n, t_string!(i18n, kpi.response_in_time), k.response_24h, t.response_pct, link(None));
+    response.detail = format!("{} · {}", fill(t_string!(i18n, kpi.within_hours), "hours", &t.response_hours.to_string()), response.detail);
+    let mut satisfaction = rate_card(i18n, t_string!(i18n, kpi.satisfaction), k.satisfaction, t.satisfaction_pct, None);
+    if let Some(score) = k.mean_score {
+        satisfaction.detail = format!("{} · {}", satisfaction.detail, fill(t_string!(i18n, kpi.mean_score), "score", &format_number(score, 2)));
+    }
+    vec![
+        satisfaction,
+        in_time,
+        Card {
+            title: t_string!(i18n, kpi.complaint_time),
+            value: k.complaint_hours_mean.map(|h| format!("{} h", format_number(h, 1))).unwrap_or_else(|| t_string!(i18n, kpi.none).to_owned()),
+            detail: [complaint_detail, fill(t_string!(i18n, kpi.target_max), "target", &format!("{} h", t.complaint_hours))].join(" · "),
+            grade: None,
+            link: complaints.clone(),
+        },
+        response,
+        rate_card(i18n, t_string!(i18n, kpi.completion), k.completion, t.completion_pct, link(None)),
+        Card {
+            title: t_string!(i18n, kpi.per_day),
+            value: format_number(k.per_day, 1),
+            detail: format!("{} · {}", fill(t_string!(i18n, kpi.received_total), "count", &k.received.to_string()), fill(t_string!(i18n, kpi.target_min), "target", &t.per_day.to_string())),
+            grade: None,
+            link: link(None),
+        },
+        Card {
+            title: t_string!(i18n, kpi.complaints),
+            value: k.complaints.to_string(),
+            detail: fill(t_string!(i18n, kpi.target_per_month), "target", &t.complaints_per_month.to_string()),
+            grade: None,
+            link: complaints,
+        },
+        Card { title: t_string!(i18n, kpi.overdue), value: k.overdue_now.to_string(), detail: String::new(), grade: None, link: Some("/board?overdue=1".into()) },
+        Card {
+            title: t_string!(i18n, kpi.reopened),
+            value: percent_text(i18n, k.reopened),
+            detail: fill(&fill(t_string!(i18n, kpi.of), "hits", &k.reopened.hits.to_string()), "of", &k.reopened.of.to_string()),
+            grade: None,
+            link: link(None),
+        },
+    ]
+}
+
+/// A breakdown table: one row per group with a bar, the group's name opening the board.
+fn breakdown(i18n: I18n, title: String, test_id: &'static str, rows: Vec<(String, GroupStats, Option<String>)>) -> impl IntoView {
+    let max = rows.iter().map(|(_, g, _)| g.received).max().unwrap_or(1).max(1);
+    let (label, heading) = (title.clone(), title.clone());
+    view! {
+        <section class="card kpi-breakdown" aria-label=label data-testid=test_id>
+            <h2>{heading}</h2>
+            <table class="kpi-table">
+                <thead><tr>
+                    <th scope="col">{title}</th>
+                    <th scope="col">{t_string!(i18n, kpi.received)}</th>
+                    <th scope="col">{t_string!(i18n, kpi.completed)}</th>
+                    <th scope="col">{t_string!(i18n, kpi.overdue_col)}</th>
+                    <th scope="col"><span class="visually-hidden">{t_string!(i18n, kpi.bar)}</span></th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|(name, g, href)| {
+                        let width = g.received as f64 * 100.0 / max as f64;
+                        let name_cell = match href {
+                            Some(href) => view! { <A href=href attr:title=t_string!(i18n, kpi.show_tickets)>{name}</A> }.into_any(),
+                            None => view! { <span>{name}</span> }.into_any(),
+                        };
+                        view! {
+                            <tr data-testid="kpi-row">
+                                <th scope="row">{name_cell}</th>
+                                <td>{g.received}</td>
+                                <td>{g.completed}</td>
+                                <td>{g.overdue}</td>
+                                // The bar repeats the count beside it: decorative for screen readers.
+                                <td class="bar-cell" aria-hidden="true">
+                                    <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" width="100%" height="16">
+                                        <rect x="0" y="0" width=format!("{width:.1}") height="10"></rect>
+                                    </svg>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+const CHOICES: [&str; 5] = ["today", "week", "month", "last30", "custom"];
+
+#[component]
+pub fn KpiPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let choice = RwSignal::new("month");
+    let today = local_today();
+    let custom_from = RwSignal::new((today - Duration::days(6)).to_string());
+    let custom_to = RwSignal::new(today.to_string());
+    let (items, loaded) = use_board_items();
+    let runs = use_runs(ctx);
+    let offset = crate::platform::utc_offset_minutes();
+    let scope = Memo::new(move |_| {
         let now = Utc::now();
-        let period = choice.get().period(now, crate::platform::utc_offset_minutes());
+        let picked = match choice.get() {
+            "custom" => {
+                let parse = |s: RwSignal<String>| s.get().parse::<NaiveDate>().ok();
+                let (from, to) = (parse(custom_from).unwrap_or(today), parse(custom_to).unwrap_or(today));
+                PeriodChoice::Custom { from, to }
+            }
+            key => PeriodChoice::from_key(key).unwrap_or_default(),
+        };
+        Scope { period: picked.period(now, offset), now, offset_min: offset }
+    });
+    let kpis = Memo::new(move |_| {
+        let scope = scope.get();
+        let targets = ctx.site.with(|s| s.targets);
         items.with(|all| {
             let tickets: Vec<_> = all.iter().map(|i| (i.record.id, &i.ticket, &i.state)).collect();
-            runs.with(|rs| compute(&tickets, &rs.iter().collect::<Vec<_>>(), period, now))
+            runs.with(|rs| compute(&tickets, &rs.iter().collect::<Vec<_>>(), &scope, &targets))
         })
     });
 
-    let breakdown = move |title: &'static str, rows: Vec<(String, String, GroupStats)>, param: &'static str| {
-        let max = rows.iter().map(|(_, _, g)| g.received).max().unwrap_or(1).max(1);
-        view! {
-            <section class="card" aria-label=title>
-                <h2>{title}</h2>
-                <table class="kpi-table">
-                    <thead><tr>
-                        <th scope="col">{title}</th>
-                        <th scope="col">{t_string!(i18n, kpi.received)}</th>
-                        <th scope="col">{t_string!(i18n, kpi.completed)}</th>
-                        <th scope="col">{t_string!(i18n, kpi.overdue_col)}</th>
-                        <th scope="col" aria-hidden="true"></th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|(key, name, g)| {
-                            let href = if key.is_empty() { "/board".to_owned() } else { format!("/board?{param}={key}") };
-                            let width = g.received as f64 * 100.0 / max as f64;
-                            view! {
-                                <tr data-testid="kpi-row">
-                                    <th scope="row"><A href=href attr:title=t_string!(i18n, kpi.show_tickets)>{name}</A></th>
-                                    <td>{g.received}</td>
-                                    <td>{g.completed}</td>
-                                    <td>{g.overdue}</td>
-                                    // The bar repeats the count beside it: decorative for screen readers.
-                                    <td class="bar-cell" aria-hidden="true">
-                                        <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" width="100%" height="16">
-                                            <rect x="0" y="0" width=format!("{width:.1}") height="10"></rect>
-                                        </svg>
-                                    </td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
-        }
+    let period_label = move |key: &str| match key {
+        "today" => t_string!(i18n, kpi.today),
+        "week" => t_string!(i18n, kpi.week),
+        "month" => t_string!(i18n, kpi.month),
+        "last30" => t_string!(i18n, kpi.last30),
+        _ => t_string!(i18n, kpi.custom),
     };
 
     view! {
         <section class="kpi" aria-labelledby="view-title">
             <h1 id="view-title">{t!(i18n, nav.kpi)}</h1>
+            <p class="no-print"><A href="/kpi/log" attr:class="btn">{t!(i18n, log.open)}</A></p>
             <fieldset class="choices">
                 <legend>{t!(i18n, kpi.period)}</legend>
-                {PeriodChoice::ALL.into_iter().map(|p| {
-                    let id = format!("period-{}", p.key());
-                    let label = move || match p {
-                        PeriodChoice::Today => t_string!(i18n, kpi.today),
-                        PeriodChoice::Week => t_string!(i18n, kpi.week),
-                        PeriodChoice::Month => t_string!(i18n, kpi.month),
-                        PeriodChoice::Last30 => t_string!(i18n, kpi.last30),
-                    };
+                {CHOICES.into_iter().map(|key| {
+                    let id = format!("period-{key}");
                     view! {
-                        <input type="radio" name="period" id=id.clone() prop:checked=move || choice.get() == p on:change=move |_| choice.set(p)/>
-                        <label for=id class="choice">{label}</label>
+                        <input type="radio" name="period" id=id.clone() prop:checked=move || choice.get() == key on:change=move |_| choice.set(key)/>
+                        <label for=id class="choice">{move || period_label(key)}</label>
                     }
                 }).collect_view()}
             </fieldset>
+            <Show when=move || choice.get() == "custom">
+                <div class="custom-range">
+                    <label for="period-from">{t!(i18n, kpi.from)}</label>
+                    <input type="date" id="period-from" prop:value=move || custom_from.get() on:change=move |ev| custom_from.set(event_target_value(&ev))/>
+                    <label for="period-to">{t!(i18n, kpi.to)}</label>
+                    <input type="date" id="period-to" prop:value=move || custom_to.get() on:change=move |ev| custom_to.set(event_target_value(&ev))/>
+                </div>
+            </Show>
+            <p class="kpi-period" data-testid="kpi-period">{move || {
+                let (first, last) = scope.get().period.local_dates(offset);
+                let lang = ctx.lang.get();
+                fill(&fill(t_string!(i18n, kpi.period_range), "from", &crate::domain::locale::format_date(lang, first)), "to", &crate::domain::locale::format_date(lang, last))
+            }}</p>
             <Show when=move || loaded.get() fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
                 <div class="kpi-cards" data-testid="kpi-cards">
-                    {move || { let _ = ctx.lang.get(); cards(i18n, &kpis.get()) }.into_iter().map(|(title, value, detail, g, link)| {
+                    {move || {
+                        let _ = ctx.lang.get();
+                        let targets = ctx.site.with(|s| s.targets);
+                        cards(i18n, &kpis.get(), &targets, &scope.get())
+                    }.into_iter().map(|c| {
                         let body = view! {
-                            <p class="kpi-title">{title}</p>
-                            <p class="kpi-value">{value}</p>
-                            <p class="kpi-detail">{detail}</p>
-                            {g.map(|g| view! { <p class=format!("kpi-grade grade-{g:?}")>{grade_text(i18n, g)}</p> })}
+                            <p class="kpi-title">{c.title}</p>
+                            <p class="kpi-value">{c.value}</p>
+                            <p class="kpi-detail">{c.detail}</p>
+                            {c.grade.map(|g| view! { <p class=format!("kpi-grade grade-{g:?}")>{grade_text(i18n, g)}</p> })}
                         };
-                        match link {
+                        match c.link {
                             Some(href) => view! { <A href=href attr:class="kpi-card" attr:data-testid="kpi-card">{body}</A> }.into_any(),
                             None => view! { <div class="kpi-card" data-testid="kpi-card">{body}</div> }.into_any(),
                         }
                     }).collect_view()}
                 </div>
-                {move || {
-                    let k = kpis.get();
-                    let cats = ctx.site.with(|s| s.categories.clone());
-                    let _ = ctx.lang.get();
-                    let rows = |m: &BTreeMap<String, GroupStats>, name: &dyn Fn(&str) -> String| {
-                        let mut v: Vec<_> = m.iter().map(|(k, g)| (k.clone(), name(k), *g)).collect();
-                        v.sort_by(|a, b| b.2.received.cmp(&a.2.received));
-                        v
-                    };
-                    let by_cat = rows(&k.by_category, &|key| category_text(i18n, &cats, key));
-                    let by_dept = rows(&k.by_department, &|key| Department::from_key(key)
-                        .map(|d| department_text(i18n, d).to_owned())
-                        .unwrap_or_else(|| t_string!(i18n, kpi.unassigned).to_owned()));
-                    view! {
-                        {breakdown(t_string!(i18n, kpi.by_category), by_cat, "category")}
-                        {breakdown(t_string!(i18n, kpi.by_department), by_dept, "department")}
-                        <p class="kpi-findings" data-testid="open-findings">{fill(t_string!(i18n, kpi.open_findings), "count", &k.open_findings.to_string())}</p>
-                    }
-                }}
+                {move || charts_view(i18n, ctx, &kpis.get(), &scope.get())}
+                {move || breakdowns_view(i18n, ctx, &kpis.get(), &scope.get())}
+                <analysis::AnalysisSection items=items scope=scope/>
             </Show>
         </section>
+    }
+}
+
+fn charts_view(i18n: I18n, ctx: AppContext, k: &Kpis, scope: &Scope) -> impl IntoView {
+    let lang = ctx.lang.get();
+    let targets = ctx.site.with(|s| s.targets);
+    let note = t_string!(i18n, kpi.table_note).to_owned();
+    let day_label = |d: NaiveDate| d.format("%m-%d").to_string();
+    let volume: Vec<(String, Option<f64>)> = k.trend.iter().map(|p| (day_label(p.day), Some(p.received as f64))).collect();
+    let completion: Vec<(String, Option<f64>)> =
+        k.trend.iter().map(|p| (day_label(p.day), Rate { hits: p.completed, of: p.received }.percent())).collect();
+    let trend_rows = k.trend.clone();
+    let scores: Vec<(String, f64, Option<f64>)> =
+        (1..=5).rev().map(|s| (fill(t_string!(i18n, kpi.score_n), "score", &s.to_string()), k.score_counts[s - 1] as f64, None)).collect();
+    let score_rows = scores.clone();
+    let drills: Vec<(String, f64, Option<f64>, usize, usize)> = k
+        .drills
+        .values()
+        .map(|d| (d.name.get(lang).to_owned(), d.mean_minutes.unwrap_or(0.0), Some(f64::from(d.target_min)), d.runs, d.steps_late))
+        .collect();
+    let drill_bars: Vec<(String, f64, Option<f64>)> = drills.iter().map(|(n, m, t, _, _)| (n.clone(), *m, *t)).collect();
+    let none = t_string!(i18n, kpi.none);
+    let _ = scope;
+    let open_findings = k.open_findings;
+    view! {
+        <section class="kpi-charts" aria-label=t_string!(i18n, kpi.charts)>
+            <ColumnChart title=t_string!(i18n, kpi.trend_volume).to_owned() points=volume
+                target=Some((f64::from(targets.per_day), fill(t_string!(i18n, kpi.target_min), "target", &targets.per_day.to_string())))
+                table_note=note.clone()>
+                <table class="kpi-table compact" data-testid="trend-table">
+                    <thead><tr>
+                        <th scope="col">{t_string!(i18n, kpi.day)}</th>
+                        <th scope="col">{t_string!(i18n, kpi.received)}</th>
+                        <th scope="col">{t_string!(i18n, kpi.completed)}</th>
+                        <th scope="col">{t_string!(i18n, kpi.completion)}</th>
+                        <th scope="col">{t_string!(i18n, kpi.visits)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {trend_rows.into_iter().map(|p| {
+                            let rate = Rate { hits: p.completed, of: p.received }.percent().map(|v| format!("{} %", format_number(v, 1))).unwrap_or_else(|| none.to_owned());
+                            let visits = fill(&fill(t_string!(i18n, kpi.of), "hits", &p.visits.hits.to_string()), "of", &p.visits.of.to_string());
+                            view! { <tr><th scope="row">{crate::domain::locale::format_date(lang, p.day)}</th><td>{p.received}</td><td>{p.completed}</td><td>{rate}</td><td>{visits}</td></tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </ColumnChart>
+            <ColumnChart title=t_string!(i18n, kpi.trend_completion).to_owned() points=completion unit=" %"
+                target=Some((f64::from(targets.completion_pct), fill(t_string!(i18n, kpi.target_min), "target", &format!("{} %", targets.completion_pct))))
+                table_note=t_string!(i18n, kpi.table_note_above).to_owned()>
+                <p class="field-hint">{t_string!(i18n, kpi.trend_completion_hint)}</p>
+            </ColumnChart>
+            <BarChart title=t_string!(i18n, kpi.score_distribution).to_owned() rows=scores table_note=note.clone()>
+                <table class="kpi-table compact" data-testid="score-table">
+                    <thead><tr><th scope="col">{t_string!(i18n, kpi.score)}</th><th scope="col">{t_string!(i18n, kpi.visits)}</th></tr></thead>
+                    <tbody>
+                        {score_rows.into_iter().map(|(label, count, _)| view! { <tr><th scope="row">{label}</th><td>{count as usize}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+            </BarChart>
+            <BarChart title=t_string!(i18n, kpi.drill_durations).to_owned() rows=drill_bars unit=" min" table_note=note>
+                <table class="kpi-table compact" data-testid="drill-table">
+                    <thead><tr>
+                        <th scope="col">{t_string!(i18n, kpi.drills)}</th>
+                        <th scope="col">{t_string!(i18n, kpi.runs)}</th>
+                        <th scope="col">{t_string!(i18n, kpi.mean_duration)}</th>
+                        <th scope="col">{t_string!(i18n, kpi.target_col)}</th>
+                        <th scope="col">{t_string!(i18n, kpi.late_steps)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {drills.into_iter().map(|(name, mean, target, runs, late)| view! {
+                            <tr><th scope="row">{name}</th><td>{runs}</td><td>{format_number(mean, 1)}</td><td>{target.map(|t| t as u32)}</td><td>{late}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <p class="kpi-findings" data-testid="open-findings">{fill(t_string!(i18n, kpi.open_findings), "count", &open_findings.to_string())}</p>
+            </BarChart>
+        </section>
+    }
+}
+
+fn breakdowns_view(i18n: I18n, ctx: AppContext, k: &Kpis, scope: &Scope) -> impl IntoView {
+    let cats = ctx.site.with(|s| s.categories.clone());
+    let roster = ctx.site.with(|s| s.roster.clone());
+    let _ = ctx.lang.get();
+    let rows = |m: &BTreeMap<String, GroupStats>, dimension: Dimension, name: &dyn Fn(&str) -> String| {
+        let mut v: Vec<_> = m.iter().map(|(key, g)| (name(key), *g, board_link(scope.period, scope.offset_min, Some((dimension, key))))).collect();
+        v.sort_by(|a, b| b.1.received.cmp(&a.1.received).then_with(|| a.0.cmp(&b.0)));
+        v
+    };
+    let by_cat = rows(&k.by_category, Dimension::Category, &|key| category_text(i18n, &cats, key));
+    let by_dept = rows(&k.by_department, Dimension::Department, &|key| {
+        Department::from_key(key).map(|d| department_text(i18n, d).to_owned()).unwrap_or_else(|| t_string!(i18n, kpi.unassigned).to_owned())
+    });
+    let by_kind = rows(&k.by_kind, Dimension::Kind, &|key| {
+        crate::domain::ticket::TicketKind::from_key(key).map(|kd| kind_text(i18n, kd).to_owned()).unwrap_or_else(|| key.to_owned())
+    });
+    let mut by_priority = rows(&k.by_priority, Dimension::Priority, &|key| key.to_owned());
+    by_priority.sort_by(|a, b| a.0.cmp(&b.0));
+    let by_assignee = rows(&k.by_assignee, Dimension::Assignee, &|key| {
+        uuid::Uuid::parse_str(key)
+            .ok()
+            .and_then(|id| roster.iter().find(|m| m.id == id).map(|m| m.name.clone()))
+            .unwrap_or_else(|| if key.is_empty() { t_string!(i18n, kpi.nobody).to_owned() } else { t_string!(i18n, kpi.former_staff).to_owned() })
+    });
+    view! {
+        <div class="kpi-breakdowns">
+            {breakdown(i18n, t_string!(i18n, kpi.by_category).to_owned(), "by-category", by_cat)}
+            {breakdown(i18n, t_string!(i18n, kpi.by_department).to_owned(), "by-department", by_dept)}
+            {breakdown(i18n, t_string!(i18n, kpi.by_kind).to_owned(), "by-kind", by_kind)}
+            {breakdown(i18n, t_string!(i18n, kpi.by_priority).to_owned(), "by-priority", by_priority)}
+            {breakdown(i18n, t_string!(i18n, kpi.by_assignee).to_owned(), "by-assignee", by_assignee)}
+        </div>
     }
 }

@@ -2,6 +2,8 @@
 //! domain, written to IndexedDB, and shown as saved only after the write committed.
 
 mod intake_rules;
+mod targets;
+pub use targets::target_label;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -76,6 +78,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <RosterSection/>
                 <intake_rules::CategoriesSection/>
                 <intake_rules::SlaSection/>
+                <targets::TargetsSection/>
             </Show>
         </section>
     }
@@ -255,12 +258,7 @@ fn RosterSection() -> impl IntoView {
             dept.set(m.department);
             editing.set(Some(id));
             problem.set(None);
-            if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("staff-name")) {
-                use wasm_bindgen::JsCast;
-                if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-                    let _ = el.focus();
-                }
-            }
+            crate::ui::widgets::focus_by_id("staff-name");
         }
     };
 

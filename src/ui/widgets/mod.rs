@@ -15,6 +15,19 @@ pub fn fill(template: &str, name: &str, value: &str) -> String {
     template.replace(&format!("{{{name}}}"), value)
 }
 
+/// Moves keyboard focus to the element `id` (the first field with a problem, a dialog's
+/// first control); nothing happens if it is not on the page.
+pub fn focus_by_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
 /// The message for a field problem, in the current language.
 pub fn problem_text(i18n: I18n, problem: Problem) -> String {
     match problem {
