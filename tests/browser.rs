@@ -334,3 +334,44 @@ async fn futures_join<A: std::future::Future, B: std::future::Future>(a: A, b: B
     (ra.unwrap(), rb.unwrap())
 }
 
+
+/// The KPI engine over 100,000 generated tickets, timed in the browser. Prints the figure
+/// (the goal, ≤ 100 ms, is checked by `make bench`, not here: timings vary by machine).
+#[wasm_bindgen_test]
+async fn kpis_over_100k_tickets_in_the_browser() {
+    use patroldesk::domain::kpi::{compute, PeriodChoice, Scope};
+    use patroldesk::domain::sample::{sample_roster, ticket_records, SampleSpec};
+    use patroldesk::domain::settings::KpiTargets;
+    use patroldesk::domain::ticket::{Ticket, TicketEvent};
+    use patroldesk::domain::workflow::{derive, TicketState};
+    let now = chrono::Utc::now();
+    let spec = SampleSpec { seed: 1, tickets: 100_000, days: 365, now, offset_min: 480, chinese: true, staff: sample_roster(true) };
+    let mut list: Vec<(Uuid, Ticket, TicketState)> = Vec::with_capacity(spec.tickets);
+    for i in 0..spec.tickets {
+        let records = ticket_records(&spec, i);
+        let (t, events) = records.split_last().unwrap();
+        let ticket: Ticket = serde_json::from_value(t.body.clone()).unwrap();
+        let events: Vec<(patroldesk::domain::clock::Stamp, TicketEvent)> =
+            events.iter().map(|r| (r.created_at, serde_json::from_value(r.body.clone()).unwrap())).collect();
+        let state = derive(&ticket, &events);
+        list.push((t.id, ticket, state));
+        // Let the test runner's polling through while the data set is built.
+        if i % 1000 == 0 {
+            patroldesk::platform::next_turn().await;
+        }
+    }
+    let refs: Vec<_> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    let mut times = Vec::new();
+    let mut received = 0;
+    for _ in 0..5 {
+        let start = performance.now();
+        let scope = Scope { period: PeriodChoice::Custom { from: (now - chrono::Duration::days(365)).date_naive(), to: now.date_naive() }.period(now, 480), now, offset_min: 480 };
+        let k = compute(&refs, &[], &scope, &KpiTargets::default());
+        times.push(performance.now() - start);
+        received = k.received;
+    }
+    times.sort_by(f64::total_cmp);
+    assert_eq!(received, 100_000);
+    console_log!("KPIs over 100,000 tickets: median {:.1} ms of 5 runs (min {:.1}, max {:.1})", times[2], times[0], times[4]);
+}
