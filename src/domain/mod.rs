@@ -8,6 +8,7 @@ pub mod drill;
 pub mod health;
 pub mod kpi;
 pub mod locale;
+pub mod merge;
 pub mod phone;
 pub mod photo;
 pub mod record;

@@ -103,6 +103,38 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<Stamp>,
     pub body: serde_json::Value,
+    /// Every edit of a field someone types (not fields derived from events), with the stamp
+    /// of the value the editor saw, so tablets merge field by field and concurrent edits of
+    /// one field are found and kept (see [`super::merge`]). Empty until the first edit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<FieldWrite>,
+}
+
+/// One edit of one top-level body field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldWrite {
+    pub field: String,
+    pub value: serde_json::Value,
+    /// When it was written.
+    pub at: Stamp,
+    /// The stamp of the value it replaced, as the editor saw it (`None` for the value the
+    /// record was created with). An edit "saw" every write up to this stamp.
+    pub base: Option<Stamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Uuid>,
+}
+
+impl RecordKind {
+    /// Body fields that are copies of what events decide (a ticket's status and assignment
+    /// are derived from its events; a run's `events` merge as a union): never field-merged
+    /// and never a conflict.
+    pub fn derived_fields(self) -> &'static [&'static str] {
+        match self {
+            RecordKind::Ticket => &["status", "department", "assignee", "priority", "urgency", "importance"],
+            RecordKind::DrillRun => &["events"],
+            RecordKind::TicketEvent | RecordKind::DrillPlan => &[],
+        }
+    }
 }
 
 impl Record {
@@ -128,12 +160,38 @@ impl Record {
             origin_device: stamp.device,
             deleted_at: None,
             body,
+            writes: Vec::new(),
         }
     }
 
-    /// The same record with new fields, stamped as a later change.
+    /// The same record with new fields, stamped as a later change. Each typed field that
+    /// changed gets a [`FieldWrite`] based on the value this copy holds (the first edit of a
+    /// field also records the value it was created with, so every tablet knows it).
     pub fn edited(&self, body: serde_json::Value, stamp: Stamp, actor: Option<Uuid>) -> Record {
-        Record { body, updated_at: stamp, updated_by: actor, ..self.clone() }
+        let mut writes = self.writes.clone();
+        let derived = self.kind.derived_fields();
+        let empty = serde_json::Map::new();
+        let old = self.body.as_object().unwrap_or(&empty);
+        let new = body.as_object().unwrap_or(&empty);
+        let mut fields: Vec<&String> = old.keys().chain(new.keys()).collect();
+        fields.sort();
+        fields.dedup();
+        for field in fields {
+            let (before, after) = (old.get(field), new.get(field));
+            if before == after || derived.contains(&field.as_str()) {
+                continue;
+            }
+            let current = writes.iter().filter(|w| &w.field == field).map(|w| w.at).max();
+            if current.is_none() {
+                let value = before.cloned().unwrap_or(serde_json::Value::Null);
+                writes.push(FieldWrite { field: field.clone(), value, at: self.created_at, base: None, by: self.created_by });
+            }
+            let value = after.cloned().unwrap_or(serde_json::Value::Null);
+            writes.push(FieldWrite { field: field.clone(), value, at: stamp, base: Some(current.unwrap_or(self.created_at)), by: actor });
+        }
+        // Kept in one order (field, stamp), the order a merge produces.
+        writes.sort_by(|x, y| (x.field.as_str(), x.at).cmp(&(y.field.as_str(), y.at)));
+        Record { body, updated_at: stamp, updated_by: actor, writes, ..self.clone() }
     }
 
     /// The tombstone of this record: hidden from views, kept so the deletion travels.
