@@ -5,6 +5,7 @@ pub mod board;
 pub mod clock;
 pub mod draft;
 pub mod drill;
+pub mod export;
 pub mod health;
 pub mod kpi;
 pub mod locale;
