@@ -45,4 +45,10 @@ if [ "${1:-build}" = "test" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
+  # The export files are checked against docs/export.schema.json by an independent validator.
+  if ! python3 -c 'import jsonschema' 2>/dev/null; then
+    step "installing python3-jsonschema from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema >/dev/null
+  fi
 fi
