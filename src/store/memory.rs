@@ -19,6 +19,8 @@ pub struct MemoryStore {
     /// Records as JSON text, like IndexedDB holds them as structured clones.
     records: RefCell<BTreeMap<(RecordKind, Uuid), String>>,
     drafts: RefCell<BTreeMap<String, String>>,
+    photos: RefCell<BTreeMap<String, (String, Vec<u8>)>>,
+    ledger: RefCell<BTreeMap<Uuid, String>>,
     /// When set, the next write fails with this error and changes nothing (tests of the
     /// failure paths).
     fail_next_write: RefCell<Option<StoreError>>,
@@ -156,5 +158,85 @@ impl DraftStore for MemoryStore {
     async fn discard_draft(&self, form: &str) -> Result<(), StoreError> {
         self.drafts.borrow_mut().remove(form);
         Ok(())
+    }
+}
+
+impl MemoryStore {
+    /// A stored photo (mime, bytes) by its SHA-256.
+    pub fn photo(&self, sha256: &str) -> Option<(String, Vec<u8>)> {
+        self.photos.borrow().get(sha256).cloned()
+    }
+
+    /// Every stored record of every kind, tombstones included (tests compare databases).
+    pub fn everything(&self) -> Vec<Record> {
+        RecordKind::ALL.iter().flat_map(|k| self.all_of(*k).expect("stored records read back")).collect()
+    }
+}
+
+impl super::sync::SyncStore for MemoryStore {
+    async fn apply_import(
+        &self,
+        records: &[Record],
+        photos: &[(String, String, Vec<u8>)],
+        mut entry: super::sync::LedgerEntry,
+    ) -> Result<super::sync::LedgerEntry, StoreError> {
+        let writes = super::sync::decide(records, |r| self.get_now(r.kind, r.id), &mut entry);
+        let new_photos: Vec<_> = photos.iter().filter(|(sha, _, _)| !self.photos.borrow().contains_key(sha)).cloned().collect();
+        if writes.is_empty() && new_photos.is_empty() {
+            return Ok(entry);
+        }
+        let encoded = writes.iter().map(|r| Ok(((r.kind, r.id), encode(&r.id.to_string(), r)?))).collect::<Result<Vec<_>, StoreError>>()?;
+        let ledger_text = encode("ledger", &entry)?;
+        if let Some(error) = self.fail_next_write.borrow_mut().take() {
+            return Err(error);
+        }
+        self.records.borrow_mut().extend(encoded);
+        self.photos.borrow_mut().extend(new_photos.into_iter().map(|(sha, mime, bytes)| (sha, (mime, bytes))));
+        self.ledger.borrow_mut().insert(entry.id, ledger_text);
+        Ok(entry)
+    }
+
+    async fn ledger(&self) -> Result<Vec<super::sync::LedgerEntry>, StoreError> {
+        let mut list: Vec<super::sync::LedgerEntry> =
+            self.ledger.borrow().values().map(|t| decode("ledger", t)).collect::<Result<_, _>>()?;
+        list.sort_by(|a, b| b.imported_at.cmp(&a.imported_at).then(b.id.cmp(&a.id)));
+        Ok(list)
+    }
+
+    async fn undo_import(&self, ledger_id: Uuid) -> Result<super::sync::UndoReport, StoreError> {
+        let Some(text) = self.ledger.borrow().get(&ledger_id).cloned() else { return Ok(super::sync::UndoReport::default()) };
+        let mut entry: super::sync::LedgerEntry = decode("ledger", &text)?;
+        let mut report = super::sync::UndoReport::default();
+        let mut changes = Vec::new();
+        if !entry.undone {
+            for p in &entry.priors {
+                if self.get_now(p.kind, p.id).as_ref() == Some(&p.after) {
+                    changes.push(((p.kind, p.id), p.before.as_ref().map(|b| encode(&b.id.to_string(), b)).transpose()?));
+                    report.restored += 1;
+                } else {
+                    report.kept += 1;
+                }
+            }
+        }
+        entry.undone = true;
+        let ledger_text = encode("ledger", &entry)?;
+        if let Some(error) = self.fail_next_write.borrow_mut().take() {
+            return Err(error);
+        }
+        let mut records = self.records.borrow_mut();
+        for (key, before) in changes {
+            match before {
+                Some(json) => records.insert(key, json),
+                None => records.remove(&key),
+            };
+        }
+        self.ledger.borrow_mut().insert(ledger_id, ledger_text);
+        Ok(report)
+    }
+}
+
+impl MemoryStore {
+    fn get_now(&self, kind: RecordKind, id: Uuid) -> Option<Record> {
+        self.records.borrow().get(&(kind, id)).and_then(|json| decode(&id.to_string(), json).ok())
     }
 }

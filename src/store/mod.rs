@@ -4,6 +4,7 @@
 //! `idb::IdbStore` (IndexedDB, in the browser).
 
 pub mod memory;
+pub mod sync;
 
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
