@@ -375,3 +375,46 @@ async fn kpis_over_100k_tickets_in_the_browser() {
     assert_eq!(received, 100_000);
     console_log!("KPIs over 100,000 tickets: median {:.1} ms of 5 runs (min {:.1}, max {:.1})", times[2], times[0], times[4]);
 }
+
+/// An import into IndexedDB: one transaction with its ledger entry and photos; the same
+/// file again writes nothing; undo removes what it added.
+#[wasm_bindgen_test]
+async fn an_import_is_applied_once_and_undone_in_indexeddb() {
+    use base64::Engine;
+    use patroldesk::domain::export::{build, sha256_hex, to_file_text, DeviceInfo, ExportMeta, Payload, PhotoData, SiteInfo};
+    use patroldesk::domain::record::RecordKind;
+    use patroldesk::domain::sample::{ticket_records, SampleSpec};
+    use patroldesk::store::sync::{import_file, SyncStore};
+    use patroldesk::store::RecordStore;
+    let store = fresh("test-import").await;
+    let spec = SampleSpec { seed: 4, tickets: 3, days: 3, now: chrono::Utc::now(), offset_min: 480, chinese: false, staff: vec![] };
+    let records: Vec<_> = (0..3).flat_map(|i| ticket_records(&spec, i)).collect();
+    let photo = b"\xff\xd8\xff\xe0 jpeg bytes".to_vec();
+    let payload = Payload {
+        records: records.clone(),
+        photos: vec![PhotoData { sha256: sha256_hex(&photo), mime: "image/jpeg".into(), data: base64::engine::general_purpose::STANDARD.encode(&photo) }],
+        settings: None,
+    };
+    let meta = ExportMeta {
+        app_version: "test".into(),
+        export_id: Uuid::now_v7(),
+        device: DeviceInfo { id: Uuid::now_v7(), name: "A".into() },
+        site: SiteInfo { name: "S".into(), code: "S1".into() },
+        exported_at: chrono::Utc::now(),
+        utc_offset_min: 480,
+        since: None,
+    };
+    let text = to_file_text(&build(meta, payload, false).0);
+    let entry = import_file(&store, &text, None, "a.json", chrono::Utc::now(), Uuid::now_v7()).await.unwrap();
+    assert_eq!(entry.changed(), records.len());
+    assert_eq!(store.live(RecordKind::Ticket).await.unwrap().len(), 3);
+    assert!(store.photo(&sha256_hex(&photo)).await.unwrap().is_some());
+    let again = import_file(&store, &text, None, "a.json", chrono::Utc::now(), Uuid::now_v7()).await.unwrap();
+    assert_eq!(again.changed(), 0);
+    assert_eq!(store.ledger().await.unwrap().len(), 1, "nothing new: no ledger entry");
+    let undo = store.undo_import(entry.id).await.unwrap();
+    assert_eq!((undo.restored, undo.kept), (records.len(), 0));
+    assert!(store.live(RecordKind::Ticket).await.unwrap().is_empty());
+    assert!(store.ledger().await.unwrap()[0].undone);
+    store.close();
+}

@@ -464,3 +464,124 @@ impl DraftStore for IdbStore {
         }
     }
 }
+
+/// A photo's bytes as a Blob of its type.
+fn photo_blob(mime: &str, bytes: &[u8]) -> Result<web_sys::Blob, StoreError> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|_| StoreError::Aborted("photo".into()))
+}
+
+fn ledger_to_js(entry: &super::sync::LedgerEntry) -> Result<JsValue, StoreError> {
+    let text = encode("ledger", entry)?;
+    js_sys::JSON::parse(&text).map_err(|_| StoreError::Corrupt { key: entry.id.to_string(), reason: "JSON.parse".into() })
+}
+
+fn ledger_from_js(value: &JsValue) -> Result<super::sync::LedgerEntry, StoreError> {
+    let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    decode("ledger", &text)
+}
+
+/// Runs `body` inside a readwrite transaction over `names`, aborting on its error and
+/// reporting the transaction's own error when the commit fails (quota and the like).
+macro_rules! in_transaction {
+    ($db:expr, $names:expr, |$tx:ident| $body:block) => {{
+        let $tx = $db.transaction($names, TransactionMode::ReadWrite).map_err(classify)?;
+        let probe = $tx.object_store($names[0]).map_err(classify)?.transaction();
+        let outcome: Result<_, StoreError> = async { $body }.await;
+        match outcome {
+            Err(e) => {
+                let _ = $tx.abort();
+                Err(e)
+            }
+            Ok(value) => match $tx.commit().map_err(classify)?.await.map_err(classify)? {
+                TransactionResult::Committed => Ok(value),
+                TransactionResult::Aborted => Err(match probe.error() {
+                    Some(e) => classify(idb::Error::DomException(e)),
+                    None => StoreError::Aborted("aborted".to_owned()),
+                }),
+            },
+        }
+    }};
+}
+
+const SYNC_STORES: [&str; 6] = ["drill_plans", "drill_runs", IMPORT_LEDGER, PHOTOS, "ticket_events", "tickets"];
+
+impl super::sync::SyncStore for IdbStore {
+    async fn apply_import(
+        &self,
+        records: &[Record],
+        photos: &[(String, String, Vec<u8>)],
+        mut entry: super::sync::LedgerEntry,
+    ) -> Result<super::sync::LedgerEntry, StoreError> {
+        in_transaction!(self.db, &SYNC_STORES, |tx| {
+            // Read what is stored, decide, then write — all inside this one transaction.
+            let mut stored = std::collections::HashMap::new();
+            for r in records {
+                let store = tx.object_store(r.kind.store_name()).map_err(classify)?;
+                let value = store.get(JsValue::from_str(&r.id.to_string())).map_err(classify)?.await.map_err(classify)?;
+                if let Some(v) = value {
+                    stored.insert((r.kind, r.id), from_js(&v)?);
+                }
+            }
+            let writes = super::sync::decide(records, |r| stored.get(&(r.kind, r.id)).cloned(), &mut entry);
+            let photo_store = tx.object_store(PHOTOS).map_err(classify)?;
+            let mut new_photos = 0;
+            for (sha256, mime, bytes) in photos {
+                let key = JsValue::from_str(sha256);
+                if photo_store.get(key.clone()).map_err(classify)?.await.map_err(classify)?.is_none() {
+                    photo_store.put(&JsValue::from(photo_blob(mime, bytes)?), Some(&key)).map_err(classify)?;
+                    new_photos += 1;
+                }
+            }
+            if writes.is_empty() && new_photos == 0 {
+                return Ok(entry);
+            }
+            for r in &writes {
+                tx.object_store(r.kind.store_name()).map_err(classify)?.put(&to_js(r)?, None).map_err(classify)?;
+            }
+            tx.object_store(IMPORT_LEDGER).map_err(classify)?.put(&ledger_to_js(&entry)?, None).map_err(classify)?;
+            Ok(entry)
+        })
+    }
+
+    async fn ledger(&self) -> Result<Vec<super::sync::LedgerEntry>, StoreError> {
+        let tx = self.db.transaction(&[IMPORT_LEDGER], TransactionMode::ReadOnly).map_err(classify)?;
+        let values = tx.object_store(IMPORT_LEDGER).map_err(classify)?.get_all(None, None).map_err(classify)?.await.map_err(classify)?;
+        tx.await.map_err(classify)?;
+        let mut list = values.iter().map(ledger_from_js).collect::<Result<Vec<_>, _>>()?;
+        list.sort_by(|a, b| b.imported_at.cmp(&a.imported_at).then(b.id.cmp(&a.id)));
+        Ok(list)
+    }
+
+    async fn undo_import(&self, ledger_id: Uuid) -> Result<super::sync::UndoReport, StoreError> {
+        in_transaction!(self.db, &SYNC_STORES, |tx| {
+            let ledger = tx.object_store(IMPORT_LEDGER).map_err(classify)?;
+            let Some(value) = ledger.get(JsValue::from_str(&ledger_id.to_string())).map_err(classify)?.await.map_err(classify)? else {
+                return Ok(super::sync::UndoReport::default());
+            };
+            let mut entry = ledger_from_js(&value)?;
+            let mut report = super::sync::UndoReport::default();
+            if !entry.undone {
+                for p in &entry.priors {
+                    let store = tx.object_store(p.kind.store_name()).map_err(classify)?;
+                    let key = JsValue::from_str(&p.id.to_string());
+                    let current = store.get(key.clone()).map_err(classify)?.await.map_err(classify)?.map(|v| from_js(&v)).transpose()?;
+                    if current.as_ref() != Some(&p.after) {
+                        report.kept += 1;
+                        continue;
+                    }
+                    match &p.before {
+                        Some(before) => drop(store.put(&to_js(before)?, None).map_err(classify)?),
+                        None => drop(store.delete(key).map_err(classify)?),
+                    }
+                    report.restored += 1;
+                }
+            }
+            entry.undone = true;
+            ledger.put(&ledger_to_js(&entry)?, None).map_err(classify)?;
+            Ok(report)
+        })
+    }
+}
