@@ -376,6 +376,14 @@ impl SettingsStore for IdbStore {
         }
     }
 
+    async fn load_export_watermark(&self) -> Result<Option<Stamp>, StoreError> {
+        self.read_text(super::WATERMARK_KEY).await?.map(|j| decode(super::WATERMARK_KEY, &j)).transpose()
+    }
+
+    async fn save_export_watermark(&self, stamp: Stamp) -> Result<(), StoreError> {
+        self.write_text(super::WATERMARK_KEY, encode(super::WATERMARK_KEY, &stamp)?).await
+    }
+
     async fn load_follow_up(&self, key: &str) -> Result<Option<String>, StoreError> {
         let key = super::follow_up_store_key(key);
         self.read_text(&key).await?.map(|j| decode(&key, &j)).transpose()

@@ -80,6 +80,14 @@ impl SettingsStore for MemoryStore {
         Ok(next)
     }
 
+    async fn load_export_watermark(&self) -> Result<Option<Stamp>, StoreError> {
+        self.read(super::WATERMARK_KEY)
+    }
+
+    async fn save_export_watermark(&self, stamp: Stamp) -> Result<(), StoreError> {
+        self.write(super::WATERMARK_KEY, encode(super::WATERMARK_KEY, &stamp)?)
+    }
+
     async fn load_follow_up(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.read(&super::follow_up_store_key(key))
     }

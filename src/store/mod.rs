@@ -54,7 +54,13 @@ pub trait SettingsStore {
     /// once never overwrite each other.
     async fn load_follow_up(&self, key: &str) -> Result<Option<String>, StoreError>;
     async fn save_follow_up(&self, key: &str, plan: &str) -> Result<(), StoreError>;
+    /// The highest stamp this device's last export carried: "changes not yet exported" and
+    /// the next incremental export start after it.
+    async fn load_export_watermark(&self) -> Result<Option<Stamp>, StoreError>;
+    async fn save_export_watermark(&self, stamp: Stamp) -> Result<(), StoreError>;
 }
+
+pub(crate) const WATERMARK_KEY: &str = "export_watermark";
 
 /// Settings-store key of a follow-up plan.
 pub fn follow_up_store_key(key: &str) -> String {

@@ -125,8 +125,9 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
 
 /// Re-reads what record views depend on after a change (here or in another tab).
 pub async fn refresh_records(ctx: AppContext, store: &IdbStore) -> Result<(), StoreError> {
-    // No export exists yet, so every stored change is unexported.
-    ctx.unexported.set(store.change_summary(None).await?);
+    // Everything after the last export's watermark is unexported.
+    let since = store.load_export_watermark().await?;
+    ctx.unexported.set(store.change_summary(since).await?);
     ctx.records_version.update(|v| *v += 1);
     Ok(())
 }

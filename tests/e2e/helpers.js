@@ -82,3 +82,17 @@ export async function cameraPhoto(page, width, height, seed = 1) {
   return { name: `IMG_${seed}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(bytes) };
 }
 
+
+/** Takes in a ticket through the intake form (reporter 李娜, unit 1-1-101). */
+export async function intake(page, { kind = 'repair', category, description }) {
+  await page.goto('/intake');
+  await appReady(page);
+  await page.locator(`label[for="kind-${kind}"]`).click();
+  await page.locator('#reporter-name').fill('李娜');
+  await page.locator('#phone').fill('13800138000');
+  await page.locator('#unit').fill('1-1-101');
+  await page.locator('#category').selectOption(category);
+  await page.locator('#description').fill(description);
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+}

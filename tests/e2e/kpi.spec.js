@@ -1,20 +1,8 @@
 // KPIs: figures computed from what was recorded, with targets and grades, and drill-down to
 // the board.
 import { test, expect } from '@playwright/test';
-import { appReady, watchErrors } from './helpers.js';
+import { appReady, intake, watchErrors } from './helpers.js';
 
-async function intake(page, { kind = 'repair', category, description }) {
-  await page.goto('/intake');
-  await appReady(page);
-  await page.locator(`label[for="kind-${kind}"]`).click();
-  await page.locator('#reporter-name').fill('李娜');
-  await page.locator('#phone').fill('13800138000');
-  await page.locator('#unit').fill('1-1-101');
-  await page.locator('#category').selectOption(category);
-  await page.locator('#description').fill(description);
-  await page.getByRole('button', { name: 'Save ticket' }).click();
-  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
-}
 
 test('KPI cards and breakdowns follow the records, and a row opens the board filtered', async ({ page }) => {
   await intake(page, { kind: 'complaint', category: 'noise', description: '夜间施工噪音' });

@@ -202,7 +202,11 @@ pub fn BoardPage() -> impl IntoView {
             </div>
             <div class="board-bar">
                 <p class="board-count" data-testid="board-count" aria-live="polite">
-                    {move || fill(t_string!(i18n, board.count), "count", &crate::domain::locale::format_number(shown.with(Vec::len) as f64, 0))}
+                    {move || {
+                        let n = shown.with(Vec::len);
+                        let template = if n == 1 { t_string!(i18n, board.count_one) } else { t_string!(i18n, board.count) };
+                        fill(template, "count", &crate::domain::locale::format_number(n as f64, 0))
+                    }}
                 </p>
                 <div class="field filter-field">
                     <label for="f-sort">{t!(i18n, board.sort)}</label>

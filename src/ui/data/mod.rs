@@ -1,8 +1,9 @@
 //! Data view: the state of storage on this device — whether the browser protects it, how
 //! full it is, and how much has not been exported yet (losing the tablet must never be the
-//! first time anyone learns that). Export and import arrive with the sync feature.
+//! first time anyone learns that). Export and import are in `sync`.
 
 mod sample;
+pub mod sync;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -67,11 +68,10 @@ pub fn DataPage() -> impl IntoView {
                     <dd data-testid="unexported-oldest">{oldest}</dd>
                 </dl>
             </div>
-            <div class="card">
-                <h2>{t!(i18n, data.sync_section)}</h2>
-                <p class="badge-pending">{t!(i18n, not_built.title)}</p>
-                <p>{t!(i18n, not_built.data)}</p>
-            </div>
+            <sync::ExportCard/>
+            <sync::ImportCard/>
+            <sync::LedgerCard/>
+            <sync::DevicesCard/>
             <sample::SampleDataCard/>
         </section>
     }

@@ -51,6 +51,14 @@ pub async fn load_plans(ctx: AppContext) -> Result<Vec<(Record, DrillPlan)>, Sto
     Ok(plans)
 }
 
+/// Deletes a plan written on a tablet (built-in plans and plans with runs are retired
+/// instead, so history keeps its plan). The tombstone travels with the next export.
+pub async fn delete_plan(ctx: AppContext, id: Uuid) -> Result<(), StoreError> {
+    let store = store_of(ctx)?;
+    crate::store::delete(&store, RecordKind::DrillPlan, id, stamp(ctx)?, ctx.on_duty.get_untracked()).await?;
+    committed(ctx, &store).await
+}
+
 /// Saves a plan: a new record, or a later version of an existing one.
 pub async fn save_plan(ctx: AppContext, existing: Option<Record>, plan: &DrillPlan) -> Result<Uuid, StoreError> {
     let store = store_of(ctx)?;

@@ -84,6 +84,20 @@ pub fn DrillsPage() -> impl IntoView {
             }
         });
     });
+    // Deleting takes two taps on the same button: the first only arms it.
+    let armed_delete = RwSignal::new(None::<uuid::Uuid>);
+    let delete = move |id: uuid::Uuid| {
+        if armed_delete.get_untracked() != Some(id) {
+            armed_delete.set(Some(id));
+            return;
+        }
+        armed_delete.set(None);
+        spawn_local(async move {
+            if let Err(e) = data::delete_plan(ctx, id).await {
+                ctx.storage_error.set(Some(e));
+            }
+        });
+    };
     let set_retired = move |record: Record, mut plan: DrillPlan, retired: bool| {
         plan.retired = retired;
         spawn_local(async move {
@@ -142,6 +156,12 @@ pub fn DrillsPage() -> impl IntoView {
                                             on:click=move |_| set_retired(r2.clone(), p2.clone(), !retired)>
                                             {if retired { t_string!(i18n, drills.restore_button) } else { t_string!(i18n, drills.retire_button) }}
                                         </button>
+                                        {(run_count == 0 && !crate::domain::drill::built_in_plans().iter().any(|(b, _)| *b == id)).then(|| view! {
+                                            <button type="button" class="btn btn-danger" aria-label=fill(t_string!(i18n, drills.delete), "name", &name)
+                                                on:click=move |_| delete(id)>
+                                                {move || if armed_delete.get() == Some(id) { t_string!(i18n, drills.delete_confirm) } else { t_string!(i18n, drills.delete_button) }}
+                                            </button>
+                                        })}
                                     </div>
                                 </li>
                             }

@@ -1,0 +1,208 @@
+// Sync by file: two browser contexts are two tablets, a third is head office. Files move
+// between them as real downloads and uploads.
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { appReady, intake, watchErrors } from './helpers.js';
+
+async function exportFile(page, { changesOnly = false, redacted = false, passphrase = null, photos = true } = {}) {
+  await page.goto('/data');
+  await appReady(page);
+  if (!photos) await page.locator('#export-photos').uncheck();
+  if (redacted) await page.locator('#export-redacted').check();
+  if (passphrase) {
+    await page.locator('#export-encrypt').check();
+    await page.locator('#export-passphrase').fill(passphrase);
+  }
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: changesOnly ? 'Export changes since last export' : 'Export everything' }).click();
+  const file = await download;
+  const path = test.info().outputPath(file.suggestedFilename());
+  await file.saveAs(path);
+  await expect(page.getByTestId('export-status')).toHaveText(/^Exported \d+ records/, { timeout: 30_000 });
+  return path;
+}
+
+async function importFiles(page, paths, passphrase = null) {
+  await page.goto('/data');
+  await appReady(page);
+  await page.locator('#import-files').setInputFiles(paths);
+  await expect(page.getByTestId('import-file')).toHaveCount(paths.length);
+  if (passphrase) {
+    await page.locator('#import-passphrase').fill(passphrase);
+    await page.getByRole('button', { name: 'Open encrypted files' }).click();
+  }
+  await page.getByRole('button', { name: /^Import \d+ files?$/ }).click();
+  await expect(page.getByTestId('import-result')).toHaveCount(paths.length, { timeout: 30_000 });
+  return page.getByTestId('import-result').allTextContents();
+}
+
+/** Every record in IndexedDB, sorted: two databases with the same data compare equal. */
+async function records(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((ok, fail) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+    const out = [];
+    for (const store of ['tickets', 'ticket_events', 'drill_plans', 'drill_runs']) {
+      const all = await new Promise((ok, fail) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+      out.push(...all.map((r) => JSON.stringify(r, Object.keys(r).sort())));
+    }
+    db.close();
+    return out.sort();
+  });
+}
+
+async function renamePlan(page, from, to) {
+  await page.goto('/drills');
+  await appReady(page);
+  await page.getByRole('link', { name: `Edit ${from}` }).click();
+  const form = page.getByTestId('plan-form');
+  await form.getByLabel('Plan name').fill(to);
+  await form.getByRole('button', { name: 'Save plan' }).click();
+  await expect(page).toHaveURL(/\/drills$/);
+}
+
+test('two tablets and head office: any order gives the same data, nothing twice, deletions travel, conflicts are listed, undo', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const [a, b, office, office2] = await Promise.all([0, 1, 2, 3].map(() => browser.newContext({ acceptDownloads: true }).then((c) => c.newPage())));
+  const errors = [a, b, office, office2].map(watchErrors);
+
+  await intake(a, { category: 'lift', description: 'A: 电梯异响' });
+  await intake(a, { category: 'plumbing', description: 'A: 水管漏水' });
+  await intake(b, { kind: 'complaint', category: 'noise', description: 'B: 夜间噪音' });
+  // Both tablets rename the same built-in plan: a conflict for head office to review.
+  await renamePlan(a, 'Fire evacuation', 'Fire evacuation A');
+  await renamePlan(b, 'Fire evacuation', 'Fire evacuation B');
+  // Tablet A writes a plan of its own, to delete later.
+  await a.goto('/drills');
+  await a.getByRole('link', { name: 'New plan' }).click();
+  const form = a.getByTestId('plan-form');
+  await form.getByLabel('Plan name').fill('临时预案');
+  await form.getByLabel('Target duration (min)').fill('10');
+  await form.locator('.step-edit textarea').first().fill('第一步');
+  await form.getByRole('button', { name: 'Save plan' }).click();
+  await expect(a).toHaveURL(/\/drills$/);
+
+  const fileA = await exportFile(a);
+  const fileB = await exportFile(b);
+  // After an export nothing is waiting to be exported.
+  await expect(a.getByTestId('unexported-count')).toHaveText('0');
+
+  // Head office imports both at once; a second office imports them one by one, B first.
+  await importFiles(office, [fileA, fileB]);
+  await importFiles(office2, [fileB]);
+  await importFiles(office2, [fileA]);
+  expect(await records(office)).toEqual(await records(office2));
+  await office.goto('/board?view=list');
+  await expect(office.getByTestId('board-count')).toHaveText('3 tickets');
+
+  // The same file again changes nothing.
+  const before = await records(office);
+  expect(await importFiles(office, [fileA])).toEqual(['Nothing new in this file: nothing was changed.']);
+  expect(await records(office)).toEqual(before);
+
+  // The conflict is listed with both values; the later edit (B) shows.
+  await office.goto('/data');
+  await expect(office.getByTestId('conflict')).toHaveCount(1);
+  await expect(office.getByTestId('conflict')).toContainText('Fire evacuation B');
+  await expect(office.getByTestId('conflict')).toContainText('Fire evacuation A');
+  await expect(office.getByTestId('device-row')).toHaveCount(2);
+
+  // A deletion travels: A deletes its plan and sends only its changes.
+  await a.goto('/drills');
+  const del = a.getByRole('button', { name: 'Delete 临时预案' });
+  await del.click();
+  await expect(del).toHaveText('Tap again to delete');
+  await del.click();
+  await expect(a.getByTestId('plan-row').filter({ hasText: '临时预案' })).toHaveCount(0);
+  const changes = await exportFile(a, { changesOnly: true });
+  const envelope = JSON.parse(readFileSync(changes, 'utf8'));
+  expect(envelope.since).not.toBeNull();
+  expect(envelope.counts.drill_plans).toBe(1);
+  expect(envelope.counts.tickets).toBe(0);
+  await importFiles(office, [changes]);
+  await office.goto('/drills');
+  await appReady(office);
+  await expect(office.getByTestId('plan-row').filter({ hasText: 'Fire evacuation B' })).toHaveCount(1);
+  await expect(office.getByTestId('plan-row').filter({ hasText: '临时预案' })).toHaveCount(0);
+
+  // Undo the last import: the plan is back, everything else as it was.
+  await office.goto('/data');
+  await office.getByRole('button', { name: 'Undo this import' }).click();
+  await expect(office.getByTestId('ledger-status')).toHaveText(/Import undone: 1 records put back/);
+  expect(await records(office)).toEqual(before);
+  await office.goto('/drills');
+  await expect(office.getByTestId('plan-row').filter({ hasText: '临时预案' })).toHaveCount(1);
+
+  // A real export validates against the published schema with an independent validator.
+  execFileSync('python3', ['scripts/validate-export.py', 'docs/export.schema.json', fileA, changes]);
+  for (const e of errors) expect(e).toEqual([]);
+});
+
+test('redacted and encrypted exports round-trip; redacted files carry no names or phones', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const [a, office] = await Promise.all([0, 1].map(() => browser.newContext({ acceptDownloads: true }).then((c) => c.newPage())));
+  await intake(a, { category: 'lift', description: '电梯按钮失灵' });
+
+  const redacted = await exportFile(a, { redacted: true });
+  const text = readFileSync(redacted, 'utf8');
+  expect(text).not.toContain('李娜');
+  expect(text).not.toContain('13800138000');
+  expect(JSON.parse(text).redacted).toBe(true);
+  // A redacted file is a report: the changes still count as not exported.
+  await expect(a.getByTestId('unexported-count')).not.toHaveText('0');
+
+  const sealed = await exportFile(a, { passphrase: 'correct horse battery' });
+  const sealedText = readFileSync(sealed, 'utf8');
+  expect(sealedText).not.toContain('电梯按钮失灵');
+  expect(JSON.parse(sealedText).encryption.iterations).toBeGreaterThanOrEqual(600000);
+  execFileSync('python3', ['scripts/validate-export.py', 'docs/export.schema.json', redacted, sealed]);
+
+  // Wrong passphrase: refused with a message, nothing written.
+  await office.goto('/data');
+  await appReady(office);
+  await office.locator('#import-files').setInputFiles([sealed]);
+  await expect(office.getByTestId('import-error')).toHaveText('This file is encrypted. Enter its passphrase.');
+  await office.locator('#import-passphrase').fill('wrong horse');
+  await office.getByRole('button', { name: 'Open encrypted files' }).click();
+  await expect(office.getByTestId('import-error')).toHaveText('The passphrase is wrong. Nothing was imported.');
+  expect(await records(office)).toEqual([]);
+  await office.locator('#import-passphrase').fill('correct horse battery');
+  await office.getByRole('button', { name: 'Open encrypted files' }).click();
+  await expect(office.getByTestId('import-preview')).toBeVisible();
+  await office.getByRole('button', { name: 'Import 1 file' }).click();
+  await expect(office.getByTestId('import-result')).toHaveText(/Imported: \d+ new/);
+  await office.goto('/board?q=电梯按钮失灵');
+  await expect(office.getByTestId('board-count')).toHaveText('1 ticket');
+  await expect(office.getByTestId('ticket-card')).toContainText('1-1-101');
+
+  // The redacted file imports too (head office KPIs), without the names.
+  const office2 = await (await browser.newContext()).newPage();
+  await importFiles(office2, [redacted]);
+  const names = await office2.evaluate(async () => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); });
+    const all = await new Promise((ok) => { const r = db.transaction('tickets').objectStore('tickets').getAll(); r.onsuccess = () => ok(r.result); });
+    return all.map((t) => [t.body.reporter_name, t.body.phone]);
+  });
+  expect(names).toEqual([['', '']]);
+});
+
+test('a damaged file is refused with a message in the user\'s language and nothing is written', async ({ page }, info) => {
+  const { writeFileSync } = await import('node:fs');
+  await intake(page, { category: 'lift', description: '电梯' });
+  const good = await exportFile(page);
+  const damaged = JSON.parse(readFileSync(good, 'utf8'));
+  damaged.payload.records[0].body.note = 'changed';
+  const path = info.outputPath('damaged.json');
+  writeFileSync(path, JSON.stringify(damaged));
+  const cut = info.outputPath('cut.json');
+  writeFileSync(cut, readFileSync(good, 'utf8').slice(0, 200));
+  const office = await (await page.context().browser().newContext()).newPage();
+  await office.goto('/data');
+  await appReady(office);
+  await office.getByTestId('language').selectOption('zh-CN');
+  await office.locator('#import-files').setInputFiles([path, cut]);
+  await expect(office.getByTestId('import-error').nth(0)).toHaveText('文件在导出后被修改或损坏（校验值不符），未导入任何内容。');
+  await expect(office.getByTestId('import-error').nth(1)).toHaveText('文件不完整：可能在复制时被截断。请重新导出。');
+  await expect(office.getByRole('button', { name: /^导入 \d+ 个文件$/ })).toHaveCount(0);
+  expect(await records(office)).toEqual([]);
+});
