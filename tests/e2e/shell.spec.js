@@ -51,9 +51,10 @@ test('every nav link opens its view and the back button returns', async ({ page 
     await expect(page).toHaveURL(new RegExp(`${ROUTES[i]}$`));
     await expect(page.locator('h1')).toHaveText(NAV_EN[i]);
   }
-  // Unbuilt features say so plainly.
+  // The Data view carries export and import.
   await page.goto('/data');
-  await expect(page.getByText('Not built yet', { exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Export', exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Import', exact: true })).toBeVisible();
 });
 
 test('site settings and roster are validated, saved, and survive reload', async ({ page }) => {

@@ -6,7 +6,7 @@ pub mod terms;
 use leptos::prelude::*;
 
 use crate::domain::validation::Problem;
-use crate::ui::i18n::{t, t_string, use_i18n, I18n};
+use crate::ui::i18n::{t_string, use_i18n, I18n};
 
 /// Fills a `{name}` placeholder in a catalogue string. The catalogues use single braces
 /// for values filled here, because leptos_i18n's own interpolation does not produce plain
@@ -126,33 +126,5 @@ pub fn TextField(
                 {move || problem.get().map(|p| problem_text(i18n, p))}
             </p>
         </div>
-    }
-}
-
-/// Which feature a placeholder view stands for.
-#[derive(Clone, Copy)]
-pub enum Feature {
-    Intake,
-    Board,
-    Drills,
-    Kpi,
-}
-
-/// Says plainly that a feature is not built yet: no fake screens.
-#[component]
-pub fn NotBuilt(feature: Feature, #[prop(into)] title: Signal<String>) -> impl IntoView {
-    let i18n = use_i18n();
-    let body = move || match feature {
-        Feature::Intake => t_string!(i18n, not_built.intake),
-        Feature::Board => t_string!(i18n, not_built.board),
-        Feature::Drills => t_string!(i18n, not_built.drills),
-        Feature::Kpi => t_string!(i18n, not_built.kpi),
-    };
-    view! {
-        <section class="not-built" aria-labelledby="view-title">
-            <h1 id="view-title">{move || title.get()}</h1>
-            <p class="badge-pending">{t!(i18n, not_built.title)}</p>
-            <p>{body}</p>
-        </section>
     }
 }
