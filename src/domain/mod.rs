@@ -16,6 +16,7 @@ pub mod record;
 pub mod sample;
 pub mod settings;
 pub mod sla;
+pub mod spreadsheet;
 pub mod ticket;
 pub mod triage;
 pub mod validation;

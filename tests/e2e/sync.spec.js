@@ -206,3 +206,23 @@ test('a damaged file is refused with a message in the user\'s language and nothi
   await expect(office.getByRole('button', { name: /^导入 \d+ 个文件$/ })).toHaveCount(0);
   expect(await records(office)).toEqual([]);
 });
+
+test('spreadsheets: CSV in UTF-8 with BOM, headers in the chosen language, formulas neutralised', async ({ page }, info) => {
+  await intake(page, { category: 'lift', description: '=HYPERLINK("http://evil.example","点我")' });
+  await page.goto('/data');
+  await appReady(page);
+  await page.getByTestId('language').selectOption('zh-CN');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: '工单（CSV）' }).click();
+  const file = await download;
+  const path = info.outputPath(file.suggestedFilename());
+  await file.saveAs(path);
+  expect(file.suggestedFilename()).toMatch(/^patroldesk-.*-tickets-\d{8}\.csv$/);
+  const bytes = readFileSync(path);
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  const text = bytes.subarray(3).toString('utf8');
+  expect(text.split('\r\n')[0]).toMatch(/^编号,类型,状态,类别,优先级,报告人/);
+  expect(text).toContain('电梯');
+  expect(text).toContain(`"'=HYPERLINK(""http://evil.example"",""点我"")"`);
+  expect(text).not.toMatch(/(^|,)=HYPERLINK/m);
+});

@@ -3,6 +3,7 @@
 //! first time anyone learns that). Export and import are in `sync`.
 
 mod sample;
+mod sheets;
 pub mod sync;
 
 use leptos::prelude::*;
@@ -70,6 +71,7 @@ pub fn DataPage() -> impl IntoView {
             </div>
             <sync::ExportCard/>
             <sync::ImportCard/>
+            <sheets::SheetsCard/>
             <sync::LedgerCard/>
             <sync::DevicesCard/>
             <sample::SampleDataCard/>

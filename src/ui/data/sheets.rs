@@ -1,0 +1,157 @@
+//! Spreadsheet downloads for head office: one CSV per record kind, headers and terms in the
+//! chosen language, times in local time (UTF-8 with BOM; see `domain::spreadsheet`).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::domain::locale::to_local;
+use crate::domain::spreadsheet::{csv, Cell};
+use crate::platform::files;
+use crate::ui::context::{use_app, AppContext};
+use crate::ui::i18n::{t, t_string, use_i18n, I18n};
+use crate::ui::settings::department_text;
+use crate::ui::widgets::fill;
+use crate::ui::widgets::terms::{action_text, category_text, channel_text, kind_text, status_text};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sheet {
+    Tickets,
+    Steps,
+    Runs,
+}
+
+fn local_time(t: chrono::DateTime<chrono::Utc>, offset: i32) -> String {
+    to_local(t, offset).format("%Y-%m-%d %H:%M").to_string()
+}
+
+async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec<u8>), String> {
+    let store = ctx.store.get_value().ok_or("storage not open")?;
+    let site = ctx.site.get_untracked();
+    let staff = |id: Option<uuid::Uuid>| id.and_then(|id| site.staff(id).map(|m| m.name.clone())).unwrap_or_default();
+    let lang = ctx.lang.get_untracked();
+    let h = |keys: &[&'static str]| keys.iter().map(|k| k.to_string()).collect::<Vec<String>>();
+    let (name, headers, rows) = match sheet {
+        Sheet::Tickets | Sheet::Steps => {
+            let (items, _) = crate::ui::board::data::load_items(&store).await.map_err(|e| e.to_string())?;
+            if sheet == Sheet::Tickets {
+                let headers = h(&[
+                    t_string!(i18n, sheets.number), t_string!(i18n, sheets.kind), t_string!(i18n, sheets.status), t_string!(i18n, sheets.category),
+                    t_string!(i18n, sheets.priority), t_string!(i18n, sheets.reporter), t_string!(i18n, sheets.unit), t_string!(i18n, sheets.phone),
+                    t_string!(i18n, sheets.channel), t_string!(i18n, sheets.location), t_string!(i18n, sheets.description), t_string!(i18n, sheets.received),
+                    t_string!(i18n, sheets.respond_by), t_string!(i18n, sheets.resolve_by), t_string!(i18n, sheets.department), t_string!(i18n, sheets.assignee),
+                    t_string!(i18n, sheets.resolved_at), t_string!(i18n, sheets.score), t_string!(i18n, sheets.comment),
+                ]);
+                let rows: Vec<Vec<Cell>> = items
+                    .iter()
+                    .map(|i| {
+                        let (t, s) = (&i.ticket, &i.state);
+                        let off = t.utc_offset_min;
+                        vec![
+                            Cell::from(t.number.as_str()),
+                            kind_text(i18n, t.kind).into(),
+                            status_text(i18n, s.status).into(),
+                            category_text(i18n, &site.categories, &t.category).into(),
+                            s.priority.label().into(),
+                            t.reporter_name.as_str().into(),
+                            t.unit.as_str().into(),
+                            t.phone.as_str().into(),
+                            channel_text(i18n, t.channel).into(),
+                            t.location.as_str().into(),
+                            t.description.as_str().into(),
+                            local_time(t.received_at, off).into(),
+                            local_time(t.respond_by, off).into(),
+                            local_time(t.resolve_by, off).into(),
+                            s.department.map(|d| department_text(i18n, d)).unwrap_or_default().into(),
+                            staff(s.assignee).into(),
+                            s.resolved_at.map(|r| local_time(r, off)).unwrap_or_default().into(),
+                            s.return_visit.as_ref().map(|v| Cell::Number(f64::from(v.score))).unwrap_or(Cell::Text(String::new())),
+                            s.return_visit.as_ref().map(|v| v.comment.clone()).unwrap_or_default().into(),
+                        ]
+                    })
+                    .collect();
+                ("tickets", headers, rows)
+            } else {
+                let headers = h(&[t_string!(i18n, sheets.number), t_string!(i18n, sheets.time), t_string!(i18n, sheets.step), t_string!(i18n, sheets.by), t_string!(i18n, sheets.status), t_string!(i18n, sheets.note)]);
+                let rows: Vec<Vec<Cell>> = items
+                    .iter()
+                    .flat_map(|i| {
+                        i.state.history.iter().map(move |e| (i.ticket.number.clone(), e.event.clone()))
+                    })
+                    .map(|(number, e)| {
+                        vec![
+                            Cell::from(number),
+                            local_time(e.at, e.utc_offset_min).into(),
+                            action_text(i18n, e.action.key()).into(),
+                            staff(e.by).into(),
+                            status_text(i18n, e.to).into(),
+                            e.note.into(),
+                        ]
+                    })
+                    .collect();
+                ("steps", headers, rows)
+            }
+        }
+        Sheet::Runs => {
+            let runs = crate::ui::drills::data::load_runs(ctx).await.map_err(|e| e.to_string())?;
+            let headers = h(&[t_string!(i18n, sheets.plan), t_string!(i18n, sheets.started), t_string!(i18n, sheets.location), t_string!(i18n, sheets.minutes), t_string!(i18n, sheets.target), t_string!(i18n, sheets.steps_done), t_string!(i18n, sheets.steps_late), t_string!(i18n, sheets.findings)]);
+            let now = chrono::Utc::now();
+            let rows: Vec<Vec<Cell>> = runs
+                .iter()
+                .map(|(_, r)| {
+                    let st = r.state(now);
+                    vec![
+                        Cell::from(r.plan.name.get(lang)),
+                        local_time(r.started_at, r.utc_offset_min).into(),
+                        r.location.as_str().into(),
+                        Cell::Number(st.elapsed.num_seconds() as f64 / 60.0),
+                        Cell::Number(f64::from(r.plan.target_min)),
+                        Cell::Number(st.done as f64),
+                        Cell::Number(st.late as f64),
+                        st.findings.iter().map(|f| f.text.clone()).collect::<Vec<_>>().join("; ").into(),
+                    ]
+                })
+                .collect();
+            ("drill-runs", headers, rows)
+        }
+    };
+    let date = to_local(chrono::Utc::now(), crate::platform::utc_offset_minutes()).format("%Y%m%d");
+    let code = if site.site_code.is_empty() { "SITE".to_owned() } else { site.site_code.clone() };
+    Ok((format!("patroldesk-{code}-{name}-{date}.csv"), csv(&headers, &rows)))
+}
+
+#[component]
+pub fn SheetsCard() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let busy = RwSignal::new(false);
+    let status = RwSignal::new(None::<String>);
+    let start = move |sheet: Sheet| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let result = build(ctx, i18n, sheet).await.and_then(|(name, bytes)| {
+                files::download_bytes(&bytes, &name, "text/csv;charset=utf-8").map_err(|e| format!("{e:?}"))?;
+                Ok(name)
+            });
+            status.set(Some(match result {
+                Ok(name) => fill(t_string!(i18n, sheets.saved), "file", &name),
+                Err(e) => fill(t_string!(i18n, sync.export_failed), "reason", &e),
+            }));
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="card" data-testid="sheets">
+            <h2>{t!(i18n, sheets.title)}</h2>
+            <p>{t!(i18n, sheets.hint)}</p>
+            <div class="form-actions">
+                <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Tickets)>{t!(i18n, sheets.tickets)}</button>
+                <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Steps)>{t!(i18n, sheets.steps)}</button>
+                <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Runs)>{t!(i18n, sheets.runs)}</button>
+            </div>
+            <p role="status" data-testid="sheets-status">{move || status.get()}</p>
+        </div>
+    }
+}
