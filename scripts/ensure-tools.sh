@@ -51,4 +51,10 @@ if [ "${1:-build}" = "test" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema >/dev/null
   fi
+  # Spreadsheets are opened in LibreOffice headless, as head office would (about 30 s).
+  if ! command -v soffice >/dev/null; then
+    step "installing LibreOffice Calc (headless) from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null
+  fi
 fi

@@ -226,3 +226,24 @@ test('spreadsheets: CSV in UTF-8 with BOM, headers in the chosen language, formu
   expect(text).toContain(`"'=HYPERLINK(""http://evil.example"",""点我"")"`);
   expect(text).not.toMatch(/(^|,)=HYPERLINK/m);
 });
+
+test('the XLSX workbook opens in LibreOffice with a sheet per kind, Chinese text and typed cells', async ({ page }, info) => {
+  test.setTimeout(90_000);
+  await intake(page, { category: 'lift', description: '电梯门关不上' });
+  await page.goto('/data');
+  await appReady(page);
+  await page.getByTestId('language').selectOption('zh-CN');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: '工作簿（XLSX）' }).click();
+  const file = await download;
+  const path = info.outputPath(file.suggestedFilename());
+  await file.saveAs(path);
+  expect(file.suggestedFilename()).toMatch(/\.xlsx$/);
+  const dir = info.outputPath('');
+  execFileSync('soffice', [`-env:UserInstallation=file://${dir}/lo-profile`, '--headless', '--convert-to', 'fods', '--outdir', dir, path]);
+  const xml = readFileSync(path.replace(/\.xlsx$/, '.fods'), 'utf8');
+  for (const sheet of ['绩效（30天）', '工单', '工单步骤', '演练记录']) expect(xml).toContain(`table:name="${sheet}"`);
+  expect(xml).toContain('电梯门关不上');
+  expect(xml).toMatch(/office:value-type="date" office:date-value="\d{4}-\d\d-\d\dT/);
+  expect(xml).toMatch(/office:value-type="float" office:value="(95|100)"/);
+});

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::domain::locale::to_local;
-use crate::domain::spreadsheet::{csv, Cell};
+use crate::domain::spreadsheet::{csv, workbook, Cell, Sheet as Table};
 use crate::platform::files;
 use crate::ui::context::{use_app, AppContext};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
@@ -18,20 +18,75 @@ enum Sheet {
     Tickets,
     Steps,
     Runs,
+    /// Every kind plus the KPI summary, as one XLSX workbook.
+    Workbook,
 }
 
-fn local_time(t: chrono::DateTime<chrono::Utc>, offset: i32) -> String {
-    to_local(t, offset).format("%Y-%m-%d %H:%M").to_string()
+fn local_time(t: chrono::DateTime<chrono::Utc>, offset: i32) -> Cell {
+    Cell::Date(to_local(t, offset).naive_local())
 }
 
 async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec<u8>), String> {
+    let site = ctx.site.get_untracked();
+    let date = to_local(chrono::Utc::now(), crate::platform::utc_offset_minutes()).format("%Y%m%d");
+    let code = if site.site_code.is_empty() { "SITE".to_owned() } else { site.site_code.clone() };
+    if sheet == Sheet::Workbook {
+        let mut tables = Vec::new();
+        for s in [Sheet::Tickets, Sheet::Steps, Sheet::Runs] {
+            tables.push(table(ctx, i18n, s).await?);
+        }
+        tables.insert(0, kpi_summary(ctx, i18n).await?);
+        return Ok((format!("patroldesk-{code}-{date}.xlsx"), workbook(&tables)?));
+    }
+    let t = table(ctx, i18n, sheet).await?;
+    let name = match sheet {
+        Sheet::Tickets => "tickets",
+        Sheet::Steps => "steps",
+        _ => "drill-runs",
+    };
+    Ok((format!("patroldesk-{code}-{name}-{date}.csv"), csv(&t.headers, &t.rows)))
+}
+
+/// The KPI summary sheet: the last 30 days against the site's targets.
+async fn kpi_summary(ctx: AppContext, i18n: I18n) -> Result<Table, String> {
+    use crate::domain::kpi::{compute, PeriodChoice, Scope};
+    let store = ctx.store.get_value().ok_or("storage not open")?;
+    let (items, _) = crate::ui::board::data::load_items(&store).await.map_err(|e| e.to_string())?;
+    let runs = crate::ui::drills::data::load_runs(ctx).await.map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now();
+    let offset = crate::platform::utc_offset_minutes();
+    let scope = Scope { period: PeriodChoice::Last30.period(now, offset), now, offset_min: offset };
+    let targets = ctx.site.get_untracked().targets;
+    let tickets: Vec<_> = items.iter().map(|i| (i.record.id, &i.ticket, &i.state)).collect();
+    let run_refs: Vec<_> = runs.iter().map(|(_, r)| r).collect();
+    let k = compute(&tickets, &run_refs, &scope, &targets);
+    let pct = |r: crate::domain::kpi::Rate| r.percent().map(Cell::Number).unwrap_or(Cell::Empty);
+    let n = |v: f64| Cell::Number(v);
+    let rows = vec![
+        vec![t_string!(i18n, kpi.satisfaction).into(), pct(k.satisfaction), n(targets.satisfaction_pct.into())],
+        vec![t_string!(i18n, kpi.complaints_in_time).into(), pct(k.complaints_48h), n(targets.complaints_in_time_pct.into())],
+        vec![t_string!(i18n, kpi.response_in_time).into(), pct(k.response_24h), n(targets.response_pct.into())],
+        vec![t_string!(i18n, kpi.completion).into(), pct(k.completion), n(targets.completion_pct.into())],
+        vec![t_string!(i18n, kpi.per_day).into(), n(k.per_day), n(targets.per_day.into())],
+        vec![t_string!(i18n, kpi.complaints).into(), n(k.complaints as f64), n(targets.complaints_per_month.into())],
+        vec![t_string!(i18n, kpi.overdue).into(), n(k.overdue_now as f64), Cell::Empty],
+        vec![t_string!(i18n, kpi.reopened).into(), pct(k.reopened), Cell::Empty],
+    ];
+    Ok(Table {
+        name: t_string!(i18n, sheets.kpi_sheet).into(),
+        headers: vec![t_string!(i18n, sheets.kpi).into(), t_string!(i18n, sheets.value).into(), t_string!(i18n, sheets.target_value).into()],
+        rows,
+    })
+}
+
+async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, String> {
     let store = ctx.store.get_value().ok_or("storage not open")?;
     let site = ctx.site.get_untracked();
     let staff = |id: Option<uuid::Uuid>| id.and_then(|id| site.staff(id).map(|m| m.name.clone())).unwrap_or_default();
     let lang = ctx.lang.get_untracked();
     let h = |keys: &[&'static str]| keys.iter().map(|k| k.to_string()).collect::<Vec<String>>();
     let (name, headers, rows) = match sheet {
-        Sheet::Tickets | Sheet::Steps => {
+        Sheet::Tickets | Sheet::Steps | Sheet::Workbook => {
             let (items, _) = crate::ui::board::data::load_items(&store).await.map_err(|e| e.to_string())?;
             if sheet == Sheet::Tickets {
                 let headers = h(&[
@@ -58,18 +113,18 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
                             channel_text(i18n, t.channel).into(),
                             t.location.as_str().into(),
                             t.description.as_str().into(),
-                            local_time(t.received_at, off).into(),
-                            local_time(t.respond_by, off).into(),
-                            local_time(t.resolve_by, off).into(),
+                            local_time(t.received_at, off),
+                            local_time(t.respond_by, off),
+                            local_time(t.resolve_by, off),
                             s.department.map(|d| department_text(i18n, d)).unwrap_or_default().into(),
                             staff(s.assignee).into(),
-                            s.resolved_at.map(|r| local_time(r, off)).unwrap_or_default().into(),
+                            s.resolved_at.map(|r| local_time(r, off)).unwrap_or(Cell::Empty),
                             s.return_visit.as_ref().map(|v| Cell::Number(f64::from(v.score))).unwrap_or(Cell::Text(String::new())),
                             s.return_visit.as_ref().map(|v| v.comment.clone()).unwrap_or_default().into(),
                         ]
                     })
                     .collect();
-                ("tickets", headers, rows)
+                (t_string!(i18n, sheets.tickets_sheet), headers, rows)
             } else {
                 let headers = h(&[t_string!(i18n, sheets.number), t_string!(i18n, sheets.time), t_string!(i18n, sheets.step), t_string!(i18n, sheets.by), t_string!(i18n, sheets.status), t_string!(i18n, sheets.note)]);
                 let rows: Vec<Vec<Cell>> = items
@@ -80,7 +135,7 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
                     .map(|(number, e)| {
                         vec![
                             Cell::from(number),
-                            local_time(e.at, e.utc_offset_min).into(),
+                            local_time(e.at, e.utc_offset_min),
                             action_text(i18n, e.action.key()).into(),
                             staff(e.by).into(),
                             status_text(i18n, e.to).into(),
@@ -88,7 +143,7 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
                         ]
                     })
                     .collect();
-                ("steps", headers, rows)
+                (t_string!(i18n, sheets.steps_sheet), headers, rows)
             }
         }
         Sheet::Runs => {
@@ -101,7 +156,7 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
                     let st = r.state(now);
                     vec![
                         Cell::from(r.plan.name.get(lang)),
-                        local_time(r.started_at, r.utc_offset_min).into(),
+                        local_time(r.started_at, r.utc_offset_min),
                         r.location.as_str().into(),
                         Cell::Number(st.elapsed.num_seconds() as f64 / 60.0),
                         Cell::Number(f64::from(r.plan.target_min)),
@@ -111,12 +166,10 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
                     ]
                 })
                 .collect();
-            ("drill-runs", headers, rows)
+            (t_string!(i18n, sheets.runs_sheet), headers, rows)
         }
     };
-    let date = to_local(chrono::Utc::now(), crate::platform::utc_offset_minutes()).format("%Y%m%d");
-    let code = if site.site_code.is_empty() { "SITE".to_owned() } else { site.site_code.clone() };
-    Ok((format!("patroldesk-{code}-{name}-{date}.csv"), csv(&headers, &rows)))
+    Ok(Table { name: name.to_owned(), headers, rows })
 }
 
 #[component]
@@ -132,7 +185,8 @@ pub fn SheetsCard() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             let result = build(ctx, i18n, sheet).await.and_then(|(name, bytes)| {
-                files::download_bytes(&bytes, &name, "text/csv;charset=utf-8").map_err(|e| format!("{e:?}"))?;
+                let mime = if name.ends_with(".xlsx") { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" } else { "text/csv;charset=utf-8" };
+                files::download_bytes(&bytes, &name, mime).map_err(|e| format!("{e:?}"))?;
                 Ok(name)
             });
             status.set(Some(match result {
@@ -147,6 +201,7 @@ pub fn SheetsCard() -> impl IntoView {
             <h2>{t!(i18n, sheets.title)}</h2>
             <p>{t!(i18n, sheets.hint)}</p>
             <div class="form-actions">
+                <button type="button" class="btn btn-primary" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Workbook)>{t!(i18n, sheets.workbook)}</button>
                 <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Tickets)>{t!(i18n, sheets.tickets)}</button>
                 <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Steps)>{t!(i18n, sheets.steps)}</button>
                 <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Runs)>{t!(i18n, sheets.runs)}</button>
