@@ -341,6 +341,23 @@ fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
+/// The site a ticket belongs to: the site code its number starts with (numbers are
+/// `SITE-DEVICE-YYMMDD-SEQ`, so this holds for tickets from every tablet of every site).
+pub fn site_of(ticket: &Ticket) -> &str {
+    ticket.number.split('-').next().unwrap_or("")
+}
+
+/// Head office: the KPIs of each site (by [`site_of`]) for the same scope, largest first.
+pub fn per_site(tickets: &[(Uuid, &Ticket, &TicketState)], scope: &Scope, targets: &KpiTargets) -> Vec<(String, Kpis)> {
+    let mut sites: BTreeMap<&str, Vec<(Uuid, &Ticket, &TicketState)>> = BTreeMap::new();
+    for t in tickets {
+        sites.entry(site_of(t.1)).or_default().push(*t);
+    }
+    let mut out: Vec<(String, Kpis)> = sites.into_iter().map(|(site, list)| (site.to_owned(), compute(&list, &[], scope, targets))).collect();
+    out.sort_by(|a, b| b.1.received.cmp(&a.1.received).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
 /// A breakdown of the KPIs, for drill-down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
@@ -953,6 +970,25 @@ mod tests {
             board_link(PeriodChoice::Today.period(now, 480), 480, Some((Dimension::Category, "lift"))).as_deref(),
             Some("/board?category=lift&from=2026-11-29&to=2026-11-29")
         );
+    }
+
+    #[test]
+    fn per_site_figures_add_up_to_the_whole() {
+        let mut list = vec![
+            walked(1, TicketKind::Repair, at(2, 8), &[(1, assess()), (2, dispatch()), (5, resolve())]),
+            walked(2, TicketKind::Repair, at(3, 8), &[]),
+            walked(3, TicketKind::Complaint, at(3, 9), &[]),
+        ];
+        list[0].1.number = "DH01-AAAAAA-261102-001".into();
+        list[1].1.number = "DH01-BBBBBB-261103-001".into();
+        list[2].1.number = "XY02-CCCCCC-261103-001".into();
+        let refs: Vec<(Uuid, &Ticket, &TicketState)> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        let scope = Scope { period: Period { from: at(1, 0), to: at(10, 0) }, now: at(10, 0), offset_min: 480 };
+        let sites = per_site(&refs, &scope, &KpiTargets::default());
+        assert_eq!(sites.iter().map(|(s, k)| (s.as_str(), k.received, k.completion.hits)).collect::<Vec<_>>(), vec![("DH01", 2, 1), ("XY02", 1, 0)]);
+        let all = compute(&refs, &[], &scope, &KpiTargets::default());
+        assert_eq!(sites.iter().map(|(_, k)| k.received).sum::<usize>(), all.received);
+        assert_eq!(site_of(&list[2].1), "XY02");
     }
 
     #[test]

@@ -51,6 +51,16 @@ async function records(page) {
   });
 }
 
+async function setSite(page, name, code) {
+  await page.goto('/settings');
+  await appReady(page);
+  await page.getByLabel('Site name').fill(name);
+  await page.getByLabel('Site code').fill(code);
+  await page.getByLabel('Device name').fill(`${code} tablet`);
+  await page.getByRole('button', { name: 'Save site settings' }).click();
+  await expect(page.getByText('Saved.').first()).toBeVisible();
+}
+
 async function renamePlan(page, from, to) {
   await page.goto('/drills');
   await appReady(page);
@@ -66,6 +76,8 @@ test('two tablets and head office: any order gives the same data, nothing twice,
   const [a, b, office, office2] = await Promise.all([0, 1, 2, 3].map(() => browser.newContext({ acceptDownloads: true }).then((c) => c.newPage())));
   const errors = [a, b, office, office2].map(watchErrors);
 
+  await setSite(a, '东湖花园', 'DH01');
+  await setSite(b, '西山公寓', 'XY02');
   await intake(a, { category: 'lift', description: 'A: 电梯异响' });
   await intake(a, { category: 'plumbing', description: 'A: 水管漏水' });
   await intake(b, { kind: 'complaint', category: 'noise', description: 'B: 夜间噪音' });
@@ -106,6 +118,17 @@ test('two tablets and head office: any order gives the same data, nothing twice,
   await expect(office.getByTestId('conflict')).toContainText('Fire evacuation B');
   await expect(office.getByTestId('conflict')).toContainText('Fire evacuation A');
   await expect(office.getByTestId('device-row')).toHaveCount(2);
+  await expect(office.getByTestId('device-row').first()).toContainText(/DH01 tablet|XY02 tablet/);
+
+  // Head office KPIs per site: two tickets at 东湖花园 (DH01), one at 西山公寓 (XY02).
+  await office.goto('/kpi');
+  await appReady(office);
+  const sites = office.getByTestId('site-row');
+  await expect(sites).toHaveCount(2);
+  await expect(sites.nth(0).locator('th')).toHaveText('DH01');
+  await expect(sites.nth(0).locator('td').first()).toHaveText('2');
+  await expect(sites.nth(1).locator('th')).toHaveText('XY02');
+  await expect(sites.nth(1).locator('td').nth(4)).toHaveText('1');
 
   // A deletion travels: A deletes its plan and sends only its changes.
   await a.goto('/drills');

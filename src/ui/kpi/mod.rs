@@ -266,6 +266,7 @@ pub fn KpiPage() -> impl IntoView {
                     }).collect_view()}
                 </div>
                 {move || charts_view(i18n, ctx, &kpis.get(), &scope.get())}
+                {move || sites_view(i18n, ctx, items, &scope.get())}
                 {move || breakdowns_view(i18n, ctx, &kpis.get(), &scope.get())}
                 <analysis::AnalysisSection items=items scope=scope/>
             </Show>
@@ -348,6 +349,49 @@ fn charts_view(i18n: I18n, ctx: AppContext, k: &Kpis, scope: &Scope) -> impl Int
             </BarChart>
         </section>
     }
+}
+
+/// Head office: each site's figures side by side (shown once tickets of two sites are here).
+fn sites_view(i18n: I18n, ctx: AppContext, items: RwSignal<Vec<std::sync::Arc<crate::ui::board::data::BoardItem>>>, scope: &Scope) -> impl IntoView {
+    let targets = ctx.site.with(|s| s.targets);
+    let _ = ctx.lang.get();
+    let sites = items.with(|all| {
+        let tickets: Vec<_> = all.iter().map(|i| (i.record.id, &i.ticket, &i.state)).collect();
+        crate::domain::kpi::per_site(&tickets, scope, &targets)
+    });
+    let (from, to) = scope.period.local_dates(scope.offset_min);
+    (sites.len() > 1).then(|| view! {
+        <section class="card" aria-labelledby="sites-title" data-testid="by-site">
+            <h2 id="sites-title">{t_string!(i18n, kpi.by_site)}</h2>
+            <table class="kpi-table">
+                <thead><tr>
+                    <th scope="col">{t_string!(i18n, kpi.site)}</th>
+                    <th scope="col">{t_string!(i18n, kpi.received)}</th>
+                    <th scope="col">{t_string!(i18n, kpi.satisfaction)}</th>
+                    <th scope="col">{t_string!(i18n, kpi.completion)}</th>
+                    <th scope="col">{t_string!(i18n, kpi.response_in_time)}</th>
+                    <th scope="col">{t_string!(i18n, kpi.complaints)}</th>
+                    <th scope="col">{t_string!(i18n, kpi.overdue)}</th>
+                </tr></thead>
+                <tbody>
+                    {sites.into_iter().map(|(site, k)| {
+                        let href = format!("/board?from={from}&to={to}&q={site}-");
+                        view! {
+                            <tr data-testid="site-row">
+                                <th scope="row"><A href=href attr:title=t_string!(i18n, kpi.show_tickets)>{site}</A></th>
+                                <td>{k.received}</td>
+                                <td>{percent_text(i18n, k.satisfaction)}</td>
+                                <td>{percent_text(i18n, k.completion)}</td>
+                                <td>{percent_text(i18n, k.response_24h)}</td>
+                                <td>{k.complaints}</td>
+                                <td>{k.overdue_now}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    })
 }
 
 fn breakdowns_view(i18n: I18n, ctx: AppContext, k: &Kpis, scope: &Scope) -> impl IntoView {
