@@ -288,6 +288,32 @@ impl SiteSettings {
         }
     }
 
+    /// Takes in site settings sent in a file (head office sending its roster, categories,
+    /// hours and targets back to the tablets), when the user chooses to apply them: staff and
+    /// categories are merged by id/key (the file's entry replaces the same one, others are
+    /// kept), hours and targets come from the file, and the site's name and code only when
+    /// this tablet has none yet.
+    pub fn apply_from_file(&mut self, other: &SiteSettings) {
+        for member in &other.roster {
+            match self.roster.iter_mut().find(|m| m.id == member.id) {
+                Some(m) => *m = member.clone(),
+                None => self.roster.push(member.clone()),
+            }
+        }
+        for category in &other.categories {
+            match self.categories.iter_mut().find(|c| c.key == category.key) {
+                Some(c) => *c = category.clone(),
+                None => self.categories.push(category.clone()),
+            }
+        }
+        self.sla = other.sla.clone();
+        self.targets = other.targets;
+        if !self.is_configured() && other.is_configured() {
+            self.site_name = other.site_name.clone();
+            self.site_code = other.site_code.clone();
+        }
+    }
+
     /// Whether the first-run setup has been done (the header asks for it until then).
     pub fn is_configured(&self) -> bool {
         !self.site_name.is_empty() && !self.site_code.is_empty()
@@ -432,6 +458,29 @@ mod tests {
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn settings_from_a_file_merge_the_roster_and_categories() {
+        let mut tablet = SiteSettings { site_name: "东湖花园".into(), site_code: "DH01".into(), ..SiteSettings::default() };
+        tablet.add_staff(id(1), "王伟", StaffRole::Patrol, Department::Security).unwrap();
+        tablet.add_staff(id(2), "李娜", StaffRole::CustomerService, Department::CustomerService).unwrap();
+        let mut office = SiteSettings { site_name: "总部".into(), site_code: "HQ".into(), ..SiteSettings::default() };
+        office.add_staff(id(2), "李娜（组长）", StaffRole::Supervisor, Department::CustomerService).unwrap();
+        office.add_staff(id(3), "张敏", StaffRole::Technician, Department::Engineering).unwrap();
+        office.add_category("k1".into(), "电动车充电").unwrap();
+        office.targets.per_day = 40;
+        tablet.apply_from_file(&office);
+        assert_eq!(tablet.roster.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), vec!["王伟", "李娜（组长）", "张敏"]);
+        assert!(tablet.categories.iter().any(|c| c.key == "k1"));
+        assert_eq!(tablet.targets.per_day, 40);
+        assert_eq!((tablet.site_name.as_str(), tablet.site_code.as_str()), ("东湖花园", "DH01"), "a configured tablet keeps its site");
+        let mut fresh = SiteSettings::default();
+        fresh.apply_from_file(&office);
+        assert_eq!(fresh.site_code, "HQ");
+        let before = tablet.clone();
+        tablet.apply_from_file(&office);
+        assert_eq!(tablet, before, "applying twice changes nothing");
     }
 
     #[test]

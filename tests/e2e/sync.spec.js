@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { appReady, intake, watchErrors } from './helpers.js';
+import { addStaff, appReady, intake, watchErrors } from './helpers.js';
 
 async function exportFile(page, { changesOnly = false, redacted = false, passphrase = null, photos = true } = {}) {
   await page.goto('/data');
@@ -269,4 +269,29 @@ test('the XLSX workbook opens in LibreOffice with a sheet per kind, Chinese text
   expect(xml).toContain('电梯门关不上');
   expect(xml).toMatch(/office:value-type="date" office:date-value="\d{4}-\d\d-\d\dT/);
   expect(xml).toMatch(/office:value-type="float" office:value="(95|100)"/);
+});
+
+test('head office sends its roster and targets back to a tablet by file, when asked to', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const [office, tablet] = await Promise.all([0, 1].map(() => browser.newContext({ acceptDownloads: true }).then((c) => c.newPage())));
+  await office.goto('/settings');
+  await appReady(office);
+  await addStaff(office, '张主管', 'supervisor', 'customer_service');
+  await office.locator('#target-per_day').fill('45');
+  await office.getByRole('button', { name: 'Save targets' }).click();
+  await expect(office.getByText('Targets saved.')).toBeVisible();
+  const file = await exportFile(office);
+
+  await tablet.goto('/data');
+  await appReady(tablet);
+  await tablet.locator('#import-files').setInputFiles([file]);
+  const offer = tablet.getByLabel(/Also apply the site settings/);
+  await expect(offer).toBeVisible();
+  await offer.check();
+  await tablet.getByRole('button', { name: 'Import 1 file' }).click();
+  await expect(tablet.getByTestId('import-result')).toHaveCount(1);
+  await tablet.goto('/settings');
+  await appReady(tablet);
+  await expect(tablet.getByTestId('roster')).toContainText('张主管');
+  await expect(tablet.locator('#target-per_day')).toHaveValue('45');
 });

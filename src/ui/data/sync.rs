@@ -271,6 +271,18 @@ pub fn ImportCard() -> impl IntoView {
     let passphrase = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let status = RwSignal::new(None::<String>);
+    let apply_settings = RwSignal::new(false);
+    // Whether any chosen file carries site settings that would change this tablet's.
+    let offers_settings = move || {
+        let site = ctx.site.get();
+        files_in.with(|fs| {
+            fs.iter().filter(|f| f.result.is_none()).filter_map(|f| f.payload.as_ref()?.settings.as_ref()).any(|other| {
+                let mut merged = site.clone();
+                merged.apply_from_file(other);
+                merged != site
+            })
+        })
+    };
 
     let on_files = move |ev: leptos::ev::Event| {
         use wasm_bindgen::JsCast;
@@ -349,6 +361,17 @@ pub fn ImportCard() -> impl IntoView {
                 item.result = Some(result.map_err(|e| e.to_string()));
                 crate::platform::next_turn().await;
             }
+            if apply_settings.get_untracked() {
+                let mut site = ctx.site.get_untracked();
+                for settings in items.iter().filter(|f| matches!(f.result, Some(Ok(_)))).filter_map(|f| f.payload.as_ref()?.settings.as_ref()) {
+                    site.apply_from_file(settings);
+                }
+                if site != ctx.site.get_untracked() {
+                    if let Err(e) = crate::ui::settings::persist(ctx, site, None).await {
+                        ctx.storage_error.set(Some(e));
+                    }
+                }
+            }
             files_in.set(items);
             broadcast::announce(Topic::Records);
             if let Err(e) = refresh_records(ctx, &store).await {
@@ -375,6 +398,10 @@ pub fn ImportCard() -> impl IntoView {
             <ul class="import-files">
                 {move || files_in.get().into_iter().map(|f| view! { <ImportFileView file=f/> }).collect_view()}
             </ul>
+            <Show when=move || { ready() != 0 && offers_settings() }>
+                <label class="check"><input type="checkbox" id="import-settings" prop:checked=move || apply_settings.get()
+                    on:change=move |ev| apply_settings.set(event_target_checked(&ev))/>{t!(i18n, sync.apply_settings)}</label>
+            </Show>
             <Show when=move || { ready() != 0 }>
                 <button type="button" class="btn btn-primary" prop:disabled=move || busy.get() on:click=apply>
                     {move || match ready() {
