@@ -50,7 +50,9 @@ test.describe('with sample data', () => {
     await page.goto('/data');
     await appReady(page);
     const button = page.getByRole('button', { name: 'Load sample data' });
-    // A second tap while it runs does nothing: the first tap disables the button at once.
+    // Enabled once storage is open; a second tap while it runs does nothing: the first tap
+    // disables the button at once.
+    await expect(button).toBeEnabled();
     const disabledAfterTap = await button.evaluate(async (b) => {
       b.click();
       await new Promise((r) => setTimeout(r, 0));

@@ -86,7 +86,7 @@ pub fn SampleDataCard() -> impl IntoView {
         <div class="card" data-testid="sample-data">
             <h2>{t!(i18n, sample.title)}</h2>
             <p>{t!(i18n, sample.hint)}</p>
-            <button type="button" class="btn" on:click=load prop:disabled=move || progress.get().is_some() aria-describedby="sample-progress">
+            <button type="button" class="btn" on:click=load prop:disabled=move || progress.get().is_some() || !ctx.loaded.get() aria-describedby="sample-progress">
                 {t!(i18n, sample.load)}
             </button>
             <p id="sample-progress" role="status" data-testid="sample-status">

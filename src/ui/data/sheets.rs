@@ -17,6 +17,7 @@ use crate::ui::widgets::terms::{action_text, category_text, channel_text, kind_t
 enum Sheet {
     Tickets,
     Steps,
+    Plans,
     Runs,
     /// Every kind plus the KPI summary, as one XLSX workbook.
     Workbook,
@@ -32,7 +33,7 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
     let code = if site.site_code.is_empty() { "SITE".to_owned() } else { site.site_code.clone() };
     if sheet == Sheet::Workbook {
         let mut tables = Vec::new();
-        for s in [Sheet::Tickets, Sheet::Steps, Sheet::Runs] {
+        for s in [Sheet::Tickets, Sheet::Steps, Sheet::Plans, Sheet::Runs] {
             tables.push(table(ctx, i18n, s).await?);
         }
         tables.insert(0, kpi_summary(ctx, i18n).await?);
@@ -42,6 +43,7 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
     let name = match sheet {
         Sheet::Tickets => "tickets",
         Sheet::Steps => "steps",
+        Sheet::Plans => "drill-plans",
         _ => "drill-runs",
     };
     Ok((format!("patroldesk-{code}-{name}-{date}.csv"), csv(&t.headers, &t.rows)))
@@ -146,6 +148,23 @@ async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, Strin
                 (t_string!(i18n, sheets.steps_sheet), headers, rows)
             }
         }
+        Sheet::Plans => {
+            let plans = crate::ui::drills::data::load_plans(ctx).await.map_err(|e| e.to_string())?;
+            let headers = h(&[t_string!(i18n, sheets.plan), t_string!(i18n, sheets.plan_type), t_string!(i18n, sheets.target), t_string!(i18n, sheets.steps_count), t_string!(i18n, sheets.retired)]);
+            let rows: Vec<Vec<Cell>> = plans
+                .iter()
+                .map(|(_, p)| {
+                    vec![
+                        Cell::from(p.name.get(lang)),
+                        crate::ui::drills::plan_type_text(i18n, p.plan_type).into(),
+                        Cell::Number(f64::from(p.target_min)),
+                        Cell::Number(p.steps.len() as f64),
+                        (if p.retired { t_string!(i18n, sheets.yes) } else { "" }).into(),
+                    ]
+                })
+                .collect();
+            (t_string!(i18n, sheets.plans_sheet), headers, rows)
+        }
         Sheet::Runs => {
             let runs = crate::ui::drills::data::load_runs(ctx).await.map_err(|e| e.to_string())?;
             let headers = h(&[t_string!(i18n, sheets.plan), t_string!(i18n, sheets.started), t_string!(i18n, sheets.location), t_string!(i18n, sheets.minutes), t_string!(i18n, sheets.target), t_string!(i18n, sheets.steps_done), t_string!(i18n, sheets.steps_late), t_string!(i18n, sheets.findings)]);
@@ -201,10 +220,11 @@ pub fn SheetsCard() -> impl IntoView {
             <h2>{t!(i18n, sheets.title)}</h2>
             <p>{t!(i18n, sheets.hint)}</p>
             <div class="form-actions">
-                <button type="button" class="btn btn-primary" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Workbook)>{t!(i18n, sheets.workbook)}</button>
-                <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Tickets)>{t!(i18n, sheets.tickets)}</button>
-                <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Steps)>{t!(i18n, sheets.steps)}</button>
-                <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| start(Sheet::Runs)>{t!(i18n, sheets.runs)}</button>
+                <button type="button" class="btn btn-primary" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Sheet::Workbook)>{t!(i18n, sheets.workbook)}</button>
+                <button type="button" class="btn" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Sheet::Tickets)>{t!(i18n, sheets.tickets)}</button>
+                <button type="button" class="btn" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Sheet::Steps)>{t!(i18n, sheets.steps)}</button>
+                <button type="button" class="btn" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Sheet::Plans)>{t!(i18n, sheets.plans)}</button>
+                <button type="button" class="btn" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Sheet::Runs)>{t!(i18n, sheets.runs)}</button>
             </div>
             <p role="status" data-testid="sheets-status">{move || status.get()}</p>
         </div>

@@ -213,8 +213,8 @@ pub fn ExportCard() -> impl IntoView {
                 </div>
             </Show>
             <div class="form-actions">
-                <button type="button" class="btn btn-primary" prop:disabled=move || busy.get() on:click=move |_| start(Scope::SinceLast)>{t!(i18n, sync.export_changes)}</button>
-                <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| start(Scope::All)>{t!(i18n, sync.export_all)}</button>
+                <button type="button" class="btn btn-primary" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Scope::SinceLast)>{t!(i18n, sync.export_changes)}</button>
+                <button type="button" class="btn" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Scope::All)>{t!(i18n, sync.export_all)}</button>
             </div>
             <p role="status" data-testid="export-status" class=move || match status.get() { Some((false, _)) => "notice notice-error", _ => "saved-note" }>
                 {move || progress.get().or_else(|| status.get().map(|(_, s)| s))}
