@@ -1,0 +1,93 @@
+// Accessibility: axe over every view, in both languages, empty and with data — no serious or
+// critical violations. And a keyboard-only walk from intake to the board to a ticket.
+import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { appReady } from './helpers.js';
+
+const VIEWS = ['/intake', '/board', '/drills', '/kpi', '/kpi/log', '/data', '/settings'];
+
+async function serious(page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+async function audit(page, lang) {
+  const found = {};
+  await page.goto('/intake');
+  await appReady(page);
+  await page.getByTestId('language').selectOption(lang);
+  const views = [...VIEWS];
+  // Views reached from data, when there is data.
+  const ticket = await page.evaluate(async () => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); });
+    const get = (s) => new Promise((ok) => { const r = db.transaction(s).objectStore(s).getAll(); r.onsuccess = () => ok(r.result); });
+    const t = await get('tickets');
+    const runs = await get('drill_runs');
+    db.close();
+    return { ticket: t[0]?.id, run: runs[0]?.id };
+  });
+  if (ticket.ticket) views.push(`/ticket/${ticket.ticket}`);
+  if (ticket.run) views.push(`/drills/run/${ticket.run}`);
+  views.push('/drills/plan/new');
+  for (const view of views) {
+    await page.goto(view);
+    await appReady(page);
+    await page.waitForTimeout(300);
+    const v = await serious(page);
+    if (v.length) found[view] = v;
+  }
+  return found;
+}
+
+for (const lang of ['en', 'zh-CN']) {
+  test(`no serious axe violations on any empty view (${lang})`, async ({ page }) => {
+    test.setTimeout(120_000);
+    expect(await audit(page, lang)).toEqual({});
+  });
+
+  test(`no serious axe violations on any view with sample data (${lang})`, async ({ page }) => {
+    test.setTimeout(180_000);
+    await page.goto('/data');
+    await appReady(page);
+    const button = page.getByRole('button', { name: 'Load sample data' });
+    await button.click();
+    await expect(page.getByTestId('sample-status')).toHaveText('1000 sample tickets loaded.', { timeout: 60_000 });
+    expect(await audit(page, lang)).toEqual({});
+  });
+}
+
+test('keyboard only: take in a ticket, find it on the board, open it', async ({ page }) => {
+  await page.goto('/intake');
+  await appReady(page);
+  // Skip link first, then the form fields in order.
+  await page.keyboard.press('Tab');
+  await expect(page.locator(':focus')).toHaveText(/Skip to content/);
+  await page.keyboard.press('Enter');
+  await page.locator('#reporter-name').focus();
+  await page.keyboard.type('李娜');
+  await page.keyboard.press('Tab');
+  await expect(page.locator(':focus')).toHaveAttribute('id', /unit|phone/);
+  await page.locator('#phone').focus();
+  await page.keyboard.type('13800138000');
+  await page.locator('#unit').focus();
+  await page.keyboard.type('1-1-101');
+  await page.locator('#category').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.locator('#description').focus();
+  await page.keyboard.type('键盘录入');
+  // Submit from the keyboard.
+  await page.getByRole('button', { name: 'Save ticket' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  // To the board through the navigation, by keyboard.
+  await page.locator('nav.shell-nav a', { hasText: 'Board' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/board/);
+  const open = page.getByTestId('ticket-card').first().locator('a.card-number');
+  await open.focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/ticket\//);
+  await expect(page.locator('body')).toContainText('键盘录入');
+});
