@@ -26,6 +26,7 @@ async function exportFile(page, { changesOnly = false, redacted = false, passphr
 async function importFiles(page, paths, passphrase = null) {
   await page.goto('/data');
   await appReady(page);
+  await expect(page.locator('#import-files')).toBeEnabled();
   await page.locator('#import-files').setInputFiles(paths);
   await expect(page.getByTestId('import-file')).toHaveCount(paths.length);
   if (passphrase) {
@@ -183,6 +184,7 @@ test('redacted and encrypted exports round-trip; redacted files carry no names o
   // Wrong passphrase: refused with a message, nothing written.
   await office.goto('/data');
   await appReady(office);
+  await expect(office.locator('#import-files')).toBeEnabled();
   await office.locator('#import-files').setInputFiles([sealed]);
   await expect(office.getByTestId('import-error')).toHaveText('This file is encrypted. Enter its passphrase.');
   await office.locator('#import-passphrase').fill('wrong horse');
@@ -223,6 +225,7 @@ test('a damaged file is refused with a message in the user\'s language and nothi
   await office.goto('/data');
   await appReady(office);
   await office.getByTestId('language').selectOption('zh-CN');
+  await expect(office.locator('#import-files')).toBeEnabled();
   await office.locator('#import-files').setInputFiles([path, cut]);
   await expect(office.getByTestId('import-error').nth(0)).toHaveText('文件在导出后被修改或损坏（校验值不符），未导入任何内容。');
   await expect(office.getByTestId('import-error').nth(1)).toHaveText('文件不完整：可能在复制时被截断。请重新导出。');
@@ -285,6 +288,7 @@ test('head office sends its roster and targets back to a tablet by file, when as
 
   await tablet.goto('/data');
   await appReady(tablet);
+  await expect(tablet.locator('#import-files')).toBeEnabled();
   await tablet.locator('#import-files').setInputFiles([file]);
   const offer = tablet.getByLabel(/Also apply the site settings/);
   await expect(offer).toBeVisible();

@@ -387,7 +387,7 @@ pub fn ImportCard() -> impl IntoView {
             <h2>{t!(i18n, sync.import_title)}</h2>
             <p>{t!(i18n, sync.import_hint)}</p>
             <label for="import-files" class="btn">{t!(i18n, sync.choose_files)}</label>
-            <input type="file" id="import-files" class="file-input" accept=".json,application/json" multiple=true on:change=on_files prop:disabled=move || busy.get()/>
+            <input type="file" id="import-files" class="file-input" accept=".json,application/json" multiple=true on:change=on_files prop:disabled=move || busy.get() || !ctx.loaded.get()/>
             <Show when=needs_passphrase>
                 <div class="field">
                     <label for="import-passphrase">{t!(i18n, sync.passphrase)}</label>
