@@ -171,3 +171,17 @@ fn a_draft_is_kept_per_form_until_discarded() {
     // Drafts are not records: they never count as unexported changes.
     assert_eq!(run(store.change_summary(None)).unwrap(), ChangeSummary::default());
 }
+
+#[test]
+fn purging_the_sample_device_removes_only_its_records() {
+    use patroldesk::domain::sample::{ticket_records, SampleSpec, SAMPLE_DEVICE};
+    let store = MemoryStore::new();
+    let spec = SampleSpec { seed: 1, tickets: 5, days: 3, now: chrono::Utc::now(), offset_min: 480, chinese: false, staff: vec![] };
+    let sample: Vec<Record> = (0..5).flat_map(|i| ticket_records(&spec, i)).collect();
+    run(store.put_many(&sample)).unwrap();
+    let mine = Record::create(RecordKind::Ticket, serde_json::json!({"number": "DH01-1"}), patroldesk::domain::clock::Stamp { wall_ms: 1, counter: 0, device: Uuid::from_u128(7) }, None);
+    run(store.put_many(std::slice::from_ref(&mine))).unwrap();
+    assert_eq!(run(store.purge_device(SAMPLE_DEVICE)).unwrap(), sample.len());
+    assert_eq!(store.everything(), vec![mine]);
+    assert_eq!(run(store.purge_device(SAMPLE_DEVICE)).unwrap(), 0);
+}

@@ -86,6 +86,11 @@ fn department_for(category: &str) -> Department {
     }
 }
 
+/// Whether a staff member is one of [`sample_roster`]'s (removed with the sample data).
+pub fn is_sample_staff(id: Uuid) -> bool {
+    (0x5a3b1e00_0000_7000_8000_000000000100..0x5a3b1e00_0000_7000_8000_000000000200).contains(&id.as_u128())
+}
+
 /// A roster for sample data when the site has none yet.
 pub fn sample_roster(chinese: bool) -> Vec<StaffMember> {
     let people = [
@@ -327,6 +332,8 @@ mod tests {
         let other = SampleSpec { seed: 8, ..s.clone() };
         assert_ne!(ticket_records(&other, 0), ticket_records(&s, 0));
         assert!(a.iter().all(is_sample));
+        assert!(sample_roster(true).iter().all(|m| is_sample_staff(m.id)));
+        assert!(!is_sample_staff(Uuid::now_v7()));
     }
 
     #[test]

@@ -90,6 +90,29 @@ fn from_js(value: &JsValue) -> Result<Record, StoreError> {
     decode("record", &text)
 }
 
+/// Runs `body` inside a readwrite transaction over `names`, aborting on its error and
+/// reporting the transaction's own error when the commit fails (quota and the like).
+macro_rules! in_transaction {
+    ($db:expr, $names:expr, |$tx:ident| $body:block) => {{
+        let $tx = $db.transaction($names, TransactionMode::ReadWrite).map_err(classify)?;
+        let probe = $tx.object_store($names[0]).map_err(classify)?.transaction();
+        let outcome: Result<_, StoreError> = async { $body }.await;
+        match outcome {
+            Err(e) => {
+                let _ = $tx.abort();
+                Err(e)
+            }
+            Ok(value) => match $tx.commit().map_err(classify)?.await.map_err(classify)? {
+                TransactionResult::Committed => Ok(value),
+                TransactionResult::Aborted => Err(match probe.error() {
+                    Some(e) => classify(idb::Error::DomException(e)),
+                    None => StoreError::Aborted("aborted".to_owned()),
+                }),
+            },
+        }
+    }};
+}
+
 impl IdbStore {
     /// Opens (and creates or upgrades) the database under `name`.
     pub async fn open(name: &str) -> Result<Self, StoreError> {
@@ -409,6 +432,25 @@ impl RecordStore for IdbStore {
         self.put_many_with_photos(records, &[]).await
     }
 
+    async fn purge_device(&self, device: Uuid) -> Result<usize, StoreError> {
+        let names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.store_name()).collect();
+        in_transaction!(self.db, &names, |tx| {
+            let mut removed = 0;
+            for kind in RecordKind::ALL {
+                let store = tx.object_store(kind.store_name()).map_err(classify)?;
+                let all = store.get_all(None, None).map_err(classify)?.await.map_err(classify)?;
+                for value in all {
+                    let record = from_js(&value)?;
+                    if record.origin_device == device {
+                        drop(store.delete(JsValue::from_str(&record.id.to_string())).map_err(classify)?);
+                        removed += 1;
+                    }
+                }
+            }
+            Ok(removed)
+        })
+    }
+
     async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError> {
         let found = self.get_all(kind, Some(index), Some(Query::Key(JsValue::from_str(value)))).await?;
         Ok(found.into_iter().filter(|r| !r.is_deleted()).collect())
@@ -491,28 +533,6 @@ fn ledger_from_js(value: &JsValue) -> Result<super::sync::LedgerEntry, StoreErro
     decode("ledger", &text)
 }
 
-/// Runs `body` inside a readwrite transaction over `names`, aborting on its error and
-/// reporting the transaction's own error when the commit fails (quota and the like).
-macro_rules! in_transaction {
-    ($db:expr, $names:expr, |$tx:ident| $body:block) => {{
-        let $tx = $db.transaction($names, TransactionMode::ReadWrite).map_err(classify)?;
-        let probe = $tx.object_store($names[0]).map_err(classify)?.transaction();
-        let outcome: Result<_, StoreError> = async { $body }.await;
-        match outcome {
-            Err(e) => {
-                let _ = $tx.abort();
-                Err(e)
-            }
-            Ok(value) => match $tx.commit().map_err(classify)?.await.map_err(classify)? {
-                TransactionResult::Committed => Ok(value),
-                TransactionResult::Aborted => Err(match probe.error() {
-                    Some(e) => classify(idb::Error::DomException(e)),
-                    None => StoreError::Aborted("aborted".to_owned()),
-                }),
-            },
-        }
-    }};
-}
 
 const SYNC_STORES: [&str; 6] = ["drill_plans", "drill_runs", IMPORT_LEDGER, PHOTOS, "ticket_events", "tickets"];
 

@@ -129,6 +129,19 @@ impl RecordStore for MemoryStore {
         Ok(report)
     }
 
+    async fn purge_device(&self, device: Uuid) -> Result<usize, StoreError> {
+        let doomed: Vec<(RecordKind, Uuid)> =
+            self.everything().into_iter().filter(|r| r.origin_device == device).map(|r| (r.kind, r.id)).collect();
+        if let Some(error) = self.fail_next_write.borrow_mut().take() {
+            return Err(error);
+        }
+        let mut records = self.records.borrow_mut();
+        for key in &doomed {
+            records.remove(key);
+        }
+        Ok(doomed.len())
+    }
+
     async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError> {
         Ok(self
             .all_of(kind)?

@@ -117,6 +117,9 @@ pub trait RecordStore {
     /// tabs or tablets editing the same record: the later stamp wins, whichever write
     /// arrives last); its id is reported in [`PutReport::stale`] so the UI can say so.
     async fn put_many(&self, records: &[Record]) -> Result<PutReport, StoreError>;
+    /// Physically removes every record born on `device`, in one transaction, and returns how
+    /// many. Only for sample data: real deletions are tombstones, so they travel.
+    async fn purge_device(&self, device: Uuid) -> Result<usize, StoreError>;
     /// Live records whose `index` equals `value`.
     async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError>;
     /// Every live record of a kind.

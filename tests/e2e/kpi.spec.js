@@ -190,6 +190,28 @@ test.describe('with sample data', () => {
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
   });
 
+  test('sample data is marked and removable, leaving real records alone', async ({ page }) => {
+    test.setTimeout(120_000);
+    await intake(page, { category: 'lift', description: '真实工单' });
+    await loadSample(page);
+    await page.goto('/board?view=list&q=DEMO-');
+    await appReady(page);
+    await expect(page.getByTestId('board-count')).toHaveText('1,000 tickets');
+    await page.goto('/data');
+    await appReady(page);
+    const remove = page.getByRole('button', { name: 'Remove sample data' });
+    await remove.click();
+    await page.getByRole('button', { name: 'Tap again to remove all sample data' }).click();
+    await expect(page.getByTestId('sample-status')).toHaveText(/^\d+ sample records removed\.$/, { timeout: 30_000 });
+    await page.goto('/board?view=list');
+    await appReady(page);
+    await expect(page.getByTestId('board-count')).toHaveText('1 ticket');
+    await page.goto('/settings');
+    await appReady(page);
+    await expect(page.getByLabel('Name', { exact: true })).toBeVisible();
+    await expect(page.locator('.roster-name', { hasText: 'Supervisor Zhang' })).toHaveCount(0);
+  });
+
   test('KPI targets are settings and the cards grade against them', async ({ page }) => {
     await page.goto('/settings');
     await appReady(page);

@@ -28,6 +28,43 @@ pub fn SampleDataCard() -> impl IntoView {
     // (done, total) while generating; the button is disabled until it finishes.
     let progress = RwSignal::new(None::<(usize, usize)>);
     let status = RwSignal::new(None::<String>);
+    let armed = RwSignal::new(false);
+
+    // Removing takes two taps; it deletes the sample records for good (they never travel)
+    // and the sample staff, and leaves everything else alone.
+    let remove = move |_| {
+        if progress.get_untracked().is_some() {
+            return;
+        }
+        if !armed.get_untracked() {
+            armed.set(true);
+            return;
+        }
+        armed.set(false);
+        let Some(store) = ctx.store.get_value() else { return };
+        progress.set(Some((0, 0)));
+        spawn_local(async move {
+            match store.purge_device(crate::domain::sample::SAMPLE_DEVICE).await {
+                Ok(n) => {
+                    let mut site = ctx.site.get_untracked();
+                    let before = site.roster.len();
+                    site.roster.retain(|m| !crate::domain::sample::is_sample_staff(m.id));
+                    if site.roster.len() != before {
+                        if let Err(e) = crate::ui::settings::persist(ctx, site, None).await {
+                            ctx.storage_error.set(Some(e));
+                        }
+                    }
+                    status.set(Some(fill(t_string!(i18n, sample.removed), "count", &n.to_string())));
+                    broadcast::announce(Topic::Records);
+                    if let Err(e) = refresh_records(ctx, &store).await {
+                        ctx.storage_error.set(Some(e));
+                    }
+                }
+                Err(e) => ctx.storage_error.set(Some(e)),
+            }
+            progress.set(None);
+        });
+    };
 
     let load = move |_| {
         if progress.get_untracked().is_some() {
@@ -89,8 +126,13 @@ pub fn SampleDataCard() -> impl IntoView {
             <button type="button" class="btn" on:click=load prop:disabled=move || progress.get().is_some() || !ctx.loaded.get() aria-describedby="sample-progress">
                 {t!(i18n, sample.load)}
             </button>
+            " "
+            <button type="button" class="btn btn-danger" on:click=remove prop:disabled=move || progress.get().is_some() || !ctx.loaded.get()>
+                {move || if armed.get() { t_string!(i18n, sample.remove_confirm) } else { t_string!(i18n, sample.remove) }}
+            </button>
             <p id="sample-progress" role="status" data-testid="sample-status">
                 {move || match progress.get() {
+                    Some((_, 0)) => Some(t_string!(i18n, sample.removing).to_owned()),
                     Some((done, total)) => Some(fill(&fill(t_string!(i18n, sample.progress), "done", &done.to_string()), "total", &total.to_string())),
                     None => status.get(),
                 }}
