@@ -20,8 +20,13 @@ run: tools
 test: tools-test test-native test-wasm test-e2e
 
 ## Size (and, as they land, speed) benchmarks against a release build.
+BENCH_TICKETS ?= 10000
+
 bench: build-release tools-test
 	node scripts/size.mjs dist
+	@# Speed: import vs bare IndexedDB, cold start (CPU 4x slower), keystroke to paint, memory.
+	cargo run --release --locked --example make_export -- $(BENCH_TICKETS) target/bench-export.json
+	node scripts/bench.mjs target/bench-export.json
 	@# KPI engine over 100,000 tickets in headless Chromium, optimised like a release
 	@# (own target folder, so the test build of `make test` is not thrown away).
 	CARGO_TARGET_DIR=target/bench CARGO_PROFILE_TEST_OPT_LEVEL=3 CARGO_PROFILE_TEST_DEBUG=0 \

@@ -1,0 +1,159 @@
+// Speed benchmarks against the release build in dist/, in headless Chromium. Each figure is
+// the median of several runs, printed beside its reference and goal, and written to
+// bench/results.json. Usage: node scripts/bench.mjs EXPORT_10K.json
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS } from '../playwright.config.js';
+
+const file = process.argv[2];
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+const PORT = 8091;
+const URL = `http://127.0.0.1:${PORT}`;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const server = spawn('node', ['scripts/serve.mjs', '--dir', 'dist', '--port', String(PORT)], { stdio: 'pipe' });
+await new Promise((ok, fail) => {
+  server.stdout.on('data', (d) => String(d).includes('serving') && ok());
+  server.on('exit', (code) => fail(new Error(`server exited ${code} (port ${PORT} in use?)`)));
+});
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+
+async function newPage() {
+  const context = await browser.newContext();
+  // Keep a handle on the wasm memory, to report its size beside the JS heap.
+  await context.addInitScript(() => {
+    const keep = (result) => { const i = result.instance || result; window.__wasmMemory = i.exports?.memory; return result; };
+    const streaming = WebAssembly.instantiateStreaming;
+    WebAssembly.instantiateStreaming = (...a) => streaming(...a).then(keep);
+    const plain = WebAssembly.instantiate;
+    WebAssembly.instantiate = (...a) => plain(...a).then(keep);
+  });
+  await context.route('**/bench-export.json', (route) => route.fulfill({ path: file, contentType: 'application/json' }));
+  const page = await context.newPage();
+  return { context, page };
+}
+
+async function ready(page) {
+  await page.locator('nav.shell-nav a').nth(5).waitFor();
+}
+
+/** Imports the file through the app; returns [check+preview ms, apply ms]. */
+async function appImport(page) {
+  await page.goto(`${URL}/data`);
+  await ready(page);
+  await page.locator('#import-files:not([disabled])').waitFor({ state: 'attached' });
+  const t0 = Date.now();
+  await page.locator('#import-files').setInputFiles([file]);
+  await page.getByTestId('import-preview').waitFor({ timeout: 600_000 });
+  const t1 = Date.now();
+  await page.getByRole('button', { name: /^Import 1 file$/ }).click();
+  await page.getByTestId('import-result').waitFor({ timeout: 600_000 });
+  return [t1 - t0, Date.now() - t1];
+}
+
+/** The same records put into IndexedDB in one transaction by plain JS (objects already parsed). */
+async function barePut(page) {
+  await page.goto(`${URL}/index.html`);
+  return page.evaluate(async () => {
+    const env = await (await fetch('/bench-export.json')).json();
+    const records = env.payload.records;
+    await new Promise((ok) => { const r = indexedDB.deleteDatabase('bare'); r.onsuccess = ok; r.onerror = ok; r.onblocked = ok; });
+    const db = await new Promise((ok, fail) => {
+      const r = indexedDB.open('bare', 1);
+      r.onupgradeneeded = () => {
+        // The same stores and indexes as the app's schema.
+        const tickets = r.result.createObjectStore('tickets', { keyPath: 'id' });
+        const events = r.result.createObjectStore('ticket_events', { keyPath: 'id' });
+        for (const store of [tickets, events]) store.createIndex('updated_at', 'updated_at');
+        tickets.createIndex('status', 'body.status');
+        tickets.createIndex('category', 'body.category');
+        tickets.createIndex('department', 'body.department');
+        events.createIndex('ticket_id', 'body.ticket_id');
+      };
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const t0 = performance.now();
+    const tx = db.transaction(['tickets', 'ticket_events'], 'readwrite');
+    for (const r of records) tx.objectStore(r.kind === 'ticket' ? 'tickets' : 'ticket_events').put(r);
+    await new Promise((ok, fail) => { tx.oncomplete = ok; tx.onerror = () => fail(tx.error); });
+    const ms = performance.now() - t0;
+    db.close();
+    return ms;
+  });
+}
+
+const results = { date: new Date().toISOString(), machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores`, figures: {} };
+const put = (name, value, reference, goal) => { results.figures[name] = { value, reference, goal }; };
+
+// Import vs bare put.
+const checks = [];
+const applies = [];
+const bares = [];
+let stocked = null;
+for (let i = 0; i < RUNS; i++) {
+  const { context, page } = await newPage();
+  const [check, apply] = await appImport(page);
+  checks.push(check);
+  applies.push(apply);
+  bares.push(await barePut(page));
+  if (i === RUNS - 1) stocked = { context, page };
+  else await context.close();
+}
+const tickets = JSON.parse(readFileSync(file, 'utf8')).counts.tickets;
+put(`import ${tickets} tickets: apply (ms)`, median(applies), `bare IndexedDB put ${Math.round(median(bares))} ms`, `≤ 1.5× reference (${(median(applies) / median(bares)).toFixed(1)}×)`);
+put(`import ${tickets} tickets: read, check, preview (ms)`, median(checks), '—', '—');
+
+// Cold start to an interactive board with the tickets stored, CPU throttled 4×.
+const { page } = stocked;
+const cdp = await page.context().newCDPSession(page);
+const starts = [];
+for (let i = 0; i < RUNS; i++) {
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  const t0 = Date.now();
+  await page.goto(`${URL}/board`);
+  await page.getByTestId('board-count').filter({ hasText: /^[\d,]+ tickets$/ }).waitFor({ timeout: 600_000 });
+  await page.getByTestId('board-count').filter({ hasNotText: /^0 tickets$/ }).waitFor({ timeout: 600_000 });
+  starts.push(Date.now() - t0);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+}
+put(`cold start to board with ${tickets} tickets, CPU 4× slower (ms)`, median(starts), '—', '≤ 1000');
+
+// Filter keystroke → next paint.
+const keys = [];
+for (let i = 0; i < RUNS; i++) {
+  await page.goto(`${URL}/board`);
+  await page.getByTestId('board-count').filter({ hasNotText: /^0 tickets$/ }).waitFor();
+  const open = await page.getByTestId('board-count').textContent();
+  keys.push(await page.evaluate(async (letter) => {
+    const input = document.querySelector('input[type="search"]') || document.querySelector('#board-search');
+    const count = document.querySelector('[data-testid="board-count"]');
+    const before = count.textContent;
+    const t0 = performance.now();
+    input.value = letter;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((ok) => { const o = new MutationObserver(() => { if (count.textContent !== before) { o.disconnect(); ok(); } }); o.observe(count, { childList: true, subtree: true, characterData: true }); });
+    await new Promise((ok) => requestAnimationFrame(() => ok()));
+    return performance.now() - t0;
+  }, ['漏', '电', '梯'][i % 3]));
+  results.board = open;
+}
+put(`search keystroke → next paint, board of ${results.board} (ms)`, median(keys), '—', '≤ 50');
+
+// Memory with the tickets loaded on the board.
+const metrics = await cdp.send('Performance.enable').then(() => cdp.send('Performance.getMetrics'));
+const js = metrics.metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1048576;
+const wasm = (await page.evaluate(() => window.__wasmMemory?.buffer.byteLength || 0)) / 1048576;
+put(`memory with ${tickets} tickets on the board (MB)`, Number((js + wasm).toFixed(1)), `JS heap ${js.toFixed(1)} + wasm ${wasm.toFixed(1)}`, '≤ 60');
+
+await browser.close();
+server.kill();
+process.on('exit', () => server.kill());
+mkdirSync('bench', { recursive: true });
+const previous = (() => { try { return JSON.parse(readFileSync('bench/results.json', 'utf8')); } catch { return {}; } })();
+writeFileSync('bench/results.json', JSON.stringify({ ...previous, speed: results }, null, 2) + '\n');
+console.log(`\nBenchmarks (${results.machine}, median of ${RUNS})`);
+for (const [name, f] of Object.entries(results.figures)) {
+  console.log(`  ${name.padEnd(62)} ${String(Math.round(f.value * 10) / 10).padStart(9)}   ref: ${f.reference}   goal: ${f.goal}`);
+}
