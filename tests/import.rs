@@ -79,6 +79,15 @@ fn head_office_gets_the_same_data_whatever_the_order_and_re_importing_changes_no
 
     let office1 = MemoryStore::new();
     import(&office1, &file_a, 1).unwrap();
+    // The preview says what the import will do, without writing.
+    let env = patroldesk::domain::export::read(&file_b).unwrap();
+    let payload = patroldesk::domain::export::open(&env, None).unwrap();
+    let before_preview = office1.everything();
+    let counts = run(patroldesk::store::sync::preview(&office1, &payload)).unwrap();
+    assert_eq!(counts["tickets"][&Outcome::New], 15);
+    assert_eq!(counts["drill_plans"].get(&Outcome::Conflicting), Some(&1));
+    assert_eq!(counts["drill_plans"].get(&Outcome::Identical), Some(&1));
+    assert_eq!(office1.everything(), before_preview);
     let second = import(&office1, &file_b, 2).unwrap();
     let office2 = MemoryStore::new();
     import(&office2, &file_b, 3).unwrap();

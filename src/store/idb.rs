@@ -432,6 +432,19 @@ impl RecordStore for IdbStore {
         self.put_many_with_photos(records, &[]).await
     }
 
+    async fn get_many(&self, keys: &[(RecordKind, Uuid)]) -> Result<Vec<Option<Record>>, StoreError> {
+        let names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.store_name()).collect();
+        let tx = self.db.transaction(&names, TransactionMode::ReadOnly).map_err(classify)?;
+        let mut out = Vec::with_capacity(keys.len());
+        for (kind, id) in keys {
+            let store = tx.object_store(kind.store_name()).map_err(classify)?;
+            let value = store.get(JsValue::from_str(&id.to_string())).map_err(classify)?.await.map_err(classify)?;
+            out.push(value.as_ref().map(from_js).transpose()?);
+        }
+        tx.await.map_err(classify)?;
+        Ok(out)
+    }
+
     async fn purge_device(&self, device: Uuid) -> Result<usize, StoreError> {
         let names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.store_name()).collect();
         in_transaction!(self.db, &names, |tx| {

@@ -120,6 +120,15 @@ pub trait RecordStore {
     /// Physically removes every record born on `device`, in one transaction, and returns how
     /// many. Only for sample data: real deletions are tombstones, so they travel.
     async fn purge_device(&self, device: Uuid) -> Result<usize, StoreError>;
+    /// Several records by kind and id (tombstones included), in the order asked. Stores that
+    /// can should read them in one transaction: an import preview asks for thousands.
+    async fn get_many(&self, keys: &[(RecordKind, Uuid)]) -> Result<Vec<Option<Record>>, StoreError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for (kind, id) in keys {
+            out.push(self.get(*kind, *id).await?);
+        }
+        Ok(out)
+    }
     /// Live records whose `index` equals `value`.
     async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError>;
     /// Every live record of a kind.

@@ -93,8 +93,9 @@ pub trait SyncStore: RecordStore {
 /// What applying a payload would do, without writing anything.
 pub async fn preview<S: RecordStore>(store: &S, payload: &CheckedPayload) -> Result<Counts, StoreError> {
     let mut counts = Counts::new();
-    for r in &payload.records {
-        let stored = store.get(r.kind, r.id).await?;
+    let keys: Vec<(RecordKind, Uuid)> = payload.records.iter().map(|r| (r.kind, r.id)).collect();
+    let stored_all = store.get_many(&keys).await?;
+    for (r, stored) in payload.records.iter().zip(stored_all) {
         let (_, outcome) = merge_incoming(stored.as_ref(), r);
         *counts.entry(r.kind.store_name().to_owned()).or_default().entry(outcome).or_default() += 1;
     }
