@@ -244,9 +244,7 @@ fn classify(message: &str) -> RecordProblemKind {
         RecordProblemKind::MissingField(between(message))
     } else if message.starts_with("invalid type") || message.starts_with("invalid length") {
         RecordProblemKind::WrongType
-    } else if message.starts_with("unknown variant") {
-        RecordProblemKind::UnknownValue(between(message))
-    } else if message.starts_with("unknown field") {
+    } else if message.starts_with("unknown variant") || message.starts_with("unknown field") {
         RecordProblemKind::UnknownValue(between(message))
     } else {
         RecordProblemKind::Other(message.split(" at line").next().unwrap_or(message).to_owned())

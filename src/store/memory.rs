@@ -130,8 +130,10 @@ impl RecordStore for MemoryStore {
     }
 
     async fn purge_device(&self, device: Uuid) -> Result<usize, StoreError> {
-        let doomed: Vec<(RecordKind, Uuid)> =
-            self.everything().into_iter().filter(|r| r.origin_device == device).map(|r| (r.kind, r.id)).collect();
+        let mut doomed: Vec<(RecordKind, Uuid)> = Vec::new();
+        for kind in RecordKind::ALL {
+            doomed.extend(self.all_of(kind)?.into_iter().filter(|r| r.origin_device == device).map(|r| (r.kind, r.id)));
+        }
         if let Some(error) = self.fail_next_write.borrow_mut().take() {
             return Err(error);
         }
@@ -188,7 +190,8 @@ impl MemoryStore {
         self.photos.borrow().get(sha256).cloned()
     }
 
-    /// Every stored record of every kind, tombstones included (tests compare databases).
+    /// Every stored record of every kind, tombstones included. For tests, which compare
+    /// databases: a record that does not read back fails the test loudly.
     pub fn everything(&self) -> Vec<Record> {
         RecordKind::ALL.iter().flat_map(|k| self.all_of(*k).expect("stored records read back")).collect()
     }

@@ -16,9 +16,10 @@ use crate::domain::merge::{conflicts, Outcome};
 use crate::platform::broadcast::{self, Topic};
 use crate::platform::files::{self, FileError};
 use crate::store::sync::{export_records, preview, Counts, LedgerEntry, SyncStore};
-use crate::store::{RecordStore, SettingsStore, StoreError};
+use crate::store::{RecordStore, SettingsStore};
 use crate::ui::app::refresh_records;
 use crate::ui::context::{use_app, AppContext};
+use crate::ui::drills::data::store_of;
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
 use crate::ui::widgets::fill;
 
@@ -64,10 +65,6 @@ pub fn import_error_text(i18n: I18n, e: &ImportError) -> String {
             lines.join("\n")
         }
     }
-}
-
-fn store_of(ctx: AppContext) -> Result<crate::store::idb::IdbStore, StoreError> {
-    ctx.store.get_value().ok_or_else(|| StoreError::Unavailable("not open".into()))
 }
 
 /// Which export to make.

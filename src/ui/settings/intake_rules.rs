@@ -9,7 +9,7 @@ use crate::domain::triage::{Priority, SlaHours, SlaProblem, MAX_SLA_HOURS};
 use crate::domain::validation::Problem;
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t, t_string, use_i18n};
-use crate::ui::settings::persist;
+use crate::ui::settings::{persist, save_section};
 use crate::ui::widgets::terms::category_text;
 use crate::ui::widgets::{fill, problem_text, TextField};
 
@@ -154,14 +154,7 @@ pub fn SlaSection() -> impl IntoView {
             return;
         }
         problems.set(Vec::new());
-        saving.set(true);
-        spawn_local(async move {
-            match persist(ctx, site, None).await {
-                Ok(()) => status.set(Some(t_string!(i18n, sla.saved))),
-                Err(e) => ctx.storage_error.set(Some(e)),
-            }
-            saving.set(false);
-        });
+        save_section(ctx, site, saving, status, t_string!(i18n, sla.saved));
     };
 
     let message_for = move |p: Priority| {

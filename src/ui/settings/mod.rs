@@ -40,6 +40,20 @@ pub fn department_text(i18n: I18n, dept: Department) -> &'static str {
 }
 
 /// Writes new site settings and device name; updates the app state only once committed.
+/// Saves the site settings for one Settings section: `saving` is set while the write is under
+/// way (so a second tap does nothing) and `status` shows `message` once it has committed; a
+/// failure is shown by the storage notice.
+pub(crate) fn save_section(ctx: AppContext, site: SiteSettings, saving: RwSignal<bool>, status: RwSignal<Option<&'static str>>, message: &'static str) {
+    saving.set(true);
+    leptos::task::spawn_local(async move {
+        match persist(ctx, site, None).await {
+            Ok(()) => status.set(Some(message)),
+            Err(e) => ctx.storage_error.set(Some(e)),
+        }
+        saving.set(false);
+    });
+}
+
 pub(crate) async fn persist(
     ctx: AppContext,
     site: SiteSettings,

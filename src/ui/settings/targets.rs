@@ -2,13 +2,12 @@
 //! Companies set different ones, so they are the site's settings.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::domain::settings::TargetField;
 use crate::domain::validation::Problem;
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
-use crate::ui::settings::persist;
+use crate::ui::settings::save_section;
 use crate::ui::widgets::problem_text;
 
 pub fn target_label(i18n: I18n, f: TargetField) -> &'static str {
@@ -54,14 +53,7 @@ pub fn TargetsSection() -> impl IntoView {
             return;
         }
         problems.set(Vec::new());
-        saving.set(true);
-        spawn_local(async move {
-            match persist(ctx, site, None).await {
-                Ok(()) => status.set(Some(t_string!(i18n, targets.saved))),
-                Err(e) => ctx.storage_error.set(Some(e)),
-            }
-            saving.set(false);
-        });
+        save_section(ctx, site, saving, status, t_string!(i18n, targets.saved));
     };
     let message_for = move |f: TargetField| problems.with(|ps| ps.iter().find(|(g, _)| *g == f).map(|(_, p)| problem_text(i18n, *p)));
 
