@@ -234,7 +234,7 @@ impl super::sync::SyncStore for MemoryStore {
         let mut changes = Vec::new();
         if !entry.undone {
             for p in &entry.priors {
-                if self.get_now(p.kind, p.id).as_ref() == Some(&p.after) {
+                if self.get_now(p.kind, p.id).as_ref().map(super::sync::fingerprint).as_ref() == Some(&p.after) {
                     changes.push(((p.kind, p.id), p.before.as_ref().map(|b| encode(&b.id.to_string(), b)).transpose()?));
                     report.restored += 1;
                 } else {

@@ -3,7 +3,7 @@
 //! ([`crate::domain::merge`]); this declares what a store must do atomically, once for every
 //! implementation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,13 +18,20 @@ use super::{RecordStore, StoreError};
 /// Per record kind (store name), how many records had each outcome.
 pub type Counts = BTreeMap<String, BTreeMap<Outcome, usize>>;
 
-/// One record's state before and after an import (for undo).
+/// One record's state before an import, and a fingerprint of it after (for undo).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prior {
     pub kind: RecordKind,
     pub id: Uuid,
     pub before: Option<Record>,
-    pub after: Record,
+    /// [`fingerprint`] of the record as the import left it. Undo only needs to know
+    /// whether the record changed since; a full copy doubled what an import wrote.
+    pub after: String,
+}
+
+/// SHA-256 of a record's JSON: equal exactly when the records are.
+pub fn fingerprint(record: &Record) -> String {
+    crate::domain::export::sha256_hex(serde_json::to_string(record).unwrap_or_default().as_bytes())
 }
 
 /// An import, as the ledger keeps it (导入记录).
@@ -106,20 +113,32 @@ pub async fn preview<S: RecordStore>(store: &S, payload: &CheckedPayload) -> Res
 /// store's transaction): the records to write, the priors, the counts and the conflicts.
 pub fn decide(records: &[Record], stored: impl Fn(&Record) -> Option<Record>, entry: &mut LedgerEntry) -> Vec<Record> {
     let mut writes: Vec<Record> = Vec::new();
+    // Where each record's latest write and prior sit, so a file of 100,000 records is not
+    // searched once per record.
+    let mut written: HashMap<(RecordKind, Uuid), usize> = HashMap::new();
+    let mut prior_at: HashMap<(RecordKind, Uuid), usize> = HashMap::new();
     for r in records {
+        let key = (r.kind, r.id);
         // Earlier records of this same batch count as stored (a file never repeats an id,
         // but the same record may come in two files imported together).
-        let current = writes.iter().rev().find(|w| w.kind == r.kind && w.id == r.id).cloned().or_else(|| stored(r));
+        let current = match written.get(&key) {
+            Some(&at) => Some(writes[at].clone()),
+            None => stored(r),
+        };
         let (merged, outcome) = merge_incoming(current.as_ref(), r);
         *entry.counts.entry(r.kind.store_name().to_owned()).or_default().entry(outcome).or_default() += 1;
         if let Some(merged) = merged {
             if outcome == Outcome::Conflicting || !conflicts(&merged).is_empty() {
-                entry.conflicted.push((r.kind, r.id));
+                entry.conflicted.push(key);
             }
-            match entry.priors.iter_mut().find(|p| p.kind == r.kind && p.id == r.id) {
-                Some(p) => p.after = merged.clone(),
-                None => entry.priors.push(Prior { kind: r.kind, id: r.id, before: current, after: merged.clone() }),
+            match prior_at.get(&key) {
+                Some(&at) => entry.priors[at].after = fingerprint(&merged),
+                None => {
+                    prior_at.insert(key, entry.priors.len());
+                    entry.priors.push(Prior { kind: r.kind, id: r.id, before: current, after: fingerprint(&merged) });
+                }
             }
+            written.insert(key, writes.len());
             writes.push(merged);
         }
     }
