@@ -647,6 +647,7 @@ mod tests {
             assignee: None,
             needs_details: false,
             drill_run: None,
+            progress: None,
         };
         (Uuid::from_u128(n), t)
     }

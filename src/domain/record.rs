@@ -130,7 +130,7 @@ impl RecordKind {
     /// and never a conflict.
     pub fn derived_fields(self) -> &'static [&'static str] {
         match self {
-            RecordKind::Ticket => &["status", "department", "assignee", "priority", "urgency", "importance"],
+            RecordKind::Ticket => &["status", "department", "assignee", "priority", "urgency", "importance", "progress"],
             RecordKind::DrillRun => &["events"],
             RecordKind::TicketEvent | RecordKind::DrillPlan => &[],
         }

@@ -189,6 +189,7 @@ pub fn ticket_records(spec: &SampleSpec, index: usize) -> Vec<Record> {
         assignee: None,
         needs_details: false,
         drill_run: None,
+        progress: None,
     };
 
     // The walk: each step some time after the previous; steps still in the future are not taken.
@@ -218,6 +219,7 @@ pub fn ticket_records(spec: &SampleSpec, index: usize) -> Vec<Record> {
     plan.push((minutes_between(&mut rng, 30, 600, 2880), Action::Close, supervisor));
 
     let mut records = Vec::with_capacity(plan.len() + 1);
+    let mut steps = Vec::with_capacity(plan.len());
     let mut at = received;
     let mut status = TicketStatus::New;
     for (n, (gap, action, by)) in plan.into_iter().enumerate() {
@@ -239,10 +241,12 @@ pub fn ticket_records(spec: &SampleSpec, index: usize) -> Vec<Record> {
         status = to;
         let event = TicketEvent { ticket_id: id, at, utc_offset_min: spec.offset_min, by, from, to, note: String::new(), action };
         let stamp = Stamp { wall_ms: at.timestamp_millis(), counter: 0, device: SAMPLE_DEVICE };
+        steps.push((stamp, event.clone()));
         let event_id = uuid(&mut rng);
         records.push(Record::create_with_id(event_id, RecordKind::TicketEvent, serde_json::to_value(&event).unwrap_or_default(), stamp, by));
     }
     ticket.status = status;
+    let ticket = ticket.with_progress(&steps);
     let created = Stamp { wall_ms: received.timestamp_millis(), counter: 1, device: SAMPLE_DEVICE };
     let mut record = Record::create_with_id(id, RecordKind::Ticket, serde_json::to_value(&ticket).unwrap_or_default(), created, desk);
     record.updated_at = Stamp { wall_ms: at.min(spec.now).timestamp_millis(), counter: 1, device: SAMPLE_DEVICE };
@@ -321,6 +325,32 @@ mod tests {
             chinese: true,
             staff: sample_roster(true),
         }
+    }
+
+    /// The board shows a ticket from its own copy of its progress before reading its events:
+    /// that copy must say what the events say, for every status the walk reaches.
+    #[test]
+    fn a_tickets_progress_agrees_with_its_events() {
+        use crate::domain::ticket::{Ticket, TicketEvent};
+        use crate::domain::workflow::at_a_glance;
+        let s = spec(400);
+        let mut statuses = std::collections::HashSet::new();
+        for i in 0..400 {
+            let records = ticket_records(&s, i);
+            let (tickets, events): (Vec<&Record>, Vec<&Record>) = records.iter().partition(|r| r.kind == RecordKind::Ticket);
+            let ticket: Ticket = serde_json::from_value(tickets[0].body.clone()).unwrap();
+            let events: Vec<(Stamp, TicketEvent)> = events.iter().map(|r| (r.created_at, serde_json::from_value(r.body.clone()).unwrap())).collect();
+            let mut full = derive(&ticket, &events);
+            full.history.clear();
+            full.return_visit = None;
+            assert_eq!(at_a_glance(&ticket), Some(full.clone()), "ticket {i}");
+            for now in [s.now, s.now + chrono::Duration::days(3)] {
+                let glance = at_a_glance(&ticket).unwrap();
+                assert_eq!((glance.respond_clock(now), glance.resolve_clock(now)), (full.respond_clock(now), full.resolve_clock(now)));
+            }
+            statuses.insert(full.status);
+        }
+        assert!(statuses.len() >= 5, "the walk reaches most statuses: {statuses:?}");
     }
 
     #[test]

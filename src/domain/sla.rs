@@ -34,7 +34,7 @@ pub struct SlaClock {
 }
 
 /// A period on hold: from `start` until `end` (still on hold if `None`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Hold {
     pub start: DateTime<Utc>,
     pub end: Option<DateTime<Utc>>,

@@ -201,6 +201,27 @@ pub struct Ticket {
     /// The drill run whose finding this ticket follows up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drill_run: Option<Uuid>,
+    /// The clocks' inputs as of the last step, copied from the events like `status`, so a
+    /// board can be shown from the tickets before their events are read. Missing on
+    /// tickets saved before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<super::workflow::Progress>,
+}
+
+impl Ticket {
+    /// The ticket with `progress` (and the other copies of what events decide) set from
+    /// `events`.
+    pub fn with_progress(mut self, events: &[(super::clock::Stamp, TicketEvent)]) -> Ticket {
+        let state = super::workflow::derive(&self, events);
+        self.status = state.status;
+        self.department = state.department;
+        self.assignee = state.assignee;
+        self.priority = state.priority;
+        self.urgency = state.urgency;
+        self.importance = state.importance;
+        self.progress = Some(state.progress());
+        self
+    }
 }
 
 /// The fields of the intake form, for problems shown beside them.
@@ -374,7 +395,9 @@ impl ValidIntake {
             assignee: None,
             needs_details: false,
             drill_run: None,
+            progress: None,
         }
+        .with_progress(&[])
     }
 }
 

@@ -268,7 +268,37 @@ pub struct TicketState {
     pub history: Vec<HistoryEntry>,
 }
 
+/// What a ticket's clocks need from its events, as of its last step (kept in the ticket).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub hours: SlaHours,
+    #[serde(default)]
+    pub first_response_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub holds: Vec<Hold>,
+    #[serde(default)]
+    pub hold_reason: Option<HoldReason>,
+    #[serde(default)]
+    pub reopen_count: u32,
+}
+
 impl TicketState {
+    pub fn progress(&self) -> Progress {
+        Progress {
+            hours: self.hours,
+            first_response_at: self.first_response_at,
+            resolved_at: self.resolved_at,
+            closed_at: self.closed_at,
+            holds: self.holds.clone(),
+            hold_reason: self.hold_reason,
+            reopen_count: self.reopen_count,
+        }
+    }
+
     pub fn respond_clock(&self, now: DateTime<Utc>) -> SlaClock {
         clock(self.received_at, Duration::hours(self.hours.respond.into()), &[], self.first_response_at, now)
     }
@@ -291,6 +321,30 @@ impl TicketState {
 
 /// Derives the current state. `events` may come in any order (and may hold the same event
 /// twice after a merge: ids are unique, so callers de-duplicate by record id first).
+/// A ticket's state from the ticket alone (its copy of what its events decided), without
+/// history or return visit: `None` for a ticket saved before it kept that copy.
+pub fn at_a_glance(ticket: &Ticket) -> Option<TicketState> {
+    let p = ticket.progress.as_ref()?;
+    Some(TicketState {
+        status: ticket.status,
+        department: ticket.department,
+        assignee: ticket.assignee,
+        urgency: ticket.urgency,
+        importance: ticket.importance,
+        priority: ticket.priority,
+        hours: p.hours,
+        received_at: ticket.received_at,
+        first_response_at: p.first_response_at,
+        resolved_at: p.resolved_at,
+        closed_at: p.closed_at,
+        holds: p.holds.clone(),
+        hold_reason: p.hold_reason,
+        return_visit: None,
+        reopen_count: p.reopen_count,
+        history: Vec::new(),
+    })
+}
+
 pub fn derive(ticket: &Ticket, events: &[(Stamp, TicketEvent)]) -> TicketState {
     let hours = SlaHours {
         respond: ((ticket.respond_by - ticket.received_at).num_hours().max(1)) as u32,
@@ -416,6 +470,7 @@ mod tests {
             assignee: None,
             needs_details: false,
             drill_run: None,
+            progress: None,
         }
     }
 

@@ -48,3 +48,11 @@ pub async fn next_turn() {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// A named point on the page's performance timeline (`performance.mark`): `make bench`
+/// reads them to split a cold start into its phases. Costs nothing worth measuring.
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}

@@ -29,6 +29,23 @@ pub const PHOTOS: &str = "photos";
 pub const DRAFTS: &str = "drafts";
 pub const IMPORT_LEDGER: &str = "import_ledger";
 
+/// A stored record's id and stamps with its body as its kind's type, for views that read
+/// a whole store (see [`IdbStore::live_rows`]).
+#[derive(Debug, serde::Deserialize)]
+pub struct Row<T> {
+    pub id: Uuid,
+    pub created_at: Stamp,
+    #[serde(default)]
+    pub deleted_at: Option<Stamp>,
+    pub body: T,
+}
+
+#[derive(serde::Deserialize)]
+struct Head {
+    #[serde(default)]
+    deleted_at: Option<Stamp>,
+}
+
 /// An open database handle.
 #[derive(Clone)]
 pub struct IdbStore {
@@ -88,6 +105,35 @@ fn from_js(value: &JsValue) -> Result<Record, StoreError> {
         .and_then(|s| s.as_string())
         .ok_or_else(|| StoreError::Corrupt { key: "?".into(), reason: "not JSON-compatible".into() })?;
     decode("record", &text)
+}
+
+/// Reads `keys` inside `tx` (`None` where there is no such record). Which keys exist is
+/// learnt first from each store's key list, so a new record costs no request; the rest are
+/// issued in batches before any is awaited, as awaiting each `get` in turn costs a task
+/// turn per record (requests in one transaction still complete in order). Together these
+/// took the apply of a 2,000-ticket import from 8.3 s to 2.5 s.
+async fn read_records(tx: &idb::Transaction, keys: &[(RecordKind, Uuid)]) -> Result<Vec<Option<JsValue>>, StoreError> {
+    use std::future::IntoFuture;
+    const BATCH: usize = 1024;
+    let mut present = std::collections::HashSet::new();
+    for kind in RecordKind::ALL.into_iter().filter(|k| keys.iter().any(|(kind, _)| kind == k)) {
+        let stored = tx.object_store(kind.store_name()).map_err(classify)?.get_all_keys(None, None).map_err(classify)?.await.map_err(classify)?;
+        present.extend(stored.iter().filter_map(|k| Uuid::parse_str(&k.as_string()?).ok()).map(|id| (kind, id)));
+    }
+    let mut out = vec![None; keys.len()];
+    let wanted: Vec<usize> = (0..keys.len()).filter(|&i| present.contains(&keys[i])).collect();
+    for chunk in wanted.chunks(BATCH) {
+        let mut pending = Vec::with_capacity(chunk.len());
+        for &i in chunk {
+            let (kind, id) = keys[i];
+            let store = tx.object_store(kind.store_name()).map_err(classify)?;
+            pending.push((i, store.get(JsValue::from_str(&id.to_string())).map_err(classify)?.into_future()));
+        }
+        for (i, request) in pending {
+            out[i] = request.await.map_err(classify)?;
+        }
+    }
+    Ok(out)
 }
 
 /// Runs `body` inside a readwrite transaction over `names`, aborting on its error and
@@ -223,6 +269,40 @@ impl IdbStore {
         };
         tx.await.map_err(classify)?;
         values.iter().map(from_js).collect()
+    }
+
+    /// Every live record of `kind` with its body read straight into `T`, and how many did
+    /// not read as one. One `getAll` and one `JSON.stringify` for the whole store, then each
+    /// record decoded from its own slice of that text: going through `JSON.stringify` and a
+    /// `serde_json::Value` per record was most of a cold start (10k tickets with 70k events:
+    /// 9.5 s of reading with the CPU 4× slower).
+    pub async fn live_rows<T: serde::de::DeserializeOwned>(&self, kind: RecordKind) -> Result<(Vec<Row<T>>, usize), StoreError> {
+        let name = kind.store_name();
+        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
+        let values = tx.object_store(name).map_err(classify)?.get_all(None, None).map_err(classify)?.await.map_err(classify)?;
+        tx.await.map_err(classify)?;
+        let mut rows = Vec::with_capacity(values.len());
+        let mut unreadable = 0;
+        // A few thousand records per text, so the text never holds a whole store at once
+        // (wasm memory only grows).
+        for chunk in values.chunks(4096) {
+            let text = js_sys::JSON::stringify(&chunk.iter().collect::<js_sys::Array>())
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| StoreError::Corrupt { key: name.into(), reason: "not JSON-compatible".into() })?;
+            let slices: Vec<&serde_json::value::RawValue> = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt { key: name.into(), reason: e.to_string() })?;
+            for slice in slices {
+                match serde_json::from_str::<Row<T>>(slice.get()) {
+                    Ok(row) if row.deleted_at.is_none() => rows.push(row),
+                    Ok(_) => {}
+                    // A tombstone's body may be anything: only a live record that does not
+                    // read is unreadable.
+                    Err(_) if serde_json::from_str::<Head>(slice.get()).is_ok_and(|h| h.deleted_at.is_some()) => {}
+                    Err(_) => unreadable += 1,
+                }
+            }
+        }
+        Ok((rows, unreadable))
     }
 
     /// Counts a kind's changes after `since` and finds the oldest and newest of them, from
@@ -435,12 +515,8 @@ impl RecordStore for IdbStore {
     async fn get_many(&self, keys: &[(RecordKind, Uuid)]) -> Result<Vec<Option<Record>>, StoreError> {
         let names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.store_name()).collect();
         let tx = self.db.transaction(&names, TransactionMode::ReadOnly).map_err(classify)?;
-        let mut out = Vec::with_capacity(keys.len());
-        for (kind, id) in keys {
-            let store = tx.object_store(kind.store_name()).map_err(classify)?;
-            let value = store.get(JsValue::from_str(&id.to_string())).map_err(classify)?.await.map_err(classify)?;
-            out.push(value.as_ref().map(from_js).transpose()?);
-        }
+        let values = read_records(&tx, keys).await?;
+        let out = values.iter().map(|v| v.as_ref().map(from_js).transpose()).collect::<Result<Vec<_>, _>>()?;
         tx.await.map_err(classify)?;
         Ok(out)
     }
@@ -558,12 +634,11 @@ impl super::sync::SyncStore for IdbStore {
     ) -> Result<super::sync::LedgerEntry, StoreError> {
         in_transaction!(self.db, &SYNC_STORES, |tx| {
             // Read what is stored, decide, then write — all inside this one transaction.
+            let keys: Vec<(RecordKind, Uuid)> = records.iter().map(|r| (r.kind, r.id)).collect();
             let mut stored = std::collections::HashMap::new();
-            for r in records {
-                let store = tx.object_store(r.kind.store_name()).map_err(classify)?;
-                let value = store.get(JsValue::from_str(&r.id.to_string())).map_err(classify)?.await.map_err(classify)?;
+            for (key, value) in keys.iter().zip(read_records(&tx, &keys).await?) {
                 if let Some(v) = value {
-                    stored.insert((r.kind, r.id), from_js(&v)?);
+                    stored.insert(*key, from_js(&v)?);
                 }
             }
             let writes = super::sync::decide(records, |r| stored.get(&(r.kind, r.id)).cloned(), &mut entry);
@@ -609,7 +684,7 @@ impl super::sync::SyncStore for IdbStore {
                     let store = tx.object_store(p.kind.store_name()).map_err(classify)?;
                     let key = JsValue::from_str(&p.id.to_string());
                     let current = store.get(key.clone()).map_err(classify)?.await.map_err(classify)?.map(|v| from_js(&v)).transpose()?;
-                    if current.as_ref() != Some(&p.after) {
+                    if current.as_ref().map(super::sync::fingerprint).as_ref() != Some(&p.after) {
                         report.kept += 1;
                         continue;
                     }

@@ -108,6 +108,7 @@ fn AppWithContext() -> impl IntoView {
 /// Opens the database, makes sure this device has its identity, and reads the settings.
 async fn load(ctx: AppContext) -> Result<(), StoreError> {
     // Another tab on an older or newer version: tell the user instead of hanging.
+    platform::mark("pd-load");
     let blocked = move || ctx.storage_error.set(Some(StoreError::UpgradeBlocked));
     let store = IdbStore::open_with(DB_NAME, blocked, blocked).await?;
     if ctx.storage_error.get_untracked() == Some(StoreError::UpgradeBlocked) {
@@ -118,8 +119,12 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     ctx.clock.set_value(Some(Hlc::resume(device.id, store.highest_stamp().await?)));
     ctx.device.set(Some(device));
     ctx.site.set(site);
-    refresh_records(ctx, &store).await?;
-    ctx.store.set_value(Some(store));
+    platform::mark("pd-store");
+    ctx.store.set_value(Some(store.clone()));
+    ctx.records_version.update(|v| *v += 1);
+    // The unexported badge shows nothing the first view needs: counted after it starts reading.
+    let since = store.load_export_watermark().await?;
+    ctx.unexported.set(store.change_summary(since).await?);
     Ok(())
 }
 

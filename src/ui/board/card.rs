@@ -60,7 +60,7 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
     let assignee = s
         .assignee
         .and_then(|id| ctx.site.with_untracked(|st| st.staff(id).map(|m| m.name.clone())));
-    let href = format!("/ticket/{}", item.record.id);
+    let href = format!("/ticket/{}", item.id);
     let number = t.number.clone();
     let open_label = fill(t_string!(i18n, board.open_ticket), "number", &number);
     let actions = offered_actions(s.status, t.kind);
@@ -79,7 +79,8 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
             <p class="card-line"><span class="card-kind">{move || kind_text(i18n, kind)}</span>" · "{category}</p>
             <p class="card-line">{place}</p>
             <p class="card-line card-assignee">{assignee.unwrap_or_else(|| t_string!(i18n, board.unassigned).to_string())}</p>
-            <SlaBadge state=state_signal/>
+            // A first look at a ticket saved before tickets kept their progress has no clocks yet.
+            {(item.settled || t.progress.is_some()).then(|| view! { <SlaBadge state=state_signal/> })}
             <div class="card-actions">
                 {actions.into_iter().map(|key| {
                     let item = item.clone();

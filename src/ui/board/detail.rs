@@ -29,7 +29,7 @@ pub fn TicketPage() -> impl IntoView {
     let (items, loaded) = use_board_items();
     let item = Memo::new(move |_| {
         let id = params.with(|p| p.get("id")).and_then(|s| uuid::Uuid::parse_str(&s).ok());
-        id.and_then(|id| items.with(|all| all.iter().find(|i| i.record.id == id).cloned()))
+        id.and_then(|id| items.with(|all| all.iter().find(|i| i.id == id).cloned()))
     });
     view! {
         <section class="ticket-detail" aria-labelledby="view-title">

@@ -59,7 +59,7 @@ async fn kpi_summary(ctx: AppContext, i18n: I18n) -> Result<Table, String> {
     let offset = crate::platform::utc_offset_minutes();
     let scope = Scope { period: PeriodChoice::Last30.period(now, offset), now, offset_min: offset };
     let targets = ctx.site.get_untracked().targets;
-    let tickets: Vec<_> = items.iter().map(|i| (i.record.id, &i.ticket, &i.state)).collect();
+    let tickets: Vec<_> = items.iter().map(|i| (i.id, &i.ticket, &i.state)).collect();
     let run_refs: Vec<_> = runs.iter().map(|(_, r)| r).collect();
     let k = compute(&tickets, &run_refs, &scope, &targets);
     let pct = |r: crate::domain::kpi::Rate| r.percent().map(Cell::Number).unwrap_or(Cell::Empty);

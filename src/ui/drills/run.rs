@@ -409,7 +409,7 @@ pub fn RunPage() -> impl IntoView {
                                         let (fid, text, sev) = (f.id, f.text.clone(), f.severity);
                                         let linked = f.ticket.clone().map(|(tid, number)| {
                                             // Its own reactive scope: the tickets arriving must not rebuild the run.
-                                            let status = move || tickets.with(|all| all.iter().find(|i| i.record.id == tid).map(|i| i.state.status));
+                                            let status = move || tickets.with(|all| all.iter().find(|i| i.id == tid).map(|i| i.state.status));
                                             view! {
                                                 <A href=format!("/ticket/{tid}")>{fill(t_string!(i18n, drills.ticket_made), "number", &number)}</A>
                                                 {move || status().map(|s| view! { " · "<span data-testid="finding-ticket-status">{status_text(i18n, s)}</span> })}

@@ -32,7 +32,7 @@ pub fn AnalysisSection(
     let rows = Memo::new(move |_| {
         let period = scope.get().period;
         items.with(|all| {
-            let tickets: Vec<_> = all.iter().map(|i| (i.record.id, &i.ticket, &i.state)).collect();
+            let tickets: Vec<_> = all.iter().map(|i| (i.id, &i.ticket, &i.state)).collect();
             analysis_table(&tickets, period)
         })
     });

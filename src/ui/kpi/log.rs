@@ -43,7 +43,7 @@ pub fn DailyLogPage() -> impl IntoView {
     let log = Memo::new(move |_| {
         let (day, staff) = (day.get(), staff.get());
         items.with(|all| {
-            let tickets: Vec<_> = all.iter().map(|i| (i.record.id, &i.ticket, &i.state)).collect();
+            let tickets: Vec<_> = all.iter().map(|i| (i.id, &i.ticket, &i.state)).collect();
             runs.with(|rs| daily_log(&tickets, &rs.iter().collect::<Vec<_>>(), day, offset, staff, chrono::Utc::now()))
         })
     });
@@ -86,7 +86,7 @@ pub fn DailyLogPage() -> impl IntoView {
                 {move || {
                     let l = log.get();
                     let lang = ctx.lang.get();
-                    let by_id: HashMap<Uuid, Arc<BoardItem>> = items.with(|all| all.iter().map(|i| (i.record.id, i.clone())).collect());
+                    let by_id: HashMap<Uuid, Arc<BoardItem>> = items.with(|all| all.iter().map(|i| (i.id, i.clone())).collect());
                     let cats = ctx.site.with(|s| s.categories.clone());
                     let line = move |id: Uuid, extra: String| {
                         by_id.get(&id).cloned().map(|item| {

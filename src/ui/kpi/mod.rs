@@ -206,7 +206,7 @@ pub fn KpiPage() -> impl IntoView {
         let scope = scope.get();
         let targets = ctx.site.with(|s| s.targets);
         items.with(|all| {
-            let tickets: Vec<_> = all.iter().map(|i| (i.record.id, &i.ticket, &i.state)).collect();
+            let tickets: Vec<_> = all.iter().map(|i| (i.id, &i.ticket, &i.state)).collect();
             runs.with(|rs| compute(&tickets, &rs.iter().collect::<Vec<_>>(), &scope, &targets))
         })
     });
@@ -356,7 +356,7 @@ fn sites_view(i18n: I18n, ctx: AppContext, items: RwSignal<Vec<std::sync::Arc<cr
     let targets = ctx.site.with(|s| s.targets);
     let _ = ctx.lang.get();
     let sites = items.with(|all| {
-        let tickets: Vec<_> = all.iter().map(|i| (i.record.id, &i.ticket, &i.state)).collect();
+        let tickets: Vec<_> = all.iter().map(|i| (i.id, &i.ticket, &i.state)).collect();
         crate::domain::kpi::per_site(&tickets, scope, &targets)
     });
     let (from, to) = scope.period.local_dates(scope.offset_min);
