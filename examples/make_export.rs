@@ -1,5 +1,6 @@
 //! Writes an export file of N generated tickets (with their steps) for the benchmarks:
-//! `cargo run --release --example make_export -- 10000 out.json`. The records are re-stamped
+//! `cargo run --release --example make_export -- 10000 out.json [DAYS]` (tickets received over
+//! DAYS days, 90 unless given: 1 day leaves most of them open). The records are re-stamped
 //! as coming from a real device, so they import like a tablet's file.
 
 use chrono::Utc;
@@ -11,8 +12,9 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let out = args.next().unwrap_or_else(|| "export.json".into());
+    let days: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(90);
     let device = Uuid::from_u128(0xbe_0c4);
-    let spec = SampleSpec { seed: 42, tickets: n, days: 90, now: Utc::now(), offset_min: 480, chinese: true, staff: sample_roster(true) };
+    let spec = SampleSpec { seed: 42, tickets: n, days, now: Utc::now(), offset_min: 480, chinese: true, staff: sample_roster(true) };
     let records = (0..n)
         .flat_map(|i| ticket_records(&spec, i))
         .map(|mut r| {

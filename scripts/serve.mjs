@@ -14,6 +14,9 @@ const opt = (name, dflt) => {
 const root = opt('--dir', 'dist');
 const port = Number(opt('--port', '8080'));
 const compress = args.includes('--compress');
+// Compressed bodies by file and encoding: compressing the wasm at quality 11 takes seconds,
+// which a real host does once at deploy time, not per request.
+const packed = new Map();
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
@@ -48,8 +51,13 @@ createServer(async (req, res) => {
     };
     const accept = String(req.headers['accept-encoding'] || '');
     if (compress && !/\.png$/.test(file)) {
-      if (accept.includes('br')) { body = brotliCompressSync(body); headers['content-encoding'] = 'br'; }
-      else if (accept.includes('gzip')) { body = gzipSync(body); headers['content-encoding'] = 'gzip'; }
+      const encoding = accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : null;
+      if (encoding) {
+        const key = `${encoding} ${file} ${body.length}`;
+        if (!packed.has(key)) packed.set(key, encoding === 'br' ? brotliCompressSync(body) : gzipSync(body));
+        body = packed.get(key);
+        headers['content-encoding'] = encoding;
+      }
       headers.vary = 'accept-encoding';
     }
     res.writeHead(200, headers);

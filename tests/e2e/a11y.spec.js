@@ -91,3 +91,53 @@ test('keyboard only: take in a ticket, find it on the board, open it', async ({ 
   await expect(page).toHaveURL(/\/ticket\//);
   await expect(page.locator('body')).toContainText('键盘录入');
 });
+
+/** Presses Tab (only Tab) until the focused element matches `selector`; returns how many. */
+async function tabTo(page, selector, limit = 150) {
+  for (let i = 1; i <= limit; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return i;
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+test('keyboard only, Tab and Enter alone: intake → board → detail → a step', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/intake');
+  await appReady(page);
+  // Every field of the form is reached in order by Tab from the top of the page.
+  await tabTo(page, '#reporter-name');
+  await page.keyboard.type('王芳');
+  await tabTo(page, '#phone');
+  await page.keyboard.type('13900139000');
+  await tabTo(page, '#unit');
+  await page.keyboard.type('2-1-502');
+  await tabTo(page, '#category');
+  await page.keyboard.press('ArrowDown');
+  await tabTo(page, '#description');
+  await page.keyboard.type('纯键盘报修');
+  await tabTo(page, 'button[type="submit"]');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  // The navigation is reached by Tab too.
+  await tabTo(page, 'nav.shell-nav a[href="/board"]');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/board/);
+  await expect(page.getByTestId('board-count')).toHaveText('1 ticket');
+  await tabTo(page, '#f-search');
+  await page.keyboard.type('纯键盘');
+  await expect(page.getByTestId('board-count')).toHaveText('1 ticket');
+  await tabTo(page, 'a.card-number');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/ticket\//);
+  await expect(page.getByText('纯键盘报修')).toBeVisible();
+  // A step of the workflow from the detail page, by keyboard: the dialog takes focus and
+  // Escape closes it again.
+  await tabTo(page, '.ticket-detail button[data-action]');
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('dialog[open]');
+  await expect(dialog).toBeVisible();
+  expect(await page.evaluate(() => document.querySelector('dialog[open]')?.contains(document.activeElement))).toBe(true);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+});
