@@ -3,7 +3,7 @@
 //! a resident typed as `=HYPERLINK(…)` must stay text when someone opens the file.
 
 /// One cell: text, a number, or a local date and time — typed, so Excel can sum and sort.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Cell {
     Text(String),
     Number(f64),
@@ -13,7 +13,7 @@ pub enum Cell {
 }
 
 /// One sheet of a workbook (also one CSV file).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sheet {
     pub name: String,
     pub headers: Vec<String>,

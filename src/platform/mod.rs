@@ -7,6 +7,7 @@ pub mod health;
 pub mod photos;
 pub mod prefs;
 pub mod update;
+pub mod xlsx;
 
 use crate::domain::locale::Lang;
 

@@ -255,13 +255,18 @@ test('spreadsheets: CSV in UTF-8 with BOM, headers in the chosen language, formu
 
 test('the XLSX workbook opens in LibreOffice with a sheet per kind, Chinese text and typed cells', async ({ page }, info) => {
   test.setTimeout(90_000);
+  // The writer is a worker of its own, fetched only when a workbook is asked for.
+  const fetched = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
   await intake(page, { category: 'lift', description: '电梯门关不上' });
   await page.goto('/data');
   await appReady(page);
+  expect(fetched.filter((p) => p.startsWith('/xlsx_worker'))).toEqual([]);
   await page.getByTestId('language').selectOption('zh-CN');
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: '工作簿（XLSX）' }).click();
   const file = await download;
+  expect(fetched).toContain('/xlsx_worker_bg.wasm');
   const path = info.outputPath(file.suggestedFilename());
   await file.saveAs(path);
   expect(file.suggestedFilename()).toMatch(/\.xlsx$/);

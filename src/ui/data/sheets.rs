@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::domain::locale::to_local;
-use crate::domain::spreadsheet::{csv, workbook, Cell, Sheet as Table};
+use crate::domain::spreadsheet::{csv, Cell, Sheet as Table};
 use crate::platform::files;
 use crate::ui::context::{use_app, AppContext};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
@@ -37,7 +37,7 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
             tables.push(table(ctx, i18n, s).await?);
         }
         tables.insert(0, kpi_summary(ctx, i18n).await?);
-        return Ok((format!("patroldesk-{code}-{date}.xlsx"), workbook(&tables)?));
+        return Ok((format!("patroldesk-{code}-{date}.xlsx"), crate::platform::xlsx::workbook(&tables).await?));
     }
     let t = table(ctx, i18n, sheet).await?;
     let name = match sheet {
