@@ -119,12 +119,9 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     ctx.clock.set_value(Some(Hlc::resume(device.id, store.highest_stamp().await?)));
     ctx.device.set(Some(device));
     ctx.site.set(site);
+    refresh_records(ctx, &store).await?;
     platform::mark("pd-store");
-    ctx.store.set_value(Some(store.clone()));
-    ctx.records_version.update(|v| *v += 1);
-    // The unexported badge shows nothing the first view needs: counted after it starts reading.
-    let since = store.load_export_watermark().await?;
-    ctx.unexported.set(store.change_summary(since).await?);
+    ctx.store.set_value(Some(store));
     Ok(())
 }
 

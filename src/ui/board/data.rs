@@ -98,15 +98,7 @@ pub async fn perform(ctx: AppContext, item: &BoardItem, action: Action, note: St
         .filter_map(|r| Some((r.created_at, serde_json::from_value(r.body).ok()?)))
         .collect();
     events.push((event_stamp, event.clone()));
-    let after = derive(&item.ticket, &events);
-    let mut ticket = item.ticket.clone();
-    ticket.status = after.status;
-    ticket.department = after.department;
-    ticket.assignee = after.assignee;
-    ticket.priority = after.priority;
-    ticket.urgency = after.urgency;
-    ticket.importance = after.importance;
-    ticket.progress = Some(after.progress());
+    let ticket = item.ticket.clone().with_progress(&events);
 
     let event_record = Record::create(RecordKind::TicketEvent, serde_json::to_value(&event).map_err(encode)?, event_stamp, actor);
     // The stored copy, not the one read when the board loaded: its field writes must be
@@ -118,5 +110,5 @@ pub async fn perform(ctx: AppContext, item: &BoardItem, action: Action, note: St
     store.put_many(&[event_record, ticket_record]).await?;
     broadcast::announce(Topic::Records);
     refresh_records(ctx, &store).await?;
-    Ok(after.status)
+    Ok(ticket.status)
 }

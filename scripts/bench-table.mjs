@@ -1,0 +1,29 @@
+// Prints every benchmark figure of bench/results.json beside its reference and goal, as the
+// Markdown table the README carries.
+import { readFileSync } from 'node:fs';
+
+const r = JSON.parse(readFileSync('bench/results.json', 'utf8'));
+const kb = (n) => `${Math.round(n / 1024)} KB`;
+const rows = [];
+if (r.size) {
+  const s = r.size;
+  rows.push(['First-load transfer (wasm + js + css), brotli', kb(s.first_load.brotli_bytes), `raw ${kb(s.first_load.raw_bytes)}; XLSX worker on demand ${kb(s.on_demand_xlsx.brotli_bytes)}`, '≤ 250 KB', s.first_load.brotli_bytes <= 250 * 1024]);
+}
+for (const [name, f] of Object.entries(r.speed?.figures || {})) {
+  const goal = f.goal.match(/≤ ([\d.]+)/);
+  let met = null;
+  if (goal && f.goal.includes('reference')) met = Number(f.goal.match(/\(([\d.]+)×\)/)?.[1]) <= Number(goal[1]);
+  else if (goal) met = f.value <= Number(goal[1]);
+  rows.push([name, String(f.value), f.reference, f.goal, met]);
+}
+if (r.kpi) rows.push(['All KPIs over 100,000 tickets in the browser (ms)', String(r.kpi.median_ms), `min ${r.kpi.min_ms}, max ${r.kpi.max_ms} (${r.kpi.runs} runs)`, '≤ 100', r.kpi.median_ms <= 100]);
+for (const [form, s] of Object.entries(r.lighthouse?.scores || {})) {
+  for (const c of ['performance', 'accessibility', 'best-practices']) {
+    const why = c === 'performance' ? `FCP ${s.metrics.fcp_ms} ms, LCP ${s.metrics.lcp_ms} ms, TBT ${s.metrics.tbt_ms} ms` : '—';
+    rows.push([`Lighthouse ${form}: ${c}`, String(s[c]), why, '100', s[c] >= 100]);
+  }
+}
+console.log(`\nBenchmarks — ${r.speed?.machine || ''}, ${(r.speed?.date || '').slice(0, 10)}\n`);
+console.log('| Figure | Value | Reference / detail | Goal | Met |');
+console.log('|---|---|---|---|---|');
+for (const [a, b, c, d, met] of rows) console.log(`| ${a} | ${b} | ${c} | ${d} | ${met === null ? '—' : met ? 'yes' : 'no'} |`);
