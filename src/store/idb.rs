@@ -281,6 +281,7 @@ impl IdbStore {
         let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
         let values = tx.object_store(name).map_err(classify)?.get_all(None, None).map_err(classify)?.await.map_err(classify)?;
         tx.await.map_err(classify)?;
+        crate::platform::mark(&format!("pd-got-{name}"));
         let mut rows = Vec::with_capacity(values.len());
         let mut unreadable = 0;
         // A few thousand records per text, so the text never holds a whole store at once
