@@ -54,8 +54,7 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
     let ctx = use_app();
     let t = &item.ticket;
     let s = item.state.clone();
-    let cats = ctx.site.with_untracked(|st| st.categories.clone());
-    let category = category_text(i18n, &cats, &t.category);
+    let category = ctx.site.with_untracked(|st| category_text(i18n, &st.categories, &t.category));
     let place = if t.unit.is_empty() { t.location.clone() } else { t.unit.clone() };
     let assignee = s
         .assignee

@@ -30,6 +30,15 @@ pub struct BoardItem {
     pub settled: bool,
     /// [`search_text`] of the ticket, made once per load rather than per keystroke.
     pub search_text: String,
+    /// Which read of the store this comes from: cards are keyed by id and read, so a card
+    /// still shown after a keystroke is kept and one read again is redrawn.
+    pub read: u32,
+}
+
+static READS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn next_read() -> u32 {
+    READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The board's first look: every live ticket with the state its own copy of its progress
@@ -37,6 +46,7 @@ pub struct BoardItem {
 /// tickets alone are a fraction of that.
 pub async fn load_glance(store: &IdbStore) -> Result<Vec<Arc<BoardItem>>, StoreError> {
     let (tickets, _) = store.live_rows::<Ticket>(RecordKind::Ticket).await?;
+    let read = next_read();
     Ok(tickets
         .into_iter()
         .map(|row| {
@@ -45,7 +55,7 @@ pub async fn load_glance(store: &IdbStore) -> Result<Vec<Arc<BoardItem>>, StoreE
                 s.status = row.body.status;
                 s
             });
-            Arc::new(BoardItem { id: row.id, search_text: search_text(&row.body), ticket: row.body, state, settled: false })
+            Arc::new(BoardItem { id: row.id, search_text: search_text(&row.body), ticket: row.body, state, settled: false, read })
         })
         .collect())
 }
@@ -55,6 +65,7 @@ pub async fn load_glance(store: &IdbStore) -> Result<Vec<Arc<BoardItem>>, StoreE
 pub async fn load_items(store: &IdbStore) -> Result<(Vec<Arc<BoardItem>>, usize), StoreError> {
     let (tickets, bad_tickets) = store.live_rows::<Ticket>(RecordKind::Ticket).await?;
     let (events, bad_events) = store.live_rows::<TicketEvent>(RecordKind::TicketEvent).await?;
+    let read = next_read();
     let mut by_ticket: HashMap<Uuid, Vec<(Stamp, TicketEvent)>> = HashMap::new();
     for e in events {
         by_ticket.entry(e.body.ticket_id).or_default().push((e.created_at, e.body));
@@ -63,7 +74,7 @@ pub async fn load_items(store: &IdbStore) -> Result<(Vec<Arc<BoardItem>>, usize)
         .into_iter()
         .map(|row| {
             let state = derive(&row.body, by_ticket.get(&row.id).map(Vec::as_slice).unwrap_or(&[]));
-            Arc::new(BoardItem { id: row.id, search_text: search_text(&row.body), ticket: row.body, state, settled: true })
+            Arc::new(BoardItem { id: row.id, search_text: search_text(&row.body), ticket: row.body, state, settled: true, read })
         })
         .collect();
     Ok((items, bad_tickets + bad_events))

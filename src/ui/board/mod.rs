@@ -284,9 +284,11 @@ fn Column(status: TicketStatus, shown: Memo<Vec<Arc<BoardItem>>>, pending: Pendi
                 <span class="column-count">{move || in_column.with(Vec::len)}</span>
             </h2>
             <div class="column-cards">
-                {move || in_column.with(|list| list.iter().take(limit.get()).map(|item| {
-                    view! { <TicketCard item=item.clone() pending=pending/> }
-                }).collect_view())}
+                // A card still shown after a keystroke is kept, not rebuilt; after a re-read of
+                // the store every card is drawn from the new read.
+                <For each=move || in_column.with(|list| list.iter().take(limit.get()).cloned().collect::<Vec<_>>())
+                    key=|item| (item.id, item.read)
+                    children=move |item| view! { <TicketCard item=item pending=pending/> }/>
             </div>
             <Show when=move || { in_column.with(Vec::len) > limit.get() }>
                 <button type="button" class="btn show-more" on:click=move |_| limit.update(|l| *l += COLUMN_PAGE)>
