@@ -39,7 +39,8 @@ pub fn clock_text(i18n: I18n, state: &TicketState) -> (&'static str, &'static st
 #[component]
 pub fn SlaBadge(#[prop(into)] state: Signal<TicketState>) -> impl IntoView {
     let i18n = use_i18n();
-    let parts = move || clock_text(i18n, &state.get());
+    // Borrowed, not cloned: a state carries its whole history, and a board draws dozens of these.
+    let parts = move || state.with(|s| clock_text(i18n, s));
     view! {
         <span class=move || format!("sla sla-{}", parts().0) data-testid="sla">
             <span class="sla-icon" aria-hidden="true">{move || parts().1}</span>
@@ -53,7 +54,7 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
     let i18n = use_i18n();
     let ctx = use_app();
     let t = &item.ticket;
-    let s = item.state.clone();
+    let s = &item.state;
     let category = ctx.site.with_untracked(|st| category_text(i18n, &st.categories, &t.category));
     let place = if t.unit.is_empty() { t.location.clone() } else { t.unit.clone() };
     let assignee = s
@@ -65,10 +66,7 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
     let actions = offered_actions(s.status, t.kind);
     let number_text = number.clone();
     let kind = t.kind;
-    let state_signal = Signal::derive({
-        let s = s.clone();
-        move || s.clone()
-    });
+    let state_signal = Signal::stored(s.clone());
     view! {
         <article class="ticket-card" data-testid="ticket-card" data-number=number.clone()>
             <header class="card-head">
