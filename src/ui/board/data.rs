@@ -64,6 +64,13 @@ pub async fn load_glance(store: &IdbStore) -> Result<Vec<Arc<BoardItem>>, StoreE
 /// counted and left out (the caller reports them), never a reason to show nothing.
 pub async fn load_items(store: &IdbStore) -> Result<(Vec<Arc<BoardItem>>, usize), StoreError> {
     let (tickets, bad_tickets) = store.live_rows::<Ticket>(RecordKind::Ticket).await?;
+    let (items, bad_events) = settle(store, tickets.into_iter().map(|row| (row.id, row.body))).await?;
+    Ok((items, bad_tickets + bad_events))
+}
+
+/// `tickets` with their states derived from their events, which are read here (after a
+/// first look the tickets are already in hand), and how many events did not read.
+pub async fn settle(store: &IdbStore, tickets: impl IntoIterator<Item = (Uuid, Ticket)>) -> Result<(Vec<Arc<BoardItem>>, usize), StoreError> {
     let (events, bad_events) = store.live_rows::<TicketEvent>(RecordKind::TicketEvent).await?;
     let read = next_read();
     let mut by_ticket: HashMap<Uuid, Vec<(Stamp, TicketEvent)>> = HashMap::new();
@@ -72,12 +79,12 @@ pub async fn load_items(store: &IdbStore) -> Result<(Vec<Arc<BoardItem>>, usize)
     }
     let items = tickets
         .into_iter()
-        .map(|row| {
-            let state = derive(&row.body, by_ticket.get(&row.id).map(Vec::as_slice).unwrap_or(&[]));
-            Arc::new(BoardItem { id: row.id, search_text: search_text(&row.body), ticket: row.body, state, settled: true, read })
+        .map(|(id, ticket)| {
+            let state = derive(&ticket, by_ticket.get(&id).map(Vec::as_slice).unwrap_or(&[]));
+            Arc::new(BoardItem { id, search_text: search_text(&ticket), ticket, state, settled: true, read })
         })
         .collect();
-    Ok((items, bad_tickets + bad_events))
+    Ok((items, bad_events))
 }
 
 /// Writes one step: the event (append-only) and the ticket's indexed fields (status,

@@ -27,7 +27,7 @@ use crate::ui::widgets::terms::{category_text, kind_text, status_text};
 
 use action::{ActionDialog, PendingAction};
 use card::{SlaBadge, TicketCard};
-use data::{load_glance, load_items, BoardItem};
+use data::{load_glance, load_items, settle, BoardItem};
 
 /// Cards rendered per column before "show more": about two screens of a tablet column.
 /// Every keystroke in the search rebuilds them, and building cards (their text crossing
@@ -66,18 +66,26 @@ pub(crate) fn use_board_items_with(glance: bool) -> (RwSignal<Vec<Arc<BoardItem>
         ctx.records_version.track();
         spawn_local(async move {
             let Some(store) = ctx.store.get_value() else { return };
-            if glance && !loaded.get_untracked() {
-                match load_glance(&store).await {
-                    Ok(list) => items.set(list),
-                    Err(e) => ctx.storage_error.set(Some(e)),
-                }
+            let read = if glance && !loaded.get_untracked() {
+                let first = load_glance(&store).await;
                 crate::platform::mark("pd-board-read");
                 loaded.set(true);
-                // Let the first look paint before the events are read.
-                crate::platform::next_turn().await;
-                crate::platform::mark("pd-board-shown");
-            }
-            match load_items(&store).await {
+                match first {
+                    Ok(list) => {
+                        let tickets: Vec<_> = list.iter().map(|i| (i.id, i.ticket.clone())).collect();
+                        items.set(list);
+                        // Let the first look paint before the events are read.
+                        crate::platform::next_turn().await;
+                        crate::platform::mark("pd-board-shown");
+                        // The tickets are in hand: only the events are read now.
+                        settle(&store, tickets).await
+                    }
+                    Err(e) => Err(e),
+                }
+            } else {
+                load_items(&store).await
+            };
+            match read {
                 Ok((list, _unreadable)) => items.set(list),
                 Err(e) => ctx.storage_error.set(Some(e)),
             }
