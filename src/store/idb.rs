@@ -10,7 +10,7 @@ use idb::{CursorDirection, Database, DatabaseEvent, Factory, KeyPath, KeyRange, 
 use uuid::Uuid;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{decode, encode, supersedes, ChangeSummary, DraftStore, PutReport, RecordStore, SettingsStore, StoreError, DEVICE_KEY, SITE_KEY};
+use super::{decode, encode, supersedes, ChangeSummary, DraftStore, PhotoStore, PutReport, RecordStore, Row, SettingsStore, StoreError, DEVICE_KEY, SITE_KEY};
 use crate::domain::clock::Stamp;
 use crate::domain::draft::Draft;
 use crate::domain::record::{IndexName, Record, RecordKind};
@@ -28,17 +28,6 @@ const SETTINGS: &str = "settings";
 pub const PHOTOS: &str = "photos";
 pub const DRAFTS: &str = "drafts";
 pub const IMPORT_LEDGER: &str = "import_ledger";
-
-/// A stored record's id and stamps with its body as its kind's type, for views that read
-/// a whole store (see [`IdbStore::live_rows`]).
-#[derive(Debug, serde::Deserialize)]
-pub struct Row<T> {
-    pub id: Uuid,
-    pub created_at: Stamp,
-    #[serde(default)]
-    pub deleted_at: Option<Stamp>,
-    pub body: T,
-}
 
 #[derive(serde::Deserialize)]
 struct Head {
@@ -276,7 +265,7 @@ impl IdbStore {
     /// record decoded from its own slice of that text: going through `JSON.stringify` and a
     /// `serde_json::Value` per record was most of a cold start (10k tickets with 70k events:
     /// 9.5 s of reading with the CPU 4× slower).
-    pub async fn live_rows<T: serde::de::DeserializeOwned>(&self, kind: RecordKind) -> Result<(Vec<Row<T>>, usize), StoreError> {
+    async fn read_live_rows<T: serde::de::DeserializeOwned>(&self, kind: RecordKind) -> Result<(Vec<Row<T>>, usize), StoreError> {
         let name = kind.store_name();
         let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
         let values = tx.object_store(name).map_err(classify)?.get_all(None, None).map_err(classify)?.await.map_err(classify)?;
@@ -338,7 +327,7 @@ impl IdbStore {
 
     /// [`RecordStore::put_many`] plus photo Blobs (keyed by their SHA-256) in the same
     /// transaction: a ticket is never stored without its photos, nor photos without it.
-    pub async fn put_many_with_photos(&self, records: &[Record], photos: &[(String, web_sys::Blob)]) -> Result<PutReport, StoreError> {
+    async fn write_with_photos(&self, records: &[Record], photos: &[(String, web_sys::Blob)]) -> Result<PutReport, StoreError> {
         let mut names: Vec<&str> = records.iter().map(|r| r.kind.store_name()).collect();
         if !photos.is_empty() {
             names.push(PHOTOS);
@@ -403,7 +392,7 @@ impl IdbStore {
     }
 
     /// A stored photo by its SHA-256.
-    pub async fn photo(&self, sha256: &str) -> Result<Option<web_sys::Blob>, StoreError> {
+    async fn read_photo(&self, sha256: &str) -> Result<Option<web_sys::Blob>, StoreError> {
         let tx = self.db.transaction(&[PHOTOS], TransactionMode::ReadOnly).map_err(classify)?;
         let store = tx.object_store(PHOTOS).map_err(classify)?;
         let value = store.get(JsValue::from_str(sha256)).map_err(classify)?.await.map_err(classify)?;
@@ -510,7 +499,11 @@ impl RecordStore for IdbStore {
     }
 
     async fn put_many(&self, records: &[Record]) -> Result<PutReport, StoreError> {
-        self.put_many_with_photos(records, &[]).await
+        self.write_with_photos(records, &[]).await
+    }
+
+    async fn live_rows<T: serde::de::DeserializeOwned>(&self, kind: RecordKind) -> Result<(Vec<Row<T>>, usize), StoreError> {
+        self.read_live_rows(kind).await
     }
 
     async fn get_many(&self, keys: &[(RecordKind, Uuid)]) -> Result<Vec<Option<Record>>, StoreError> {
@@ -580,6 +573,18 @@ impl RecordStore for IdbStore {
             highest = highest.max(self.change_bounds(kind, None).await?.2);
         }
         Ok(highest)
+    }
+}
+
+impl PhotoStore for IdbStore {
+    type Blob = web_sys::Blob;
+
+    async fn put_many_with_photos(&self, records: &[Record], photos: &[(String, web_sys::Blob)]) -> Result<PutReport, StoreError> {
+        self.write_with_photos(records, photos).await
+    }
+
+    async fn photo(&self, sha256: &str) -> Result<Option<web_sys::Blob>, StoreError> {
+        self.read_photo(sha256).await
     }
 }
 

@@ -24,11 +24,19 @@ pub struct MemoryStore {
     /// When set, the next write fails with this error and changes nothing (tests of the
     /// failure paths).
     fail_next_write: RefCell<Option<StoreError>>,
+    /// How many times a whole store was read (`live`, `live_rows`, `changed_since`): tests
+    /// of the use cases check that an everyday action reads only by key and index.
+    whole_reads: std::cell::Cell<usize>,
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Whole-store reads so far (see the field).
+    pub fn whole_store_reads(&self) -> usize {
+        self.whole_reads.get()
     }
 
     pub fn fail_next_write(&self, error: StoreError) {
@@ -153,10 +161,12 @@ impl RecordStore for MemoryStore {
     }
 
     async fn live(&self, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
+        self.whole_reads.set(self.whole_reads.get() + 1);
         Ok(self.all_of(kind)?.into_iter().filter(|r| !r.is_deleted()).collect())
     }
 
     async fn changed_since(&self, kind: RecordKind, since: Option<Stamp>) -> Result<Vec<Record>, StoreError> {
+        self.whole_reads.set(self.whole_reads.get() + 1);
         let mut changed: Vec<Record> =
             self.all_of(kind)?.into_iter().filter(|r| since.is_none_or(|s| r.updated_at > s)).collect();
         changed.sort_by_key(|r| r.updated_at);
@@ -184,9 +194,26 @@ impl DraftStore for MemoryStore {
     }
 }
 
+impl super::PhotoStore for MemoryStore {
+    /// Mime type and bytes.
+    type Blob = (String, Vec<u8>);
+
+    async fn put_many_with_photos(&self, records: &[Record], photos: &[(String, Self::Blob)]) -> Result<PutReport, StoreError> {
+        // put_many takes a failure injected for the write before anything is kept, so the
+        // photos below are only kept when the records were.
+        let report = self.put_many(records).await?;
+        self.photos.borrow_mut().extend(photos.iter().cloned());
+        Ok(report)
+    }
+
+    async fn photo(&self, sha256: &str) -> Result<Option<Self::Blob>, StoreError> {
+        Ok(self.stored_photo(sha256))
+    }
+}
+
 impl MemoryStore {
     /// A stored photo (mime, bytes) by its SHA-256.
-    pub fn photo(&self, sha256: &str) -> Option<(String, Vec<u8>)> {
+    pub fn stored_photo(&self, sha256: &str) -> Option<(String, Vec<u8>)> {
         self.photos.borrow().get(sha256).cloned()
     }
 

@@ -133,6 +133,27 @@ pub trait RecordStore {
     async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError>;
     /// Every live record of a kind.
     async fn live(&self, kind: RecordKind) -> Result<Vec<Record>, StoreError>;
+    /// Every live record of a kind with its body read as `T`, and how many live records did
+    /// not read as one (counted, never a reason to show nothing). Only for loading the live
+    /// cache once at start: no user action reads a whole store.
+    async fn live_rows<T: serde::de::DeserializeOwned>(&self, kind: RecordKind) -> Result<(Vec<Row<T>>, usize), StoreError> {
+        let mut rows = Vec::new();
+        let mut unreadable = 0;
+        for record in self.live(kind).await? {
+            match serde_json::from_value::<T>(record.body) {
+                Ok(body) => rows.push(Row {
+                    id: record.id,
+                    created_at: record.created_at,
+                    updated_at: record.updated_at,
+                    origin_device: record.origin_device,
+                    deleted_at: None,
+                    body,
+                }),
+                Err(_) => unreadable += 1,
+            }
+        }
+        Ok((rows, unreadable))
+    }
     /// Records (tombstones included) changed after `since`, oldest change first.
     async fn changed_since(&self, kind: RecordKind, since: Option<Stamp>) -> Result<Vec<Record>, StoreError>;
     /// Counts changes after `since` over every kind, with the oldest one.
@@ -157,6 +178,31 @@ pub trait RecordStore {
         }
         Ok(highest)
     }
+}
+
+/// A stored record's id, stamps and origin with its body read as its kind's type: what the
+/// live cache loads at start ([`RecordStore::live_rows`]).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Row<T> {
+    pub id: Uuid,
+    pub created_at: Stamp,
+    pub updated_at: Stamp,
+    pub origin_device: Uuid,
+    #[serde(default)]
+    pub deleted_at: Option<Stamp>,
+    pub body: T,
+}
+
+/// Photos, stored by their SHA-256 beside the records that name them. The blob type is the
+/// store's own (a browser `Blob` in IndexedDB, mime and bytes in memory), so a use case can
+/// write a ticket and its photos in one transaction without knowing which store it has.
+#[allow(async_fn_in_trait)]
+pub trait PhotoStore: RecordStore {
+    type Blob: Clone;
+    /// [`RecordStore::put_many`] plus photos in the same transaction: a ticket is never
+    /// stored without its photos, nor photos without it.
+    async fn put_many_with_photos(&self, records: &[Record], photos: &[(String, Self::Blob)]) -> Result<PutReport, StoreError>;
+    async fn photo(&self, sha256: &str) -> Result<Option<Self::Blob>, StoreError>;
 }
 
 /// Deletes by writing a tombstone. Deleting a missing or already deleted record changes

@@ -1,0 +1,363 @@
+//! The live record cache: what the views show — every live ticket with its derived state
+//! (its history inside it), drill plans and runs — loaded once after start and then kept
+//! current in place by applying the records each committed write returned, or the records
+//! another tab names. The cache is the only writer of what views read, and it never lets an
+//! older copy of a record replace a newer one, so a late read cannot undo a later write.
+//!
+//! Plain Rust (no signals): the UI wraps it in one reactive value (`ui::live`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::domain::board::search_text;
+use crate::domain::clock::Stamp;
+use crate::domain::drill::{built_in_plans, DrillPlan, DrillRun};
+use crate::domain::record::{Record, RecordKind};
+use crate::domain::ticket::{Ticket, TicketEvent};
+use crate::domain::workflow::{at_a_glance, derive, TicketState};
+use crate::store::Row;
+
+/// A ticket as the views show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardItem {
+    pub id: Uuid,
+    pub ticket: Ticket,
+    pub state: TicketState,
+    /// Whether `state` was derived from the events (otherwise it is the ticket's own copy,
+    /// without history, and without clocks for a ticket saved before it kept one).
+    pub settled: bool,
+    /// [`search_text`] of the ticket, made once per change rather than per keystroke.
+    pub search_text: String,
+    /// Bumped every time the cache changes this item: cards are keyed by id and revision,
+    /// so only the card of a changed ticket is drawn again.
+    pub rev: u64,
+    pub created_at: Stamp,
+    pub updated_at: Stamp,
+    pub origin_device: Uuid,
+}
+
+/// What [`RecordCache::apply`] changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub tickets: Vec<Uuid>,
+    pub runs: Vec<Uuid>,
+    pub plans: Vec<Uuid>,
+    /// Records not applied because the cache holds a later version (a late read).
+    pub older: usize,
+    /// Records whose body did not read as their kind (counted, shown as a storage notice).
+    pub unreadable: usize,
+}
+
+impl Applied {
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty() && self.runs.is_empty() && self.plans.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RecordCache {
+    tickets: HashMap<Uuid, Arc<BoardItem>>,
+    /// Events that arrived before the events were loaded: applied again once they are.
+    early_events: Vec<Record>,
+    events_loaded: bool,
+    tickets_loaded: bool,
+    plans: HashMap<Uuid, Arc<(Record, DrillPlan)>>,
+    runs: HashMap<Uuid, Arc<(Record, DrillRun)>>,
+    /// Every stamp of a record the cache has seen deleted, so a late read of the record
+    /// before its deletion does not bring it back.
+    deleted: HashMap<Uuid, Stamp>,
+    rev: u64,
+}
+
+impl RecordCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn next_rev(&mut self) -> u64 {
+        self.rev += 1;
+        self.rev
+    }
+
+    /// The first look: every live ticket with the state its own copy of its progress gives.
+    /// Tickets already in the cache with a later stamp (a write applied while this read was
+    /// under way) are kept.
+    pub fn load_tickets(&mut self, rows: Vec<Row<Ticket>>) {
+        for row in rows {
+            if self.is_newer_here(row.id, row.updated_at) {
+                continue;
+            }
+            let rev = self.next_rev();
+            let state = glance(&row.body);
+            let item = BoardItem {
+                id: row.id,
+                search_text: search_text(&row.body),
+                ticket: row.body,
+                state,
+                settled: false,
+                rev,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                origin_device: row.origin_device,
+            };
+            self.tickets.insert(row.id, Arc::new(item));
+        }
+        self.tickets_loaded = true;
+    }
+
+    /// Every live event: each ticket's state is derived from its events and holds its history.
+    pub fn load_events(&mut self, rows: Vec<Row<TicketEvent>>) {
+        let mut by_ticket: HashMap<Uuid, Vec<(Stamp, TicketEvent)>> = HashMap::new();
+        for row in rows {
+            by_ticket.entry(row.body.ticket_id).or_default().push((row.created_at, row.body));
+        }
+        let ids: Vec<Uuid> = self.tickets.keys().copied().collect();
+        for id in ids {
+            let events = by_ticket.remove(&id).unwrap_or_default();
+            self.settle(id, events);
+        }
+        self.events_loaded = true;
+        let early = std::mem::take(&mut self.early_events);
+        self.apply(&early);
+    }
+
+    /// Stored drill plans and runs (both small stores).
+    pub fn load_drills(&mut self, plans: Vec<Record>, runs: Vec<Record>) {
+        self.apply(&plans);
+        self.apply(&runs);
+    }
+
+    pub fn tickets_loaded(&self) -> bool {
+        self.tickets_loaded
+    }
+
+    pub fn events_loaded(&self) -> bool {
+        self.events_loaded
+    }
+
+    fn is_newer_here(&self, id: Uuid, stamp: Stamp) -> bool {
+        self.deleted.get(&id).is_some_and(|d| *d >= stamp)
+            || self.tickets.get(&id).is_some_and(|t| t.updated_at > stamp)
+            || self.plans.get(&id).is_some_and(|p| p.0.updated_at > stamp)
+            || self.runs.get(&id).is_some_and(|r| r.0.updated_at > stamp)
+    }
+
+    fn settle(&mut self, id: Uuid, events: Vec<(Stamp, TicketEvent)>) {
+        let rev = self.next_rev();
+        if let Some(item) = self.tickets.get_mut(&id) {
+            let item = Arc::make_mut(item);
+            item.state = derive(&item.ticket, &events);
+            item.settled = true;
+            item.rev = rev;
+        }
+    }
+
+    /// Applies committed records (tombstones included): a write of this tab, or records
+    /// another tab named and this one read. Costs what the records and their tickets'
+    /// histories cost, whatever the cache holds.
+    pub fn apply(&mut self, records: &[Record]) -> Applied {
+        let mut applied = Applied::default();
+        // Tickets first, so an event written with its ticket finds it.
+        let mut ordered: Vec<&Record> = records.iter().collect();
+        ordered.sort_by_key(|r| r.kind != RecordKind::Ticket);
+        for record in ordered {
+            match record.kind {
+                RecordKind::Ticket => self.apply_ticket(record, &mut applied),
+                RecordKind::TicketEvent => self.apply_event(record, &mut applied),
+                RecordKind::DrillPlan => self.apply_drill(record, &mut applied),
+                RecordKind::DrillRun => self.apply_drill(record, &mut applied),
+            }
+        }
+        applied.tickets.sort_unstable();
+        applied.tickets.dedup();
+        applied
+    }
+
+    fn apply_ticket(&mut self, record: &Record, applied: &mut Applied) {
+        if self.is_newer_here(record.id, record.updated_at) {
+            applied.older += 1;
+            return;
+        }
+        if record.is_deleted() {
+            self.deleted.insert(record.id, record.updated_at);
+            if self.tickets.remove(&record.id).is_some() {
+                applied.tickets.push(record.id);
+            }
+            return;
+        }
+        let Ok(ticket) = serde_json::from_value::<Ticket>(record.body.clone()) else {
+            applied.unreadable += 1;
+            return;
+        };
+        let rev = self.next_rev();
+        // The events already known stay with the ticket: a ticket's new copy does not
+        // change its history.
+        let history: Option<Vec<(Stamp, TicketEvent)>> = self
+            .tickets
+            .get(&record.id)
+            .filter(|old| old.settled)
+            .map(|old| old.state.history.iter().map(|h| (h.stamp, h.event.clone())).collect());
+        let (state, settled) = match history {
+            Some(events) => (derive(&ticket, &events), true),
+            // A new ticket when the events are loaded: its events come in the same write
+            // (or later), and until then it has none.
+            None if self.events_loaded && !self.tickets.contains_key(&record.id) => (derive(&ticket, &[]), true),
+            None => (glance(&ticket), false),
+        };
+        let item = BoardItem {
+            id: record.id,
+            search_text: search_text(&ticket),
+            ticket,
+            state,
+            settled,
+            rev,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            origin_device: record.origin_device,
+        };
+        self.tickets.insert(record.id, Arc::new(item));
+        applied.tickets.push(record.id);
+    }
+
+    fn apply_event(&mut self, record: &Record, applied: &mut Applied) {
+        if !self.events_loaded {
+            self.early_events.push(record.clone());
+            return;
+        }
+        let Some(ticket_id) = record.body.get("ticket_id").and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok()) else {
+            // A tombstone's body may be anything; a live event without its ticket is unreadable.
+            if !record.is_deleted() {
+                applied.unreadable += 1;
+            }
+            return;
+        };
+        let Some(item) = self.tickets.get(&ticket_id) else { return };
+        if !item.settled {
+            return;
+        }
+        // An event's identity within its ticket is its creation stamp (unique per device).
+        let mut events: Vec<(Stamp, TicketEvent)> =
+            item.state.history.iter().filter(|h| h.stamp != record.created_at).map(|h| (h.stamp, h.event.clone())).collect();
+        if !record.is_deleted() {
+            match serde_json::from_value::<TicketEvent>(record.body.clone()) {
+                Ok(event) => events.push((record.created_at, event)),
+                Err(_) => {
+                    applied.unreadable += 1;
+                    return;
+                }
+            }
+        }
+        self.settle(ticket_id, events);
+        applied.tickets.push(ticket_id);
+    }
+
+    fn apply_drill(&mut self, record: &Record, applied: &mut Applied) {
+        if self.is_newer_here(record.id, record.updated_at) {
+            applied.older += 1;
+            return;
+        }
+        let is_plan = record.kind == RecordKind::DrillPlan;
+        if record.is_deleted() {
+            self.deleted.insert(record.id, record.updated_at);
+            let removed = if is_plan { self.plans.remove(&record.id).is_some() } else { self.runs.remove(&record.id).is_some() };
+            if removed {
+                if is_plan { applied.plans.push(record.id) } else { applied.runs.push(record.id) }
+            }
+            return;
+        }
+        if is_plan {
+            match serde_json::from_value::<DrillPlan>(record.body.clone()) {
+                Ok(plan) => {
+                    self.plans.insert(record.id, Arc::new((record.clone(), plan)));
+                    applied.plans.push(record.id);
+                }
+                Err(_) => applied.unreadable += 1,
+            }
+        } else {
+            match serde_json::from_value::<DrillRun>(record.body.clone()) {
+                Ok(run) => {
+                    self.runs.insert(record.id, Arc::new((record.clone(), run)));
+                    applied.runs.push(record.id);
+                }
+                Err(_) => applied.unreadable += 1,
+            }
+        }
+    }
+
+    /// Forgets everything (before a reload after a bulk change such as removing sample data).
+    pub fn clear(&mut self) {
+        let rev = self.rev;
+        *self = RecordCache { rev, ..RecordCache::default() };
+    }
+
+    pub fn ticket(&self, id: Uuid) -> Option<&Arc<BoardItem>> {
+        self.tickets.get(&id)
+    }
+
+    pub fn tickets(&self) -> impl Iterator<Item = &Arc<BoardItem>> {
+        self.tickets.values()
+    }
+
+    pub fn ticket_count(&self) -> usize {
+        self.tickets.len()
+    }
+
+    /// The `n` tickets born on `device` most recently, newest first.
+    pub fn recent_from(&self, device: Uuid, n: usize) -> Vec<Arc<BoardItem>> {
+        let mut mine: Vec<&Arc<BoardItem>> = self.tickets.values().filter(|i| i.origin_device == device).collect();
+        let n = n.min(mine.len());
+        if n == 0 {
+            return Vec::new();
+        }
+        // Only the first n need sorting.
+        mine.select_nth_unstable_by(n - 1, |a, b| b.created_at.cmp(&a.created_at));
+        mine.truncate(n);
+        mine.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        mine.into_iter().cloned().collect()
+    }
+
+    /// Every plan, retired ones too, oldest first. Built-in plans are not stored until someone
+    /// edits or retires one (opening the Drills view must not make "changes not yet
+    /// exported"); until then they are shown under their fixed ids, stamped at the epoch so
+    /// any edit supersedes them.
+    pub fn plans(&self) -> Vec<Arc<(Record, DrillPlan)>> {
+        let mut plans: Vec<Arc<(Record, DrillPlan)>> = self.plans.values().cloned().collect();
+        let epoch = Stamp { wall_ms: 0, counter: 0, device: Uuid::nil() };
+        for (id, plan) in built_in_plans() {
+            if !self.plans.contains_key(&id) && !self.deleted.contains_key(&id) {
+                if let Ok(body) = serde_json::to_value(&plan) {
+                    plans.push(Arc::new((Record::create_with_id(id, RecordKind::DrillPlan, body, epoch, None), plan)));
+                }
+            }
+        }
+        plans.sort_by_key(|p| p.0.created_at);
+        plans
+    }
+
+    pub fn plan(&self, id: Uuid) -> Option<Arc<(Record, DrillPlan)>> {
+        self.plans().into_iter().find(|p| p.0.id == id)
+    }
+
+    /// Every run, newest start first.
+    pub fn runs(&self) -> Vec<Arc<(Record, DrillRun)>> {
+        let mut runs: Vec<Arc<(Record, DrillRun)>> = self.runs.values().cloned().collect();
+        runs.sort_by(|a, b| b.1.started_at.cmp(&a.1.started_at));
+        runs
+    }
+
+    pub fn run(&self, id: Uuid) -> Option<&Arc<(Record, DrillRun)>> {
+        self.runs.get(&id)
+    }
+}
+
+/// A ticket's state from the ticket alone; a ticket saved before it kept its progress shows
+/// its stored status without clocks until its events are read.
+fn glance(ticket: &Ticket) -> TicketState {
+    at_a_glance(ticket).unwrap_or_else(|| {
+        let mut s = derive(ticket, &[]);
+        s.status = ticket.status;
+        s
+    })
+}

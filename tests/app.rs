@@ -1,0 +1,372 @@
+//! The use cases over the in-memory store, with the live cache applying what each returns:
+//! intake, workflow steps, drill runs and plans; failures store nothing and leave the cache
+//! as it was; no everyday action reads a whole store.
+
+mod common;
+
+use std::cell::RefCell;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::run;
+use patroldesk::app::cache::RecordCache;
+use patroldesk::app::workflow::{perform, StepError};
+use patroldesk::app::{drills, intake, Changed, Who};
+use patroldesk::domain::clock::Hlc;
+use patroldesk::domain::drill::{built_in_plans, Participant, RunChange, RunMode, DrillRun};
+use patroldesk::domain::record::{Record, RecordKind};
+use patroldesk::domain::settings::{Department, DeviceIdentity, SiteSettings, StaffRole};
+use patroldesk::domain::triage::{SlaHours, SlaPolicy};
+use patroldesk::domain::ticket::{default_categories, QuickReport, Ticket, TicketStatus};
+use patroldesk::domain::triage::{Level, Priority};
+use patroldesk::domain::workflow::{Action, Refusal};
+use patroldesk::store::memory::MemoryStore;
+use patroldesk::store::{PhotoStore, RecordStore, Row, StoreError};
+use uuid::Uuid;
+
+const DEVICE: u128 = 0xd1;
+
+fn who() -> Who {
+    Who { actor: Some(Uuid::from_u128(7)), now: Utc::now(), offset_min: 480 }
+}
+
+fn clock() -> RefCell<Hlc> {
+    RefCell::new(Hlc::new(Uuid::from_u128(DEVICE)))
+}
+
+fn quick_ticket(number: String) -> Ticket {
+    let form = QuickReport { category: "plumbing".into(), location: "2号楼大堂".into(), note: "漏水".into() }
+        .validate(&default_categories())
+        .expect("a valid quick report");
+    Ticket::from_quick(form, number, &SlaPolicy::default(), Utc::now(), 480, vec![])
+}
+
+fn save(store: &MemoryStore, hlc: &RefCell<Hlc>) -> intake::Saved {
+    let device = DeviceIdentity::new(Uuid::from_u128(DEVICE));
+    let site = SiteSettings { site_code: "DH01".into(), ..SiteSettings::default() };
+    run(intake::save_ticket(store, hlc, who(), &device, &site, quick_ticket, &[("abc".into(), ("image/jpeg".into(), vec![1, 2, 3]))])).unwrap()
+}
+
+fn assess() -> Action {
+    Action::Assess { urgency: Level::High, importance: Level::High, priority: Priority::P1, hours: SlaHours { respond: 1, resolve: 4 } }
+}
+
+/// A cache loaded from the store the way the app loads it at start.
+fn loaded_cache(store: &MemoryStore) -> RecordCache {
+    let mut cache = RecordCache::new();
+    let (tickets, _) = run(store.live_rows::<Ticket>(RecordKind::Ticket)).unwrap();
+    cache.load_tickets(tickets);
+    let (events, _) = run(store.live_rows(RecordKind::TicketEvent)).unwrap();
+    cache.load_events(events);
+    cache.load_drills(run(store.live(RecordKind::DrillPlan)).unwrap(), run(store.live(RecordKind::DrillRun)).unwrap());
+    cache
+}
+
+#[test]
+fn an_intake_save_stores_ticket_event_and_photo_and_the_cache_shows_it() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let mut cache = loaded_cache(&store);
+    let reads = store.whole_store_reads();
+    let saved = save(&store, &hlc);
+    assert_eq!(store.whole_store_reads(), reads, "a save reads no whole store");
+    assert!(saved.number.starts_with("DH01-"));
+    assert_eq!(saved.changed.records.len(), 2);
+    assert!(run(store.photo("abc")).unwrap().is_some());
+
+    let applied = cache.apply(&saved.changed.records);
+    assert_eq!(applied.tickets, vec![saved.id]);
+    let item = cache.ticket(saved.id).expect("in the cache");
+    assert!(item.settled);
+    assert_eq!(item.state.status, TicketStatus::New);
+    assert_eq!(item.state.history.len(), 1, "the received event is in its history");
+    assert_eq!(cache.recent_from(Uuid::from_u128(DEVICE), 10).len(), 1);
+    // The same as a fresh load from storage.
+    let fresh = loaded_cache(&store);
+    assert_eq!(fresh.ticket(saved.id).unwrap().state, item.state);
+}
+
+#[test]
+fn a_failed_save_stores_nothing_and_leaves_the_cache_as_it_was() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let cache = loaded_cache(&store);
+    let device = DeviceIdentity::new(Uuid::from_u128(DEVICE));
+    // The day's sequence cannot be taken: nothing is written.
+    store.fail_next_write(StoreError::QuotaExceeded);
+    let result = run(intake::save_ticket(&store, &hlc, who(), &device, &SiteSettings::default(), quick_ticket, &[("abc".into(), ("image/jpeg".into(), vec![1]))]));
+    assert_eq!(result.unwrap_err(), StoreError::QuotaExceeded);
+    assert!(run(store.live(RecordKind::Ticket)).unwrap().is_empty());
+    assert!(run(store.photo("abc")).unwrap().is_none());
+    assert_eq!(cache.ticket_count(), 0);
+
+    // Now the record write itself fails.
+    let fail_on_records = FailOnRecords { inner: &store };
+    let result = run(intake::save_ticket(&fail_on_records, &hlc, who(), &device, &SiteSettings::default(), quick_ticket, &[("abc".into(), ("image/jpeg".into(), vec![1]))]));
+    assert_eq!(result.unwrap_err(), StoreError::QuotaExceeded);
+    assert!(run(store.live(RecordKind::Ticket)).unwrap().is_empty(), "no ticket without its photos");
+    assert!(run(store.photo("abc")).unwrap().is_none(), "no photos without their ticket");
+}
+
+/// The in-memory store, with every record write failing as a full disk would.
+struct FailOnRecords<'a> {
+    inner: &'a MemoryStore,
+}
+
+impl RecordStore for FailOnRecords<'_> {
+    async fn get(&self, kind: RecordKind, id: Uuid) -> Result<Option<Record>, StoreError> {
+        self.inner.get(kind, id).await
+    }
+    async fn put_many(&self, _: &[Record]) -> Result<patroldesk::store::PutReport, StoreError> {
+        Err(StoreError::QuotaExceeded)
+    }
+    async fn purge_device(&self, device: Uuid) -> Result<usize, StoreError> {
+        self.inner.purge_device(device).await
+    }
+    async fn query(&self, kind: RecordKind, index: patroldesk::domain::record::IndexName, value: &str) -> Result<Vec<Record>, StoreError> {
+        self.inner.query(kind, index, value).await
+    }
+    async fn live(&self, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
+        self.inner.live(kind).await
+    }
+    async fn changed_since(&self, kind: RecordKind, since: Option<patroldesk::domain::clock::Stamp>) -> Result<Vec<Record>, StoreError> {
+        self.inner.changed_since(kind, since).await
+    }
+}
+
+impl PhotoStore for FailOnRecords<'_> {
+    type Blob = (String, Vec<u8>);
+    async fn put_many_with_photos(&self, records: &[Record], _: &[(String, Self::Blob)]) -> Result<patroldesk::store::PutReport, StoreError> {
+        self.put_many(records).await
+    }
+    async fn photo(&self, sha256: &str) -> Result<Option<Self::Blob>, StoreError> {
+        self.inner.photo(sha256).await
+    }
+}
+
+impl patroldesk::store::SettingsStore for FailOnRecords<'_> {
+    async fn load_device(&self) -> Result<Option<DeviceIdentity>, StoreError> {
+        self.inner.load_device().await
+    }
+    async fn save_device(&self, d: &DeviceIdentity) -> Result<(), StoreError> {
+        self.inner.save_device(d).await
+    }
+    async fn load_site(&self) -> Result<Option<SiteSettings>, StoreError> {
+        self.inner.load_site().await
+    }
+    async fn save_site(&self, s: &SiteSettings) -> Result<(), StoreError> {
+        self.inner.save_site(s).await
+    }
+    async fn next_sequence(&self, scope: &str) -> Result<u32, StoreError> {
+        self.inner.next_sequence(scope).await
+    }
+    async fn load_follow_up(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.inner.load_follow_up(key).await
+    }
+    async fn save_follow_up(&self, key: &str, plan: &str) -> Result<(), StoreError> {
+        self.inner.save_follow_up(key, plan).await
+    }
+    async fn load_export_watermark(&self) -> Result<Option<patroldesk::domain::clock::Stamp>, StoreError> {
+        self.inner.load_export_watermark().await
+    }
+    async fn save_export_watermark(&self, stamp: patroldesk::domain::clock::Stamp) -> Result<(), StoreError> {
+        self.inner.save_export_watermark(stamp).await
+    }
+}
+
+#[test]
+fn a_step_is_checked_against_the_stored_state_and_applied_to_one_ticket() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let first = save(&store, &hlc);
+    let other = save(&store, &hlc);
+    let mut cache = loaded_cache(&store);
+    let other_before = cache.ticket(other.id).unwrap().clone();
+    let reads = store.whole_store_reads();
+
+    let done = run(perform(&store, &hlc, who(), None, first.id, assess(), "")).unwrap();
+    assert_eq!(done.reached, TicketStatus::Assessed);
+    assert_eq!(store.whole_store_reads(), reads, "a step reads its ticket by key and its events by index");
+    let applied = cache.apply(&done.changed.records);
+    assert_eq!(applied.tickets, vec![first.id]);
+    let item = cache.ticket(first.id).unwrap();
+    assert_eq!(item.state.status, TicketStatus::Assessed);
+    assert_eq!(item.state.priority, Priority::P1);
+    assert_eq!(item.state.history.len(), 2);
+    assert!(item.rev > other_before.rev);
+    assert!(std::sync::Arc::ptr_eq(cache.ticket(other.id).unwrap(), &other_before), "the other ticket is untouched");
+    assert_eq!(loaded_cache(&store).ticket(first.id).unwrap().state, item.state);
+
+    // Another tab assessed and dispatched meanwhile: a second "assess" from a stale view is refused.
+    let dispatch = Action::Dispatch { department: Department::Engineering, assignee: None };
+    run(perform(&store, &hlc, who(), None, first.id, dispatch, "")).unwrap();
+    let stale = run(perform(&store, &hlc, who(), None, first.id, assess(), ""));
+    assert!(matches!(stale, Err(StepError::Refused(Refusal::NotAllowed { from: TicketStatus::Dispatched }))), "{stale:?}");
+
+    // Fields and roles are checked too, and nothing is written when refused.
+    let events_before = run(store.live(RecordKind::TicketEvent)).unwrap().len();
+    let close = run(perform(&store, &hlc, who(), Some(StaffRole::Patrol), first.id, Action::Reopen, ""));
+    assert!(matches!(close, Err(StepError::Refused(_))));
+    assert_eq!(run(store.live(RecordKind::TicketEvent)).unwrap().len(), events_before);
+    assert_eq!(run(perform(&store, &hlc, who(), None, Uuid::from_u128(404), assess(), "")).unwrap_err(), StepError::Gone);
+}
+
+#[test]
+fn a_failed_step_stores_nothing_and_the_cache_keeps_the_ticket_as_it_was() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let saved = save(&store, &hlc);
+    let cache = loaded_cache(&store);
+    let before = cache.ticket(saved.id).unwrap().clone();
+    store.fail_next_write(StoreError::Aborted("disk".into()));
+    let result = run(perform(&store, &hlc, who(), None, saved.id, assess(), "note"));
+    assert_eq!(result.unwrap_err(), StepError::Store(StoreError::Aborted("disk".into())));
+    // Nothing returned, so nothing applied: the cache is as it was, and so is storage.
+    assert!(std::sync::Arc::ptr_eq(cache.ticket(saved.id).unwrap(), &before));
+    assert_eq!(loaded_cache(&store).ticket(saved.id).unwrap().state.status, TicketStatus::New);
+}
+
+#[test]
+fn an_undecodable_event_is_an_error_not_a_gap_in_the_history() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let saved = save(&store, &hlc);
+    let bad = Record::create(RecordKind::TicketEvent, serde_json::json!({"ticket_id": saved.id.to_string(), "at": "not a time"}), hlc.borrow_mut().tick(1), None);
+    run(store.put_many(&[bad])).unwrap();
+    let result = run(perform(&store, &hlc, who(), None, saved.id, assess(), ""));
+    assert!(matches!(result, Err(StepError::Store(StoreError::Corrupt { .. }))), "{result:?}");
+}
+
+#[test]
+fn a_late_read_never_replaces_a_newer_copy_in_the_cache() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let saved = save(&store, &hlc);
+    let old_ticket = run(store.get(RecordKind::Ticket, saved.id)).unwrap().unwrap();
+    let mut cache = loaded_cache(&store);
+    let step = run(perform(&store, &hlc, who(), None, saved.id, assess(), "")).unwrap();
+    cache.apply(&step.changed.records);
+    // Another tab's message, read before this step committed, arrives after it.
+    let applied = cache.apply(&[old_ticket.clone()]);
+    assert_eq!(applied.older, 1);
+    assert_eq!(cache.ticket(saved.id).unwrap().state.status, TicketStatus::Assessed);
+
+    // The start-up load still under way when a write lands keeps the write.
+    let mut starting = RecordCache::new();
+    starting.apply(&step.changed.records);
+    let stale_row = Row { id: old_ticket.id, created_at: old_ticket.created_at, updated_at: old_ticket.updated_at, origin_device: old_ticket.origin_device, deleted_at: None, body: serde_json::from_value::<Ticket>(old_ticket.body).unwrap() };
+    starting.load_tickets(vec![stale_row]);
+    assert_eq!(starting.ticket(saved.id).unwrap().ticket.status, TicketStatus::Assessed);
+    // An event that arrived before the events were loaded is kept once they are.
+    let (events, _) = run(store.live_rows(RecordKind::TicketEvent)).unwrap();
+    starting.load_events(events);
+    assert_eq!(starting.ticket(saved.id).unwrap().state.history.len(), 2);
+    assert_eq!(starting.ticket(saved.id).unwrap().state.status, TicketStatus::Assessed);
+}
+
+#[test]
+fn a_deleted_ticket_leaves_the_cache_and_does_not_come_back_from_a_late_read() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let saved = save(&store, &hlc);
+    let record = run(store.get(RecordKind::Ticket, saved.id)).unwrap().unwrap();
+    let mut cache = loaded_cache(&store);
+    let tombstone = record.tombstoned(hlc.borrow_mut().tick(Utc::now().timestamp_millis()), None);
+    cache.apply(&[tombstone]);
+    assert!(cache.ticket(saved.id).is_none());
+    cache.apply(&[record]);
+    assert!(cache.ticket(saved.id).is_none());
+}
+
+fn a_run(plan_id: Uuid) -> DrillRun {
+    let plan = built_in_plans().into_iter().find(|(id, _)| *id == plan_id).unwrap().1;
+    DrillRun {
+        plan_id,
+        plan,
+        mode: RunMode::Drill,
+        location: "3号楼".into(),
+        participants: vec![Participant { staff: Some(Uuid::from_u128(7)), name: "张主管".into(), role: "commander".into() }],
+        started_at: Utc::now() - Duration::minutes(3),
+        utc_offset_min: 480,
+        events: vec![],
+    }
+}
+
+#[test]
+fn a_drill_run_starts_takes_check_offs_and_refuses_them_once_finished() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let mut cache = loaded_cache(&store);
+    let (plan_id, _) = built_in_plans()[0].clone();
+    let (run_id, changed) = run(drills::start_run(&store, &hlc, who(), &a_run(plan_id))).unwrap();
+    cache.apply(&changed.records);
+    assert_eq!(cache.runs().len(), 1);
+    let step = cache.run(run_id).unwrap().1.plan.steps[0].id;
+    let reads = store.whole_store_reads();
+    let checked = run(drills::append(&store, &hlc, who(), run_id, RunChange::Check { step }, Some(("p1".into(), ("image/jpeg".into(), vec![9]))))).unwrap().expect("taken");
+    assert_eq!(store.whole_store_reads(), reads, "a check-off reads its run by key");
+    cache.apply(&checked.records);
+    assert_eq!(cache.run(run_id).unwrap().1.events.len(), 1);
+    assert!(store.stored_photo("p1").is_some());
+
+    let finish = RunChange::Finish { evaluation: patroldesk::domain::drill::Evaluation::Good, summary: String::new() };
+    cache.apply(&run(drills::append(&store, &hlc, who(), run_id, finish, None)).unwrap().unwrap().records);
+    let late = run(drills::append(&store, &hlc, who(), run_id, RunChange::Check { step }, None)).unwrap();
+    assert_eq!(late, None, "a finished run takes no check-off");
+    assert_eq!(cache.run(run_id).unwrap().1.events.len(), 2);
+
+    // A failed check-off stores nothing.
+    let (second, _) = run(drills::start_run(&store, &hlc, who(), &a_run(plan_id))).unwrap();
+    store.fail_next_write(StoreError::QuotaExceeded);
+    assert_eq!(run(drills::append(&store, &hlc, who(), second, RunChange::Check { step }, None)).unwrap_err(), StoreError::QuotaExceeded);
+    assert!(run(patroldesk::store::RecordStore::get(&store, RecordKind::DrillRun, second)).unwrap().unwrap().body["events"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn plans_are_saved_retired_and_deleted_through_the_cache() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let mut cache = loaded_cache(&store);
+    let built_in = built_in_plans().len();
+    assert_eq!(cache.plans().len(), built_in, "built-in plans are shown without being stored");
+    assert!(run(store.live(RecordKind::DrillPlan)).unwrap().is_empty());
+
+    // Retiring a built-in plan writes it under its fixed id.
+    let first = cache.plans()[0].clone();
+    let mut retired = first.1.clone();
+    retired.retired = true;
+    let (id, changed) = run(drills::save_plan(&store, &hlc, who(), Some(&first.0), &retired)).unwrap();
+    assert_eq!(id, first.0.id);
+    cache.apply(&changed.records);
+    assert_eq!(cache.plans().len(), built_in);
+    assert!(cache.plan(id).unwrap().1.retired);
+
+    let mut own = first.1.clone();
+    own.key = String::new();
+    let (own_id, changed) = run(drills::save_plan(&store, &hlc, who(), None, &own)).unwrap();
+    cache.apply(&changed.records);
+    assert_eq!(cache.plans().len(), built_in + 1);
+    let deleted = run(drills::delete_plan(&store, &hlc, who(), own_id)).unwrap();
+    cache.apply(&deleted.records);
+    assert_eq!(cache.plans().len(), built_in);
+    assert_eq!(run(drills::delete_plan(&store, &hlc, who(), own_id)).unwrap(), Changed::default(), "deleting twice changes nothing");
+}
+
+#[test]
+fn the_cache_applies_a_change_at_the_cost_of_the_change() {
+    // 2,000 tickets with their events: applying one step re-derives one ticket only.
+    let store = MemoryStore::new();
+    let now = Utc.with_ymd_and_hms(2026, 11, 29, 8, 0, 0).unwrap();
+    let spec = patroldesk::domain::sample::SampleSpec { seed: 3, tickets: 2000, days: 60, now, offset_min: 480, chinese: true, staff: vec![] };
+    let records: Vec<Record> = (0..2000).flat_map(|i| patroldesk::domain::sample::ticket_records(&spec, i)).collect();
+    run(store.put_many(&records)).unwrap();
+    let mut cache = loaded_cache(&store);
+    assert_eq!(cache.ticket_count(), 2000);
+    let revs: Vec<(Uuid, u64)> = cache.tickets().map(|i| (i.id, i.rev)).collect();
+    let hlc = clock();
+    let open = cache.tickets().find(|i| i.state.status == TicketStatus::New).map(|i| i.id).unwrap();
+    let step = run(perform(&store, &hlc, who(), None, open, assess(), "")).unwrap();
+    let applied = cache.apply(&step.changed.records);
+    assert_eq!(applied.tickets, vec![open]);
+    let redrawn = revs.iter().filter(|(id, rev)| cache.ticket(*id).unwrap().rev != *rev).count();
+    assert_eq!(redrawn, 1, "one card redraws");
+}
