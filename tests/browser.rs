@@ -6,7 +6,7 @@ use patroldesk::domain::locale::Lang;
 use patroldesk::domain::settings::{Department, SiteSettings, StaffRole};
 use patroldesk::platform::prefs;
 use patroldesk::store::idb::{delete_database, IdbStore};
-use patroldesk::store::{ensure_device, SettingsStore};
+use patroldesk::store::{ensure_device, PhotoStore, SettingsStore};
 use uuid::Uuid;
 use wasm_bindgen_test::*;
 

@@ -20,7 +20,7 @@ use crate::domain::workflow::{at_a_glance, derive, TicketState};
 use crate::store::Row;
 
 /// A ticket as the views show it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct BoardItem {
     pub id: Uuid,
     pub ticket: Ticket,
@@ -36,6 +36,15 @@ pub struct BoardItem {
     pub created_at: Stamp,
     pub updated_at: Stamp,
     pub origin_device: Uuid,
+}
+
+/// Two items are the same when they are the same revision of the same ticket: the cache
+/// bumps the revision on every change, so views compare thousands of items in a memo
+/// without comparing their histories field by field.
+impl PartialEq for BoardItem {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.rev == other.rev
+    }
 }
 
 /// What [`RecordCache::apply`] changed.
@@ -63,6 +72,7 @@ pub struct RecordCache {
     early_events: Vec<Record>,
     events_loaded: bool,
     tickets_loaded: bool,
+    drills_loaded: bool,
     plans: HashMap<Uuid, Arc<(Record, DrillPlan)>>,
     runs: HashMap<Uuid, Arc<(Record, DrillRun)>>,
     /// Every stamp of a record the cache has seen deleted, so a late read of the record
@@ -127,6 +137,11 @@ impl RecordCache {
     pub fn load_drills(&mut self, plans: Vec<Record>, runs: Vec<Record>) {
         self.apply(&plans);
         self.apply(&runs);
+        self.drills_loaded = true;
+    }
+
+    pub fn drills_loaded(&self) -> bool {
+        self.drills_loaded
     }
 
     pub fn tickets_loaded(&self) -> bool {
@@ -325,7 +340,8 @@ impl RecordCache {
     pub fn plans(&self) -> Vec<Arc<(Record, DrillPlan)>> {
         let mut plans: Vec<Arc<(Record, DrillPlan)>> = self.plans.values().cloned().collect();
         let epoch = Stamp { wall_ms: 0, counter: 0, device: Uuid::nil() };
-        for (id, plan) in built_in_plans() {
+        static BUILT_IN: std::sync::OnceLock<Vec<(Uuid, DrillPlan)>> = std::sync::OnceLock::new();
+        for (id, plan) in BUILT_IN.get_or_init(built_in_plans).iter().cloned() {
             if !self.plans.contains_key(&id) && !self.deleted.contains_key(&id) {
                 if let Ok(body) = serde_json::to_value(&plan) {
                     plans.push(Arc::new((Record::create_with_id(id, RecordKind::DrillPlan, body, epoch, None), plan)));

@@ -9,6 +9,11 @@ pub mod sync;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
 
+/// The store this device keeps its data in. Views and use cases name only the traits; this
+/// alias is the one place that says which implementation the browser app runs on.
+#[cfg(target_arch = "wasm32")]
+pub type DeviceStore = idb::IdbStore;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;

@@ -5,9 +5,9 @@ use leptos_router::path;
 
 use crate::domain::locale::Lang;
 use crate::platform::{self, prefs};
-use crate::store::idb::{IdbStore, DB_NAME};
+use crate::store::idb::DB_NAME;
 use crate::platform::broadcast::{self, Topic};
-use crate::store::{ensure_device, RecordStore, SettingsStore, StoreError};
+use crate::store::{ensure_device, DeviceStore, RecordStore, SettingsStore, StoreError};
 use crate::domain::clock::Hlc;
 use crate::ui::context::AppContext;
 use crate::ui::i18n::{use_i18n, I18nContextProvider, Locale};
@@ -45,7 +45,8 @@ fn AppWithContext() -> impl IntoView {
         lang: RwSignal::new(lang),
         store: StoredValue::new_local(None),
         clock: StoredValue::new(None),
-        records_version: RwSignal::new(0),
+        cache: RwSignal::new(Default::default()),
+        imports: RwSignal::new(0),
         unexported: RwSignal::new(Default::default()),
     };
     provide_context(ctx);
@@ -55,17 +56,20 @@ fn AppWithContext() -> impl IntoView {
         i18n.set_locale(to_locale(lang));
     });
 
-    // Another tab saved something: re-read it from storage (the data itself never travels
-    // over the channel, so a tab never shows what was not committed).
+    // Another tab saved something: read just what it names from storage (the data itself
+    // never travels over the channel, so a tab never shows what was not committed).
     broadcast::listen(move |topic| {
         spawn_local(async move {
             let Some(store) = ctx.store.get_value() else { return };
             let result = match topic {
-                Topic::Settings => store.load_site().await.map(|site| ctx.site.set(site.unwrap_or_default())),
-                Topic::Records => refresh_records(ctx, &store).await,
+                Topic::Settings => store.load_site().await.map(|site| {
+                    ctx.site.try_set(site.unwrap_or_default());
+                }),
+                Topic::Records(keys) => crate::ui::live::apply_keys(ctx, &keys).await,
+                Topic::AllRecords => crate::ui::live::reload(ctx).await,
             };
             if let Err(e) = result {
-                ctx.storage_error.set(Some(e));
+                ctx.storage_error.try_set(Some(e));
             }
         });
     });
@@ -110,7 +114,7 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     // Another tab on an older or newer version: tell the user instead of hanging.
     platform::mark("pd-load");
     let blocked = move || ctx.storage_error.set(Some(StoreError::UpgradeBlocked));
-    let store = IdbStore::open_with(DB_NAME, blocked, blocked).await?;
+    let store = DeviceStore::open_with(DB_NAME, blocked, blocked).await?;
     if ctx.storage_error.get_untracked() == Some(StoreError::UpgradeBlocked) {
         ctx.storage_error.set(None);
     }
@@ -119,17 +123,10 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     ctx.clock.set_value(Some(Hlc::resume(device.id, store.highest_stamp().await?)));
     ctx.device.set(Some(device));
     ctx.site.set(site);
-    refresh_records(ctx, &store).await?;
     platform::mark("pd-store");
-    ctx.store.set_value(Some(store));
-    Ok(())
-}
-
-/// Re-reads what record views depend on after a change (here or in another tab).
-pub async fn refresh_records(ctx: AppContext, store: &IdbStore) -> Result<(), StoreError> {
-    // Everything after the last export's watermark is unexported.
-    let since = store.load_export_watermark().await?;
-    ctx.unexported.set(store.change_summary(since).await?);
-    ctx.records_version.update(|v| *v += 1);
-    Ok(())
+    ctx.store.set_value(Some(store.clone()));
+    // Forms can start now; the records follow into the cache.
+    ctx.loaded.set(true);
+    crate::ui::live::refresh_unexported(ctx);
+    crate::ui::live::load(ctx, &store).await
 }

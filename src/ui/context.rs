@@ -1,15 +1,16 @@
-//! The app-wide state every view may read. It is deliberately narrow: site settings, who is
-//! on duty, the device, and the storage handle. Features keep their own state and ask the
-//! store for records; putting records here would make every view re-render on every save.
+//! The app-wide state every view may read: site settings, who is on duty, the device, the
+//! storage handle, and the live record cache. Records reach views only through the cache,
+//! which changes by what committed writes returned (see [`crate::ui::live`]).
 
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use crate::app::cache::RecordCache;
+use crate::app::{Stamps, Who};
 use crate::domain::clock::{Hlc, Stamp};
 use crate::domain::locale::Lang;
-use crate::domain::settings::{DeviceIdentity, SiteSettings};
-use crate::store::idb::IdbStore;
-use crate::store::{ChangeSummary, StoreError};
+use crate::domain::settings::{DeviceIdentity, SiteSettings, StaffRole};
+use crate::store::{ChangeSummary, DeviceStore, StoreError};
 
 #[derive(Clone, Copy)]
 pub struct AppContext {
@@ -23,13 +24,14 @@ pub struct AppContext {
     /// overwrite stored settings with empty defaults).
     pub loaded: RwSignal<bool>,
     pub lang: RwSignal<Lang>,
-    /// IndexedDB handle; local (not Send) because it wraps JS objects.
-    pub store: StoredValue<Option<IdbStore>, LocalStorage>,
+    /// The storage handle; local (not Send) because it wraps JS objects.
+    pub store: StoredValue<Option<DeviceStore>, LocalStorage>,
     /// This device's hybrid clock, resumed from the highest stored stamp at start.
     pub clock: StoredValue<Option<Hlc>>,
-    /// Bumped whenever records change here or in another tab; views that list records
-    /// re-query when it moves.
-    pub records_version: RwSignal<u64>,
+    /// What the views show of the records, kept current in place.
+    pub cache: RwSignal<RecordCache>,
+    /// Bumped after an import or its undo: the ledger cards read the (small) ledger again.
+    pub imports: RwSignal<u64>,
     /// Changes not yet carried by an export (the Data view and the nav badge).
     pub unexported: RwSignal<ChangeSummary>,
 }
@@ -41,6 +43,27 @@ impl AppContext {
         let mut stamp = None;
         self.clock.update_value(|c| stamp = c.as_mut().map(|c| c.tick(now)));
         stamp
+    }
+
+    /// The open store, or the error that kept it from opening.
+    pub fn store(&self) -> Result<DeviceStore, StoreError> {
+        self.store.get_value().ok_or_else(|| self.storage_error.get_untracked().unwrap_or(StoreError::Unavailable("not open".into())))
+    }
+
+    /// Who is making a change, now.
+    pub fn who(&self) -> Who {
+        Who { actor: self.on_duty.get_untracked(), now: chrono::Utc::now(), offset_min: crate::platform::utc_offset_minutes() }
+    }
+
+    /// The role of the staff member on duty (some steps are the supervisor's).
+    pub fn role(&self) -> Option<StaffRole> {
+        self.on_duty.get_untracked().and_then(|id| self.site.with_untracked(|s| s.staff(id).map(|m| m.role)))
+    }
+}
+
+impl Stamps for AppContext {
+    fn stamp(&self) -> Result<Stamp, StoreError> {
+        AppContext::stamp(self).ok_or_else(|| StoreError::Unavailable("no device identity".into()))
     }
 }
 

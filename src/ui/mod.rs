@@ -11,6 +11,7 @@ pub mod i18n {
 
 pub mod app;
 pub mod context;
+pub mod live;
 pub mod shell;
 pub mod widgets;
 

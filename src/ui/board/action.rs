@@ -1,8 +1,6 @@
 //! The dialog for one workflow step: the fields that step needs, checked by the domain
 //! (allowed from this status, by this role, fields filled) before anything is written.
 
-use std::sync::Arc;
-
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,16 +8,18 @@ use uuid::Uuid;
 
 use crate::domain::settings::Department;
 use crate::domain::triage::{Level, Priority};
-use crate::domain::workflow::{check, Action, ActionField, ContactMethod, HoldReason, Refusal, NOTE_MAX};
-use crate::ui::board::data::{perform, BoardItem};
+use crate::app::workflow::StepError;
+use crate::domain::workflow::{check, offered_actions, Action, ActionField, ContactMethod, HoldReason, Refusal, NOTE_MAX};
+use crate::ui::board::data::perform;
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t_string, use_i18n, I18n};
 use crate::ui::settings::department_text;
 use crate::ui::widgets::terms::{action_text, hold_text, level_text, method_text, status_text};
 use crate::ui::widgets::{fill, problem_text};
 
-/// A step the user chose: which ticket, which action (by key).
-pub type PendingAction = RwSignal<Option<(Arc<BoardItem>, &'static str)>>;
+/// A step the user chose: which ticket (by id: the dialog follows the ticket in the cache,
+/// so a change made meanwhile in another tab is shown, not a reason to close), which action.
+pub type PendingAction = RwSignal<Option<(Uuid, &'static str)>>;
 
 fn refusal_text(i18n: I18n, refusal: Refusal) -> String {
     match refusal {
@@ -40,15 +40,22 @@ fn refusal_text(i18n: I18n, refusal: Refusal) -> String {
 #[component]
 pub fn ActionDialog(pending: PendingAction, #[prop(into)] on_done: Callback<String>) -> impl IntoView {
     view! {
-        {move || pending.get().map(|(item, key)| view! { <ActionForm item=item key=key pending=pending on_done=on_done/> })}
+        {move || pending.get().map(|(id, key)| view! { <ActionForm id=id key=key pending=pending on_done=on_done/> })}
     }
 }
 
 #[component]
-fn ActionForm(item: Arc<BoardItem>, key: &'static str, pending: PendingAction, on_done: Callback<String>) -> impl IntoView {
+fn ActionForm(id: Uuid, key: &'static str, pending: PendingAction, on_done: Callback<String>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
     let dialog = NodeRef::<Dialog>::new();
+    // The ticket as the cache has it now, and as it was when the dialog opened.
+    let current = Memo::new(move |_| ctx.cache.with(|c| c.ticket(id).cloned()));
+    let Some(item) = current.get_untracked() else {
+        pending.set(None);
+        return ().into_any();
+    };
+    let opened_at = item.updated_at;
     let state = &item.state;
     let urgency = RwSignal::new(state.urgency);
     let importance = RwSignal::new(state.importance);
@@ -66,6 +73,20 @@ fn ActionForm(item: Arc<BoardItem>, key: &'static str, pending: PendingAction, o
     let saving = RwSignal::new(false);
     let kind = item.ticket.kind;
     let number = item.ticket.number.clone();
+    // Changed since the dialog opened (another tab or tablet stepped it): say so, keep what
+    // was typed, and check the step against the new state.
+    let changed = move || current.with(|c| match c {
+        None => Some(t_string!(i18n, act.gone).to_string()),
+        Some(now) if now.updated_at != opened_at => {
+            let mut text = fill(t_string!(i18n, act.changed), "status", status_text(i18n, now.state.status));
+            if !offered_actions(now.state.status, kind).contains(&key) {
+                text = format!("{text} {}", t_string!(i18n, act.not_allowed));
+            }
+            Some(text)
+        }
+        Some(_) => None,
+    });
+    let still_possible = move || current.with(|c| c.as_ref().is_some_and(|now| offered_actions(now.state.status, kind).contains(&key)));
 
     // Opened as a modal once mounted: focus moves in, Escape closes, the page behind is inert.
     Effect::new(move |_| {
@@ -106,35 +127,46 @@ fn ActionForm(item: Arc<BoardItem>, key: &'static str, pending: PendingAction, o
         }
     };
 
-    let item_for_submit = item.clone();
+    let number_for_submit = number.clone();
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
         if saving.get_untracked() {
             return;
         }
         let action = build();
-        let role = ctx.on_duty.get_untracked().and_then(|id| ctx.site.with_untracked(|s| s.staff(id).map(|m| m.role)));
         let text = note.get_untracked().trim().to_owned();
-        let to = match check(item_for_submit.state.status, kind, &action, &text, role) {
-            Ok(to) => to,
-            Err(r) => {
-                refusal.set(Some(refusal_text(i18n, r)));
-                return;
-            }
+        // The fields are checked here for a quick answer; the use case checks again against
+        // the ticket as stored when it writes.
+        let Some(now_status) = current.with_untracked(|c| c.as_ref().map(|i| i.state.status)) else {
+            refusal.set(Some(t_string!(i18n, act.gone).to_string()));
+            return;
         };
+        if let Err(r) = check(now_status, kind, &action, &text, ctx.role()) {
+            refusal.set(Some(refusal_text(i18n, r)));
+            return;
+        }
         refusal.set(None);
         saving.set(true);
-        let item = item_for_submit.clone();
+        let number = number_for_submit.clone();
         spawn_local(async move {
-            match perform(ctx, &item, action, text, to).await {
+            match perform(ctx, id, action, &text).await {
                 Ok(reached) => {
-                    let msg = fill(&fill(t_string!(i18n, act.saved), "number", &item.ticket.number), "status", status_text(i18n, reached));
+                    let msg = fill(&fill(t_string!(i18n, act.saved), "number", &number), "status", status_text(i18n, reached));
                     close();
                     on_done.run(msg);
                 }
-                Err(e) => {
+                // The dialog stays open with what was typed; nothing was written.
+                Err(StepError::Refused(r)) => {
+                    refusal.try_set(Some(refusal_text(i18n, r)));
+                    saving.try_set(false);
+                }
+                Err(StepError::Gone) => {
+                    refusal.try_set(Some(t_string!(i18n, act.gone).to_string()));
+                    saving.try_set(false);
+                }
+                Err(StepError::Store(e)) => {
                     ctx.storage_error.set(Some(e));
-                    saving.set(false);
+                    saving.try_set(false);
                 }
             }
         });
@@ -264,12 +296,14 @@ fn ActionForm(item: Arc<BoardItem>, key: &'static str, pending: PendingAction, o
                     <label for="act-note">{note_label}</label>
                     <textarea id="act-note" rows="2" maxlength=NOTE_MAX prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 </div>
+                {move || changed().map(|text| view! { <p class="notice notice-warn" role="status" data-testid="action-changed">{text}</p> })}
                 <p class="field-error" role="alert" data-testid="action-refusal">{move || refusal.get()}</p>
                 <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" prop:disabled=move || saving.get()>{t_string!(i18n, act.confirm)}</button>
+                    <button type="submit" class="btn btn-primary" prop:disabled=move || saving.get() || !still_possible()>{t_string!(i18n, act.confirm)}</button>
                     <button type="button" class="btn" on:click=move |_| close()>{t_string!(i18n, act.cancel)}</button>
                 </div>
             </form>
         </dialog>
     }
+    .into_any()
 }

@@ -5,16 +5,17 @@ use std::sync::Arc;
 
 use leptos::html::Dialog;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::app::workflow::read_ticket;
 use crate::domain::locale::format_datetime;
 use crate::domain::ticket::TicketStatus;
 use crate::domain::workflow::{offered_actions, Action, Satisfaction};
 use crate::ui::board::action::{ActionDialog, PendingAction};
 use crate::ui::board::card::SlaBadge;
 use crate::ui::board::data::BoardItem;
-use crate::ui::board::use_board_items;
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::intake::StoredPhoto;
@@ -22,34 +23,78 @@ use crate::ui::settings::department_text;
 use crate::ui::widgets::fill;
 use crate::ui::widgets::terms::{action_text, category_text, channel_text, hold_text, kind_text, method_text, satisfaction_text, span_text, status_text};
 
+/// One ticket. From the live cache once its events are in; before that (a link opened
+/// straight after start), read by key — the ticket and its events by index — so opening a
+/// ticket costs the same however many are stored.
 #[component]
 pub fn TicketPage() -> impl IntoView {
     let i18n = use_i18n();
+    let ctx = use_app();
     let params = use_params_map();
-    let (items, loaded) = use_board_items();
-    let item = Memo::new(move |_| {
-        let id = params.with(|p| p.get("id")).and_then(|s| uuid::Uuid::parse_str(&s).ok());
-        id.and_then(|id| items.with(|all| all.iter().find(|i| i.id == id).cloned()))
+    let id = Memo::new(move |_| params.with(|p| p.get("id")).and_then(|s| uuid::Uuid::parse_str(&s).ok()));
+    let cached = Memo::new(move |_| id.get().and_then(|id| ctx.cache.with(|c| c.ticket(id).filter(|i| i.settled).cloned())));
+    let events_loaded = Memo::new(move |_| ctx.cache.with(|c| c.events_loaded()));
+    // None: not read yet; Some(None): read, and not stored.
+    let by_key = RwSignal::new(None::<Option<Arc<BoardItem>>>);
+    // A step taken before the events are in changes the ticket's stamp: read it again.
+    let stamp = Memo::new(move |_| id.get().and_then(|id| ctx.cache.with(|c| c.ticket(id).map(|i| i.updated_at))));
+    Effect::new(move |_| {
+        stamp.track();
+        let (Some(id), false, true) = (id.get(), events_loaded.get(), ctx.loaded.get()) else { return };
+        if cached.with_untracked(Option::is_some) {
+            return;
+        }
+        spawn_local(async move {
+            let Ok(store) = ctx.store() else { return };
+            match read_ticket(&store, id).await {
+                Ok(found) => {
+                    let item = found.map(|(record, ticket, events)| {
+                        Arc::new(BoardItem {
+                            id,
+                            state: crate::domain::workflow::derive(&ticket, &events),
+                            search_text: String::new(),
+                            ticket,
+                            settled: true,
+                            rev: 0,
+                            created_at: record.created_at,
+                            updated_at: record.updated_at,
+                            origin_device: record.origin_device,
+                        })
+                    });
+                    by_key.try_set(Some(item));
+                }
+                Err(e) => {
+                    ctx.storage_error.try_set(Some(e));
+                }
+            }
+        });
     });
+    let item = Memo::new(move |_| match cached.get() {
+        Some(item) => Some(Some(item)),
+        None if events_loaded.get() => Some(None),
+        None => by_key.get(),
+    });
+    // Outside the part drawn from the ticket: a change to the ticket (here or in another
+    // tab) redraws the page but keeps an open step dialog and what is typed in it.
+    let pending: PendingAction = RwSignal::new(None);
+    let message = RwSignal::new(None::<String>);
     view! {
         <section class="ticket-detail" aria-labelledby="view-title">
             <p><A href="/board">{t!(i18n, detail.back)}</A></p>
-            <Show when=move || loaded.get() fallback=move || view! { <h1 id="view-title">{t!(i18n, board.loading)}</h1> }>
-                {move || match item.get() {
-                    Some(item) => view! { <Detail item=item/> }.into_any(),
-                    None => view! { <h1 id="view-title">{t!(i18n, detail.not_found)}</h1> }.into_any(),
-                }}
-            </Show>
+            {move || match item.get() {
+                None => view! { <h1 id="view-title">{t!(i18n, board.loading)}</h1> }.into_any(),
+                Some(Some(item)) => view! { <Detail item=item pending=pending message=message/> }.into_any(),
+                Some(None) => view! { <h1 id="view-title">{t!(i18n, detail.not_found)}</h1> }.into_any(),
+            }}
+            <ActionDialog pending=pending on_done=move |m: String| message.set(Some(m))/>
         </section>
     }
 }
 
 #[component]
-fn Detail(item: Arc<BoardItem>) -> impl IntoView {
+fn Detail(item: Arc<BoardItem>, pending: PendingAction, message: RwSignal<Option<String>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
-    let pending: PendingAction = RwSignal::new(None);
-    let message = RwSignal::new(None::<String>);
     let t = item.ticket.clone();
     let s = item.state.clone();
     let lang = ctx.lang.get_untracked();
@@ -74,8 +119,7 @@ fn Detail(item: Arc<BoardItem>) -> impl IntoView {
     let dissatisfied = s.status == TicketStatus::ReturnVisited
         && s.return_visit.as_ref().is_some_and(|v| v.satisfaction == Satisfaction::Dissatisfied);
     let state_for_badge = s.clone();
-    let item_for_actions = item.clone();
-    let item_for_reopen = item.clone();
+    let ticket_id = item.id;
 
     let fact = |label: &'static str, value: String| {
         (!value.is_empty()).then(|| view! { <dt>{label}</dt><dd>{value}</dd> })
@@ -94,7 +138,7 @@ fn Detail(item: Arc<BoardItem>) -> impl IntoView {
         {dissatisfied.then(|| view! {
             <div class="notice notice-error" role="alert">
                 <span>{t_string!(i18n, act.dissatisfied)}</span>
-                <button type="button" class="btn" on:click=move |_| pending.set(Some((item_for_reopen.clone(), "reopen")))>
+                <button type="button" class="btn" on:click=move |_| pending.set(Some((ticket_id, "reopen")))>
                     {t_string!(i18n, action.reopen)}
                 </button>
             </div>
@@ -103,8 +147,7 @@ fn Detail(item: Arc<BoardItem>) -> impl IntoView {
             <h2 id="actions-title">{t!(i18n, detail.actions)}</h2>
             <div class="card-actions">
                 {offered_actions(s.status, t.kind).into_iter().map(|key| {
-                    let item = item_for_actions.clone();
-                    view! { <button type="button" class="btn" data-action=key on:click=move |_| pending.set(Some((item.clone(), key)))>{action_text(i18n, key)}</button> }
+                    view! { <button type="button" class="btn" data-action=key on:click=move |_| pending.set(Some((ticket_id, key)))>{action_text(i18n, key)}</button> }
                 }).collect_view()}
             </div>
         </section>
@@ -193,6 +236,5 @@ fn Detail(item: Arc<BoardItem>) -> impl IntoView {
                 {t!(i18n, detail.close_photo)}
             </button>
         </dialog>
-        <ActionDialog pending=pending on_done=move |m: String| message.set(Some(m))/>
     }
 }

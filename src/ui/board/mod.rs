@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
@@ -27,7 +26,7 @@ use crate::ui::widgets::terms::{category_text, kind_text, status_text};
 
 use action::{ActionDialog, PendingAction};
 use card::{SlaBadge, TicketCard};
-use data::{load_glance, load_items, settle, BoardItem};
+use data::BoardItem;
 
 /// Cards rendered per column before "show more": about two screens of a tablet column.
 /// Every keystroke in the search rebuilds them, and building cards (their text crossing
@@ -54,53 +53,6 @@ fn active_filters(f: &BoardFilter) -> usize {
     .count()
 }
 
-/// The tickets with their states, re-read whenever records change (here or in another tab),
-/// and whether they have been read at all. With `glance`, the first read shows the tickets
-/// from their own copies of their progress, then the events fill in their history; views
-/// that count or list steps (KPIs, detail) wait for the events.
-pub(crate) fn use_board_items_with(glance: bool) -> (RwSignal<Vec<Arc<BoardItem>>>, RwSignal<bool>) {
-    let ctx = use_app();
-    let items = RwSignal::new(Vec::<Arc<BoardItem>>::new());
-    let loaded = RwSignal::new(false);
-    Effect::new(move |_| {
-        ctx.records_version.track();
-        spawn_local(async move {
-            let Some(store) = ctx.store.get_value() else { return };
-            let read = if glance && !loaded.get_untracked() {
-                let first = load_glance(&store).await;
-                crate::platform::mark("pd-board-read");
-                loaded.set(true);
-                match first {
-                    Ok(list) => {
-                        let tickets: Vec<_> = list.iter().map(|i| (i.id, i.ticket.clone())).collect();
-                        items.set(list);
-                        // Let the first look paint before the events are read.
-                        crate::platform::next_turn().await;
-                        crate::platform::mark("pd-board-shown");
-                        // The tickets are in hand: only the events are read now.
-                        settle(&store, tickets).await
-                    }
-                    Err(e) => Err(e),
-                }
-            } else {
-                load_items(&store).await
-            };
-            match read {
-                Ok((list, _unreadable)) => items.set(list),
-                Err(e) => ctx.storage_error.set(Some(e)),
-            }
-            loaded.set(true);
-            crate::platform::mark("pd-board-settled");
-        });
-    });
-    (items, loaded)
-}
-
-/// [`use_board_items_with`] for views that need every ticket's history.
-pub(crate) fn use_board_items() -> (RwSignal<Vec<Arc<BoardItem>>>, RwSignal<bool>) {
-    use_board_items_with(false)
-}
-
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -122,8 +74,10 @@ pub fn BoardPage() -> impl IntoView {
         set_filter(f);
     };
 
-    let (items, loaded) = use_board_items_with(true);
-    let settled = move || items.with(|all| all.iter().all(|i| i.settled));
+    // The board shows as soon as the tickets are in the cache; `data-settled` says when
+    // their events (history, exact clocks) are in too.
+    let loaded = Memo::new(move |_| ctx.cache.with(|c| c.tickets_loaded()));
+    let settled = move || ctx.cache.with(|c| c.events_loaded());
     let pending: PendingAction = RwSignal::new(None);
     let status_message = RwSignal::new(None::<String>);
 
@@ -131,8 +85,8 @@ pub fn BoardPage() -> impl IntoView {
         let f = filter.get();
         let terms = search_terms(&f.text);
         let now = Utc::now();
-        let mut list: Vec<Arc<BoardItem>> = items.with(|all| {
-            all.iter().filter(|i| f.matches_with(&i.ticket, &i.state, &i.search_text, &terms, now)).cloned().collect()
+        let mut list: Vec<Arc<BoardItem>> = ctx.cache.with(|c| {
+            c.tickets().filter(|i| f.matches_with(&i.ticket, &i.state, &i.search_text, &terms, now)).cloned().collect()
         });
         sort_items(&mut list, f.sort, now, |i| (&i.ticket, &i.state));
         list
@@ -292,10 +246,10 @@ fn Column(status: TicketStatus, shown: Memo<Vec<Arc<BoardItem>>>, pending: Pendi
                 <span class="column-count">{move || in_column.with(Vec::len)}</span>
             </h2>
             <div class="column-cards">
-                // A card still shown after a keystroke is kept, not rebuilt; after a re-read of
-                // the store every card is drawn from the new read.
+                // A card still shown after a keystroke is kept, not rebuilt; a ticket the cache
+                // changed has a new revision, so only its card is drawn again.
                 <For each=move || in_column.with(|list| list.iter().take(limit.get()).cloned().collect::<Vec<_>>())
-                    key=|item| (item.id, item.read)
+                    key=|item| (item.id, item.rev)
                     children=move |item| view! { <TicketCard item=item pending=pending/> }/>
             </div>
             <Show when=move || { in_column.with(Vec::len) > limit.get() }>

@@ -21,9 +21,10 @@ pub fn DataPage() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
     let health_state = RwSignal::new(None::<StorageHealth>);
-    // Re-read after every change, so usage follows saves.
+    // Read again after every change (the unexported count moves with each), so usage
+    // follows saves.
     Effect::new(move |_| {
-        ctx.records_version.track();
+        ctx.unexported.track();
         ctx.site.track();
         spawn_local(async move { health_state.set(Some(health::read().await)) });
     });

@@ -11,7 +11,6 @@ use crate::domain::record::Record;
 use crate::domain::sample::{drill_run_record, run_count, sample_roster, ticket_records, SampleSpec};
 use crate::platform::broadcast::{self, Topic};
 use crate::store::RecordStore;
-use crate::ui::app::refresh_records;
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::widgets::fill;
@@ -55,8 +54,9 @@ pub fn SampleDataCard() -> impl IntoView {
                         }
                     }
                     status.set(Some(fill(t_string!(i18n, sample.removed), "count", &n.to_string())));
-                    broadcast::announce(Topic::Records);
-                    if let Err(e) = refresh_records(ctx, &store).await {
+                    // Removed physically, so nothing names them: load everything again.
+                    broadcast::announce(Topic::AllRecords);
+                    if let Err(e) = crate::ui::live::reload(ctx).await {
                         ctx.storage_error.set(Some(e));
                     }
                 }
@@ -106,14 +106,14 @@ pub fn SampleDataCard() -> impl IntoView {
                     ctx.storage_error.set(Some(e));
                     break;
                 }
+                // Each committed batch goes into the cache as it is (the board fills as it loads).
+                crate::ui::live::commit_quietly(ctx, &crate::app::Changed::of(batch));
                 written = end;
                 progress.set(Some((written, spec.tickets)));
                 crate::platform::next_turn().await;
             }
-            broadcast::announce(Topic::Records);
-            if let Err(e) = refresh_records(ctx, &store).await {
-                ctx.storage_error.set(Some(e));
-            }
+            broadcast::announce(Topic::AllRecords);
+            crate::ui::live::refresh_unexported(ctx);
             status.set(Some(fill(t_string!(i18n, sample.loaded), "count", &written.to_string())));
             progress.set(None);
         });

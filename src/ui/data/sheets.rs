@@ -49,12 +49,22 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
     Ok((format!("patroldesk-{code}-{name}-{date}.csv"), csv(&t.headers, &t.rows)))
 }
 
+/// Every ticket with its history, from the live cache (once the events are in), in the
+/// order they were taken in.
+async fn settled_items(ctx: AppContext) -> Result<Vec<std::sync::Arc<crate::app::cache::BoardItem>>, String> {
+    crate::ui::live::events_loaded(ctx).await.map_err(|e| e.to_string())?;
+    Ok(ctx.cache.with_untracked(|c| {
+        let mut items: Vec<_> = c.tickets().cloned().collect();
+        items.sort_by_key(|i| (i.created_at, i.id));
+        items
+    }))
+}
+
 /// The KPI summary sheet: the last 30 days against the site's targets.
 async fn kpi_summary(ctx: AppContext, i18n: I18n) -> Result<Table, String> {
     use crate::domain::kpi::{compute, PeriodChoice, Scope};
-    let store = ctx.store.get_value().ok_or("storage not open")?;
-    let (items, _) = crate::ui::board::data::load_items(&store).await.map_err(|e| e.to_string())?;
-    let runs = crate::ui::drills::data::load_runs(ctx).await.map_err(|e| e.to_string())?;
+    let items = settled_items(ctx).await?;
+    let runs = crate::ui::drills::data::runs(ctx);
     let now = chrono::Utc::now();
     let offset = crate::platform::utc_offset_minutes();
     let scope = Scope { period: PeriodChoice::Last30.period(now, offset), now, offset_min: offset };
@@ -82,14 +92,13 @@ async fn kpi_summary(ctx: AppContext, i18n: I18n) -> Result<Table, String> {
 }
 
 async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, String> {
-    let store = ctx.store.get_value().ok_or("storage not open")?;
     let site = ctx.site.get_untracked();
     let staff = |id: Option<uuid::Uuid>| id.and_then(|id| site.staff(id).map(|m| m.name.clone())).unwrap_or_default();
     let lang = ctx.lang.get_untracked();
     let h = |keys: &[&'static str]| keys.iter().map(|k| k.to_string()).collect::<Vec<String>>();
     let (name, headers, rows) = match sheet {
         Sheet::Tickets | Sheet::Steps | Sheet::Workbook => {
-            let (items, _) = crate::ui::board::data::load_items(&store).await.map_err(|e| e.to_string())?;
+            let items = settled_items(ctx).await?;
             if sheet == Sheet::Tickets {
                 let headers = h(&[
                     t_string!(i18n, sheets.number), t_string!(i18n, sheets.kind), t_string!(i18n, sheets.status), t_string!(i18n, sheets.category),
@@ -149,7 +158,7 @@ async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, Strin
             }
         }
         Sheet::Plans => {
-            let plans = crate::ui::drills::data::load_plans(ctx).await.map_err(|e| e.to_string())?;
+            let plans = crate::ui::drills::data::plans(ctx);
             let headers = h(&[t_string!(i18n, sheets.plan), t_string!(i18n, sheets.plan_type), t_string!(i18n, sheets.target), t_string!(i18n, sheets.steps_count), t_string!(i18n, sheets.retired)]);
             let rows: Vec<Vec<Cell>> = plans
                 .iter()
@@ -166,7 +175,7 @@ async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, Strin
             (t_string!(i18n, sheets.plans_sheet), headers, rows)
         }
         Sheet::Runs => {
-            let runs = crate::ui::drills::data::load_runs(ctx).await.map_err(|e| e.to_string())?;
+            let runs = crate::ui::drills::data::runs(ctx);
             let headers = h(&[t_string!(i18n, sheets.plan), t_string!(i18n, sheets.started), t_string!(i18n, sheets.location), t_string!(i18n, sheets.minutes), t_string!(i18n, sheets.target), t_string!(i18n, sheets.steps_done), t_string!(i18n, sheets.steps_late), t_string!(i18n, sheets.findings)]);
             let now = chrono::Utc::now();
             let rows: Vec<Vec<Cell>> = runs

@@ -16,8 +16,7 @@ use crate::domain::merge::{conflicts, Outcome};
 use crate::platform::broadcast::{self, Topic};
 use crate::platform::files::{self, FileError};
 use crate::store::sync::{export_records, preview, Counts, LedgerEntry, SyncStore};
-use crate::store::{RecordStore, SettingsStore};
-use crate::ui::app::refresh_records;
+use crate::store::{PhotoStore, RecordStore, SettingsStore};
 use crate::ui::context::{use_app, AppContext};
 use crate::ui::drills::data::store_of;
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
@@ -140,7 +139,7 @@ async fn run_export(ctx: AppContext, scope: Scope, photos: bool, redacted: bool,
             store.save_export_watermark(until).await.map_err(|e| e.to_string())?;
         }
     }
-    refresh_records(ctx, &store).await.map_err(|e| e.to_string())?;
+    crate::ui::live::refresh_unexported(ctx);
     Ok((name, count))
 }
 
@@ -351,6 +350,14 @@ pub fn ImportCard() -> impl IntoView {
                 status.set(Some(fill(&fill(t_string!(i18n, sync.importing), "done", &(i + 1).to_string()), "total", &total.to_string())));
                 let entry = LedgerEntry::for_envelope(Uuid::now_v7(), env, &item.name, Utc::now());
                 let result = store.apply_import(&payload.records, &payload.photos, entry).await;
+                if let Ok(entry) = &result {
+                    // The cache reads the records this import changed, and nothing else.
+                    let keys: Vec<_> = entry.priors.iter().map(|p| (p.kind, p.id)).collect();
+                    if let Err(e) = crate::ui::live::apply_keys(ctx, &keys).await {
+                        ctx.storage_error.set(Some(e));
+                    }
+                    broadcast::announce(Topic::Records(keys));
+                }
                 if let Some(highest) = payload.records.iter().map(|r| r.updated_at).max() {
                     // Local edits after an import must be stamped later than anything imported.
                     ctx.clock.update_value(|c| if let Some(c) = c.as_mut() { c.observe(highest, js_sys::Date::now() as i64) });
@@ -370,10 +377,7 @@ pub fn ImportCard() -> impl IntoView {
                 }
             }
             files_in.set(items);
-            broadcast::announce(Topic::Records);
-            if let Err(e) = refresh_records(ctx, &store).await {
-                ctx.storage_error.set(Some(e));
-            }
+            ctx.imports.update(|n| *n += 1);
             status.set(None);
             busy.set(false);
         });
@@ -475,7 +479,9 @@ pub fn LedgerCard() -> impl IntoView {
     let busy = RwSignal::new(false);
     let status = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        ctx.records_version.track();
+        // Read once storage is open, and again after each import or undo.
+        ctx.loaded.track();
+        ctx.imports.track();
         spawn_local(async move {
             let Ok(store) = store_of(ctx) else { return };
             match store.ledger().await {
@@ -514,10 +520,13 @@ pub fn LedgerCard() -> impl IntoView {
             match store.undo_import(id).await {
                 Ok(report) => {
                     status.set(Some(fill(&fill(t_string!(i18n, sync.undone), "restored", &report.restored.to_string()), "kept", &report.kept.to_string())));
-                    broadcast::announce(Topic::Records);
-                    if let Err(e) = refresh_records(ctx, &store).await {
+                    // An undo may remove records physically: load everything again, here
+                    // and in the other tabs (rare, and asked for).
+                    broadcast::announce(Topic::AllRecords);
+                    if let Err(e) = crate::ui::live::reload(ctx).await {
                         ctx.storage_error.set(Some(e));
                     }
+                    ctx.imports.update(|n| *n += 1);
                 }
                 Err(e) => ctx.storage_error.set(Some(e)),
             }
@@ -580,7 +589,9 @@ pub fn DevicesCard() -> impl IntoView {
     let ctx = use_app();
     let rows = RwSignal::new(Vec::<(String, String, chrono::DateTime<Utc>, chrono::DateTime<Utc>, usize)>::new());
     Effect::new(move |_| {
-        ctx.records_version.track();
+        // Read once storage is open, and again after each import or undo.
+        ctx.loaded.track();
+        ctx.imports.track();
         spawn_local(async move {
             let Ok(store) = store_of(ctx) else { return };
             let Ok(list) = store.ledger().await else { return };

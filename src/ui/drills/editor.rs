@@ -42,17 +42,16 @@ pub fn PlanEditorPage() -> impl IntoView {
     let saving = RwSignal::new(false);
     let new_role = RwSignal::new(String::new());
 
+    // Read once the plans are in (not on every later change: that would wipe the edits).
+    let ready = crate::ui::live::drills_ready(ctx);
     Effect::new(move |_| {
-        if !ctx.loaded.get() {
+        if !ready.get() {
             return;
         }
         let id = params.with(|p| p.get("id")).unwrap_or_default();
         let copy = query.with(|q| q.get("copy")).and_then(|c| Uuid::parse_str(&c).ok());
         spawn_local(async move {
-            let plans = match data::load_plans(ctx).await {
-                Ok(p) => p,
-                Err(e) => return ctx.storage_error.set(Some(e)),
-            };
+            let plans = data::plans(ctx);
             let lang = ctx.lang.get_untracked();
             let found = |id: Uuid| plans.iter().find(|(r, _)| r.id == id).cloned();
             match Uuid::parse_str(&id).ok().and_then(found) {

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-use crate::domain::drill::{DrillPlan, DrillRun, Evaluation, PlanType, RunMode};
+use crate::domain::drill::{DrillPlan, Evaluation, PlanType, RunMode};
 use crate::domain::locale::format_datetime;
 use crate::domain::record::Record;
 use crate::ui::context::use_app;
@@ -62,28 +62,19 @@ pub fn mode_text(i18n: I18n, m: RunMode) -> &'static str {
 pub fn DrillsPage() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
-    let plans = RwSignal::new(Vec::<(Record, DrillPlan)>::new());
-    let runs = RwSignal::new(Vec::<(Record, DrillRun)>::new());
+    // From the live cache: a save, a retire or another tab's run shows without a re-read.
+    let plans = Memo::new(move |_| {
+        ctx.cache.track();
+        data::plans(ctx)
+    });
+    let runs = Memo::new(move |_| {
+        ctx.cache.track();
+        data::runs(ctx)
+    });
     let show_retired = RwSignal::new(false);
     // `?plan=<id>` narrows the history to one plan (the plan rows link there).
     let query = leptos_router::hooks::use_query_map();
     let plan_filter = move || query.with(|q| q.get("plan")).and_then(|p| uuid::Uuid::parse_str(&p).ok());
-    Effect::new(move |_| {
-        ctx.records_version.track();
-        if !ctx.loaded.get() {
-            return;
-        }
-        spawn_local(async move {
-            match data::load_plans(ctx).await {
-                Ok(p) => plans.set(p),
-                Err(e) => ctx.storage_error.set(Some(e)),
-            }
-            match data::load_runs(ctx).await {
-                Ok(r) => runs.set(r),
-                Err(e) => ctx.storage_error.set(Some(e)),
-            }
-        });
-    });
     // Deleting takes two taps on the same button: the first only arms it.
     let armed_delete = RwSignal::new(None::<uuid::Uuid>);
     let delete = move |id: uuid::Uuid| {

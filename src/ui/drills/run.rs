@@ -13,8 +13,7 @@ use uuid::Uuid;
 
 use crate::domain::drill::{follow_up_ticket, DrillPlan, DrillRun, Evaluation, Participant, RunChange, RunMode, Severity, StepStatus};
 use crate::domain::locale::format_datetime;
-use crate::domain::record::Record;
-use crate::ui::board::use_board_items;
+
 use crate::ui::context::use_app;
 use crate::ui::drills::{data, evaluation_text, mode_text, role_text};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
@@ -49,17 +48,13 @@ pub fn StartRunPage() -> impl IntoView {
     let visitors = RwSignal::new(String::new());
     let starting = RwSignal::new(false);
 
+    let ready = crate::ui::live::drills_ready(ctx);
     Effect::new(move |_| {
-        if !ctx.loaded.get() {
+        if !ready.get() {
             return;
         }
         let id = params.with(|p| p.get("id")).and_then(|s| Uuid::parse_str(&s).ok());
-        spawn_local(async move {
-            match data::load_plans(ctx).await {
-                Ok(plans) => plan.set(plans.into_iter().find(|(r, _)| Some(r.id) == id).map(|(r, p)| (r.id, p))),
-                Err(e) => ctx.storage_error.set(Some(e)),
-            }
-        });
+        plan.set(id.and_then(|id| ctx.cache.with_untracked(|c| c.plan(id)).map(|p| (p.0.id, p.1.clone()))));
     });
 
     let begin = move |ev: web_sys::SubmitEvent| {
@@ -163,11 +158,9 @@ pub fn RunPage() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
     let params = use_params_map();
-    let run = RwSignal::new(None::<(Record, DrillRun)>);
-    let loaded = RwSignal::new(false);
+    let loaded = crate::ui::live::drills_ready(ctx);
     let now = RwSignal::new(Utc::now());
     let busy = RwSignal::new(false);
-    let (tickets, _) = use_board_items();
     // What is being typed lives here, outside the view that is rebuilt when the run changes
     // (a check-off, a tab's save), so a rebuild never wipes a half-typed note.
     let owner = StoredValue::new_local(Owner::current());
@@ -197,20 +190,13 @@ pub fn RunPage() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
     let run_id = move || params.with(|p| p.get("id")).and_then(|s| Uuid::parse_str(&s).ok());
-    Effect::new(move |_| {
-        ctx.records_version.track();
-        if !ctx.loaded.get() {
-            return;
-        }
-        let id = run_id();
-        spawn_local(async move {
-            match data::load_runs(ctx).await {
-                Ok(runs) => run.set(runs.into_iter().find(|(r, _)| Some(r.id) == id)),
-                Err(e) => ctx.storage_error.set(Some(e)),
-            }
-            loaded.set(true);
-        });
+    // The run as the cache has it: a check-off here or in another tab shows at once.
+    let run = Memo::new(move |_| {
+        let id = run_id()?;
+        ctx.cache.with(|c| c.run(id).map(|r| (r.0.clone(), r.1.clone())))
     });
+    // Derived once per clock tick or change, not once per step and per tick.
+    let run_state = Memo::new(move |_| run.with(|x| x.as_ref().map(|(_, r)| r.state(now.get()))));
 
     let append = move |change: RunChange| {
         let Some(id) = run_id() else { return };
@@ -310,7 +296,7 @@ pub fn RunPage() -> impl IntoView {
                             </p>
                             <p class="run-clock" data-testid="run-clock" aria-live="off">
                                 <span class="clock-label">{t_string!(i18n, drills.elapsed)}</span>
-                                <strong data-testid="elapsed">{move || run.with(|x| x.as_ref().map(|(_, r)| clock_text(r.state(now.get()).elapsed)))}</strong>
+                                <strong data-testid="elapsed">{move || run_state.with(|x| x.as_ref().map(|st| clock_text(st.elapsed)))}</strong>
                                 <span>{fill(t_string!(i18n, drills.target_of), "min", &r.plan.target_min.to_string())}</span>
                             </p>
                             {finished.as_ref().map(|(at, e, summary)| view! {
@@ -340,11 +326,11 @@ pub fn RunPage() -> impl IntoView {
                                     let n3 = n.clone();
                                     view! {
                                         <li class="run-step" class:done=!pending class:critical=s.step.critical data-testid="run-step"
-                                            class:late=move || run.with(|x| x.as_ref().is_some_and(|(_, r)| r.state(now.get()).steps.get(i).is_some_and(|s| s.late)))>
+                                            class:late=move || run_state.with(|x| x.as_ref().is_some_and(|st| st.steps.get(i).is_some_and(|s| s.late)))>
                                             <p class="step-text">{s.step.text.get(lang).to_owned()}</p>
                                             <p class="step-meta">{role_text(i18n, &s.step.role)}
                                                 {s.step.target_min.map(|m| format!(" · {}", fill(t_string!(i18n, drills.by_min), "min", &m.to_string())))}
-                                                {move || run.with(|x| x.as_ref().is_some_and(|(_, r)| r.state(now.get()).steps.get(i).is_some_and(|s| s.late)))
+                                                {move || run_state.with(|x| x.as_ref().is_some_and(|st| st.steps.get(i).is_some_and(|s| s.late)))
                                                     .then(|| view! { " · "<strong class="tag tag-late">{t_string!(i18n, drills.late)}</strong> })}
                                             </p>
                                             <p class="step-status" data-testid="step-status">{status_line}</p>
@@ -409,7 +395,7 @@ pub fn RunPage() -> impl IntoView {
                                         let (fid, text, sev) = (f.id, f.text.clone(), f.severity);
                                         let linked = f.ticket.clone().map(|(tid, number)| {
                                             // Its own reactive scope: the tickets arriving must not rebuild the run.
-                                            let status = move || tickets.with(|all| all.iter().find(|i| i.id == tid).map(|i| i.state.status));
+                                            let status = move || ctx.cache.with(|c| c.ticket(tid).map(|i| i.state.status));
                                             view! {
                                                 <A href=format!("/ticket/{tid}")>{fill(t_string!(i18n, drills.ticket_made), "number", &number)}</A>
                                                 {move || status().map(|s| view! { " · "<span data-testid="finding-ticket-status">{status_text(i18n, s)}</span> })}

@@ -5,10 +5,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::domain::locale::format_datetime;
-use crate::domain::record::RecordKind;
 use crate::domain::ticket::Ticket;
 use crate::platform::photos;
-use crate::store::RecordStore;
+use crate::store::PhotoStore;
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::widgets::fill;
@@ -20,28 +19,10 @@ const SHOWN: usize = 10;
 pub fn RecentTickets() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
-    let tickets = RwSignal::new(Vec::<Ticket>::new());
-
-    Effect::new(move |_| {
-        ctx.records_version.track();
-        spawn_local(async move {
-            let (Some(store), Some(device)) = (ctx.store.get_value(), ctx.device.get_untracked()) else { return };
-            match store.live(RecordKind::Ticket).await {
-                Ok(mut records) => {
-                    records.retain(|r| r.origin_device == device.id);
-                    records.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-                    // A record that no longer reads as a ticket is skipped here; the storage
-                    // health check reports corrupt records.
-                    let list = records
-                        .into_iter()
-                        .filter_map(|r| serde_json::from_value::<Ticket>(r.body).ok())
-                        .take(SHOWN)
-                        .collect();
-                    tickets.set(list);
-                }
-                Err(e) => ctx.storage_error.set(Some(e)),
-            }
-        });
+    // Read from the live cache: a save shows here as soon as it commits.
+    let tickets = Memo::new(move |_| {
+        let Some(device) = ctx.device.with(|d| d.as_ref().map(|d| d.id)) else { return Vec::new() };
+        ctx.cache.with(|c| c.recent_from(device, SHOWN).into_iter().map(|i| i.ticket.clone()).collect::<Vec<Ticket>>())
     });
 
     view! {

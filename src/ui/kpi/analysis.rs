@@ -23,7 +23,7 @@ const PLAN_MAX: usize = 500;
 #[component]
 pub fn AnalysisSection(
     /// Every ticket with its derived state.
-    items: RwSignal<Vec<Arc<BoardItem>>>,
+    items: Signal<Vec<Arc<BoardItem>>>,
     /// The period the table covers.
     scope: Memo<Scope>,
 ) -> impl IntoView {
@@ -48,8 +48,11 @@ pub fn AnalysisSection(
         spawn_local(async move {
             let Some(store) = ctx.store.get_value() else { return };
             for key in keys {
-                if saved.with_untracked(|m| m.contains_key(&key)) {
-                    continue;
+                // The view may be gone by now (the user moved on): stop quietly.
+                match saved.try_with_untracked(|m| m.contains_key(&key)) {
+                    None => return,
+                    Some(true) => continue,
+                    Some(false) => {}
                 }
                 match store.load_follow_up(&key).await {
                     Ok(text) => saved.update(|m| {

@@ -15,7 +15,6 @@ use uuid::Uuid;
 use crate::domain::kpi::daily_log;
 use crate::domain::locale::{format_date, format_datetime};
 use crate::ui::board::data::BoardItem;
-use crate::ui::board::use_board_items;
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::kpi::{local_today, use_runs};
@@ -37,7 +36,7 @@ pub fn DailyLogPage() -> impl IntoView {
         }
         navigate.with_value(|n| n(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() }));
     };
-    let (items, loaded) = use_board_items();
+    let (items, loaded) = crate::ui::live::use_tickets(ctx);
     let runs = use_runs(ctx);
     let offset = crate::platform::utc_offset_minutes();
     let log = Memo::new(move |_| {

@@ -11,14 +11,12 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, Utc};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use crate::domain::drill::DrillRun;
 use crate::domain::kpi::{board_link, compute, grade, Dimension, Grade, GroupStats, Kpis, PeriodChoice, Rate, Scope};
 use crate::domain::locale::{format_number, to_local};
 use crate::domain::settings::{Department, KpiTargets};
-use crate::ui::board::use_board_items;
 use crate::ui::context::{use_app, AppContext};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
 use crate::ui::settings::department_text;
@@ -35,22 +33,9 @@ fn grade_text(i18n: I18n, g: Grade) -> &'static str {
     }
 }
 
-/// The drill runs, re-read after every change (the KPI view and the daily log).
-pub(crate) fn use_runs(ctx: AppContext) -> RwSignal<Vec<DrillRun>> {
-    let runs = RwSignal::new(Vec::<DrillRun>::new());
-    Effect::new(move |_| {
-        ctx.records_version.track();
-        if !ctx.loaded.get() {
-            return;
-        }
-        spawn_local(async move {
-            match crate::ui::drills::data::load_runs(ctx).await {
-                Ok(list) => runs.set(list.into_iter().map(|(_, r)| r).collect()),
-                Err(e) => ctx.storage_error.set(Some(e)),
-            }
-        });
-    });
-    runs
+/// The drill runs from the live cache, newest first (the KPI view and the daily log).
+pub(crate) fn use_runs(ctx: AppContext) -> Memo<Vec<DrillRun>> {
+    Memo::new(move |_| ctx.cache.with(|c| c.runs().iter().map(|r| r.1.clone()).collect()))
 }
 
 /// Today's local date on this device.
@@ -187,7 +172,7 @@ pub fn KpiPage() -> impl IntoView {
     let today = local_today();
     let custom_from = RwSignal::new((today - Duration::days(6)).to_string());
     let custom_to = RwSignal::new(today.to_string());
-    let (items, loaded) = use_board_items();
+    let (items, loaded) = crate::ui::live::use_tickets(ctx);
     let runs = use_runs(ctx);
     let offset = crate::platform::utc_offset_minutes();
     let scope = Memo::new(move |_| {
@@ -352,7 +337,7 @@ fn charts_view(i18n: I18n, ctx: AppContext, k: &Kpis, scope: &Scope) -> impl Int
 }
 
 /// Head office: each site's figures side by side (shown once tickets of two sites are here).
-fn sites_view(i18n: I18n, ctx: AppContext, items: RwSignal<Vec<std::sync::Arc<crate::ui::board::data::BoardItem>>>, scope: &Scope) -> impl IntoView {
+fn sites_view(i18n: I18n, ctx: AppContext, items: Signal<Vec<std::sync::Arc<crate::ui::board::data::BoardItem>>>, scope: &Scope) -> impl IntoView {
     let targets = ctx.site.with(|s| s.targets);
     let _ = ctx.lang.get();
     let sites = items.with(|all| {

@@ -1,0 +1,126 @@
+//! The live record cache in the app: loaded once after start (tickets first, so the board
+//! shows; then their events; then drills), and afterwards changed only by what a committed
+//! write returned ([`commit`]) or by the records another tab names ([`apply_keys`]).
+//! Everything here runs under the app's root owner, so a tab's message arriving while a
+//! view is being torn down never touches a disposed signal.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::app::Changed;
+use crate::domain::record::{Record, RecordKind};
+use crate::domain::ticket::{Ticket, TicketEvent};
+use crate::platform::broadcast::{self, Topic};
+use crate::store::{DeviceStore, RecordStore, SettingsStore, StoreError};
+use crate::ui::context::AppContext;
+
+/// Reads the records into the cache. Tickets first: the board shows from their own copies
+/// of their progress while the events are read.
+pub async fn load(ctx: AppContext, store: &DeviceStore) -> Result<(), StoreError> {
+    let (tickets, bad_tickets) = store.live_rows::<Ticket>(RecordKind::Ticket).await?;
+    ctx.cache.update(|c| c.load_tickets(tickets));
+    crate::platform::mark("pd-board-read");
+    // Let the first look paint before the rest is read.
+    crate::platform::next_turn().await;
+    crate::platform::mark("pd-board-shown");
+    // Plans and runs are few: before the events, so the drill views need not wait for those.
+    let plans = store.live(RecordKind::DrillPlan).await?;
+    let runs = store.live(RecordKind::DrillRun).await?;
+    ctx.cache.update(|c| c.load_drills(plans, runs));
+    let (events, bad_events) = store.live_rows::<TicketEvent>(RecordKind::TicketEvent).await?;
+    ctx.cache.update(|c| c.load_events(events));
+    crate::platform::mark("pd-board-settled");
+    if bad_tickets + bad_events > 0 {
+        ctx.storage_error.set(Some(StoreError::Corrupt {
+            key: RecordKind::Ticket.store_name().into(),
+            reason: format!("{} records do not read", bad_tickets + bad_events),
+        }));
+    }
+    Ok(())
+}
+
+/// A committed write of this tab: the cache applies exactly what it stored, the other tabs
+/// are told which records to read, and the unexported count follows.
+pub fn commit(ctx: AppContext, changed: &Changed) {
+    if changed.records.is_empty() {
+        return;
+    }
+    ctx.cache.update(|c| {
+        c.apply(&changed.records);
+    });
+    broadcast::announce(Topic::Records(changed.keys()));
+    refresh_unexported(ctx);
+}
+
+/// A committed bulk write of this tab applied to the cache, the other tabs told once at
+/// the end by the caller (sample data: thousands of records in batches).
+pub fn commit_quietly(ctx: AppContext, changed: &Changed) {
+    ctx.cache.update(|c| {
+        c.apply(&changed.records);
+    });
+}
+
+/// Another tab (or a bulk write here) changed these records: read just them and apply.
+pub async fn apply_keys(ctx: AppContext, keys: &[(RecordKind, uuid::Uuid)]) -> Result<(), StoreError> {
+    let store = ctx.store()?;
+    let records: Vec<Record> = store.get_many(keys).await?.into_iter().flatten().collect();
+    ctx.cache.try_update(|c| {
+        c.apply(&records);
+    });
+    refresh_unexported(ctx);
+    Ok(())
+}
+
+/// Loads every record again: only after a bulk change that removed records physically
+/// (sample data), or a message too large to name its records.
+pub async fn reload(ctx: AppContext) -> Result<(), StoreError> {
+    let store = ctx.store()?;
+    ctx.cache.try_update(|c| c.clear());
+    refresh_unexported(ctx);
+    load(ctx, &store).await
+}
+
+/// Counts the changes after the last export's watermark from the `updated_at` index alone
+/// (no record is read).
+pub fn refresh_unexported(ctx: AppContext) {
+    spawn_local(async move {
+        let Ok(store) = ctx.store() else { return };
+        let summary = async { store.change_summary(store.load_export_watermark().await?).await }.await;
+        match summary {
+            Ok(s) => {
+                ctx.unexported.try_set(s);
+            }
+            Err(e) => {
+                ctx.storage_error.try_set(Some(e));
+            }
+        }
+    });
+}
+
+/// Every live ticket from the cache (settled: with its history), and whether the events
+/// are in. For views that compute over all tickets (KPIs, the daily log): they recompute
+/// from memory when the cache changes, never by reading storage.
+pub fn use_tickets(ctx: AppContext) -> (Signal<Vec<std::sync::Arc<crate::app::cache::BoardItem>>>, Signal<bool>) {
+    let items = Memo::new(move |_| ctx.cache.with(|c| c.tickets().cloned().collect::<Vec<_>>()));
+    let settled = Memo::new(move |_| ctx.cache.with(|c| c.events_loaded()));
+    (items.into(), settled.into())
+}
+
+/// Whether the plans and runs are in the cache (the drill views wait for it).
+pub fn drills_ready(ctx: AppContext) -> Memo<bool> {
+    Memo::new(move |_| ctx.cache.with(|c| c.drills_loaded()))
+}
+
+/// Waits until the events are in the cache (a spreadsheet asked for in the first seconds
+/// after start), or storage failed to open.
+pub async fn events_loaded(ctx: AppContext) -> Result<(), StoreError> {
+    loop {
+        if ctx.cache.with_untracked(|c| c.events_loaded()) {
+            return Ok(());
+        }
+        if ctx.loaded.get_untracked() && ctx.store.with_value(Option::is_none) {
+            return Err(ctx.store().err().unwrap_or(StoreError::Unavailable("not open".into())));
+        }
+        crate::platform::sleep_ms(50).await;
+    }
+}
