@@ -171,6 +171,12 @@ impl patroldesk::store::SettingsStore for FailOnRecords<'_> {
     async fn save_export_watermark(&self, stamp: patroldesk::domain::clock::Stamp) -> Result<(), StoreError> {
         self.inner.save_export_watermark(stamp).await
     }
+    async fn load_board_summary(&self) -> Result<Option<patroldesk::domain::board::BoardSummary>, StoreError> {
+        self.inner.load_board_summary().await
+    }
+    async fn save_board_summary(&self, s: &patroldesk::domain::board::BoardSummary) -> Result<(), StoreError> {
+        self.inner.save_board_summary(s).await
+    }
 }
 
 #[test]
@@ -369,4 +375,38 @@ fn the_cache_applies_a_change_at_the_cost_of_the_change() {
     assert_eq!(applied.tickets, vec![open]);
     let redrawn = revs.iter().filter(|(id, rev)| cache.ticket(*id).unwrap().rev != *rev).count();
     assert_eq!(redrawn, 1, "one card redraws");
+}
+
+#[test]
+fn the_board_summary_covers_every_record_and_shows_counts_until_the_tickets_are_read() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let saved: Vec<_> = (0..12).map(|_| save(&store, &hlc)).collect();
+    run(perform(&store, &hlc, who(), None, saved[0].id, assess(), "")).unwrap();
+    let cache = loaded_cache(&store);
+    let summary = cache.summary(Utc::now()).expect("a summary once everything is loaded");
+    assert_eq!(Some(summary.as_of), run(store.highest_stamp()).unwrap(), "it covers every stored record");
+    assert_eq!(summary.total(), 12);
+    assert_eq!(summary.count(TicketStatus::New), 11);
+    assert_eq!(summary.count(TicketStatus::Assessed), 1);
+    // The first page of each column only.
+    assert_eq!(summary.first.len(), patroldesk::domain::board::COLUMN_PAGE + 1);
+    run(patroldesk::store::SettingsStore::save_board_summary(&store, &summary)).unwrap();
+
+    // A cold start: the summary first (counts and first page), then the tickets replace it.
+    let mut starting = RecordCache::new();
+    let read = run(patroldesk::store::SettingsStore::load_board_summary(&store)).unwrap().unwrap();
+    assert_eq!(read, summary);
+    starting.load_summary(read);
+    assert_eq!(starting.preview().map(|p| p.total()), Some(12));
+    assert_eq!(starting.ticket_count(), patroldesk::domain::board::COLUMN_PAGE + 1);
+    assert!(starting.summary(Utc::now()).is_none(), "no summary is written from a partial cache");
+    let (tickets, _) = run(store.live_rows::<Ticket>(RecordKind::Ticket)).unwrap();
+    starting.load_tickets(tickets);
+    assert!(starting.preview().is_none());
+    assert_eq!(starting.ticket_count(), 12);
+
+    // A write the summary does not cover makes it older than the records.
+    save(&store, &hlc);
+    assert!(Some(summary.as_of) < run(store.highest_stamp()).unwrap());
 }

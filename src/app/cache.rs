@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::domain::board::search_text;
+use crate::domain::board::{search_text, sort_items, BoardSummary, SortOrder, SummaryCard, COLUMN_PAGE, STATUSES};
 use crate::domain::clock::Stamp;
 use crate::domain::drill::{built_in_plans, DrillPlan, DrillRun};
 use crate::domain::record::{Record, RecordKind};
@@ -79,11 +79,25 @@ pub struct RecordCache {
     /// before its deletion does not bring it back.
     deleted: HashMap<Uuid, Stamp>,
     rev: u64,
+    /// The highest record stamp the cache has taken in: what a summary written from it covers.
+    highest: Option<Stamp>,
+    /// The board's first look from a summary, while the tickets are still being read.
+    preview: Option<BoardSummary>,
 }
 
 impl RecordCache {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    fn saw(&mut self, stamp: Stamp) {
+        self.highest = self.highest.max(Some(stamp));
+    }
+
+    /// Everything stored up to `stamp` has been read in (tombstones, which are not loaded,
+    /// included): the store's highest stamp, read before the load.
+    pub fn covers(&mut self, stamp: Stamp) {
+        self.saw(stamp);
     }
 
     fn next_rev(&mut self) -> u64 {
@@ -96,6 +110,7 @@ impl RecordCache {
     /// under way) are kept.
     pub fn load_tickets(&mut self, rows: Vec<Row<Ticket>>) {
         for row in rows {
+            self.saw(row.updated_at);
             if self.is_newer_here(row.id, row.updated_at) {
                 continue;
             }
@@ -115,12 +130,68 @@ impl RecordCache {
             self.tickets.insert(row.id, Arc::new(item));
         }
         self.tickets_loaded = true;
+        self.preview = None;
+    }
+
+    /// A cold start's first look: the summary's cards (as first looks, without history) and
+    /// its counts, shown until the tickets are read. The caller has checked that it is
+    /// current (its `as_of` is the store's highest stamp).
+    pub fn load_summary(&mut self, summary: BoardSummary) {
+        for card in &summary.first {
+            if self.tickets.contains_key(&card.id) {
+                continue;
+            }
+            let rev = self.next_rev();
+            let item = BoardItem {
+                id: card.id,
+                search_text: search_text(&card.ticket),
+                state: glance(&card.ticket),
+                ticket: card.ticket.clone(),
+                settled: false,
+                rev,
+                created_at: card.created_at,
+                updated_at: card.updated_at,
+                origin_device: card.origin_device,
+            };
+            self.tickets.insert(card.id, Arc::new(item));
+        }
+        self.preview = Some(summary);
+    }
+
+    /// The summary the board shows its counts from while the tickets are being read.
+    pub fn preview(&self) -> Option<&BoardSummary> {
+        self.preview.as_ref().filter(|_| !self.tickets_loaded)
+    }
+
+    /// The board's summary as the cache holds it now: `None` until everything is loaded
+    /// (a summary of part of the records would be wrong).
+    pub fn summary(&self, now: chrono::DateTime<chrono::Utc>) -> Option<BoardSummary> {
+        if !(self.tickets_loaded && self.events_loaded) {
+            return None;
+        }
+        let as_of = self.highest?;
+        let mut counts = Vec::with_capacity(STATUSES.len());
+        let mut first = Vec::new();
+        for status in STATUSES {
+            let mut column: Vec<&Arc<BoardItem>> = self.tickets.values().filter(|i| i.state.status == status).collect();
+            counts.push((status, column.len()));
+            sort_items(&mut column, SortOrder::default(), now, |i| (&i.ticket, &i.state));
+            first.extend(column.into_iter().take(COLUMN_PAGE).map(|i| SummaryCard {
+                id: i.id,
+                created_at: i.created_at,
+                updated_at: i.updated_at,
+                origin_device: i.origin_device,
+                ticket: i.ticket.clone(),
+            }));
+        }
+        Some(BoardSummary { as_of, counts, first })
     }
 
     /// Every live event: each ticket's state is derived from its events and holds its history.
     pub fn load_events(&mut self, rows: Vec<Row<TicketEvent>>) {
         let mut by_ticket: HashMap<Uuid, Vec<(Stamp, TicketEvent)>> = HashMap::new();
         for row in rows {
+            self.saw(row.updated_at);
             by_ticket.entry(row.body.ticket_id).or_default().push((row.created_at, row.body));
         }
         let ids: Vec<Uuid> = self.tickets.keys().copied().collect();
@@ -175,6 +246,9 @@ impl RecordCache {
     pub fn apply(&mut self, records: &[Record]) -> Applied {
         let mut applied = Applied::default();
         // Tickets first, so an event written with its ticket finds it.
+        for r in records {
+            self.saw(r.updated_at);
+        }
         let mut ordered: Vec<&Record> = records.iter().collect();
         ordered.sort_by_key(|r| r.kind != RecordKind::Ticket);
         for record in ordered {

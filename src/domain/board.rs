@@ -223,6 +223,43 @@ pub fn search_terms(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_lowercase).collect()
 }
 
+/// Cards per column on the board's first page: what a cold start shows before every
+/// ticket is read.
+pub const COLUMN_PAGE: usize = 8;
+
+/// What the board shows first, kept beside the records so a cold start can paint the board
+/// from one small read: the count per column and the first page of each column in the
+/// default order. `as_of` is the highest record stamp it covers; it is used only when the
+/// store's highest stamp is the same (after an import, another tab's write that did not
+/// rewrite it, or an older version of the app, it is older and is ignored).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BoardSummary {
+    pub as_of: super::clock::Stamp,
+    pub counts: Vec<(TicketStatus, usize)>,
+    pub first: Vec<SummaryCard>,
+}
+
+/// A ticket on the summary's first page, with the envelope fields the board keeps.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SummaryCard {
+    pub id: Uuid,
+    pub created_at: super::clock::Stamp,
+    pub updated_at: super::clock::Stamp,
+    pub origin_device: Uuid,
+    pub ticket: Ticket,
+}
+
+impl BoardSummary {
+    pub fn total(&self) -> usize {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+
+    pub fn count(&self, status: TicketStatus) -> usize {
+        self.counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n)
+    }
+}
+
+
 /// Sorts tickets for the list view.
 pub fn sort_items<T>(items: &mut [T], order: SortOrder, now: DateTime<Utc>, parts: impl Fn(&T) -> (&Ticket, &TicketState)) {
     match order {

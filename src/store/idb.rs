@@ -477,6 +477,15 @@ impl SettingsStore for IdbStore {
         self.write_text(super::WATERMARK_KEY, encode(super::WATERMARK_KEY, &stamp)?).await
     }
 
+    async fn load_board_summary(&self) -> Result<Option<crate::domain::board::BoardSummary>, StoreError> {
+        // A summary that does not read is no loss: the board reads the tickets instead.
+        Ok(self.read_text(super::BOARD_SUMMARY_KEY).await?.and_then(|j| decode(super::BOARD_SUMMARY_KEY, &j).ok()))
+    }
+
+    async fn save_board_summary(&self, summary: &crate::domain::board::BoardSummary) -> Result<(), StoreError> {
+        self.write_text(super::BOARD_SUMMARY_KEY, encode(super::BOARD_SUMMARY_KEY, summary)?).await
+    }
+
     async fn load_follow_up(&self, key: &str) -> Result<Option<String>, StoreError> {
         let key = super::follow_up_store_key(key);
         self.read_text(&key).await?.map(|j| decode(&key, &j)).transpose()
@@ -568,9 +577,19 @@ impl RecordStore for IdbStore {
     }
 
     async fn highest_stamp(&self) -> Result<Option<Stamp>, StoreError> {
+        // The last key of each updated_at index, no count: this runs on every start.
         let mut highest = None;
         for kind in RecordKind::ALL {
-            highest = highest.max(self.change_bounds(kind, None).await?.2);
+            let name = kind.store_name();
+            let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
+            let index = tx.object_store(name).and_then(|s| s.index(IndexName::UpdatedAt.name())).map_err(classify)?;
+            let cursor = index.open_key_cursor(None, Some(CursorDirection::Prev)).map_err(classify)?.await.map_err(classify)?;
+            if let Some(cursor) = cursor {
+                let text = cursor.key().map_err(classify)?.as_string().unwrap_or_default();
+                let stamp = text.parse::<Stamp>().map_err(|e| StoreError::Corrupt { key: text, reason: e.0 })?;
+                highest = highest.max(Some(stamp));
+            }
+            tx.await.map_err(classify)?;
         }
         Ok(highest)
     }

@@ -100,6 +100,14 @@ impl SettingsStore for MemoryStore {
         self.read(&super::follow_up_store_key(key))
     }
 
+    async fn load_board_summary(&self) -> Result<Option<crate::domain::board::BoardSummary>, StoreError> {
+        Ok(self.read(super::BOARD_SUMMARY_KEY).ok().flatten())
+    }
+
+    async fn save_board_summary(&self, summary: &crate::domain::board::BoardSummary) -> Result<(), StoreError> {
+        self.write(super::BOARD_SUMMARY_KEY, encode(super::BOARD_SUMMARY_KEY, summary)?)
+    }
+
     async fn save_follow_up(&self, key: &str, plan: &str) -> Result<(), StoreError> {
         let key = super::follow_up_store_key(key);
         self.write(&key, encode(&key, &plan)?)

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::domain::board::BoardSummary;
 use crate::domain::clock::Stamp;
 use crate::domain::draft::Draft;
 use crate::domain::record::{IndexName, Record, RecordKind};
@@ -63,7 +64,14 @@ pub trait SettingsStore {
     /// the next incremental export start after it.
     async fn load_export_watermark(&self) -> Result<Option<Stamp>, StoreError>;
     async fn save_export_watermark(&self, stamp: Stamp) -> Result<(), StoreError>;
+    /// The board's summary for a cold start ([`BoardSummary`]): one small read instead of
+    /// every ticket. `Ok(None)` when there is none, or it no longer reads (a newer or
+    /// older app wrote it): then the board is read in full, as it always can be.
+    async fn load_board_summary(&self) -> Result<Option<BoardSummary>, StoreError>;
+    async fn save_board_summary(&self, summary: &BoardSummary) -> Result<(), StoreError>;
 }
+
+pub(crate) const BOARD_SUMMARY_KEY: &str = "board_summary";
 
 pub(crate) const WATERMARK_KEY: &str = "export_watermark";
 
@@ -187,7 +195,7 @@ pub trait RecordStore {
 
 /// A stored record's id, stamps and origin with its body read as its kind's type: what the
 /// live cache loads at start ([`RecordStore::live_rows`]).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row<T> {
     pub id: Uuid,
     pub created_at: Stamp,

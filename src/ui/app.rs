@@ -120,7 +120,8 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     }
     let device = ensure_device(&store, uuid::Uuid::now_v7()).await?;
     let site = store.load_site().await?.unwrap_or_default();
-    ctx.clock.set_value(Some(Hlc::resume(device.id, store.highest_stamp().await?)));
+    let highest = store.highest_stamp().await?;
+    ctx.clock.set_value(Some(Hlc::resume(device.id, highest)));
     ctx.device.set(Some(device));
     ctx.site.set(site);
     platform::mark("pd-store");
@@ -128,5 +129,5 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     // Forms can start now; the records follow into the cache.
     ctx.loaded.set(true);
     crate::ui::live::refresh_unexported(ctx);
-    crate::ui::live::load(ctx, &store).await
+    crate::ui::live::load(ctx, &store, highest).await
 }

@@ -8,15 +8,29 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::app::Changed;
+use crate::domain::clock::Stamp;
 use crate::domain::record::{Record, RecordKind};
 use crate::domain::ticket::{Ticket, TicketEvent};
 use crate::platform::broadcast::{self, Topic};
 use crate::store::{DeviceStore, RecordStore, SettingsStore, StoreError};
 use crate::ui::context::AppContext;
 
-/// Reads the records into the cache. Tickets first: the board shows from their own copies
-/// of their progress while the events are read.
-pub async fn load(ctx: AppContext, store: &DeviceStore) -> Result<(), StoreError> {
+/// Reads the records into the cache. The board's summary first, when it covers every
+/// stored record (`highest`, the store's highest stamp), so the board paints from one small
+/// read; then the tickets (the board shows from their own copies of their progress), plans
+/// and runs, and the events.
+pub async fn load(ctx: AppContext, store: &DeviceStore, highest: Option<Stamp>) -> Result<(), StoreError> {
+    let mut summary_current = false;
+    if let Some(highest) = highest {
+        if let Some(summary) = store.load_board_summary().await? {
+            if summary.as_of == highest {
+                summary_current = true;
+                ctx.cache.update(|c| c.load_summary(summary));
+                crate::platform::mark("pd-board-summary");
+                crate::platform::next_turn().await;
+            }
+        }
+    }
     let (tickets, bad_tickets) = store.live_rows::<Ticket>(RecordKind::Ticket).await?;
     ctx.cache.update(|c| c.load_tickets(tickets));
     crate::platform::mark("pd-board-read");
@@ -28,8 +42,16 @@ pub async fn load(ctx: AppContext, store: &DeviceStore) -> Result<(), StoreError
     let runs = store.live(RecordKind::DrillRun).await?;
     ctx.cache.update(|c| c.load_drills(plans, runs));
     let (events, bad_events) = store.live_rows::<TicketEvent>(RecordKind::TicketEvent).await?;
-    ctx.cache.update(|c| c.load_events(events));
+    ctx.cache.update(|c| {
+        c.load_events(events);
+        if let Some(h) = highest {
+            c.covers(h);
+        }
+    });
     crate::platform::mark("pd-board-settled");
+    if !summary_current {
+        save_summary_soon(ctx);
+    }
     if bad_tickets + bad_events > 0 {
         ctx.storage_error.set(Some(StoreError::Corrupt {
             key: RecordKind::Ticket.store_name().into(),
@@ -50,6 +72,28 @@ pub fn commit(ctx: AppContext, changed: &Changed) {
     });
     broadcast::announce(Topic::Records(changed.keys()));
     refresh_unexported(ctx);
+    save_summary_soon(ctx);
+}
+
+thread_local! {
+    static SUMMARY_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Writes the board's summary from the cache a moment after a change (once for a burst of
+/// changes). A summary left unwritten (the tab closed first) is older than the records, and
+/// the next start reads the tickets instead: it can be late, never wrong.
+fn save_summary_soon(ctx: AppContext) {
+    if SUMMARY_PENDING.with(|p| p.replace(true)) {
+        return;
+    }
+    spawn_local(async move {
+        crate::platform::sleep_ms(1000).await;
+        SUMMARY_PENDING.with(|p| p.set(false));
+        let Ok(store) = ctx.store() else { return };
+        let Some(summary) = ctx.cache.with_untracked(|c| c.summary(chrono::Utc::now())) else { return };
+        // A summary that cannot be written costs the next start its head start, nothing more.
+        let _ = store.save_board_summary(&summary).await;
+    });
 }
 
 /// A committed bulk write of this tab applied to the cache, the other tabs told once at
@@ -68,6 +112,7 @@ pub async fn apply_keys(ctx: AppContext, keys: &[(RecordKind, uuid::Uuid)]) -> R
         c.apply(&records);
     });
     refresh_unexported(ctx);
+    save_summary_soon(ctx);
     Ok(())
 }
 
@@ -77,7 +122,8 @@ pub async fn reload(ctx: AppContext) -> Result<(), StoreError> {
     let store = ctx.store()?;
     ctx.cache.try_update(|c| c.clear());
     refresh_unexported(ctx);
-    load(ctx, &store).await
+    let highest = store.highest_stamp().await?;
+    load(ctx, &store, highest).await
 }
 
 /// Counts the changes after the last export's watermark from the `updated_at` index alone

@@ -210,3 +210,48 @@ test('with 10,000 tickets stored: a step, a detail open and an intake save show 
   await expect(page.getByTestId('board-count')).toHaveText('10,001 tickets', { timeout: 60_000 });
   expect(errors).toEqual([]);
 });
+
+test('a cold start paints the board from its summary, and ignores a summary older than the records', async ({ page }) => {
+  const errors = watchErrors(page);
+  await setUp(page);
+  for (const d of ['水管漏水', '电梯异响', '门禁失灵']) await intake(page, d);
+  await page.goto('/board');
+  await appReady(page);
+  await expect(page.getByTestId('board-count')).toHaveText('3 tickets');
+  // The summary is written from the cache shortly after the last change.
+  const summary = () => page.evaluate(async () => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); });
+    const text = await new Promise((ok) => { const r = db.transaction('settings').objectStore('settings').get('board_summary'); r.onsuccess = () => ok(r.result); });
+    db.close();
+    return text ? JSON.parse(text) : null;
+  });
+  await expect.poll(async () => (await summary())?.first?.length ?? 0).toBe(3);
+
+  // A current summary is used: the board is painted from it before the tickets are read.
+  await page.reload();
+  await expect(page.getByTestId('board-count')).toHaveText('3 tickets');
+  expect(await page.evaluate(() => performance.getEntriesByName('pd-board-summary').length)).toBe(1);
+
+  // A ticket written without the summary being rewritten (an older app version, or a tab
+  // closed at once): the summary is older than the records and is not used.
+  await page.evaluate(async () => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); });
+    const all = await new Promise((ok) => { const r = db.transaction('tickets').objectStore('tickets').getAll(); r.onsuccess = () => ok(r.result); });
+    const copy = structuredClone(all[0]);
+    const [, , device] = copy.updated_at.split('-');
+    copy.id = '0190aaaa-bbbb-7ccc-8ddd-000000000001';
+    copy.updated_at = `${String(Date.now() + 60_000).padStart(13, '0')}-000000-${device}`;
+    copy.body.number = 'OLD-APP-001';
+    const tx = db.transaction('tickets', 'readwrite');
+    tx.objectStore('tickets').put(copy);
+    await new Promise((ok) => { tx.oncomplete = ok; });
+    db.close();
+  });
+  await page.reload();
+  await expect(page.getByTestId('board-count')).toHaveText('4 tickets');
+  expect(await page.evaluate(() => performance.getEntriesByName('pd-board-summary').length)).toBe(0);
+  await expect(page.locator('[data-number="OLD-APP-001"]')).toBeVisible();
+  // And it is rewritten, so the next start has it again.
+  await expect.poll(async () => (await summary())?.first?.length ?? 0).toBe(4);
+  expect(errors).toEqual([]);
+});

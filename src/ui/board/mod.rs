@@ -31,7 +31,7 @@ use data::BoardItem;
 /// Cards rendered per column before "show more": about two screens of a tablet column.
 /// Every keystroke in the search rebuilds them, and building cards (their text crossing
 /// into the DOM) is most of a keystroke's cost: 25 per column took 88 ms, 12 about 55.
-const COLUMN_PAGE: usize = 8;
+use crate::domain::board::COLUMN_PAGE;
 /// Rows per page of the list view.
 const LIST_PAGE: usize = 50;
 
@@ -74,9 +74,13 @@ pub fn BoardPage() -> impl IntoView {
         set_filter(f);
     };
 
-    // The board shows as soon as the tickets are in the cache; `data-settled` says when
-    // their events (history, exact clocks) are in too.
-    let loaded = Memo::new(move |_| ctx.cache.with(|c| c.tickets_loaded()));
+    // The board shows as soon as the tickets are in the cache, or at once from the summary
+    // when nothing narrows it (the summary holds the first page of each column as an
+    // unfiltered board shows it); `data-settled` says when the events are in too.
+    let preview_total = Memo::new(move |_| ctx.cache.with(|c| c.preview().map(|p| p.total())));
+    let loaded = Memo::new(move |_| {
+        ctx.cache.with(|c| c.tickets_loaded()) || (preview_total.get().is_some() && filter.with(|f| *f == BoardFilter::default()))
+    });
     let settled = move || ctx.cache.with(|c| c.events_loaded());
     let pending: PendingAction = RwSignal::new(None);
     let status_message = RwSignal::new(None::<String>);
@@ -188,7 +192,7 @@ pub fn BoardPage() -> impl IntoView {
             <div class="board-bar">
                 <p class="board-count" data-testid="board-count" aria-live="polite" data-settled=move || settled().to_string()>
                     {move || {
-                        let n = shown.with(Vec::len);
+                        let n = preview_total.get().unwrap_or_else(|| shown.with(Vec::len));
                         let template = if n == 1 { t_string!(i18n, board.count_one) } else { t_string!(i18n, board.count) };
                         fill(template, "count", &crate::domain::locale::format_number(n as f64, 0))
                     }}
@@ -237,13 +241,16 @@ fn Column(status: TicketStatus, shown: Memo<Vec<Arc<BoardItem>>>, pending: Pendi
     let i18n = use_i18n();
     let limit = RwSignal::new(COLUMN_PAGE);
     let in_column = Memo::new(move |_| shown.with(|all| all.iter().filter(|i| i.state.status == status).cloned().collect::<Vec<_>>()));
+    // While a cold start shows the summary: the column's count from it.
+    let ctx = use_app();
+    let preview_count = move || ctx.cache.with(|c| c.preview().map(|p| p.count(status)));
     let heading_id = format!("col-{}", status_key(status));
     let labelled_by = heading_id.clone();
     view! {
         <section class="column" aria-labelledby=labelled_by data-status=status_key(status)>
             <h2 id=heading_id class="column-title">
                 {move || status_text(i18n, status)}
-                <span class="column-count">{move || in_column.with(Vec::len)}</span>
+                <span class="column-count">{move || preview_count().unwrap_or_else(|| in_column.with(Vec::len))}</span>
             </h2>
             <div class="column-cards">
                 // A card still shown after a keystroke is kept, not rebuilt; a ticket the cache
@@ -252,7 +259,7 @@ fn Column(status: TicketStatus, shown: Memo<Vec<Arc<BoardItem>>>, pending: Pendi
                     key=|item| (item.id, item.rev)
                     children=move |item| view! { <TicketCard item=item pending=pending/> }/>
             </div>
-            <Show when=move || { in_column.with(Vec::len) > limit.get() }>
+            <Show when=move || { preview_count().is_none() && in_column.with(Vec::len) > limit.get() }>
                 <button type="button" class="btn show-more" on:click=move |_| limit.update(|l| *l += COLUMN_PAGE)>
                     {move || fill(t_string!(i18n, board.show_more), "count", &COLUMN_PAGE.min(in_column.with(Vec::len) - limit.get()).to_string())}
                 </button>
