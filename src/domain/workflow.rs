@@ -134,6 +134,65 @@ impl Action {
     }
 }
 
+/// A step staff can take on a ticket: what the board offers as a button and a dialog.
+/// Typed, so a new or mistyped step cannot fall through to another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    Assess,
+    Dispatch,
+    Reassign,
+    Start,
+    Hold,
+    Resume,
+    Resolve,
+    ReturnVisit,
+    Close,
+    Reopen,
+}
+
+impl Step {
+    pub const ALL: [Step; 10] =
+        [Step::Assess, Step::Dispatch, Step::Reassign, Step::Start, Step::Hold, Step::Resume, Step::Resolve, Step::ReturnVisit, Step::Close, Step::Reopen];
+
+    /// The same key as the action it takes ([`Action::key`]), for catalogues and test ids.
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::Assess => "assess",
+            Step::Dispatch => "dispatch",
+            Step::Reassign => "reassign",
+            Step::Start => "start",
+            Step::Hold => "hold",
+            Step::Resume => "resume",
+            Step::Resolve => "resolve",
+            Step::ReturnVisit => "return_visit",
+            Step::Close => "close",
+            Step::Reopen => "reopen",
+        }
+    }
+
+    /// Whether the step's note is required: to reopen, and to hold for "another reason"
+    /// (the reason is the note). [`check`] enforces it; forms mark the field.
+    pub fn needs_note(self, hold_reason: HoldReason) -> bool {
+        self == Step::Reopen || (self == Step::Hold && hold_reason == HoldReason::Other)
+    }
+
+    /// An action of this step with placeholder fields (for asking the workflow what it allows).
+    fn sample(self) -> Action {
+        match self {
+            Step::Assess => Action::Assess { urgency: Level::Low, importance: Level::Low, priority: Priority::P4, hours: SlaHours { respond: 1, resolve: 1 } },
+            Step::Dispatch => Action::Dispatch { department: Department::Engineering, assignee: None },
+            Step::Reassign => Action::Reassign { department: Department::Engineering, assignee: None },
+            Step::Start => Action::Start,
+            Step::Hold => Action::Hold { reason: HoldReason::Parts },
+            Step::Resume => Action::Resume,
+            Step::Resolve => Action::Resolve { work_done: String::new(), cause: String::new() },
+            Step::ReturnVisit => Action::ReturnVisit { method: ContactMethod::Phone, score: 5, comment: String::new(), visitor: None },
+            Step::Close => Action::Close,
+            Step::Reopen => Action::Reopen,
+        }
+    }
+}
+
 /// Why an action was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -182,20 +241,8 @@ fn kind_needs_return_visit(kind: TicketKind) -> bool {
 }
 
 /// The actions offered from a status (their payloads are filled in by the user).
-pub fn offered_actions(status: TicketStatus, kind: TicketKind) -> Vec<&'static str> {
-    let samples = [
-        Action::Assess { urgency: Level::Low, importance: Level::Low, priority: Priority::P4, hours: SlaHours { respond: 1, resolve: 1 } },
-        Action::Dispatch { department: Department::Engineering, assignee: None },
-        Action::Reassign { department: Department::Engineering, assignee: None },
-        Action::Start,
-        Action::Hold { reason: HoldReason::Parts },
-        Action::Resume,
-        Action::Resolve { work_done: String::new(), cause: String::new() },
-        Action::ReturnVisit { method: ContactMethod::Phone, score: 5, comment: String::new(), visitor: None },
-        Action::Close,
-        Action::Reopen,
-    ];
-    samples.iter().filter(|a| next_status(status, a, kind).is_some()).map(Action::key).collect()
+pub fn offered_actions(status: TicketStatus, kind: TicketKind) -> Vec<Step> {
+    Step::ALL.into_iter().filter(|step| next_status(status, &step.sample(), kind).is_some()).collect()
 }
 
 /// Checks an action the user is about to take: allowed from `from`, by this role, with its
@@ -549,7 +596,21 @@ mod tests {
             let direct = matches!(kind, TicketKind::Inquiry | TicketKind::Suggestion | TicketKind::PatrolIncident);
             assert_eq!(next_status(Resolved, &Action::Close, kind).is_some(), direct, "{kind:?}");
         }
-        assert_eq!(offered_actions(InProgress, TicketKind::Repair), vec!["reassign", "hold", "resolve"]);
+        assert_eq!(offered_actions(InProgress, TicketKind::Repair), vec![Step::Reassign, Step::Hold, Step::Resolve]);
+        // Each step takes the action of its own key, and needs a note exactly where check() asks for one.
+        for step in Step::ALL {
+            assert_eq!(step.sample().key(), step.key());
+            for reason in HoldReason::ALL {
+                let action = match step { Step::Hold => Action::Hold { reason }, _ => step.sample() };
+                let from = [New, Assessed, Dispatched, InProgress, OnHold, Resolved, ReturnVisited, Closed, Reopened]
+                    .into_iter()
+                    .find(|f| next_status(*f, &action, TicketKind::Repair).is_some())
+                    .unwrap();
+                let refused = check(from, TicketKind::Repair, &action, "", Some(StaffRole::Supervisor));
+                let note_refused = matches!(refused, Err(Refusal::Invalid(ActionField::Note, _)));
+                assert_eq!(note_refused, step.needs_note(reason), "{step:?} {reason:?}");
+            }
+        }
     }
 
     #[test]

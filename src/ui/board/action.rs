@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::domain::settings::Department;
 use crate::domain::triage::{Level, Priority};
 use crate::app::workflow::StepError;
-use crate::domain::workflow::{check, offered_actions, Action, ActionField, ContactMethod, HoldReason, Refusal, NOTE_MAX};
+use crate::domain::workflow::{check, offered_actions, Action, ActionField, ContactMethod, HoldReason, Refusal, Step, NOTE_MAX};
 use crate::ui::board::data::perform;
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t_string, use_i18n, I18n};
@@ -19,7 +19,7 @@ use crate::ui::widgets::{fill, problem_text};
 
 /// A step the user chose: which ticket (by id: the dialog follows the ticket in the cache,
 /// so a change made meanwhile in another tab is shown, not a reason to close), which action.
-pub type PendingAction = RwSignal<Option<(Uuid, &'static str)>>;
+pub type PendingAction = RwSignal<Option<(Uuid, Step)>>;
 
 fn refusal_text(i18n: I18n, refusal: Refusal) -> String {
     match refusal {
@@ -40,12 +40,12 @@ fn refusal_text(i18n: I18n, refusal: Refusal) -> String {
 #[component]
 pub fn ActionDialog(pending: PendingAction, #[prop(into)] on_done: Callback<String>) -> impl IntoView {
     view! {
-        {move || pending.get().map(|(id, key)| view! { <ActionForm id=id key=key pending=pending on_done=on_done/> })}
+        {move || pending.get().map(|(id, step)| view! { <ActionForm id=id step=step pending=pending on_done=on_done/> })}
     }
 }
 
 #[component]
-fn ActionForm(id: Uuid, key: &'static str, pending: PendingAction, on_done: Callback<String>) -> impl IntoView {
+fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<String>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
     let dialog = NodeRef::<Dialog>::new();
@@ -79,14 +79,14 @@ fn ActionForm(id: Uuid, key: &'static str, pending: PendingAction, on_done: Call
         None => Some(t_string!(i18n, act.gone).to_string()),
         Some(now) if now.updated_at != opened_at => {
             let mut text = fill(t_string!(i18n, act.changed), "status", status_text(i18n, now.state.status));
-            if !offered_actions(now.state.status, kind).contains(&key) {
+            if !offered_actions(now.state.status, kind).contains(&step) {
                 text = format!("{text} {}", t_string!(i18n, act.not_allowed));
             }
             Some(text)
         }
         Some(_) => None,
     });
-    let still_possible = move || current.with(|c| c.as_ref().is_some_and(|now| offered_actions(now.state.status, kind).contains(&key)));
+    let still_possible = move || current.with(|c| c.as_ref().is_some_and(|now| offered_actions(now.state.status, kind).contains(&step)));
 
     // Opened as a modal once mounted: focus moves in, Escape closes, the page behind is inert.
     Effect::new(move |_| {
@@ -104,26 +104,26 @@ fn ActionForm(id: Uuid, key: &'static str, pending: PendingAction, on_done: Call
     };
 
     let build = move || -> Action {
-        match key {
-            "assess" => {
+        match step {
+            Step::Assess => {
                 let p = Priority::from_triage(urgency.get_untracked(), importance.get_untracked());
                 let hours = ctx.site.with_untracked(|s| s.sla.hours_for(kind, p));
                 Action::Assess { urgency: urgency.get_untracked(), importance: importance.get_untracked(), priority: p, hours }
             }
-            "dispatch" => Action::Dispatch { department: department.get_untracked(), assignee: assignee.get_untracked() },
-            "reassign" => Action::Reassign { department: department.get_untracked(), assignee: assignee.get_untracked() },
-            "start" => Action::Start,
-            "hold" => Action::Hold { reason: reason.get_untracked() },
-            "resume" => Action::Resume,
-            "resolve" => Action::Resolve { work_done: work_done.get_untracked(), cause: cause.get_untracked() },
-            "return_visit" => Action::ReturnVisit {
+            Step::Dispatch => Action::Dispatch { department: department.get_untracked(), assignee: assignee.get_untracked() },
+            Step::Reassign => Action::Reassign { department: department.get_untracked(), assignee: assignee.get_untracked() },
+            Step::Start => Action::Start,
+            Step::Hold => Action::Hold { reason: reason.get_untracked() },
+            Step::Resume => Action::Resume,
+            Step::Resolve => Action::Resolve { work_done: work_done.get_untracked(), cause: cause.get_untracked() },
+            Step::ReturnVisit => Action::ReturnVisit {
                 method: method.get_untracked(),
                 score: score.get_untracked(),
                 comment: comment.get_untracked(),
                 visitor: visitor.get_untracked(),
             },
-            "close" => Action::Close,
-            _ => Action::Reopen,
+            Step::Close => Action::Close,
+            Step::Reopen => Action::Reopen,
         }
     };
 
@@ -207,8 +207,8 @@ fn ActionForm(id: Uuid, key: &'static str, pending: PendingAction, on_done: Call
             .collect_view()
     };
 
-    let fields = match key {
-        "assess" => view! {
+    let fields = match step {
+        Step::Assess => view! {
             <div class="choices" role="radiogroup" aria-labelledby="act-urgency-label">
                 <span id="act-urgency-label" class="choices-label">{t_string!(i18n, intake.urgency)}</span>
                 {level_choice("urgency", urgency)}
@@ -224,7 +224,7 @@ fn ActionForm(id: Uuid, key: &'static str, pending: PendingAction, on_done: Call
                 fill(&fill(&t, "respond", &h.respond.to_string()), "resolve", &h.resolve.to_string())
             }}</p>
         }.into_any(),
-        "dispatch" | "reassign" => view! {
+        Step::Dispatch | Step::Reassign => view! {
             <div class="field">
                 <label for="act-department">{t_string!(i18n, board.department)}</label>
                 <select id="act-department" prop:value=move || department.get().key()
@@ -236,7 +236,7 @@ fn ActionForm(id: Uuid, key: &'static str, pending: PendingAction, on_done: Call
             </div>
             {person_select("act-assignee", t_string!(i18n, board.assignee), assignee)}
         }.into_any(),
-        "hold" => view! {
+        Step::Hold => view! {
             <div class="field">
                 <label for="act-reason">{t_string!(i18n, act.reason)}</label>
                 <select id="act-reason" on:change=move |ev| if let Some(r) = HoldReason::from_key(&event_target_value(&ev)) { reason.set(r) }>
@@ -244,7 +244,7 @@ fn ActionForm(id: Uuid, key: &'static str, pending: PendingAction, on_done: Call
                 </select>
             </div>
         }.into_any(),
-        "resolve" => view! {
+        Step::Resolve => view! {
             <div class="field">
                 <label for="act-work-done">{t_string!(i18n, act.work_done)}<span class="field-required">{format!(" ({})", t_string!(i18n, intake.required_mark))}</span></label>
                 <textarea id="act-work-done" rows="3" maxlength=NOTE_MAX aria-required="true"
@@ -255,7 +255,7 @@ fn ActionForm(id: Uuid, key: &'static str, pending: PendingAction, on_done: Call
                 <input id="act-cause" type="text" maxlength=NOTE_MAX prop:value=move || cause.get() on:input=move |ev| cause.set(event_target_value(&ev))/>
             </div>
         }.into_any(),
-        "return_visit" => view! {
+        Step::ReturnVisit => view! {
             <div class="field">
                 <label for="act-method">{t_string!(i18n, act.method)}</label>
                 <select id="act-method" on:change=move |ev| if let Some(m) = ContactMethod::from_key(&event_target_value(&ev)) { method.set(m) }>
@@ -281,10 +281,10 @@ fn ActionForm(id: Uuid, key: &'static str, pending: PendingAction, on_done: Call
         _ => ().into_any(),
     };
     let note_label = move || {
-        let required = key == "reopen" || (key == "hold" && reason.get() == HoldReason::Other);
+        let required = step.needs_note(reason.get());
         if required { t_string!(i18n, act.note_required) } else { t_string!(i18n, act.note) }
     };
-    let title = fill(&fill(t_string!(i18n, act.title), "action", action_text(i18n, key)), "number", &number);
+    let title = fill(&fill(t_string!(i18n, act.title), "action", action_text(i18n, step.key())), "number", &number);
 
     view! {
         <dialog node_ref=dialog class="quick-dialog action-dialog" aria-labelledby="act-title"

@@ -79,12 +79,13 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
             // A first look at a ticket saved before tickets kept their progress has no clocks yet.
             {(item.settled || t.progress.is_some()).then(|| view! { <SlaBadge state=state_signal/> })}
             <div class="card-actions">
-                {actions.into_iter().map(|key| {
+                {actions.into_iter().map(|step| {
+                    let key = step.key();
                     let id = item.id;
                     let label = fill(&fill(t_string!(i18n, act.title), "action", action_text(i18n, key)), "number", &number);
                     view! {
                         <button type="button" class="btn btn-small" data-action=key aria-label=label
-                            on:click=move |_| pending.set(Some((id, key)))>{move || action_text(i18n, key)}</button>
+                            on:click=move |_| pending.set(Some((id, step)))>{move || action_text(i18n, key)}</button>
                     }
                 }).collect_view()}
             </div>

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_params_map;
 use crate::app::workflow::read_ticket;
 use crate::domain::locale::format_datetime;
 use crate::domain::ticket::TicketStatus;
-use crate::domain::workflow::{offered_actions, Action, Satisfaction};
+use crate::domain::workflow::{offered_actions, Action, Satisfaction, Step};
 use crate::ui::board::action::{ActionDialog, PendingAction};
 use crate::ui::board::card::SlaBadge;
 use crate::ui::board::data::BoardItem;
@@ -138,7 +138,7 @@ fn Detail(item: Arc<BoardItem>, pending: PendingAction, message: RwSignal<Option
         {dissatisfied.then(|| view! {
             <div class="notice notice-error" role="alert">
                 <span>{t_string!(i18n, act.dissatisfied)}</span>
-                <button type="button" class="btn" on:click=move |_| pending.set(Some((ticket_id, "reopen")))>
+                <button type="button" class="btn" on:click=move |_| pending.set(Some((ticket_id, Step::Reopen)))>
                     {t_string!(i18n, action.reopen)}
                 </button>
             </div>
@@ -146,8 +146,8 @@ fn Detail(item: Arc<BoardItem>, pending: PendingAction, message: RwSignal<Option
         <section class="card" aria-labelledby="actions-title">
             <h2 id="actions-title">{t!(i18n, detail.actions)}</h2>
             <div class="card-actions">
-                {offered_actions(s.status, t.kind).into_iter().map(|key| {
-                    view! { <button type="button" class="btn" data-action=key on:click=move |_| pending.set(Some((ticket_id, key)))>{action_text(i18n, key)}</button> }
+                {offered_actions(s.status, t.kind).into_iter().map(|step| {
+                    view! { <button type="button" class="btn" data-action=step.key() on:click=move |_| pending.set(Some((ticket_id, step)))>{action_text(i18n, step.key())}</button> }
                 }).collect_view()}
             </div>
         </section>
