@@ -217,6 +217,8 @@ pub struct RecordProblem {
 /// Why a file cannot be imported. Nothing is written in any of these cases.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportError {
+    /// The device could not read the file at all (moved, removed, or access refused).
+    Unreadable,
     /// Ends in the middle (a copy cut short).
     Truncated,
     NotJson { line: usize, column: usize },

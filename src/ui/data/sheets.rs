@@ -9,6 +9,7 @@ use crate::domain::spreadsheet::{csv, Cell, Sheet as Table};
 use crate::platform::files;
 use crate::ui::context::{use_app, AppContext};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
+use crate::ui::shell::store_error_text;
 use crate::ui::settings::department_text;
 use crate::ui::widgets::fill;
 use crate::ui::widgets::terms::{action_text, category_text, channel_text, kind_text, status_text};
@@ -51,8 +52,8 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
 
 /// Every ticket with its history, from the live cache (once the events are in), in the
 /// order they were taken in.
-async fn settled_items(ctx: AppContext) -> Result<Vec<std::sync::Arc<crate::app::cache::BoardItem>>, String> {
-    crate::ui::live::events_loaded(ctx).await.map_err(|e| e.to_string())?;
+async fn settled_items(ctx: AppContext, i18n: I18n) -> Result<Vec<std::sync::Arc<crate::app::cache::BoardItem>>, String> {
+    crate::ui::live::events_loaded(ctx).await.map_err(|e| store_error_text(i18n, &e).to_owned())?;
     Ok(ctx.cache.with_untracked(|c| {
         let mut items: Vec<_> = c.tickets().cloned().collect();
         items.sort_by_key(|i| (i.created_at, i.id));
@@ -63,7 +64,7 @@ async fn settled_items(ctx: AppContext) -> Result<Vec<std::sync::Arc<crate::app:
 /// The KPI summary sheet: the last 30 days against the site's targets.
 async fn kpi_summary(ctx: AppContext, i18n: I18n) -> Result<Table, String> {
     use crate::domain::kpi::{compute, PeriodChoice, Scope};
-    let items = settled_items(ctx).await?;
+    let items = settled_items(ctx, i18n).await?;
     let runs = crate::ui::drills::data::runs(ctx);
     let now = chrono::Utc::now();
     let offset = crate::platform::utc_offset_minutes();
@@ -98,7 +99,7 @@ async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, Strin
     let h = |keys: &[&'static str]| keys.iter().map(|k| k.to_string()).collect::<Vec<String>>();
     let (name, headers, rows) = match sheet {
         Sheet::Tickets | Sheet::Steps | Sheet::Workbook => {
-            let items = settled_items(ctx).await?;
+            let items = settled_items(ctx, i18n).await?;
             if sheet == Sheet::Tickets {
                 let headers = h(&[
                     t_string!(i18n, sheets.number), t_string!(i18n, sheets.kind), t_string!(i18n, sheets.status), t_string!(i18n, sheets.category),
@@ -214,7 +215,7 @@ pub fn SheetsCard() -> impl IntoView {
         spawn_local(async move {
             let result = build(ctx, i18n, sheet).await.and_then(|(name, bytes)| {
                 let mime = if name.ends_with(".xlsx") { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" } else { "text/csv;charset=utf-8" };
-                files::download_bytes(&bytes, &name, mime).map_err(|e| format!("{e:?}"))?;
+                files::download_bytes(&bytes, &name, mime).map_err(|_| t_string!(i18n, sync.browser_refused).to_owned())?;
                 Ok(name)
             });
             status.set(Some(match result {

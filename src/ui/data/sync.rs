@@ -17,6 +17,7 @@ use crate::platform::broadcast::{self, Topic};
 use crate::platform::files::{self, FileError};
 use crate::store::sync::{export_records, preview, Counts, LedgerEntry, SyncStore};
 use crate::store::{PhotoStore, RecordStore, SettingsStore};
+use crate::ui::shell::store_error_text;
 use crate::ui::context::{use_app, AppContext};
 use crate::ui::drills::data::store_of;
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
@@ -46,6 +47,7 @@ fn problem_kind_text(i18n: I18n, kind: &RecordProblemKind) -> String {
 /// A file problem in the user's language (the JSON path stays as written in the file).
 pub fn import_error_text(i18n: I18n, e: &ImportError) -> String {
     match e {
+        ImportError::Unreadable => t_string!(i18n, sync.e_unreadable).to_owned(),
         ImportError::Truncated => t_string!(i18n, sync.e_truncated).to_owned(),
         ImportError::NotJson { line, column } => fill(&fill(t_string!(i18n, sync.e_not_json), "line", &line.to_string()), "column", &column.to_string()),
         ImportError::NotAnExport => t_string!(i18n, sync.e_not_export).to_owned(),
@@ -75,12 +77,13 @@ enum Scope {
 
 /// Builds and downloads an export; returns (file name, record count).
 async fn run_export(ctx: AppContext, scope: Scope, photos: bool, redacted: bool, passphrase: Option<String>, progress: RwSignal<Option<String>>, i18n: I18n) -> Result<(String, usize), String> {
-    let store = store_of(ctx).map_err(|e| e.to_string())?;
+    let store_text = |e: crate::store::StoreError| store_error_text(i18n, &e).to_owned();
+    let store = store_of(ctx).map_err(store_text)?;
     let since = match scope {
         Scope::All => None,
-        Scope::SinceLast => store.load_export_watermark().await.map_err(|e| e.to_string())?,
+        Scope::SinceLast => store.load_export_watermark().await.map_err(store_text)?,
     };
-    let records = export_records(&store, since).await.map_err(|e| e.to_string())?;
+    let records = export_records(&store, since).await.map_err(store_text)?;
     let mut photo_data = Vec::new();
     if photos {
         let mut shas: Vec<String> = Vec::new();
@@ -117,7 +120,7 @@ async fn run_export(ctx: AppContext, scope: Scope, photos: bool, redacted: bool,
     let (mut envelope, text) = export::build(meta, Payload { records, photos: photo_data, settings: Some(site.clone()) }, redacted);
     if let Some(pass) = passphrase.as_deref() {
         progress.set(Some(t_string!(i18n, sync.encrypting).to_owned()));
-        let (enc, sealed) = files::encrypt(&text, pass).await.map_err(|e| format!("{e:?}"))?;
+        let (enc, sealed) = files::encrypt(&text, pass).await.map_err(|_| t_string!(i18n, sync.browser_refused).to_owned())?;
         envelope = export::seal(envelope, enc, &sealed);
     }
     let local = crate::domain::locale::to_local(now, crate::platform::utc_offset_minutes());
@@ -132,11 +135,11 @@ async fn run_export(ctx: AppContext, scope: Scope, photos: bool, redacted: bool,
         name.push_str("-encrypted");
     }
     name.push_str(".json");
-    files::download(&export::to_file_text(&envelope), &name, "application/json").map_err(|e| format!("{e:?}"))?;
+    files::download(&export::to_file_text(&envelope), &name, "application/json").map_err(|_| t_string!(i18n, sync.browser_refused).to_owned())?;
     // A redacted file is a report, not a copy of the data: it does not count as exported.
     if !redacted {
         if let Some(until) = envelope.until {
-            store.save_export_watermark(until).await.map_err(|e| e.to_string())?;
+            store.save_export_watermark(until).await.map_err(store_text)?;
         }
     }
     crate::ui::live::refresh_unexported(ctx);
@@ -303,7 +306,7 @@ pub fn ImportCard() -> impl IntoView {
                         }
                         item.text = text;
                     }
-                    Err(_) => item.error = Some(ImportError::NotAnExport),
+                    Err(_) => item.error = Some(ImportError::Unreadable),
                 }
                 check_file(ctx, &mut item, "").await;
                 items.push(item);
@@ -339,7 +342,15 @@ pub fn ImportCard() -> impl IntoView {
         }
         busy.set(true);
         spawn_local(async move {
-            let Ok(store) = store_of(ctx) else { return };
+            let store = match store_of(ctx) {
+                Ok(store) => store,
+                // Not left disabled: the buttons come back with the reason shown.
+                Err(e) => {
+                    ctx.storage_error.set(Some(e));
+                    busy.set(false);
+                    return;
+                }
+            };
             let mut items = files_in.get_untracked();
             let total = items.len();
             for (i, item) in items.iter_mut().enumerate() {
@@ -362,10 +373,11 @@ pub fn ImportCard() -> impl IntoView {
                     // Local edits after an import must be stamped later than anything imported.
                     ctx.clock.update_value(|c| if let Some(c) = c.as_mut() { c.observe(highest, js_sys::Date::now() as i64) });
                 }
-                item.result = Some(result.map_err(|e| e.to_string()));
+                item.result = Some(result.map_err(|e| store_error_text(i18n, &e).to_owned()));
                 crate::platform::next_turn().await;
             }
-            if apply_settings.get_untracked() {
+            // The view may have been left while the files were written.
+            if apply_settings.try_get_untracked().unwrap_or(false) {
                 let mut site = ctx.site.get_untracked();
                 for settings in items.iter().filter(|f| matches!(f.result, Some(Ok(_)))).filter_map(|f| f.payload.as_ref()?.settings.as_ref()) {
                     site.apply_from_file(settings);
@@ -516,7 +528,14 @@ pub fn LedgerCard() -> impl IntoView {
         }
         busy.set(true);
         spawn_local(async move {
-            let Ok(store) = store_of(ctx) else { return };
+            let store = match store_of(ctx) {
+                Ok(store) => store,
+                Err(e) => {
+                    ctx.storage_error.set(Some(e));
+                    busy.set(false);
+                    return;
+                }
+            };
             match store.undo_import(id).await {
                 Ok(report) => {
                     status.set(Some(fill(&fill(t_string!(i18n, sync.undone), "restored", &report.restored.to_string()), "kept", &report.kept.to_string())));

@@ -160,6 +160,18 @@ pub fn UpdateNotice() -> impl IntoView {
     }
 }
 
+/// A storage failure in the user's language, with what to do next (never the English
+/// detail inside the error, which is for the console).
+pub fn store_error_text(i18n: crate::ui::i18n::I18n, error: &StoreError) -> &'static str {
+    match error {
+        StoreError::Unavailable(_) => t_string!(i18n, storage.unavailable),
+        StoreError::QuotaExceeded => t_string!(i18n, storage.quota),
+        StoreError::UpgradeBlocked => t_string!(i18n, storage.blocked),
+        StoreError::Aborted(_) => t_string!(i18n, storage.aborted),
+        StoreError::Corrupt { .. } => t_string!(i18n, storage.corrupt),
+    }
+}
+
 /// The one place storage failures are shown, each with what to do next.
 #[component]
 pub fn StorageNotice() -> impl IntoView {
@@ -168,13 +180,7 @@ pub fn StorageNotice() -> impl IntoView {
     view! {
         {move || ctx.storage_error.get().map(|error| {
             let needs_reload = matches!(error, StoreError::UpgradeBlocked | StoreError::Aborted(_));
-            let message = match error {
-                StoreError::Unavailable(_) => t_string!(i18n, storage.unavailable),
-                StoreError::QuotaExceeded => t_string!(i18n, storage.quota),
-                StoreError::UpgradeBlocked => t_string!(i18n, storage.blocked),
-                StoreError::Aborted(_) => t_string!(i18n, storage.aborted),
-                StoreError::Corrupt { .. } => t_string!(i18n, storage.corrupt),
-            };
+            let message = store_error_text(i18n, &error);
             view! {
                 <div class="notice notice-error" role="alert" data-testid="storage-notice">
                     <span>{message}</span>

@@ -29,6 +29,8 @@ pub struct DraftKeeper {
     timer: StoredValue<Option<TimeoutHandle>>,
     /// A draft found at start, waiting for the user to restore or discard it.
     offer: RwSignal<Option<Draft>>,
+    /// Set once the stored draft has been looked for (tests wait for it, not for time).
+    checked: RwSignal<bool>,
     restore: StoredValue<Option<Callback<Value>>>,
     /// Held here because timers and page events run outside any reactive owner.
     ctx: AppContext,
@@ -53,6 +55,7 @@ impl DraftKeeper {
             pending: StoredValue::new(None),
             timer: StoredValue::new(None),
             offer: RwSignal::new(None),
+            checked: RwSignal::new(false),
             restore: StoredValue::new(Some(Callback::new(move |value: Value| {
                 // A draft from an older app version may not fit the form any more; then it
                 // is not offered rather than half-applied.
@@ -89,12 +92,25 @@ impl DraftKeeper {
         let ctx = self.ctx;
         let form = self.form.get_value();
         spawn_local(async move {
-            let Some(store) = ctx.store.get_value() else { return };
+            // A form mounted before storage opened (the quick report lives in the header)
+            // waits for it rather than never offering its draft back.
+            let store = loop {
+                if let Some(store) = ctx.store.get_value() {
+                    break store;
+                }
+                if ctx.loaded.get_untracked() {
+                    self.checked.set(true);
+                    return;
+                }
+                crate::platform::sleep_ms(50).await;
+            };
             if let Ok(Some(draft)) = store.load_draft(&form).await {
-                if self.pristine.with_value(|p| draft.differs_from(p)) {
+                // The form may be gone by now (the user moved on).
+                if self.pristine.try_with_value(|p| draft.differs_from(p)) == Some(true) {
                     self.offer.set(Some(draft));
                 }
             }
+            self.checked.set(true);
         });
     }
 
@@ -168,6 +184,7 @@ pub fn DraftOffer(keeper: DraftKeeper) -> impl IntoView {
         format_datetime(ctx.lang.get(), instant, crate::platform::utc_offset_minutes())
     };
     view! {
+        <span hidden data-testid="draft-checked" data-checked=move || keeper.checked.get().to_string()></span>
         {move || keeper.offer.get().map(|draft| {
             let message = fill(t_string!(i18n, draft.found), "time", &when(&draft));
             let fields = draft.fields.clone();
