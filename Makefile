@@ -19,8 +19,9 @@ run: tools
 ## Every test layer: native domain tests, wasm tests in headless Chromium, end to end.
 test: tools-test test-native test-wasm test-e2e
 
-## Benchmarks against a release build (issue 9): size, speed beside their references, and
-## Lighthouse. Results in bench/results.json; each speed figure the median of BENCH_RUNS.
+## Benchmarks against a release build: size, speed beside their references, the scale
+## table, and Lighthouse. Results in bench/results.json; each speed figure the median of
+## BENCH_RUNS.
 BENCH_TICKETS ?= 10000
 BENCH_OPEN_TICKETS ?= 8050
 BENCH_RUNS ?= 3
@@ -38,6 +39,11 @@ bench: build-release tools-test
 	CARGO_TARGET_DIR=target/bench CARGO_PROFILE_TEST_OPT_LEVEL=3 CARGO_PROFILE_TEST_DEBUG=0 \
 	  cargo test --locked --target wasm32-unknown-unknown --test browser kpis_over_100k -- --nocapture 2>&1 | grep 'KPIs over' | tee target/bench-kpi.txt
 	node scripts/bench-kpi.mjs target/bench-kpi.txt
+	@# The scale table: every everyday action on 200 and on BENCH_TICKETS tickets in one run,
+	@# and (BENCH_50K=1) cold start, detail, a step and the KPI view on 50,000.
+	cargo run --release --locked --example make_export -- 200 target/bench-200.json
+	$(if $(BENCH_50K),cargo run --release --locked --example make_export -- 50000 target/bench-50k.json)
+	BENCH_RUNS=$(BENCH_RUNS) node scripts/bench-scale.mjs dist 200:target/bench-200.json $(BENCH_TICKETS):target/bench-export.json $(if $(BENCH_50K),50000:target/bench-50k.json)
 	CHROME_PATH=/usr/bin/chromium node scripts/lighthouse.mjs
 	node scripts/bench-table.mjs
 
@@ -57,6 +63,8 @@ test-wasm: tools-test
 	scripts/run-counted.sh wasm cargo test --locked --target wasm32-unknown-unknown --test browser
 
 test-e2e: tools-test build-release
+	@# The 10,000-ticket file the live-cache test imports (the same one make bench uses).
+	test -f target/bench-export.json || cargo run --release --locked --example make_export -- 10000 target/bench-export.json
 	scripts/run-counted.sh e2e npx playwright test
 
 clean:

@@ -27,3 +27,20 @@ console.log(`\nBenchmarks — ${r.speed?.machine || ''}, ${(r.speed?.date || '')
 console.log('| Figure | Value | Reference / detail | Goal | Met |');
 console.log('|---|---|---|---|---|');
 for (const [a, b, c, d, met] of rows) console.log(`| ${a} | ${b} | ${c} | ${d} | ${met === null ? '—' : met ? 'yes' : 'no'} |`);
+
+// The scale table: each everyday action on a small and a large store, before and after.
+const goalMet = (small, large) => large <= Math.max(1.5 * small, 150);
+for (const [key, entry] of Object.entries(r.scale || {})) {
+  const sizes = Object.keys(entry.sizes).map(Number).sort((a, b) => a - b);
+  const [small, ...large] = sizes;
+  console.log(`\nScale table (${key}, ${entry.date.slice(0, 10)}, median of ${entry.runs}, ms)\n`);
+  console.log(`| Action | ${sizes.map((n) => `${n.toLocaleString('en')} tickets`).join(' | ')} | ${large.map((n) => `ratio ${n.toLocaleString('en')} / ${small}`).join(' | ')} | Goal met |`);
+  console.log(`|---|${sizes.map(() => '---|').join('')}${large.map(() => '---|').join('')}---|`);
+  for (const action of Object.keys(entry.sizes[small])) {
+    const v = (n) => entry.sizes[n][action];
+    const cells = sizes.map((n) => (v(n) === undefined ? '—' : String(Math.round(v(n)))));
+    const ratios = large.map((n) => (v(n) === undefined ? '—' : `${(v(n) / v(small)).toFixed(1)}×`));
+    const met = large.every((n) => v(n) === undefined || goalMet(v(small), v(n))) ? 'yes' : 'no';
+    console.log(`| ${action} | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${met} |`);
+  }
+}

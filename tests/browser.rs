@@ -290,9 +290,16 @@ async fn an_upgrade_held_up_by_another_connection_is_reported_not_hung() {
     let blocked = std::rc::Rc::new(std::cell::Cell::new(false));
     let flag = blocked.clone();
     let open = IdbStore::open_with(name, move || flag.set(true), || {});
-    // Let the browser fire `blocked`, then close the old tab so the upgrade can finish.
-    let closer = async {
-        gloo_timers_sleep(200).await;
+    // Wait until the browser has reported `blocked`, then close the old tab so the upgrade
+    // can finish (bounded: a `blocked` that never comes fails the assertion below).
+    let seen = blocked.clone();
+    let closer = async move {
+        for _ in 0..200 {
+            if seen.get() {
+                break;
+            }
+            gloo_timers_sleep(10).await;
+        }
         old_tab.close();
     };
     let (store, ()) = futures_join(open, closer).await;

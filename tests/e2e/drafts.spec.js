@@ -30,7 +30,9 @@ test('a draft typed and the tab closed at once is offered back, and restoring fi
   await again.reload();
   await appReady(again);
   await expect(again.getByLabel('Site name')).toHaveValue('东湖花园');
-  await again.waitForTimeout(300);
+  // Once the stored draft has been looked for, no offer is shown.
+  await expect(again.locator('[data-testid="draft-checked"]').first()).toBeAttached();
+  await expect(again.locator('[data-testid="draft-checked"][data-checked="false"]')).toHaveCount(0);
   await expect(again.getByTestId('draft-offer')).toHaveCount(0);
 });
 
@@ -50,6 +52,7 @@ test('a draft left to the debounce is kept too, and discarding it forgets it', a
   await expect(offer).toHaveCount(0);
   await page.reload();
   await appReady(page);
-  await page.waitForTimeout(300);
+  await expect(page.locator('[data-testid="draft-checked"]').first()).toBeAttached();
+  await expect(page.locator('[data-testid="draft-checked"][data-checked="false"]')).toHaveCount(0);
   await expect(page.getByTestId('draft-offer')).toHaveCount(0);
 });
