@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../playwright.config.js';
+import { keystroke } from './bench-lib.mjs';
 
 const [dist, ...specs] = process.argv.slice(2);
 const sizes = specs.map((s) => { const [n, file] = s.split(':'); return { n: Number(n), file }; });
@@ -91,17 +92,7 @@ async function measure({ n, file }) {
   if (full) {
     const keys = [];
     for (let i = 0; i < RUNS; i++) {
-      keys.push(await page.evaluate(async (letter) => {
-        const input = document.querySelector('#f-search');
-        const count = document.querySelector('[data-testid="board-count"]');
-        const before = count.textContent;
-        const t0 = performance.now();
-        input.value = letter;
-        input.dispatchEvent(new Event('input', { bubbles: true }));
-        await new Promise((ok) => { const o = new MutationObserver(() => { if (count.textContent !== before) { o.disconnect(); ok(); } }); o.observe(count, { childList: true, subtree: true, characterData: true }); });
-        await new Promise((ok) => requestAnimationFrame(() => ok()));
-        return performance.now() - t0;
-      }, ['漏', '电', '梯'][i % 3]));
+      keys.push(await keystroke(page, ['漏', '电', '梯'][i % 3]));
       await page.evaluate(() => { const input = document.querySelector('#f-search'); input.value = ''; input.dispatchEvent(new Event('input', { bubbles: true })); });
       await page.waitForTimeout(300);
     }

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../playwright.config.js';
+import { keystroke } from './bench-lib.mjs';
 
 const file = process.argv[2];
 // The keystroke figure wants a board of open tickets: a file of recent, unfinished ones.
@@ -108,17 +109,7 @@ if (ONLY.has('keys')) {
     await page.goto(`${URL}/board`);
     await page.locator('[data-testid="board-count"][data-settled="true"]').filter({ hasNotText: /^0 tickets$/ }).waitFor({ timeout: 600_000 });
     board = await page.getByTestId('board-count').textContent();
-    keys.push(await page.evaluate(async (letter) => {
-      const input = document.querySelector('#f-search');
-      const count = document.querySelector('[data-testid="board-count"]');
-      const before = count.textContent;
-      const t0 = performance.now();
-      input.value = letter;
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-      await new Promise((ok) => { const o = new MutationObserver(() => { if (count.textContent !== before) { o.disconnect(); ok(); } }); o.observe(count, { childList: true, subtree: true, characterData: true }); });
-      await new Promise((ok) => requestAnimationFrame(() => ok()));
-      return performance.now() - t0;
-    }, ['漏', '电', '梯'][i % 3]));
+    keys.push(await keystroke(page, ['漏', '电', '梯'][i % 3]));
   }
   // The floor for "next paint": one frame of the same page with nothing typed.
   const frame = await page.evaluate(async () => {

@@ -400,7 +400,7 @@ fn the_board_summary_covers_every_record_and_shows_counts_until_the_tickets_are_
     starting.load_summary(read);
     assert_eq!(starting.preview().map(|p| p.total()), Some(12));
     assert_eq!(starting.ticket_count(), patroldesk::domain::board::COLUMN_PAGE + 1);
-    assert!(starting.summary(Utc::now()).is_none(), "no summary is written from a partial cache");
+    assert!(starting.summary(Utc::now()).is_none(), "no summary is written before every ticket is read");
     let (tickets, _) = run(store.live_rows::<Ticket>(RecordKind::Ticket)).unwrap();
     starting.load_tickets(tickets);
     assert!(starting.preview().is_none());

@@ -163,10 +163,11 @@ impl RecordCache {
         self.preview.as_ref().filter(|_| !self.tickets_loaded)
     }
 
-    /// The board's summary as the cache holds it now: `None` until everything is loaded
-    /// (a summary of part of the records would be wrong).
+    /// The board's summary as the cache holds it now: `None` until every ticket is loaded
+    /// (a summary of part of them would be wrong). The tickets' own copies of their
+    /// progress are enough: the summary is the board's first look.
     pub fn summary(&self, now: chrono::DateTime<chrono::Utc>) -> Option<BoardSummary> {
-        if !(self.tickets_loaded && self.events_loaded) {
+        if !self.tickets_loaded {
             return None;
         }
         let as_of = self.highest?;

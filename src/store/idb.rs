@@ -125,6 +125,19 @@ async fn read_records(tx: &idb::Transaction, keys: &[(RecordKind, Uuid)]) -> Res
     Ok(out)
 }
 
+/// Records per page when a whole store is read at start (see `read_live_rows`).
+const READ_PAGE: u32 = 1000;
+
+/// One turn of the event loop (a zero-delay timer): lets the page paint and take taps.
+async fn next_turn() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Runs `body` inside a readwrite transaction over `names`, aborting on its error and
 /// reporting the transaction's own error when the commit fails (quota and the like).
 macro_rules! in_transaction {
@@ -267,16 +280,25 @@ impl IdbStore {
     /// 9.5 s of reading with the CPU 4× slower).
     async fn read_live_rows<T: serde::de::DeserializeOwned>(&self, kind: RecordKind) -> Result<(Vec<Row<T>>, usize), StoreError> {
         let name = kind.store_name();
-        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
-        let values = tx.object_store(name).map_err(classify)?.get_all(None, None).map_err(classify)?.await.map_err(classify)?;
-        tx.await.map_err(classify)?;
-        crate::platform::mark(&format!("pd-got-{name}"));
-        let mut rows = Vec::with_capacity(values.len());
+        let mut rows = Vec::new();
         let mut unreadable = 0;
-        // A few thousand records per text, so the text never holds a whole store at once
-        // (wasm memory only grows).
-        for chunk in values.chunks(4096) {
-            let text = js_sys::JSON::stringify(&chunk.iter().collect::<js_sys::Array>())
+        let mut after: Option<JsValue> = None;
+        // A page at a time, each in its own transaction, with a turn of the event loop
+        // between pages: reading 10,000 tickets in one getAll was one long task of half a
+        // second on a slow tablet, during which the board (already shown from its summary)
+        // could not take a tap. A record written between two pages is applied to the cache
+        // by its own commit or another tab's message, so nothing is missed.
+        loop {
+            let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
+            let query = match &after {
+                Some(key) => Some(Query::KeyRange(KeyRange::lower_bound(key, Some(true)).map_err(classify)?)),
+                None => None,
+            };
+            let values = tx.object_store(name).map_err(classify)?.get_all(query, Some(READ_PAGE)).map_err(classify)?.await.map_err(classify)?;
+            tx.await.map_err(classify)?;
+            let Some(last) = values.last() else { break };
+            after = js_sys::Reflect::get(last, &JsValue::from_str("id")).ok();
+            let text = js_sys::JSON::stringify(&values.iter().collect::<js_sys::Array>())
                 .ok()
                 .and_then(|s| s.as_string())
                 .ok_or_else(|| StoreError::Corrupt { key: name.into(), reason: "not JSON-compatible".into() })?;
@@ -291,7 +313,12 @@ impl IdbStore {
                     Err(_) => unreadable += 1,
                 }
             }
+            if values.len() < READ_PAGE as usize || after.is_none() {
+                break;
+            }
+            next_turn().await;
         }
+        crate::platform::mark(&format!("pd-got-{name}"));
         Ok((rows, unreadable))
     }
 

@@ -32,8 +32,18 @@ pub async fn load(ctx: AppContext, store: &DeviceStore, highest: Option<Stamp>) 
         }
     }
     let (tickets, bad_tickets) = store.live_rows::<Ticket>(RecordKind::Ticket).await?;
-    ctx.cache.update(|c| c.load_tickets(tickets));
+    ctx.cache.update(|c| {
+        c.load_tickets(tickets);
+        if let Some(h) = highest {
+            c.covers(h);
+        }
+    });
     crate::platform::mark("pd-board-read");
+    // No current summary: write one now, so the next start has it even if this page is
+    // left before the rest is read.
+    if !summary_current {
+        save_summary(ctx).await;
+    }
     // Let the first look paint before the rest is read.
     crate::platform::next_turn().await;
     crate::platform::mark("pd-board-shown");
@@ -42,16 +52,8 @@ pub async fn load(ctx: AppContext, store: &DeviceStore, highest: Option<Stamp>) 
     let runs = store.live(RecordKind::DrillRun).await?;
     ctx.cache.update(|c| c.load_drills(plans, runs));
     let (events, bad_events) = store.live_rows::<TicketEvent>(RecordKind::TicketEvent).await?;
-    ctx.cache.update(|c| {
-        c.load_events(events);
-        if let Some(h) = highest {
-            c.covers(h);
-        }
-    });
+    ctx.cache.update(|c| c.load_events(events));
     crate::platform::mark("pd-board-settled");
-    if !summary_current {
-        save_summary_soon(ctx);
-    }
     if bad_tickets + bad_events > 0 {
         ctx.storage_error.set(Some(StoreError::Corrupt {
             key: RecordKind::Ticket.store_name().into(),
@@ -89,11 +91,15 @@ fn save_summary_soon(ctx: AppContext) {
     spawn_local(async move {
         crate::platform::sleep_ms(1000).await;
         SUMMARY_PENDING.with(|p| p.set(false));
-        let Ok(store) = ctx.store() else { return };
-        let Some(summary) = ctx.cache.with_untracked(|c| c.summary(chrono::Utc::now())) else { return };
-        // A summary that cannot be written costs the next start its head start, nothing more.
-        let _ = store.save_board_summary(&summary).await;
+        save_summary(ctx).await;
     });
+}
+
+async fn save_summary(ctx: AppContext) {
+    let Ok(store) = ctx.store() else { return };
+    let Some(summary) = ctx.cache.with_untracked(|c| c.summary(chrono::Utc::now())) else { return };
+    // A summary that cannot be written costs the next start its head start, nothing more.
+    let _ = store.save_board_summary(&summary).await;
 }
 
 /// A committed bulk write of this tab applied to the cache, the other tabs told once at

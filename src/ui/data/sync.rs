@@ -68,6 +68,19 @@ pub fn import_error_text(i18n: I18n, e: &ImportError) -> String {
     }
 }
 
+/// The open store, or `None` with the reason shown and `busy` cleared: a button is never
+/// left disabled because storage was not there.
+fn store_or_report(ctx: AppContext, busy: RwSignal<bool>) -> Option<crate::store::DeviceStore> {
+    match store_of(ctx) {
+        Ok(store) => Some(store),
+        Err(e) => {
+            ctx.storage_error.set(Some(e));
+            busy.set(false);
+            None
+        }
+    }
+}
+
 /// Which export to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope {
@@ -342,15 +355,7 @@ pub fn ImportCard() -> impl IntoView {
         }
         busy.set(true);
         spawn_local(async move {
-            let store = match store_of(ctx) {
-                Ok(store) => store,
-                // Not left disabled: the buttons come back with the reason shown.
-                Err(e) => {
-                    ctx.storage_error.set(Some(e));
-                    busy.set(false);
-                    return;
-                }
-            };
+            let Some(store) = store_or_report(ctx, busy) else { return };
             let mut items = files_in.get_untracked();
             let total = items.len();
             for (i, item) in items.iter_mut().enumerate() {
@@ -528,14 +533,7 @@ pub fn LedgerCard() -> impl IntoView {
         }
         busy.set(true);
         spawn_local(async move {
-            let store = match store_of(ctx) {
-                Ok(store) => store,
-                Err(e) => {
-                    ctx.storage_error.set(Some(e));
-                    busy.set(false);
-                    return;
-                }
-            };
+            let Some(store) = store_or_report(ctx, busy) else { return };
             match store.undo_import(id).await {
                 Ok(report) => {
                     status.set(Some(fill(&fill(t_string!(i18n, sync.undone), "restored", &report.restored.to_string()), "kept", &report.kept.to_string())));
