@@ -10,7 +10,7 @@ use crate::domain::record::RecordKind;
 const CHANNEL: &str = "patroldesk";
 /// Past this many records (an import, sample data) the other tabs load everything again:
 /// reading a long list of ids one by one would cost more than that.
-const MAX_KEYS: usize = 2000;
+pub const MAX_KEYS: usize = 2000;
 
 /// What changed.
 #[derive(Debug, Clone, PartialEq, Eq)]

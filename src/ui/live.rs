@@ -110,6 +110,10 @@ pub fn commit_quietly(ctx: AppContext, changed: &Changed) {
     });
 }
 
+/// Past this many records, loading everything again (a page at a time) is quicker than
+/// reading each by id: the limit the broadcast channel names records up to.
+pub const MAX_KEYS_TO_READ: usize = broadcast::MAX_KEYS;
+
 /// Another tab (or a bulk write here) changed these records: read just them and apply.
 pub async fn apply_keys(ctx: AppContext, keys: &[(RecordKind, uuid::Uuid)]) -> Result<(), StoreError> {
     let store = ctx.store()?;

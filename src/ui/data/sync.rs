@@ -358,6 +358,7 @@ pub fn ImportCard() -> impl IntoView {
             let Some(store) = store_or_report(ctx, busy) else { return };
             let mut items = files_in.get_untracked();
             let total = items.len();
+            let mut changed = Vec::new();
             for (i, item) in items.iter_mut().enumerate() {
                 let (Some(env), Some(payload)) = (&item.envelope, &item.payload) else { continue };
                 if item.result.is_some() {
@@ -367,12 +368,7 @@ pub fn ImportCard() -> impl IntoView {
                 let entry = LedgerEntry::for_envelope(Uuid::now_v7(), env, &item.name, Utc::now());
                 let result = store.apply_import(&payload.records, &payload.photos, entry).await;
                 if let Ok(entry) = &result {
-                    // The cache reads the records this import changed, and nothing else.
-                    let keys: Vec<_> = entry.priors.iter().map(|p| (p.kind, p.id)).collect();
-                    if let Err(e) = crate::ui::live::apply_keys(ctx, &keys).await {
-                        ctx.storage_error.set(Some(e));
-                    }
-                    broadcast::announce(Topic::Records(keys));
+                    changed.extend(entry.priors.iter().map(|p| (p.kind, p.id)));
                 }
                 if let Some(highest) = payload.records.iter().map(|r| r.updated_at).max() {
                     // Local edits after an import must be stamped later than anything imported.
@@ -397,6 +393,18 @@ pub fn ImportCard() -> impl IntoView {
             ctx.imports.update(|n| *n += 1);
             status.set(None);
             busy.set(false);
+            // The result is shown; now the cache takes in what the imports changed: the
+            // records by id, or — past a few thousand, where reading them one by one costs
+            // more — everything again, a page at a time. The other tabs do the same.
+            let refreshed = if changed.len() > crate::ui::live::MAX_KEYS_TO_READ {
+                crate::ui::live::reload(ctx).await
+            } else {
+                crate::ui::live::apply_keys(ctx, &changed).await
+            };
+            if let Err(e) = refreshed {
+                ctx.storage_error.set(Some(e));
+            }
+            broadcast::announce(Topic::Records(changed));
         });
     };
 
