@@ -171,7 +171,7 @@ if (ONLY.has('start')) {
     phases.push(await page.evaluate(() => {
       const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
       const wasm = performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'));
-      return { wasm: wasm ? wasm.responseEnd : NaN, load: at('pd-load'), store: at('pd-store'), got: at('pd-got-tickets'), read: at('pd-board-read'), shown: at('pd-board-shown') };
+      return { wasm: wasm ? wasm.responseEnd : NaN, load: at('pd-load'), store: at('pd-store'), summary: at('pd-board-summary'), got: at('pd-got-tickets'), read: at('pd-board-read'), shown: at('pd-board-shown') };
     }));
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   }
@@ -189,10 +189,14 @@ if (ONLY.has('start')) {
     }));
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   }
-  const phase = (f) => Math.round(median(phases.map(f)));
+  const phase = (f) => Math.round(median(phases.map(f).filter((x) => !Number.isNaN(x))));
   put(`cold start to board with ${tickets} tickets, CPU 4× slower (ms)`, median(starts),
     `bare IndexedDB getAll of the tickets ${Math.round(median(bareReads))} ms; phases: wasm fetched ${phase((p) => p.wasm)}, app started ${phase((p) => p.load)}, ` +
-    `storage open +${phase((p) => p.store - p.load)}, tickets read +${phase((p) => p.got - p.store)} and decoded +${phase((p) => p.read - p.got)}, shown +${phase((p) => p.shown - p.read)}`, '≤ 1000');
+    `storage open +${phase((p) => p.store - p.load)}, ` +
+    // From the board summary when it is current (the tickets stream in after), else from the tickets.
+    (phases.every((p) => Number.isNaN(p.summary))
+      ? `tickets read +${phase((p) => p.got - p.store)} and decoded +${phase((p) => p.read - p.got)}, shown +${phase((p) => p.shown - p.read)}`
+      : `board summary read +${phase((p) => p.summary - p.store)} (${phases.filter((p) => !Number.isNaN(p.summary)).length} of ${phases.length} starts; the tickets stream in after)`), '≤ 1000');
 }
 
 // Memory with the tickets loaded on the board.

@@ -410,3 +410,18 @@ fn the_board_summary_covers_every_record_and_shows_counts_until_the_tickets_are_
     save(&store, &hlc);
     assert!(Some(summary.as_of) < run(store.highest_stamp()).unwrap());
 }
+
+#[test]
+fn a_ticket_read_by_key_is_a_new_revision_each_time() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let saved = save(&store, &hlc);
+    let read = || {
+        let (record, ticket, events) = run(patroldesk::app::workflow::read_ticket(&store, saved.id)).unwrap().unwrap();
+        patroldesk::app::cache::BoardItem::from_stored(&record, ticket, &events)
+    };
+    let (first, second) = (read(), read());
+    assert_eq!(first.state.history.len(), 1);
+    assert_ne!(first, second, "a view comparing them redraws after a re-read");
+    assert!(loaded_cache(&store).ticket(saved.id).unwrap().rev < first.rev);
+}

@@ -38,6 +38,27 @@ pub struct BoardItem {
     pub origin_device: Uuid,
 }
 
+/// Revisions of items read by key outside the cache: a range of their own, so they never
+/// equal a cache revision or each other.
+static DIRECT_REV: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1 << 62);
+
+impl BoardItem {
+    /// A ticket read by key (with its events by index) before the cache has it settled.
+    pub fn from_stored(record: &Record, ticket: Ticket, events: &[(Stamp, TicketEvent)]) -> BoardItem {
+        BoardItem {
+            id: record.id,
+            state: derive(&ticket, events),
+            search_text: search_text(&ticket),
+            ticket,
+            settled: true,
+            rev: DIRECT_REV.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            origin_device: record.origin_device,
+        }
+    }
+}
+
 /// Two items are the same when they are the same revision of the same ticket: the cache
 /// bumps the revision on every change, so views compare thousands of items in a memo
 /// without comparing their histories field by field.

@@ -74,6 +74,7 @@ fn AppWithContext() -> impl IntoView {
         });
     });
 
+    crate::ui::live::save_summary_on_hide(ctx);
     spawn_local(async move {
         match load(ctx).await {
             Ok(()) => {}

@@ -78,24 +78,49 @@ pub fn commit(ctx: AppContext, changed: &Changed) {
 }
 
 thread_local! {
-    static SUMMARY_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Changes since the summary was last written; a write is due when none came for a while.
+    static SUMMARY_CHANGES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// Writes the board's summary from the cache a moment after a change (once for a burst of
-/// changes). A summary left unwritten (the tab closed first) is older than the records, and
-/// the next start reads the tickets instead: it can be late, never wrong.
+/// How long the records must stay unchanged before the summary is written: a stretch of
+/// steps does not pay for it (writing it took tens of milliseconds inside the next step).
+const SUMMARY_QUIET_MS: i32 = 5000;
+
+/// Writes the board's summary from the cache once the records have been quiet for a while,
+/// or when the page is hidden ([`save_summary_on_hide`]). A summary left unwritten (the tab
+/// killed first) is older than the records, and the next start reads the tickets instead:
+/// it can be late, never wrong.
 fn save_summary_soon(ctx: AppContext) {
-    if SUMMARY_PENDING.with(|p| p.replace(true)) {
-        return;
-    }
+    let mine = SUMMARY_CHANGES.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
     spawn_local(async move {
-        crate::platform::sleep_ms(1000).await;
-        SUMMARY_PENDING.with(|p| p.set(false));
-        save_summary(ctx).await;
+        crate::platform::sleep_ms(SUMMARY_QUIET_MS).await;
+        if SUMMARY_CHANGES.with(|n| n.get()) == mine {
+            save_summary(ctx).await;
+        }
     });
 }
 
+/// Writes the summary when the page is hidden (screen off, another app, tab closed), if a
+/// change is waiting for it.
+pub fn save_summary_on_hide(ctx: AppContext) {
+    let hidden = move || {
+        let waiting = SUMMARY_CHANGES.with(|n| n.get()) != 0;
+        let is_hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+        if waiting && is_hidden {
+            spawn_local(save_summary(ctx));
+        }
+    };
+    let on_visibility = leptos::prelude::window_event_listener_untyped("visibilitychange", move |_| hidden());
+    let on_pagehide = leptos::prelude::window_event_listener_untyped("pagehide", move |_| spawn_local(save_summary(ctx)));
+    // For the life of the page.
+    std::mem::forget((on_visibility, on_pagehide));
+}
+
 async fn save_summary(ctx: AppContext) {
+    SUMMARY_CHANGES.with(|n| n.set(0));
     let Ok(store) = ctx.store() else { return };
     let Some(summary) = ctx.cache.with_untracked(|c| c.summary(chrono::Utc::now())) else { return };
     // A summary that cannot be written costs the next start its head start, nothing more.

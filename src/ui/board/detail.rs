@@ -48,19 +48,7 @@ pub fn TicketPage() -> impl IntoView {
             let Ok(store) = ctx.store() else { return };
             match read_ticket(&store, id).await {
                 Ok(found) => {
-                    let item = found.map(|(record, ticket, events)| {
-                        Arc::new(BoardItem {
-                            id,
-                            state: crate::domain::workflow::derive(&ticket, &events),
-                            search_text: String::new(),
-                            ticket,
-                            settled: true,
-                            rev: 0,
-                            created_at: record.created_at,
-                            updated_at: record.updated_at,
-                            origin_device: record.origin_device,
-                        })
-                    });
+                    let item = found.map(|(record, ticket, events)| Arc::new(BoardItem::from_stored(&record, ticket, &events)));
                     by_key.try_set(Some(item));
                 }
                 Err(e) => {

@@ -28,9 +28,6 @@ use action::{ActionDialog, PendingAction};
 use card::{SlaBadge, TicketCard};
 use data::BoardItem;
 
-/// Cards rendered per column before "show more": about two screens of a tablet column.
-/// Every keystroke in the search rebuilds them, and building cards (their text crossing
-/// into the DOM) is most of a keystroke's cost: 25 per column took 88 ms, 12 about 55.
 use crate::domain::board::COLUMN_PAGE;
 /// Rows per page of the list view.
 const LIST_PAGE: usize = 50;
