@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { addStaff, appReady, intake, watchErrors } from './helpers.js';
+import { addStaff, appReady, cameraPhoto, intake, watchErrors } from './helpers.js';
 
 async function exportFile(page, { changesOnly = false, redacted = false, passphrase = null, photos = true } = {}) {
   await page.goto('/data');
@@ -304,4 +304,34 @@ test('head office sends its roster and targets back to a tablet by file, when as
   await appReady(tablet);
   await expect(tablet.getByTestId('roster')).toContainText('张主管');
   await expect(tablet.locator('#target-per_day')).toHaveValue('45');
+});
+
+test('a photo the device cannot read is said in the export message, not dropped quietly', async ({ browser }) => {
+  const page = await browser.newContext({ acceptDownloads: true }).then((c) => c.newPage());
+  await page.goto('/intake');
+  await appReady(page);
+  await page.locator('label[for="kind-repair"]').click();
+  await page.locator('#reporter-name').fill('李娜');
+  await page.locator('#phone').fill('13800138000');
+  await page.locator('#unit').fill('1-1-101');
+  await page.locator('#category').selectOption('lift');
+  await page.locator('#description').fill('电梯按钮失灵');
+  await page.locator('#intake-photos').setInputFiles(await cameraPhoto(page, 800, 600, 7));
+  await expect(page.getByTestId('intake-form').getByTestId('photo-list').locator('img')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  // The blob goes missing from storage (a cleared site-data entry, a damaged store).
+  await page.evaluate(async () => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); });
+    const tx = db.transaction('photos', 'readwrite');
+    tx.objectStore('photos').clear();
+    await new Promise((ok) => { tx.oncomplete = ok; });
+    db.close();
+  });
+  await page.goto('/data');
+  await appReady(page);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export everything' }).click();
+  await download;
+  await expect(page.getByTestId('export-status')).toHaveText(/^Exported \d+ records to \S+\. 1 photos could not be read from this device and are not in the file\.$/);
 });

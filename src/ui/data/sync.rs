@@ -88,8 +88,9 @@ enum Scope {
     SinceLast,
 }
 
-/// Builds and downloads an export; returns (file name, record count).
-async fn run_export(ctx: AppContext, scope: Scope, photos: bool, redacted: bool, passphrase: Option<String>, progress: RwSignal<Option<String>>, i18n: I18n) -> Result<(String, usize), String> {
+/// Builds and downloads an export; returns (file name, record count, photos that could
+/// not be read and so are not in the file).
+async fn run_export(ctx: AppContext, scope: Scope, photos: bool, redacted: bool, passphrase: Option<String>, progress: RwSignal<Option<String>>, i18n: I18n) -> Result<(String, usize, usize), String> {
     let store_text = |e: crate::store::StoreError| store_error_text(i18n, &e).to_owned();
     let store = store_of(ctx).map_err(store_text)?;
     let since = match scope {
@@ -98,6 +99,7 @@ async fn run_export(ctx: AppContext, scope: Scope, photos: bool, redacted: bool,
     };
     let records = export_records(&store, since).await.map_err(store_text)?;
     let mut photo_data = Vec::new();
+    let mut missing = 0;
     if photos {
         let mut shas: Vec<String> = Vec::new();
         for r in records.iter().filter(|r| !r.is_deleted()) {
@@ -107,10 +109,14 @@ async fn run_export(ctx: AppContext, scope: Scope, photos: bool, redacted: bool,
         shas.dedup();
         for (i, sha) in shas.iter().enumerate() {
             progress.set(Some(fill(&fill(t_string!(i18n, sync.collecting_photos), "done", &i.to_string()), "total", &shas.len().to_string())));
-            if let Ok(Some(blob)) = store.photo(sha).await {
-                if let Ok(bytes) = files::blob_bytes(&blob).await {
-                    photo_data.push(PhotoData { sha256: sha.clone(), mime: blob.type_(), data: base64::engine::general_purpose::STANDARD.encode(&bytes) });
-                }
+            // A photo that is not there or does not read is counted and said, not dropped quietly.
+            let read = match store.photo(sha).await {
+                Ok(Some(blob)) => files::blob_bytes(&blob).await.ok().map(|bytes| (blob.type_(), bytes)),
+                _ => None,
+            };
+            match read {
+                Some((mime, bytes)) => photo_data.push(PhotoData { sha256: sha.clone(), mime, data: base64::engine::general_purpose::STANDARD.encode(&bytes) }),
+                None => missing += 1,
             }
             crate::platform::next_turn().await;
         }
@@ -156,7 +162,7 @@ async fn run_export(ctx: AppContext, scope: Scope, photos: bool, redacted: bool,
         }
     }
     crate::ui::live::refresh_unexported(ctx);
-    Ok((name, count))
+    Ok((name, count, missing))
 }
 
 /// Photo hashes referenced anywhere in a record body (`{"sha256": …}` objects).
@@ -200,7 +206,10 @@ pub fn ExportCard() -> impl IntoView {
         spawn_local(async move {
             let result = run_export(ctx, scope, photos.get_untracked(), redacted.get_untracked(), pass, progress, i18n).await;
             status.set(Some(match result {
-                Ok((name, count)) => (true, fill(&fill(t_string!(i18n, sync.exported), "count", &count.to_string()), "file", &name)),
+                Ok((name, count, 0)) => (true, fill(&fill(t_string!(i18n, sync.exported), "count", &count.to_string()), "file", &name)),
+                Ok((name, count, missing)) => (false, format!("{} {}",
+                    fill(&fill(t_string!(i18n, sync.exported), "count", &count.to_string()), "file", &name),
+                    fill(t_string!(i18n, sync.photos_missing), "count", &missing.to_string()))),
                 Err(e) => (false, fill(t_string!(i18n, sync.export_failed), "reason", &e)),
             }));
             progress.set(None);
@@ -619,7 +628,10 @@ pub fn DevicesCard() -> impl IntoView {
         ctx.imports.track();
         spawn_local(async move {
             let Ok(store) = store_of(ctx) else { return };
-            let Ok(list) = store.ledger().await else { return };
+            let list = match store.ledger().await {
+                Ok(list) => list,
+                Err(e) => return ctx.storage_error.set(Some(e)),
+            };
             let mut by_device: BTreeMap<Uuid, (String, String, chrono::DateTime<Utc>, chrono::DateTime<Utc>, usize)> = BTreeMap::new();
             for e in list.iter().filter(|e| !e.undone) {
                 let row = by_device.entry(e.device.id).or_insert((e.device.name.clone(), e.site.name.clone(), e.exported_at, e.imported_at, 0));
