@@ -20,4 +20,5 @@ pub mod spreadsheet;
 pub mod ticket;
 pub mod triage;
 pub mod validation;
+pub mod vocab;
 pub mod workflow;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::ticket::{default_categories, CategoryEntry, CATEGORY_NAME_MAX};
 use super::triage::SlaPolicy;
+pub use super::vocab::{Department, StaffRole};
 use super::validation::{required_text, Problem};
 
 pub const SITE_NAME_MAX: usize = 60;
@@ -34,67 +35,6 @@ impl DeviceIdentity {
     pub fn short_code(&self) -> String {
         let hex = self.id.simple().to_string();
         hex[hex.len() - 6..].to_ascii_uppercase()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StaffRole {
-    Patrol,
-    CustomerService,
-    Technician,
-    Supervisor,
-}
-
-impl StaffRole {
-    pub const ALL: [StaffRole; 4] =
-        [StaffRole::Patrol, StaffRole::CustomerService, StaffRole::Technician, StaffRole::Supervisor];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            StaffRole::Patrol => "patrol",
-            StaffRole::CustomerService => "customer_service",
-            StaffRole::Technician => "technician",
-            StaffRole::Supervisor => "supervisor",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.key() == key)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Department {
-    Engineering,
-    Security,
-    Cleaning,
-    Landscaping,
-    CustomerService,
-}
-
-impl Department {
-    pub const ALL: [Department; 5] = [
-        Department::Engineering,
-        Department::Security,
-        Department::Cleaning,
-        Department::Landscaping,
-        Department::CustomerService,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Department::Engineering => "engineering",
-            Department::Security => "security",
-            Department::Cleaning => "cleaning",
-            Department::Landscaping => "landscaping",
-            Department::CustomerService => "customer_service",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.key() == key)
     }
 }
 

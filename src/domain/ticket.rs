@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::phone::normalize_phone;
-use super::settings::Department;
-use super::triage::{Deadlines, Level, Priority, SlaPolicy};
+use super::triage::{Deadlines, SlaPolicy};
+pub use super::vocab::{TicketKind, TicketStatus};
+use super::vocab::{Department, Level, Priority};
 use super::validation::{required_text, Problem};
 
 pub const REPORTER_MAX: usize = 40;
@@ -20,45 +21,7 @@ pub const BACKDATE_MAX_DAYS: i64 = 30;
 /// Clock drift tolerated for "received at" in the future.
 const FUTURE_SLACK_MINUTES: i64 = 5;
 
-/// What a ticket is about (工单类型).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketKind {
-    /// 报修
-    Repair,
-    /// 投诉
-    Complaint,
-    /// 咨询
-    Inquiry,
-    /// 建议
-    Suggestion,
-    /// 巡查发现: found by staff on patrol; no reporter.
-    PatrolIncident,
-}
-
 impl TicketKind {
-    pub const ALL: [TicketKind; 5] = [
-        TicketKind::Repair,
-        TicketKind::Complaint,
-        TicketKind::Inquiry,
-        TicketKind::Suggestion,
-        TicketKind::PatrolIncident,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            TicketKind::Repair => "repair",
-            TicketKind::Complaint => "complaint",
-            TicketKind::Inquiry => "inquiry",
-            TicketKind::Suggestion => "suggestion",
-            TicketKind::PatrolIncident => "patrol_incident",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.key() == key)
-    }
-
     /// Which fields this kind must have. A resident's report needs a name; repairs and
     /// complaints also need a unit and a phone, because someone must go there and call back
     /// for the return visit. A patrol finding needs a location instead.
@@ -144,21 +107,6 @@ pub fn default_categories() -> Vec<CategoryEntry> {
         .iter()
         .map(|k| CategoryEntry { key: (*k).to_owned(), name: String::new(), active: true })
         .collect()
-}
-
-/// Lifecycle statuses (the board's columns; transitions arrive with the board).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStatus {
-    New,
-    Assessed,
-    Dispatched,
-    InProgress,
-    OnHold,
-    Resolved,
-    ReturnVisited,
-    Closed,
-    Reopened,
 }
 
 /// A photo attached to a ticket; the Blob is in the `photos` store under `sha256`.

@@ -4,60 +4,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ticket::TicketKind;
-
-/// A two-level scale, as most sites use it on paper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Low,
-    High,
-}
-
-impl Level {
-    pub const ALL: [Level; 2] = [Level::High, Level::Low];
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Priority {
-    P1,
-    P2,
-    P3,
-    P4,
-}
-
-impl Priority {
-    pub const ALL: [Priority; 4] = [Priority::P1, Priority::P2, Priority::P3, Priority::P4];
-
-    /// The triage matrix. Urgency ranks before importance because it is what decides how
-    /// fast someone must turn up: water coming through a ceiling (urgent, minor) is answered
-    /// before a cracked paving slab (important, not urgent).
-    /// - P1: urgent and important (lift entrapment, burst main, fire alarm fault)
-    /// - P2: urgent, less important (leak under a sink, a resident locked out)
-    /// - P3: important, not urgent (recurring complaint, facade damage)
-    /// - P4: neither (a suggestion, a loose bench slat)
-    pub fn from_triage(urgency: Level, importance: Level) -> Priority {
-        match (urgency, importance) {
-            (Level::High, Level::High) => Priority::P1,
-            (Level::High, Level::Low) => Priority::P2,
-            (Level::Low, Level::High) => Priority::P3,
-            (Level::Low, Level::Low) => Priority::P4,
-        }
-    }
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Priority::P1 => "P1",
-            Priority::P2 => "P2",
-            Priority::P3 => "P3",
-            Priority::P4 => "P4",
-        }
-    }
-}
+pub use super::vocab::{Level, Priority};
+use super::vocab::TicketKind;
 
 /// Hours allowed to respond and to resolve, for one priority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

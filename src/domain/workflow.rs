@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::clock::Stamp;
-use super::settings::{Department, StaffRole};
+use super::vocab::{Department, Level, Priority, StaffRole, TicketKind, TicketStatus};
 use super::sla::{clock, Hold, SlaClock};
-use super::ticket::{Ticket, TicketEvent, TicketKind, TicketStatus};
-use super::triage::{Level, Priority, SlaHours};
+use super::ticket::{Ticket, TicketEvent};
+use super::triage::SlaHours;
 use super::validation::{required_text, Problem};
 
 pub const NOTE_MAX: usize = 500;
