@@ -87,7 +87,7 @@ fn on_duty_preference_round_trips() {
 
 use patroldesk::domain::clock::Hlc;
 use patroldesk::domain::record::{IndexName, Record, RecordKind};
-use patroldesk::store::{delete, ChangeSummary, RecordStore};
+use patroldesk::store::RecordStore;
 use serde_json::json;
 use wasm_bindgen::JsValue;
 
@@ -118,57 +118,27 @@ async fn a_failing_write_aborts_the_whole_batch() {
     delete_database(name).await.unwrap();
 }
 
-#[wasm_bindgen_test]
-async fn tombstones_are_hidden_from_queries_but_returned_by_changed_since() {
-    let name = "test-tombstones";
-    let store = fresh(name).await;
-    let mut c = Hlc::new(Uuid::from_u128(1));
-    let a = ticket(&mut c, 1, "new", "lift");
-    let b = ticket(&mut c, 2, "new", "lift");
-    store.put_many(&[a.clone(), b.clone()]).await.unwrap();
-    delete(&store, RecordKind::Ticket, a.id, c.tick(3), None).await.unwrap();
+#[path = "contract/mod.rs"]
+mod contract;
 
-    let live: Vec<_> = store.live(RecordKind::Ticket).await.unwrap().into_iter().map(|r| r.id).collect();
-    assert_eq!(live, vec![b.id]);
-    let by_status = store.query(RecordKind::Ticket, IndexName::Status, "new").await.unwrap();
-    assert_eq!(by_status.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id]);
-    let changed = store.changed_since(RecordKind::Ticket, None).await.unwrap();
-    assert_eq!(changed.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id, a.id], "oldest change first");
-    assert!(changed[1].is_deleted());
-    let since_b = store.changed_since(RecordKind::Ticket, Some(b.updated_at)).await.unwrap();
-    assert_eq!(since_b.len(), 1);
-    assert_eq!(
-        store.change_summary(None).await.unwrap(),
-        ChangeSummary { count: 2, oldest: Some(b.updated_at) }
-    );
-    store.close();
-    delete_database(name).await.unwrap();
-}
-
+/// The cases of tests/contract, each on a fresh IndexedDB database: the same code the
+/// in-memory store passes natively.
 #[wasm_bindgen_test]
-async fn index_queries_find_exactly_the_matching_records() {
-    let name = "test-index-queries";
-    let store = fresh(name).await;
-    let mut c = Hlc::new(Uuid::from_u128(1));
-    let mut records = vec![
-        ticket(&mut c, 1, "new", "lift"),
-        ticket(&mut c, 2, "dispatched", "lift"),
-        ticket(&mut c, 3, "new", "plumbing"),
-    ];
-    records.push(Record::create(
-        RecordKind::Ticket,
-        json!({"status": "new", "category": "lift", "department": "engineering"}),
-        c.tick(4),
-        None,
-    ));
-    store.put_many(&records).await.unwrap();
-    let count = |v: Vec<Record>| v.len();
-    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Category, "lift").await.unwrap()), 3);
-    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Status, "new").await.unwrap()), 3);
-    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Department, "engineering").await.unwrap()), 1);
-    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Status, "closed").await.unwrap()), 0);
-    assert_eq!(store.highest_stamp().await.unwrap(), Some(records[3].updated_at));
-    store.close();
+async fn the_shared_contract_holds_on_indexeddb() {
+    let name = "test-contract";
+    macro_rules! case {
+        ($f:ident) => {{
+            let store = fresh(name).await;
+            contract::$f(&store).await;
+            store.close();
+        }};
+    }
+    case!(tombstones_are_hidden_from_views_but_travel_in_changes);
+    case!(deleting_twice_or_deleting_nothing_changes_nothing);
+    case!(index_queries_match_exactly);
+    case!(changes_since_a_watermark_and_their_summary);
+    case!(the_later_stamp_wins_whichever_write_arrives_last);
+    case!(live_rows_type_the_bodies_and_count_what_does_not_read);
     delete_database(name).await.unwrap();
 }
 

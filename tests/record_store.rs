@@ -1,13 +1,15 @@
-//! The record storage contract, on the in-memory store. The same cases run against
-//! IndexedDB in tests/browser.rs.
+//! The record storage contract on the in-memory store: the shared cases of
+//! tests/contract (the same ones run against IndexedDB in tests/browser.rs), and what only
+//! this store can show (an injected write failure, drafts, purging).
 
 mod common;
+mod contract;
 
 use common::run;
 use patroldesk::domain::clock::Hlc;
-use patroldesk::domain::record::{IndexName, Record, RecordKind};
+use patroldesk::domain::record::{Record, RecordKind};
 use patroldesk::store::memory::MemoryStore;
-use patroldesk::store::{delete, ChangeSummary, RecordStore, StoreError};
+use patroldesk::store::{ChangeSummary, RecordStore, StoreError};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -34,79 +36,13 @@ fn a_failed_batch_leaves_nothing_behind() {
 }
 
 #[test]
-fn tombstones_are_hidden_from_views_but_travel_in_changes() {
-    let store = MemoryStore::new();
-    let mut c = clock();
-    let a = ticket(&mut c, 1, "new", "lift");
-    let b = ticket(&mut c, 2, "new", "lift");
-    run(store.put_many(&[a.clone(), b.clone()])).unwrap();
-    run(delete(&store, RecordKind::Ticket, a.id, c.tick(3), None)).unwrap();
-
-    let live = run(store.live(RecordKind::Ticket)).unwrap();
-    assert_eq!(live.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id]);
-    let by_status = run(store.query(RecordKind::Ticket, IndexName::Status, "new")).unwrap();
-    assert_eq!(by_status.len(), 1);
-
-    let changes = run(store.changed_since(RecordKind::Ticket, None)).unwrap();
-    assert_eq!(changes.len(), 2);
-    assert_eq!(changes.last().unwrap().id, a.id, "the deletion is the newest change");
-    assert!(changes.last().unwrap().is_deleted());
-    // The tombstone is still there by id.
-    assert!(run(store.get(RecordKind::Ticket, a.id)).unwrap().unwrap().is_deleted());
-}
-
-#[test]
-fn deleting_twice_or_deleting_nothing_changes_nothing() {
-    let store = MemoryStore::new();
-    let mut c = clock();
-    let a = ticket(&mut c, 1, "new", "lift");
-    run(store.put_many(&[a.clone()])).unwrap();
-    run(delete(&store, RecordKind::Ticket, a.id, c.tick(2), None)).unwrap();
-    let first = run(store.get(RecordKind::Ticket, a.id)).unwrap();
-    run(delete(&store, RecordKind::Ticket, a.id, c.tick(3), None)).unwrap();
-    assert_eq!(run(store.get(RecordKind::Ticket, a.id)).unwrap(), first);
-    run(delete(&store, RecordKind::Ticket, Uuid::from_u128(404), c.tick(4), None)).unwrap();
-    assert_eq!(run(store.changed_since(RecordKind::Ticket, None)).unwrap().len(), 1);
-}
-
-#[test]
-fn index_queries_match_exactly() {
-    let store = MemoryStore::new();
-    let mut c = clock();
-    let records = vec![
-        ticket(&mut c, 1, "new", "lift"),
-        ticket(&mut c, 2, "dispatched", "lift"),
-        ticket(&mut c, 3, "new", "plumbing"),
-    ];
-    run(store.put_many(&records)).unwrap();
-    assert_eq!(run(store.query(RecordKind::Ticket, IndexName::Category, "lift")).unwrap().len(), 2);
-    assert_eq!(run(store.query(RecordKind::Ticket, IndexName::Status, "new")).unwrap().len(), 2);
-    assert_eq!(run(store.query(RecordKind::Ticket, IndexName::Status, "closed")).unwrap().len(), 0);
-    assert!(run(store.query(RecordKind::TicketEvent, IndexName::TicketId, "x")).unwrap().is_empty());
-}
-
-#[test]
-fn changes_since_a_watermark_and_their_summary() {
-    let store = MemoryStore::new();
-    let mut c = clock();
-    let early = ticket(&mut c, 10, "new", "lift");
-    let plan = Record::create(RecordKind::DrillPlan, json!({"name": "fire"}), c.tick(20), None);
-    let late = ticket(&mut c, 30, "new", "lift");
-    run(store.put_many(&[early.clone(), plan.clone(), late.clone()])).unwrap();
-
-    assert_eq!(
-        run(store.change_summary(None)).unwrap(),
-        ChangeSummary { count: 3, oldest: Some(early.updated_at) }
-    );
-    let watermark = Some(early.updated_at);
-    let since = run(store.changed_since(RecordKind::Ticket, watermark)).unwrap();
-    assert_eq!(since.iter().map(|r| r.id).collect::<Vec<_>>(), vec![late.id]);
-    assert_eq!(
-        run(store.change_summary(watermark)).unwrap(),
-        ChangeSummary { count: 2, oldest: Some(plan.updated_at) }
-    );
-    assert_eq!(run(store.change_summary(Some(late.updated_at))).unwrap(), ChangeSummary::default());
-    assert_eq!(run(store.highest_stamp()).unwrap(), Some(late.updated_at));
+fn the_shared_contract_holds_on_the_in_memory_store() {
+    run(contract::tombstones_are_hidden_from_views_but_travel_in_changes(&MemoryStore::new()));
+    run(contract::deleting_twice_or_deleting_nothing_changes_nothing(&MemoryStore::new()));
+    run(contract::index_queries_match_exactly(&MemoryStore::new()));
+    run(contract::changes_since_a_watermark_and_their_summary(&MemoryStore::new()));
+    run(contract::the_later_stamp_wins_whichever_write_arrives_last(&MemoryStore::new()));
+    run(contract::live_rows_type_the_bodies_and_count_what_does_not_read(&MemoryStore::new()));
 }
 
 #[test]
@@ -122,34 +58,16 @@ fn a_newer_write_replaces_an_older_one_by_id() {
 }
 
 #[test]
-fn the_later_stamp_wins_whichever_write_arrives_last() {
-    // Two tabs (or tablets) edit the same ticket; the edit stamped later must stay, even
-    // when the earlier-stamped write reaches the store second.
-    let store = MemoryStore::new();
+fn the_same_two_edits_in_the_other_order_give_the_same_record() {
     let mut tab_a = Hlc::new(Uuid::from_u128(0xa));
     let mut tab_b = Hlc::new(Uuid::from_u128(0xb));
     let original = ticket(&mut tab_a, 1, "new", "lift");
-    run(store.put_many(&[original.clone()])).unwrap();
     let from_a = original.edited(json!({"status": "assessed", "category": "lift"}), tab_a.tick(10), None);
     let from_b = original.edited(json!({"status": "new", "category": "plumbing"}), tab_b.tick(20), None);
-
+    let store = MemoryStore::new();
+    run(store.put_many(&[from_a.clone()])).unwrap();
     assert!(run(store.put_many(&[from_b.clone()])).unwrap().all_written());
-    let report = run(store.put_many(&[from_a.clone()])).unwrap();
-    assert_eq!(report.stale, vec![from_a.id], "the older edit is reported, not written");
-    assert_eq!(run(store.get(RecordKind::Ticket, original.id)).unwrap(), Some(from_b.clone()));
-
-    // Same stamps in the other order give the same result.
-    let other = MemoryStore::new();
-    run(other.put_many(&[from_a.clone()])).unwrap();
-    assert!(run(other.put_many(&[from_b.clone()])).unwrap().all_written());
-    assert_eq!(run(other.get(RecordKind::Ticket, original.id)).unwrap(), Some(from_b.clone()));
-
-    // Replaying the very same write is harmless, and within one batch order does not matter.
-    assert!(run(store.put_many(&[from_b.clone()])).unwrap().all_written());
-    let third = MemoryStore::new();
-    let report = run(third.put_many(&[from_b.clone(), from_a.clone()])).unwrap();
-    assert_eq!(report.stale, vec![from_a.id]);
-    assert_eq!(run(third.get(RecordKind::Ticket, original.id)).unwrap(), Some(from_b));
+    assert_eq!(run(store.get(RecordKind::Ticket, original.id)).unwrap(), Some(from_b));
 }
 
 #[test]

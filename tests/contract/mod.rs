@@ -1,0 +1,125 @@
+//! The record storage contract, written once over `RecordStore` and run on both stores:
+//! natively on the in-memory store (tests/record_store.rs) and in headless Chromium on
+//! IndexedDB (tests/browser.rs). Each case takes an empty store; what only one store can
+//! show (injected failures, two connections, schema migrations) stays beside it.
+#![allow(dead_code)]
+
+use patroldesk::domain::clock::Hlc;
+use patroldesk::domain::record::{IndexName, Record, RecordKind};
+use patroldesk::domain::ticket::Ticket;
+use patroldesk::store::{delete, ChangeSummary, RecordStore};
+use serde_json::json;
+use uuid::Uuid;
+
+pub fn ticket(c: &mut Hlc, ms: i64, status: &str, category: &str) -> Record {
+    Record::create(RecordKind::Ticket, json!({"status": status, "category": category}), c.tick(ms), None)
+}
+
+fn clock(n: u128) -> Hlc {
+    Hlc::new(Uuid::from_u128(n))
+}
+
+pub async fn tombstones_are_hidden_from_views_but_travel_in_changes<S: RecordStore>(store: &S) {
+    let mut c = clock(1);
+    let a = ticket(&mut c, 1, "new", "lift");
+    let b = ticket(&mut c, 2, "new", "lift");
+    store.put_many(&[a.clone(), b.clone()]).await.unwrap();
+    delete(store, RecordKind::Ticket, a.id, c.tick(3), None).await.unwrap();
+
+    let live: Vec<_> = store.live(RecordKind::Ticket).await.unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(live, vec![b.id]);
+    let by_status = store.query(RecordKind::Ticket, IndexName::Status, "new").await.unwrap();
+    assert_eq!(by_status.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id]);
+    let changed = store.changed_since(RecordKind::Ticket, None).await.unwrap();
+    assert_eq!(changed.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id, a.id], "oldest change first; the deletion is the newest");
+    assert!(changed[1].is_deleted());
+    // The tombstone is still there by id.
+    assert!(store.get(RecordKind::Ticket, a.id).await.unwrap().unwrap().is_deleted());
+    assert_eq!(store.change_summary(None).await.unwrap(), ChangeSummary { count: 2, oldest: Some(b.updated_at) });
+}
+
+pub async fn deleting_twice_or_deleting_nothing_changes_nothing<S: RecordStore>(store: &S) {
+    let mut c = clock(1);
+    let a = ticket(&mut c, 1, "new", "lift");
+    store.put_many(&[a.clone()]).await.unwrap();
+    delete(store, RecordKind::Ticket, a.id, c.tick(2), None).await.unwrap();
+    let first = store.get(RecordKind::Ticket, a.id).await.unwrap();
+    delete(store, RecordKind::Ticket, a.id, c.tick(3), None).await.unwrap();
+    assert_eq!(store.get(RecordKind::Ticket, a.id).await.unwrap(), first);
+    delete(store, RecordKind::Ticket, Uuid::from_u128(404), c.tick(4), None).await.unwrap();
+    assert_eq!(store.changed_since(RecordKind::Ticket, None).await.unwrap().len(), 1);
+}
+
+pub async fn index_queries_match_exactly<S: RecordStore>(store: &S) {
+    let mut c = clock(1);
+    let mut records = vec![ticket(&mut c, 1, "new", "lift"), ticket(&mut c, 2, "dispatched", "lift"), ticket(&mut c, 3, "new", "plumbing")];
+    records.push(Record::create(RecordKind::Ticket, json!({"status": "new", "category": "lift", "department": "engineering"}), c.tick(4), None));
+    store.put_many(&records).await.unwrap();
+    let count = |v: Vec<Record>| v.len();
+    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Category, "lift").await.unwrap()), 3);
+    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Status, "new").await.unwrap()), 3);
+    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Department, "engineering").await.unwrap()), 1);
+    assert_eq!(count(store.query(RecordKind::Ticket, IndexName::Status, "closed").await.unwrap()), 0);
+    assert!(store.query(RecordKind::TicketEvent, IndexName::TicketId, "x").await.unwrap().is_empty());
+    assert_eq!(store.highest_stamp().await.unwrap(), Some(records[3].updated_at));
+}
+
+pub async fn changes_since_a_watermark_and_their_summary<S: RecordStore>(store: &S) {
+    let mut c = clock(1);
+    let early = ticket(&mut c, 10, "new", "lift");
+    let plan = Record::create(RecordKind::DrillPlan, json!({"name": "fire"}), c.tick(20), None);
+    let late = ticket(&mut c, 30, "new", "lift");
+    store.put_many(&[early.clone(), plan.clone(), late.clone()]).await.unwrap();
+    assert_eq!(store.change_summary(None).await.unwrap(), ChangeSummary { count: 3, oldest: Some(early.updated_at) });
+    let watermark = Some(early.updated_at);
+    let since = store.changed_since(RecordKind::Ticket, watermark).await.unwrap();
+    assert_eq!(since.iter().map(|r| r.id).collect::<Vec<_>>(), vec![late.id]);
+    assert_eq!(store.change_summary(watermark).await.unwrap(), ChangeSummary { count: 2, oldest: Some(plan.updated_at) });
+    assert_eq!(store.change_summary(Some(late.updated_at)).await.unwrap(), ChangeSummary::default());
+    assert_eq!(store.highest_stamp().await.unwrap(), Some(late.updated_at));
+}
+
+/// Two tabs (or tablets) edit the same ticket; the edit stamped later stays, even when the
+/// earlier-stamped write reaches the store second, and replaying a write is harmless.
+pub async fn the_later_stamp_wins_whichever_write_arrives_last<S: RecordStore>(store: &S) {
+    let mut tab_a = clock(0xa);
+    let mut tab_b = clock(0xb);
+    let original = ticket(&mut tab_a, 1, "new", "lift");
+    store.put_many(&[original.clone()]).await.unwrap();
+    let from_a = original.edited(json!({"status": "assessed", "category": "lift"}), tab_a.tick(10), None);
+    let from_b = original.edited(json!({"status": "new", "category": "plumbing"}), tab_b.tick(20), None);
+    assert!(store.put_many(&[from_b.clone()]).await.unwrap().all_written());
+    let report = store.put_many(&[from_a.clone()]).await.unwrap();
+    assert_eq!(report.stale, vec![from_a.id], "the older edit is reported, not written");
+    assert_eq!(store.get(RecordKind::Ticket, original.id).await.unwrap(), Some(from_b.clone()));
+    assert!(store.put_many(&[from_b.clone()]).await.unwrap().all_written());
+    // Within one batch, order does not matter either.
+    let again = from_b.edited(json!({"status": "new", "category": "lift"}), tab_b.tick(30), None);
+    let report = store.put_many(&[again.clone(), from_a.clone()]).await.unwrap();
+    assert_eq!(report.stale, vec![from_a.id]);
+    assert_eq!(store.get(RecordKind::Ticket, original.id).await.unwrap(), Some(again));
+}
+
+/// What the live cache loads at start: live records with their bodies typed, tombstones
+/// left out, and a live record that does not read counted rather than failing the read.
+pub async fn live_rows_type_the_bodies_and_count_what_does_not_read<S: RecordStore>(store: &S) {
+    let mut c = clock(1);
+    let good = serde_json::to_value(common_ticket()).unwrap();
+    let a = Record::create(RecordKind::Ticket, good.clone(), c.tick(1), None);
+    let b = Record::create(RecordKind::Ticket, good, c.tick(2), None);
+    let unreadable = ticket(&mut c, 3, "new", "lift");
+    store.put_many(&[a.clone(), b.clone(), unreadable]).await.unwrap();
+    delete(store, RecordKind::Ticket, b.id, c.tick(4), None).await.unwrap();
+    let (rows, bad) = store.live_rows::<Ticket>(RecordKind::Ticket).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a.id]);
+    assert_eq!(rows[0].updated_at, a.updated_at);
+    assert_eq!(rows[0].origin_device, a.origin_device);
+    assert_eq!(rows[0].body.number, "DH01-TEST-001");
+    assert_eq!(bad, 1);
+}
+
+fn common_ticket() -> Ticket {
+    use patroldesk::domain::ticket::{default_categories, QuickReport};
+    let form = QuickReport { category: "plumbing".into(), location: "东门".into(), note: String::new() }.validate(&default_categories()).unwrap();
+    Ticket::from_quick(form, "DH01-TEST-001".into(), &Default::default(), chrono::Utc::now(), 480, vec![])
+}
