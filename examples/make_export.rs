@@ -1,7 +1,9 @@
 //! Writes an export file of N generated tickets (with their steps) for the benchmarks:
 //! `cargo run --release --example make_export -- 10000 out.json [DAYS]` (tickets received over
 //! DAYS days, 90 unless given: 1 day leaves most of them open). The records are re-stamped
-//! as coming from a real device, so they import like a tablet's file.
+//! as coming from a real device, so they import like a tablet's file. A fourth argument N
+//! makes it the N-th of several tablets (its own device, seed and site code), so files of
+//! five sites can be imported together as head office would.
 
 use chrono::Utc;
 use patroldesk::domain::export::{build, to_file_text, DeviceInfo, ExportMeta, Payload, SiteInfo};
@@ -13,8 +15,9 @@ fn main() {
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let out = args.next().unwrap_or_else(|| "export.json".into());
     let days: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(90);
-    let device = Uuid::from_u128(0xbe_0c4);
-    let spec = SampleSpec { seed: 42, tickets: n, days, now: Utc::now(), offset_min: 480, chinese: true, staff: sample_roster(true) };
+    let tablet: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(0);
+    let device = Uuid::from_u128(0xbe_0c4 + u128::from(tablet) * 0x1_0000);
+    let spec = SampleSpec { seed: 42 + tablet, tickets: n, days, now: Utc::now(), offset_min: 480, chinese: true, staff: sample_roster(true) };
     let records = (0..n)
         .flat_map(|i| ticket_records(&spec, i))
         .map(|mut r| {
@@ -28,7 +31,7 @@ fn main() {
         app_version: env!("CARGO_PKG_VERSION").into(),
         export_id: Uuid::now_v7(),
         device: DeviceInfo { id: device, name: "bench tablet".into() },
-        site: SiteInfo { name: "Bench".into(), code: "BEN".into() },
+        site: SiteInfo { name: format!("Bench {tablet}"), code: format!("BEN{tablet}") },
         exported_at: Utc::now(),
         utc_offset_min: 480,
         since: None,
