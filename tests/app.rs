@@ -141,6 +141,9 @@ impl PhotoStore for FailOnRecords<'_> {
     async fn photo(&self, sha256: &str) -> Result<Option<Self::Blob>, StoreError> {
         self.inner.photo(sha256).await
     }
+    async fn photo_file(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        self.inner.photo_file(sha256).await
+    }
 }
 
 impl patroldesk::store::SettingsStore for FailOnRecords<'_> {
@@ -375,6 +378,92 @@ fn the_cache_applies_a_change_at_the_cost_of_the_change() {
     assert_eq!(applied.tickets, vec![open]);
     let redrawn = revs.iter().filter(|(id, rev)| cache.ticket(*id).unwrap().rev != *rev).count();
     assert_eq!(redrawn, 1, "one card redraws");
+}
+
+#[test]
+fn the_board_places_a_changed_ticket_without_sorting_every_ticket_again() {
+    use patroldesk::app::board::BoardLists;
+    use patroldesk::domain::board::{BoardFilter, SortOrder};
+    let store = MemoryStore::new();
+    let now = Utc.with_ymd_and_hms(2026, 11, 29, 8, 0, 0).unwrap();
+    let spec = patroldesk::domain::sample::SampleSpec { seed: 5, tickets: 1500, days: 60, now, offset_min: 480, chinese: true, staff: vec![] };
+    let records: Vec<Record> = (0..1500).flat_map(|i| patroldesk::domain::sample::ticket_records(&spec, i)).collect();
+    run(store.put_many(&records)).unwrap();
+    let hlc = clock();
+    let mut fresh_tickets: Vec<Uuid> = (0..3).map(|_| save(&store, &hlc).id).collect();
+    let mut cache = loaded_cache(&store);
+    let ids = |lists: &[std::sync::Arc<patroldesk::app::cache::BoardItem>]| lists.iter().map(|i| i.id).collect::<Vec<_>>();
+    for filter in [
+        BoardFilter::default(),
+        BoardFilter { sort: SortOrder::Deadline, ..Default::default() },
+        BoardFilter { sort: SortOrder::Priority, status: Some(TicketStatus::Assessed), ..Default::default() },
+    ] {
+        let mut lists = BoardLists::new();
+        let first = lists.refresh(&cache, &filter, Utc::now());
+        assert_eq!(lists.rebuilds(), 1);
+        let open = fresh_tickets.pop().unwrap();
+        let step = run(perform(&store, &hlc, who(), None, open, assess(), "")).unwrap();
+        cache.apply(&step.changed.records);
+        let after = lists.refresh(&cache, &filter, Utc::now());
+        assert_eq!(lists.rebuilds(), 1, "a step places one ticket");
+        // Only the two columns the ticket left and joined move.
+        let moved: Vec<TicketStatus> = patroldesk::domain::board::STATUSES
+            .into_iter()
+            .enumerate()
+            .filter(|(n, _)| after.columns[*n] != first.columns[*n])
+            .map(|(_, s)| s)
+            .collect();
+        let expected_moved = if filter.status.is_some() { vec![TicketStatus::Assessed] } else { vec![TicketStatus::New, TicketStatus::Assessed] };
+        assert_eq!(moved, expected_moved, "{filter:?}");
+        // The same lists as sorting everything from scratch.
+        let mut fresh = BoardLists::new();
+        fresh.refresh(&cache, &filter, Utc::now());
+        assert_eq!(ids(lists.all()), ids(fresh.all()), "{filter:?}");
+        for status in patroldesk::domain::board::STATUSES {
+            assert_eq!(ids(lists.column(status)), ids(fresh.column(status)));
+        }
+        // Nothing changed: nothing moves.
+        assert_eq!(lists.refresh(&cache, &filter, Utc::now()), after);
+        // Another filter sorts again.
+        lists.refresh(&cache, &BoardFilter { text: "漏水".into(), ..filter.clone() }, Utc::now());
+        assert_eq!(lists.rebuilds(), 2);
+    }
+}
+
+#[test]
+fn the_unexported_count_takes_in_a_local_write_as_a_full_count_would() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let first = save(&store, &hlc);
+    let cache_before = |cache: &RecordCache, changed: &Changed, summary: &patroldesk::store::ChangeSummary| -> Vec<bool> {
+        changed.records.iter().map(|r| cache.stamp_of(r.kind, r.id).is_some_and(|s| summary.counts(s))).collect()
+    };
+    for exported in [false, true] {
+        if exported {
+            let highest = run(store.highest_stamp()).unwrap().unwrap();
+            run(patroldesk::store::SettingsStore::save_export_watermark(&store, highest)).unwrap();
+        }
+        let watermark = run(patroldesk::store::SettingsStore::load_export_watermark(&store)).unwrap();
+        let mut cache = loaded_cache(&store);
+        let mut summary = run(store.change_summary(watermark)).unwrap();
+        // A step on a ticket (counted already before the export, not after it) and a new ticket.
+        let step = run(perform(&store, &hlc, who(), None, first.id, if exported { Action::Reopen } else { assess() }, "再查")).unwrap_or_else(|_| {
+            run(perform(&store, &hlc, who(), None, first.id, Action::Dispatch { department: Department::Engineering, assignee: None }, "")).unwrap()
+        });
+        let new = save(&store, &hlc);
+        for changed in [step.changed, new.changed] {
+            let before = cache_before(&cache, &changed, &summary);
+            cache.apply(&changed.records);
+            for (r, b) in changed.records.iter().zip(before) {
+                summary.count_written(r.updated_at, b);
+            }
+        }
+        let full = run(store.change_summary(watermark)).unwrap();
+        assert_eq!(summary.count, full.count, "exported: {exported}");
+        // A record changed twice keeps the time of its first unexported change, which a full
+        // count (of the versions stored now) may place later.
+        assert!(summary.oldest.is_some() && summary.oldest <= full.oldest, "exported: {exported}");
+    }
 }
 
 #[test]

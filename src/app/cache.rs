@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::domain::board::{search_text, sort_items, BoardSummary, SortOrder, SummaryCard, COLUMN_PAGE, STATUSES};
+use crate::domain::board::{search_text, sort_items, sort_key, BoardSummary, SortOrder, SummaryCard, COLUMN_PAGE, STATUSES};
 use crate::domain::clock::Stamp;
 use crate::domain::drill::{built_in_plans, DrillPlan, DrillRun};
 use crate::domain::record::{Record, RecordKind};
@@ -104,7 +104,16 @@ pub struct RecordCache {
     highest: Option<Stamp>,
     /// The board's first look from a summary, while the tickets are still being read.
     preview: Option<BoardSummary>,
+    /// Bumped by every change to the tickets.
+    generation: u64,
+    /// The tickets each recent generation changed, oldest first, without gaps. A generation
+    /// before the first one here (a load, a clear) may have changed any ticket.
+    ticket_log: std::collections::VecDeque<(u64, Vec<Uuid>)>,
 }
+
+/// How many generations [`RecordCache::tickets_changed_since`] can answer for: a view that
+/// fell further behind rebuilds what it shows.
+const TICKET_LOG: usize = 64;
 
 impl RecordCache {
     pub fn new() -> Self {
@@ -119,6 +128,41 @@ impl RecordCache {
     /// included): the store's highest stamp, read before the load.
     pub fn covers(&mut self, stamp: Stamp) {
         self.saw(stamp);
+    }
+
+    /// Which tickets changed since `generation`; `None` when any may have (a load or a clear
+    /// since, or too long ago to say), and what shows them must be rebuilt.
+    pub fn tickets_changed_since(&self, generation: u64) -> Option<Vec<Uuid>> {
+        if generation == self.generation {
+            return Some(Vec::new());
+        }
+        let first = self.ticket_log.front()?.0;
+        if generation + 1 < first || generation > self.generation {
+            return None;
+        }
+        let mut ids: Vec<Uuid> =
+            self.ticket_log.iter().filter(|(g, _)| *g > generation).flat_map(|(_, ids)| ids.iter().copied()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Some(ids)
+    }
+
+    /// The generation of the tickets as they are now.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    fn changed_tickets(&mut self, ids: Vec<Uuid>) {
+        self.generation += 1;
+        self.ticket_log.push_back((self.generation, ids));
+        if self.ticket_log.len() > TICKET_LOG {
+            self.ticket_log.pop_front();
+        }
+    }
+
+    fn changed_all_tickets(&mut self) {
+        self.generation += 1;
+        self.ticket_log.clear();
     }
 
     fn next_rev(&mut self) -> u64 {
@@ -152,6 +196,7 @@ impl RecordCache {
         }
         self.tickets_loaded = true;
         self.preview = None;
+        self.changed_all_tickets();
     }
 
     /// A cold start's first look: the summary's cards (as first looks, without history) and
@@ -177,6 +222,7 @@ impl RecordCache {
             self.tickets.insert(card.id, Arc::new(item));
         }
         self.preview = Some(summary);
+        self.changed_all_tickets();
     }
 
     /// The summary the board shows its counts from while the tickets are being read.
@@ -197,6 +243,12 @@ impl RecordCache {
         for status in STATUSES {
             let mut column: Vec<&Arc<BoardItem>> = self.tickets.values().filter(|i| i.state.status == status).collect();
             counts.push((status, column.len()));
+            // Only the first page is kept: find it, then sort just that.
+            let key = |i: &&Arc<BoardItem>| sort_key(SortOrder::default(), now, &i.ticket, &i.state);
+            if column.len() > COLUMN_PAGE {
+                column.select_nth_unstable_by_key(COLUMN_PAGE - 1, key);
+                column.truncate(COLUMN_PAGE);
+            }
             sort_items(&mut column, SortOrder::default(), now, |i| (&i.ticket, &i.state));
             first.extend(column.into_iter().take(COLUMN_PAGE).map(|i| SummaryCard {
                 id: i.id,
@@ -222,6 +274,7 @@ impl RecordCache {
             self.settle(id, events);
         }
         self.events_loaded = true;
+        self.changed_all_tickets();
         let early = std::mem::take(&mut self.early_events);
         self.apply(&early);
     }
@@ -283,6 +336,9 @@ impl RecordCache {
         }
         applied.tickets.sort_unstable();
         applied.tickets.dedup();
+        if !applied.tickets.is_empty() {
+            self.changed_tickets(applied.tickets.clone());
+        }
         applied
     }
 
@@ -399,8 +455,19 @@ impl RecordCache {
 
     /// Forgets everything (before a reload after a bulk change such as removing sample data).
     pub fn clear(&mut self) {
-        let rev = self.rev;
-        *self = RecordCache { rev, ..RecordCache::default() };
+        let (rev, generation) = (self.rev, self.generation + 1);
+        *self = RecordCache { rev, generation, ..RecordCache::default() };
+    }
+
+    /// The stamp of the version of a record the cache holds; `None` for events (kept inside
+    /// their tickets' histories) and for records it does not hold.
+    pub fn stamp_of(&self, kind: RecordKind, id: Uuid) -> Option<Stamp> {
+        match kind {
+            RecordKind::Ticket => self.tickets.get(&id).map(|t| t.updated_at),
+            RecordKind::DrillPlan => self.plans.get(&id).map(|p| p.0.updated_at),
+            RecordKind::DrillRun => self.runs.get(&id).map(|r| r.0.updated_at),
+            RecordKind::TicketEvent => None,
+        }
     }
 
     pub fn ticket(&self, id: Uuid) -> Option<&Arc<BoardItem>> {
@@ -425,7 +492,7 @@ impl RecordCache {
         // Only the first n need sorting.
         mine.select_nth_unstable_by(n - 1, |a, b| b.created_at.cmp(&a.created_at));
         mine.truncate(n);
-        mine.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        mine.sort_by_key(|i| std::cmp::Reverse(i.created_at));
         mine.into_iter().cloned().collect()
     }
 
@@ -455,7 +522,7 @@ impl RecordCache {
     /// Every run, newest start first.
     pub fn runs(&self) -> Vec<Arc<(Record, DrillRun)>> {
         let mut runs: Vec<Arc<(Record, DrillRun)>> = self.runs.values().cloned().collect();
-        runs.sort_by(|a, b| b.1.started_at.cmp(&a.1.started_at));
+        runs.sort_by_key(|r| std::cmp::Reverse(r.1.started_at));
         runs
     }
 

@@ -263,20 +263,32 @@ impl BoardSummary {
 
 
 /// Sorts tickets for the list view.
-pub fn sort_items<T>(items: &mut [T], order: SortOrder, now: DateTime<Utc>, parts: impl Fn(&T) -> (&Ticket, &TicketState)) {
+/// Where a ticket goes in `order`: items sort by this key, smallest first. One definition for
+/// the board's full sort and for placing one changed ticket into a list already sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SortKey {
+    /// Newest received first.
+    Newest(std::cmp::Reverse<DateTime<Utc>>),
+    /// Open tickets before finished ones, each by resolution deadline; then newest first.
+    Deadline(bool, DateTime<Utc>, std::cmp::Reverse<DateTime<Utc>>),
+    /// P1 first, then newest.
+    Priority(Priority, std::cmp::Reverse<DateTime<Utc>>),
+}
+
+pub fn sort_key(order: SortOrder, now: DateTime<Utc>, ticket: &Ticket, state: &TicketState) -> SortKey {
+    let newest = std::cmp::Reverse(ticket.received_at);
     match order {
-        SortOrder::Newest => items.sort_by(|a, b| parts(b).0.received_at.cmp(&parts(a).0.received_at)),
-        SortOrder::Deadline => items.sort_by_key(|i| {
-            let (_, s) = parts(i);
-            // Finished tickets go last; open ones by their resolution deadline.
-            (!s.is_open(), s.resolve_clock(now).due)
-        }),
-        SortOrder::Priority => items.sort_by(|a, b| {
-            let (ta, sa) = parts(a);
-            let (tb, sb) = parts(b);
-            sa.priority.cmp(&sb.priority).then(tb.received_at.cmp(&ta.received_at))
-        }),
+        SortOrder::Newest => SortKey::Newest(newest),
+        SortOrder::Deadline => SortKey::Deadline(!state.is_open(), state.resolve_clock(now).due, newest),
+        SortOrder::Priority => SortKey::Priority(state.priority, newest),
     }
+}
+
+pub fn sort_items<T>(items: &mut [T], order: SortOrder, now: DateTime<Utc>, parts: impl Fn(&T) -> (&Ticket, &TicketState)) {
+    items.sort_by_cached_key(|i| {
+        let (t, s) = parts(i);
+        sort_key(order, now, t, s)
+    });
 }
 
 #[cfg(test)]
@@ -292,6 +304,7 @@ mod tests {
         let d = SlaPolicy::default().deadlines(kind, priority, received);
         Ticket {
             number: format!("DH01-ABCDEF-2611{day:02}-{n:03}"),
+            site: String::new(),
             kind,
             status: TicketStatus::New,
             reporter_name: if n % 2 == 0 { "王伟".into() } else { "Li Na".into() },
@@ -402,9 +415,7 @@ mod tests {
         sort_items(&mut items, SortOrder::Priority, now, |(t, s)| (t, s));
         assert_eq!(numbers(&items), ["DH01-ABCDEF-261122-002", "DH01-ABCDEF-261121-003", "DH01-ABCDEF-261120-001"]);
         sort_items(&mut items, SortOrder::Deadline, now, |(t, s)| (t, s));
-        // Due: a 20th+72h = 23rd, b 22nd+24h = 23rd 02:00, c 21st+48h = 23rd 02:00 … a is 23rd 02:00 too;
-        // ties keep their order (stable sort), so just check the first is the earliest due.
-        let first_due = items[0].1.resolve_clock(now).due;
-        assert!(items.iter().all(|(_, s)| s.resolve_clock(now).due >= first_due));
+        // Due: a 20th+72h, b 22nd+24h and c 21st+48h are all the 23rd 02:00: the newest first.
+        assert_eq!(numbers(&items), ["DH01-ABCDEF-261122-002", "DH01-ABCDEF-261121-003", "DH01-ABCDEF-261120-001"]);
     }
 }

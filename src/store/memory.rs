@@ -217,6 +217,10 @@ impl super::PhotoStore for MemoryStore {
     async fn photo(&self, sha256: &str) -> Result<Option<Self::Blob>, StoreError> {
         Ok(self.stored_photo(sha256))
     }
+
+    async fn photo_file(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        Ok(self.stored_photo(sha256))
+    }
 }
 
 impl MemoryStore {

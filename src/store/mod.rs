@@ -95,6 +95,28 @@ pub trait DraftStore {
 pub struct ChangeSummary {
     pub count: usize,
     pub oldest: Option<Stamp>,
+    /// The watermark counted from (`None`: nothing exported yet, every record counts).
+    #[serde(default)]
+    pub since: Option<Stamp>,
+}
+
+impl ChangeSummary {
+    /// Whether a record whose stored version has this stamp is already in the count.
+    pub fn counts(&self, stamp: Stamp) -> bool {
+        Some(stamp) > self.since
+    }
+
+    /// A committed local write, counted without reading storage: the record joins the count
+    /// unless its previous version was in it already. The caller passes `false` when it
+    /// does not know the previous version, which may count a record twice until the next
+    /// full count, never miss one. `oldest` keeps the first unexported change of a record
+    /// changed twice, where a full count sees only the version stored now.
+    pub fn count_written(&mut self, stamp: Stamp, counted_before: bool) {
+        if !counted_before {
+            self.count += 1;
+        }
+        self.oldest = Some(self.oldest.map_or(stamp, |o| o.min(stamp)));
+    }
 }
 
 /// What a [`RecordStore::put_many`] did besides committing.
@@ -171,7 +193,7 @@ pub trait RecordStore {
     async fn changed_since(&self, kind: RecordKind, since: Option<Stamp>) -> Result<Vec<Record>, StoreError>;
     /// Counts changes after `since` over every kind, with the oldest one.
     async fn change_summary(&self, since: Option<Stamp>) -> Result<ChangeSummary, StoreError> {
-        let mut summary = ChangeSummary::default();
+        let mut summary = ChangeSummary { since, ..ChangeSummary::default() };
         for kind in RecordKind::ALL {
             let changed = self.changed_since(kind, since).await?;
             summary.count += changed.len();
@@ -216,6 +238,8 @@ pub trait PhotoStore: RecordStore {
     /// stored without its photos, nor photos without it.
     async fn put_many_with_photos(&self, records: &[Record], photos: &[(String, Self::Blob)]) -> Result<PutReport, StoreError>;
     async fn photo(&self, sha256: &str) -> Result<Option<Self::Blob>, StoreError>;
+    /// A photo's type and bytes, for an export; `None` when it is not stored.
+    async fn photo_file(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError>;
 }
 
 /// Deletes by writing a tombstone. Deleting a missing or already deleted record changes

@@ -64,16 +64,26 @@ pub async fn load(ctx: AppContext, store: &DeviceStore, highest: Option<Stamp>) 
 }
 
 /// A committed write of this tab: the cache applies exactly what it stored, the other tabs
-/// are told which records to read, and the unexported count follows.
+/// are told which records to read, and the unexported count takes in the write from what
+/// the cache knew before it (counting from storage after each step held up the next one).
 pub fn commit(ctx: AppContext, changed: &Changed) {
     if changed.records.is_empty() {
         return;
     }
+    let unexported = ctx.unexported.get_untracked();
+    let counted_before: Vec<bool> = ctx.cache.with_untracked(|c| {
+        changed.records.iter().map(|r| c.stamp_of(r.kind, r.id).is_some_and(|s| unexported.counts(s))).collect()
+    });
     ctx.cache.update(|c| {
         c.apply(&changed.records);
     });
+    LOCAL_WRITES.with(|n| n.set(n.get() + 1));
+    ctx.unexported.update(|u| {
+        for (r, before) in changed.records.iter().zip(counted_before) {
+            u.count_written(r.updated_at, before);
+        }
+    });
     broadcast::announce(Topic::Records(changed.keys()));
-    refresh_unexported_soon(ctx);
     save_summary_soon(ctx);
 }
 
@@ -163,12 +173,15 @@ pub async fn reload(ctx: AppContext) -> Result<(), StoreError> {
 
 thread_local! {
     static UNEXPORTED_CHANGES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Local writes counted into the unexported summary by [`commit`]: a full count that
+    /// started before one of them may have missed it, and is taken again.
+    static LOCAL_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// [`refresh_unexported`] once the records have been quiet for a moment. Counting reads the
-/// `updated_at` index past the watermark — every record on a tablet that never exported —
-/// and a write waits for that read to finish: counted after every step, it made a step at
-/// 50,000 tickets take 0.85 s.
+/// [`refresh_unexported`] once the records have been quiet for a moment (after another tab's
+/// change or an import). Counting reads the `updated_at` index past the watermark — every
+/// record on a tablet that never exported — and a write waits for that read to finish:
+/// counted after every step, it made a step at 50,000 tickets take 0.85 s.
 pub fn refresh_unexported_soon(ctx: AppContext) {
     let mine = UNEXPORTED_CHANGES.with(|n| {
         n.set(n.get() + 1);
@@ -187,10 +200,14 @@ pub fn refresh_unexported_soon(ctx: AppContext) {
 pub fn refresh_unexported(ctx: AppContext) {
     spawn_local(async move {
         let Ok(store) = ctx.store() else { return };
+        let writes_before = LOCAL_WRITES.with(|n| n.get());
         let summary = async { store.change_summary(store.load_export_watermark().await?).await }.await;
         match summary {
             Ok(s) => {
                 ctx.unexported.try_set(s);
+                if LOCAL_WRITES.with(|n| n.get()) != writes_before {
+                    refresh_unexported_soon(ctx);
+                }
             }
             Err(e) => {
                 ctx.storage_error.try_set(Some(e));

@@ -35,7 +35,7 @@ pub async fn tombstones_are_hidden_from_views_but_travel_in_changes<S: RecordSto
     assert!(changed[1].is_deleted());
     // The tombstone is still there by id.
     assert!(store.get(RecordKind::Ticket, a.id).await.unwrap().unwrap().is_deleted());
-    assert_eq!(store.change_summary(None).await.unwrap(), ChangeSummary { count: 2, oldest: Some(b.updated_at) });
+    assert_eq!(store.change_summary(None).await.unwrap(), ChangeSummary { count: 2, oldest: Some(b.updated_at), since: None });
 }
 
 pub async fn deleting_twice_or_deleting_nothing_changes_nothing<S: RecordStore>(store: &S) {
@@ -70,12 +70,12 @@ pub async fn changes_since_a_watermark_and_their_summary<S: RecordStore>(store: 
     let plan = Record::create(RecordKind::DrillPlan, json!({"name": "fire"}), c.tick(20), None);
     let late = ticket(&mut c, 30, "new", "lift");
     store.put_many(&[early.clone(), plan.clone(), late.clone()]).await.unwrap();
-    assert_eq!(store.change_summary(None).await.unwrap(), ChangeSummary { count: 3, oldest: Some(early.updated_at) });
+    assert_eq!(store.change_summary(None).await.unwrap(), ChangeSummary { count: 3, oldest: Some(early.updated_at), since: None });
     let watermark = Some(early.updated_at);
     let since = store.changed_since(RecordKind::Ticket, watermark).await.unwrap();
     assert_eq!(since.iter().map(|r| r.id).collect::<Vec<_>>(), vec![late.id]);
-    assert_eq!(store.change_summary(watermark).await.unwrap(), ChangeSummary { count: 2, oldest: Some(plan.updated_at) });
-    assert_eq!(store.change_summary(Some(late.updated_at)).await.unwrap(), ChangeSummary::default());
+    assert_eq!(store.change_summary(watermark).await.unwrap(), ChangeSummary { count: 2, oldest: Some(plan.updated_at), since: watermark });
+    assert_eq!(store.change_summary(Some(late.updated_at)).await.unwrap(), ChangeSummary { since: Some(late.updated_at), ..ChangeSummary::default() });
     assert_eq!(store.highest_stamp().await.unwrap(), Some(late.updated_at));
 }
 

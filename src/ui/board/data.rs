@@ -13,7 +13,11 @@ use crate::ui::live;
 /// Writes one step, checked against the ticket as stored. Returns the status reached.
 pub async fn perform(ctx: AppContext, ticket: Uuid, action: Action, note: &str) -> Result<TicketStatus, StepError> {
     let store = ctx.store()?;
+    // Marks for the benchmarks: where a step's time goes (storage, or the views after it).
+    crate::platform::mark("pd-step-begin");
     let done = workflow::perform(&store, &ctx, ctx.who(), ctx.role(), ticket, action, note).await?;
+    crate::platform::mark("pd-step-stored");
     live::commit(ctx, &done.changed);
+    crate::platform::mark("pd-step-applied");
     Ok(done.reached)
 }

@@ -14,7 +14,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use crate::domain::board::{search_terms, sort_items, status_key, BoardFilter, SortOrder, STATUSES};
+use crate::app::board::{BoardLists, BoardRevisions};
+use crate::domain::board::{status_key, BoardFilter, SortOrder, STATUSES};
 use crate::domain::settings::Department;
 use crate::domain::ticket::{TicketKind, TicketStatus};
 use crate::domain::triage::Priority;
@@ -82,16 +83,7 @@ pub fn BoardPage() -> impl IntoView {
     let pending: PendingAction = RwSignal::new(None);
     let status_message = RwSignal::new(None::<String>);
 
-    let shown = Memo::new(move |_| {
-        let f = filter.get();
-        let terms = search_terms(&f.text);
-        let now = Utc::now();
-        let mut list: Vec<Arc<BoardItem>> = ctx.cache.with(|c| {
-            c.tickets().filter(|i| f.matches_with(&i.ticket, &i.state, &i.search_text, &terms, now)).cloned().collect()
-        });
-        sort_items(&mut list, f.sort, now, |i| (&i.ticket, &i.state));
-        list
-    });
+    let shown = Shown::new(ctx, filter);
 
     let select = move |id: &'static str, label: &'static str, options: Vec<(String, String)>, current: Signal<String>, on: Callback<String>| {
         view! {
@@ -189,7 +181,7 @@ pub fn BoardPage() -> impl IntoView {
             <div class="board-bar">
                 <p class="board-count" data-testid="board-count" aria-live="polite" data-settled=move || settled().to_string()>
                     {move || {
-                        let n = preview_total.get().unwrap_or_else(|| shown.with(Vec::len));
+                        let n = preview_total.get().unwrap_or_else(|| shown.total());
                         let template = if n == 1 { t_string!(i18n, board.count_one) } else { t_string!(i18n, board.count) };
                         fill(template, "count", &crate::domain::locale::format_number(n as f64, 0))
                     }}
@@ -211,7 +203,7 @@ pub fn BoardPage() -> impl IntoView {
                 </div>
             </div>
             <Show when=move || loaded.get() fallback=move || view! { <p>{t!(i18n, board.loading)}</p> }>
-                <Show when=move || !shown.with(Vec::is_empty) fallback=move || view! { <p class="empty">{t!(i18n, board.empty)}</p> }>
+                <Show when=move || { shown.total() != 0 } fallback=move || view! { <p class="empty">{t!(i18n, board.empty)}</p> }>
                     {move || if filter.get().list {
                         view! { <ListView shown=shown/> }.into_any()
                     } else {
@@ -224,8 +216,40 @@ pub fn BoardPage() -> impl IntoView {
     }
 }
 
+/// The board's lists for the filter in the address, kept current by [`BoardLists`]: a change
+/// moves the columns it touched, and only those redraw.
+#[derive(Clone, Copy)]
+struct Shown {
+    lists: StoredValue<BoardLists>,
+    revisions: Memo<BoardRevisions>,
+}
+
+impl Shown {
+    fn new(ctx: crate::ui::context::AppContext, filter: Memo<BoardFilter>) -> Shown {
+        let lists = StoredValue::new(BoardLists::new());
+        let revisions = Memo::new(move |_| {
+            let f = filter.get();
+            ctx.cache.with(|c| lists.try_update_value(|l| l.refresh(c, &f, Utc::now()))).unwrap_or_default()
+        });
+        Shown { lists, revisions }
+    }
+
+    fn total(self) -> usize {
+        // Read, not just tracked: a memo runs (and so refreshes the lists) only when read.
+        let _revision = self.revisions.get();
+        self.lists.with_value(|l| l.all().len())
+    }
+
+    /// What a column shows, redrawn when its own list moves.
+    fn column(self, status: TicketStatus) -> Memo<usize> {
+        let n = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
+        let revisions = self.revisions;
+        Memo::new(move |_| revisions.with(|r| r.columns[n]) as usize)
+    }
+}
+
 #[component]
-fn Columns(shown: Memo<Vec<Arc<BoardItem>>>, pending: PendingAction) -> impl IntoView {
+fn Columns(shown: Shown, pending: PendingAction) -> impl IntoView {
     view! {
         <div class="columns" data-testid="board-columns">
             {STATUSES.into_iter().map(|status| view! { <Column status=status shown=shown pending=pending/> }).collect_view()}
@@ -234,10 +258,14 @@ fn Columns(shown: Memo<Vec<Arc<BoardItem>>>, pending: PendingAction) -> impl Int
 }
 
 #[component]
-fn Column(status: TicketStatus, shown: Memo<Vec<Arc<BoardItem>>>, pending: PendingAction) -> impl IntoView {
+fn Column(status: TicketStatus, shown: Shown, pending: PendingAction) -> impl IntoView {
     let i18n = use_i18n();
     let limit = RwSignal::new(COLUMN_PAGE);
-    let in_column = Memo::new(move |_| shown.with(|all| all.iter().filter(|i| i.state.status == status).cloned().collect::<Vec<_>>()));
+    let moved = shown.column(status);
+    let count = move || {
+        let _revision = moved.get();
+        shown.lists.with_value(|l| l.column(status).len())
+    };
     // While a cold start shows the summary: the column's count from it.
     let ctx = use_app();
     let preview_count = move || ctx.cache.with(|c| c.preview().map(|p| p.count(status)));
@@ -247,18 +275,22 @@ fn Column(status: TicketStatus, shown: Memo<Vec<Arc<BoardItem>>>, pending: Pendi
         <section class="column" aria-labelledby=labelled_by data-status=status_key(status)>
             <h2 id=heading_id class="column-title">
                 {move || status_text(i18n, status)}
-                <span class="column-count">{move || preview_count().unwrap_or_else(|| in_column.with(Vec::len))}</span>
+                <span class="column-count">{move || preview_count().unwrap_or_else(count)}</span>
             </h2>
             <div class="column-cards">
                 // A card still shown after a keystroke is kept, not rebuilt; a ticket the cache
                 // changed has a new revision, so only its card is drawn again.
-                <For each=move || in_column.with(|list| list.iter().take(limit.get()).cloned().collect::<Vec<_>>())
+                <For each=move || {
+                        let _revision = moved.get();
+                        let limit = limit.get();
+                        shown.lists.with_value(|l| l.column(status).iter().take(limit).cloned().collect::<Vec<_>>())
+                    }
                     key=|item| (item.id, item.rev)
                     children=move |item| view! { <TicketCard item=item pending=pending/> }/>
             </div>
-            <Show when=move || { preview_count().is_none() && in_column.with(Vec::len) > limit.get() }>
+            <Show when=move || { preview_count().is_none() && count() > limit.get() }>
                 <button type="button" class="btn show-more" on:click=move |_| limit.update(|l| *l += COLUMN_PAGE)>
-                    {move || fill(t_string!(i18n, board.show_more), "count", &COLUMN_PAGE.min(in_column.with(Vec::len) - limit.get()).to_string())}
+                    {move || fill(t_string!(i18n, board.show_more), "count", &COLUMN_PAGE.min(count().saturating_sub(limit.get())).to_string())}
                 </button>
             </Show>
         </section>
@@ -266,11 +298,11 @@ fn Column(status: TicketStatus, shown: Memo<Vec<Arc<BoardItem>>>, pending: Pendi
 }
 
 #[component]
-fn ListView(shown: Memo<Vec<Arc<BoardItem>>>) -> impl IntoView {
+fn ListView(shown: Shown) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
     let page = RwSignal::new(0usize);
-    let pages = move || shown.with(Vec::len).div_ceil(LIST_PAGE).max(1);
+    let pages = move || shown.total().div_ceil(LIST_PAGE).max(1);
     // A narrower filter may leave the current page past the end.
     Effect::new(move |_| {
         if page.get() >= pages() {
@@ -294,7 +326,9 @@ fn ListView(shown: Memo<Vec<Arc<BoardItem>>>) -> impl IntoView {
                 {move || {
                     let cats = ctx.site.with(|s| s.categories.clone());
                     let lang = ctx.lang.get();
-                    let rows: Vec<Arc<BoardItem>> = shown.with(|list| list.iter().skip(page.get() * LIST_PAGE).take(LIST_PAGE).cloned().collect());
+                    let page = page.get();
+                    let _revision = shown.revisions.get();
+                    let rows: Vec<Arc<BoardItem>> = shown.lists.with_value(|l| l.all().iter().skip(page * LIST_PAGE).take(LIST_PAGE).cloned().collect());
                     rows.into_iter().map(|item| {
                         let t = item.ticket.clone();
                         let state = item.state.clone();
