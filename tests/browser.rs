@@ -361,7 +361,8 @@ async fn an_import_is_applied_once_and_undone_in_indexeddb() {
     use patroldesk::domain::export::{build, sha256_hex, to_file_text, DeviceInfo, ExportMeta, Payload, PhotoData, SiteInfo};
     use patroldesk::domain::record::RecordKind;
     use patroldesk::domain::sample::{ticket_records, SampleSpec};
-    use patroldesk::store::sync::{import_file, SyncStore};
+    use patroldesk::app::sync::import_file;
+use patroldesk::store::sync::SyncStore;
     use patroldesk::store::RecordStore;
     let store = fresh("test-import").await;
     let spec = SampleSpec { seed: 4, tickets: 3, days: 3, now: chrono::Utc::now(), offset_min: 480, chinese: false, staff: vec![] };

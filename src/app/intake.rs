@@ -7,7 +7,7 @@ use super::{to_body, Changed, Stamps, Who};
 use crate::domain::locale::to_local;
 use crate::domain::record::{Record, RecordKind};
 use crate::domain::settings::{DeviceIdentity, SiteSettings};
-use crate::domain::ticket::{sequence_scope, ticket_number, Ticket, TicketEvent};
+use crate::domain::ticket::{sequence_scope, site_or_placeholder, ticket_number, Ticket, TicketEvent};
 use crate::domain::workflow::Action;
 use crate::store::{PhotoStore, SettingsStore, StoreError};
 
@@ -33,7 +33,8 @@ pub async fn save_ticket<S: PhotoStore + SettingsStore>(
 ) -> Result<Saved, StoreError> {
     let local_date = to_local(who.now, who.offset_min).date_naive();
     let sequence = store.next_sequence(&sequence_scope(local_date)).await?;
-    let ticket = build(ticket_number(&site.site_code, &device.short_code(), local_date, sequence));
+    let mut ticket = build(ticket_number(&site.site_code, &device.short_code(), local_date, sequence));
+    ticket.site = site_or_placeholder(&site.site_code).to_owned();
     let number = ticket.number.clone();
     let record = Record::create(RecordKind::Ticket, to_body(&number, &ticket)?, stamps.stamp()?, who.actor);
     let event = TicketEvent {

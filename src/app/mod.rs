@@ -3,9 +3,13 @@
 //! committed ([`Changed`]); the live cache ([`cache::RecordCache`]) applies exactly that, so
 //! no view reads a whole store again after a write.
 
+pub mod board;
 pub mod cache;
 pub mod drills;
 pub mod intake;
+pub mod sample;
+pub mod settings;
+pub mod sync;
 pub mod workflow;
 
 use std::cell::RefCell;
@@ -49,12 +53,18 @@ pub struct Who {
 pub trait Stamps {
     /// `Err` before the device identity is known (storage not open yet).
     fn stamp(&self) -> Result<Stamp, StoreError>;
+    /// Moves the clock past a stamp seen in imported records, so later local edits win.
+    fn observe(&self, seen: Stamp);
 }
 
 /// A clock read from the system time: native tests, and anywhere a `Hlc` is held directly.
 impl Stamps for RefCell<Hlc> {
     fn stamp(&self) -> Result<Stamp, StoreError> {
         Ok(self.borrow_mut().tick(Utc::now().timestamp_millis()))
+    }
+
+    fn observe(&self, seen: Stamp) {
+        self.borrow_mut().observe(seen, Utc::now().timestamp_millis());
     }
 }
 

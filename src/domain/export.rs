@@ -93,6 +93,12 @@ pub struct PhotoData {
     pub data: String,
 }
 
+impl PhotoData {
+    pub fn new(sha256: String, mime: String, bytes: &[u8]) -> PhotoData {
+        PhotoData { sha256, mime, data: base64::engine::general_purpose::STANDARD.encode(bytes) }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Payload {
@@ -191,6 +197,76 @@ pub fn seal(mut envelope: Envelope, encryption: Encryption, ciphertext: &[u8]) -
 /// The file's text.
 pub fn to_file_text(envelope: &Envelope) -> String {
     serde_json::to_string_pretty(envelope).unwrap_or_default()
+}
+
+/// Which records an export carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportScope {
+    /// Everything the device holds.
+    All,
+    /// The changes after the last export (the watermark).
+    SinceLast,
+}
+
+/// What the user chose for an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportOptions {
+    pub scope: ExportScope,
+    pub photos: bool,
+    /// Names and phone numbers blanked: a report for KPIs, not a copy of the data.
+    pub redacted: bool,
+    pub encrypted: bool,
+}
+
+/// The shortest passphrase an encrypted export accepts, in characters: long enough that a
+/// lost file is not opened by guessing, short enough to say over the phone.
+pub const PASSPHRASE_MIN_CHARS: usize = 8;
+
+pub fn passphrase_long_enough(passphrase: &str) -> bool {
+    passphrase.chars().count() >= PASSPHRASE_MIN_CHARS
+}
+
+/// The export's file name: site, device and local time, then what kind of file it is, so a
+/// folder of files from many tablets sorts and reads at a glance.
+/// `patroldesk-DH01-3F2A-20261201-0930-changes-encrypted.json`
+pub fn file_name(site_code: &str, device_code: &str, local: chrono::NaiveDateTime, options: ExportOptions) -> String {
+    let site = if site_code.is_empty() { "SITE" } else { site_code };
+    let mut name = format!("patroldesk-{site}-{device_code}-{}", local.format("%Y%m%d-%H%M"));
+    if options.scope == ExportScope::SinceLast {
+        name.push_str("-changes");
+    }
+    if options.redacted {
+        name.push_str("-redacted");
+    }
+    if options.encrypted {
+        name.push_str("-encrypted");
+    }
+    name.push_str(".json");
+    name
+}
+
+/// The photos the live records name (`{"sha256": …, "width": …}` objects anywhere in a
+/// body), each once, sorted: what an export with photos carries.
+pub fn photo_refs(records: &[Record]) -> Vec<String> {
+    fn collect(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let (Some(sha), Some(_)) = (map.get("sha256").and_then(|v| v.as_str()), map.get("width")) {
+                    out.push(sha.to_owned());
+                }
+                map.values().for_each(|v| collect(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+            _ => {}
+        }
+    }
+    let mut shas = Vec::new();
+    for r in records.iter().filter(|r| !r.is_deleted()) {
+        collect(&r.body, &mut shas);
+    }
+    shas.sort();
+    shas.dedup();
+    shas
 }
 
 /// What is wrong with one record, in terms the UI can put in either language.

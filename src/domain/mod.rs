@@ -8,6 +8,7 @@ pub mod drill;
 pub mod export;
 pub mod health;
 pub mod kpi;
+pub mod ledger;
 pub mod locale;
 pub mod merge;
 pub mod phone;

@@ -15,10 +15,18 @@ pub fn stored_lang() -> Option<Lang> {
     LocalStorage::get::<String>(LANG_KEY).ok().and_then(|t| Lang::from_tag(&t))
 }
 
-/// Remembers the language. Failing to remember (storage disabled) is not worth an error:
-/// the switch still works for this visit.
-pub fn store_lang(lang: Lang) {
-    let _ = LocalStorage::set(LANG_KEY, lang.tag());
+/// A preference the browser would not keep (storage disabled or full): the choice holds for
+/// this visit only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotKept;
+
+fn kept(result: Result<(), gloo_storage::errors::StorageError>) -> Result<(), NotKept> {
+    result.map_err(|_| NotKept)
+}
+
+/// Remembers the language.
+pub fn store_lang(lang: Lang) -> Result<(), NotKept> {
+    kept(LocalStorage::set(LANG_KEY, lang.tag()))
 }
 
 /// The staff member last chosen as using this tablet.
@@ -26,12 +34,13 @@ pub fn stored_on_duty() -> Option<Uuid> {
     LocalStorage::get::<String>(ON_DUTY_KEY).ok().and_then(|s| Uuid::parse_str(&s).ok())
 }
 
-pub fn store_on_duty(id: Option<Uuid>) {
+pub fn store_on_duty(id: Option<Uuid>) -> Result<(), NotKept> {
     match id {
-        Some(id) => {
-            let _ = LocalStorage::set(ON_DUTY_KEY, id.to_string());
+        Some(id) => kept(LocalStorage::set(ON_DUTY_KEY, id.to_string())),
+        None => {
+            LocalStorage::delete(ON_DUTY_KEY);
+            Ok(())
         }
-        None => LocalStorage::delete(ON_DUTY_KEY),
     }
 }
 
@@ -43,6 +52,6 @@ pub fn last_patrol_location() -> String {
     LocalStorage::get::<String>(PATROL_LOCATION_KEY).unwrap_or_default()
 }
 
-pub fn store_patrol_location(location: &str) {
-    let _ = LocalStorage::set(PATROL_LOCATION_KEY, location);
+pub fn store_patrol_location(location: &str) -> Result<(), NotKept> {
+    kept(LocalStorage::set(PATROL_LOCATION_KEY, location))
 }

@@ -41,6 +41,7 @@ fn AppWithContext() -> impl IntoView {
         device: RwSignal::new(None),
         on_duty: RwSignal::new(prefs::stored_on_duty()),
         storage_error: RwSignal::new(None),
+        prefs_not_kept: RwSignal::new(false),
         loaded: RwSignal::new(false),
         lang: RwSignal::new(lang),
         store: StoredValue::new_local(None),

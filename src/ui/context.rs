@@ -20,6 +20,9 @@ pub struct AppContext {
     pub on_duty: RwSignal<Option<Uuid>>,
     /// The last storage failure, shown by the one notice component until dismissed.
     pub storage_error: RwSignal<Option<StoreError>>,
+    /// Set once a preference (language, who is on duty) could not be remembered: said once,
+    /// the choice still holds for this visit.
+    pub prefs_not_kept: RwSignal<bool>,
     /// Set when the first load from storage has finished (forms wait for it, so they never
     /// overwrite stored settings with empty defaults).
     pub loaded: RwSignal<bool>,
@@ -64,6 +67,14 @@ impl AppContext {
 impl Stamps for AppContext {
     fn stamp(&self) -> Result<Stamp, StoreError> {
         AppContext::stamp(self).ok_or_else(|| StoreError::Unavailable("no device identity".into()))
+    }
+
+    fn observe(&self, seen: Stamp) {
+        self.clock.update_value(|c| {
+            if let Some(c) = c.as_mut() {
+                c.observe(seen, js_sys::Date::now() as i64)
+            }
+        });
     }
 }
 

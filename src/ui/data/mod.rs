@@ -1,10 +1,14 @@
 //! Data view: the state of storage on this device — whether the browser protects it, how
 //! full it is, and how much has not been exported yet (losing the tablet must never be the
-//! first time anyone learns that). Export and import are in `sync`.
+//! first time anyone learns that). Export, import, the ledger and the devices heard from each have their module.
 
 mod sample;
 mod sheets;
-pub mod sync;
+mod devices;
+mod export;
+mod import;
+mod ledger;
+pub mod messages;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -70,11 +74,11 @@ pub fn DataPage() -> impl IntoView {
                     <dd data-testid="unexported-oldest">{oldest}</dd>
                 </dl>
             </div>
-            <sync::ExportCard/>
-            <sync::ImportCard/>
+            <export::ExportCard/>
+            <import::ImportCard/>
             <sheets::SheetsCard/>
-            <sync::LedgerCard/>
-            <sync::DevicesCard/>
+            <ledger::LedgerCard/>
+            <devices::DevicesCard/>
             <sample::SampleDataCard/>
         </section>
     }

@@ -77,7 +77,7 @@ pub fn QuickReportButton() -> impl IntoView {
             let build = move |number| Ticket::from_quick(form, number, &sla, Utc::now(), offset, metas);
             match save_new_ticket(ctx, build, &attached).await {
                 Ok(number) => {
-                    prefs::store_patrol_location(&place);
+                    crate::ui::shell::remember(ctx, prefs::store_patrol_location(&place));
                     confirmation.set(Some(fill(t_string!(i18n, quick.saved), "number", &number)));
                     category.set(String::new());
                     note.set(String::new());

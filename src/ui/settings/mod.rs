@@ -14,7 +14,8 @@ use crate::domain::settings::{
     STAFF_NAME_MAX,
 };
 use crate::domain::validation::Problem;
-use crate::store::{SettingsStore, StoreError};
+use crate::app::settings::{edit_roster, EditError, RosterEdit};
+use crate::store::StoreError;
 use crate::ui::context::{use_app, AppContext};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
 use crate::ui::widgets::draft::{DraftKeeper, DraftOffer};
@@ -54,20 +55,19 @@ pub(crate) fn save_section(ctx: AppContext, site: SiteSettings, saving: RwSignal
     });
 }
 
-pub(crate) async fn persist(
-    ctx: AppContext,
-    site: SiteSettings,
-    device_name: Option<String>,
-) -> Result<(), StoreError> {
-    let Some(store) = ctx.store.get_value() else {
-        return Err(ctx.storage_error.get_untracked().unwrap_or(StoreError::Unavailable("not open".into())));
-    };
-    let mut device = ctx.device.get_untracked();
-    if let (Some(d), Some(name)) = (device.as_mut(), device_name) {
-        d.name = name;
-        store.save_device(d).await?;
-    }
-    store.save_site(&site).await?;
+/// Writes new site settings (and the device's new name) through the use case; the app shows
+/// them only once committed.
+pub(crate) async fn persist(ctx: AppContext, site: SiteSettings, device_name: Option<String>) -> Result<(), StoreError> {
+    let store = ctx.store()?;
+    let device = ctx.device.get_untracked();
+    let renaming = device.as_ref().zip(device_name);
+    let (site, renamed) = crate::app::settings::save_site(&store, site, renaming).await?;
+    committed(ctx, site, renamed);
+    Ok(())
+}
+
+/// Settings a use case committed: shown here, announced to the other tabs.
+pub(crate) fn committed(ctx: AppContext, site: SiteSettings, device: Option<crate::domain::settings::DeviceIdentity>) {
     ctx.site.set(site);
     crate::platform::broadcast::announce(crate::platform::broadcast::Topic::Settings);
     // The first real save is when to ask the browser to keep our data.
@@ -77,7 +77,6 @@ pub(crate) async fn persist(
     if device.is_some() {
         ctx.device.set(device);
     }
-    Ok(())
 }
 
 #[component]
@@ -205,15 +204,21 @@ fn RosterSection() -> impl IntoView {
         problem.set(None);
     };
 
-    let save = move |site: SiteSettings, message: &'static str| {
+    let save = move |edit: RosterEdit, message: &'static str| {
         saving.set(true);
         spawn_local(async move {
-            match persist(ctx, site, None).await {
-                Ok(()) => {
+            let result = match ctx.store() {
+                Ok(store) => edit_roster(&store, &ctx.site.get_untracked(), edit).await,
+                Err(e) => Err(EditError::Store(e)),
+            };
+            match result {
+                Ok(site) => {
+                    committed(ctx, site, None);
                     status.set(Some(message));
                     reset();
                 }
-                Err(e) => ctx.storage_error.set(Some(e)),
+                Err(EditError::Invalid(p)) => problem.set(Some(p)),
+                Err(EditError::Store(e)) => ctx.storage_error.set(Some(e)),
             }
             saving.set(false);
         });
@@ -225,21 +230,19 @@ fn RosterSection() -> impl IntoView {
             return;
         }
         status.set(None);
-        let mut site = ctx.site.get_untracked();
-        let result = match editing.get_untracked() {
-            Some(id) => site
-                .update_staff(id, &name.get_untracked(), role.get_untracked(), dept.get_untracked())
-                .map(|_| t_string!(i18n, settings.staff_updated)),
-            None => site
-                .add_staff(Uuid::now_v7(), &name.get_untracked(), role.get_untracked(), dept.get_untracked())
-                .map(|_| t_string!(i18n, settings.staff_added)),
-        };
-        match result {
-            Ok(message) => {
-                problem.set(None);
-                save(site, message);
-            }
-            Err(p) => problem.set(Some(p)),
+        let site = ctx.site.get_untracked();
+        let typed = name.get_untracked();
+        let editing_id = editing.get_untracked();
+        // Checked here too, so the problem shows at once beside the field.
+        if let Err(p) = crate::domain::settings::validate_staff_name(&site, &typed, editing_id) {
+            problem.set(Some(p));
+            return;
+        }
+        problem.set(None);
+        let (role, department) = (role.get_untracked(), dept.get_untracked());
+        match editing_id {
+            Some(id) => save(RosterEdit::Update { id, name: typed, role, department }, t_string!(i18n, settings.staff_updated)),
+            None => save(RosterEdit::Add { id: Uuid::now_v7(), name: typed, role, department }, t_string!(i18n, settings.staff_added)),
         }
     };
 
@@ -256,13 +259,11 @@ fn RosterSection() -> impl IntoView {
         if saving.get_untracked() {
             return;
         }
-        let mut site = ctx.site.get_untracked();
-        site.retire_staff(id);
         if ctx.on_duty.get_untracked() == Some(id) {
-            crate::platform::prefs::store_on_duty(None);
+            crate::ui::shell::remember(ctx, crate::platform::prefs::store_on_duty(None));
             ctx.on_duty.set(None);
         }
-        save(site, t_string!(i18n, settings.staff_retired));
+        save(RosterEdit::Retire(id), t_string!(i18n, settings.staff_retired));
     };
 
     let start_edit = move |id: Uuid| {

@@ -61,7 +61,7 @@ fn OnDutyPicker() -> impl IntoView {
     let on_change = move |ev: web_sys::Event| {
         let value = event_target_value(&ev);
         let id = uuid::Uuid::parse_str(&value).ok();
-        prefs::store_on_duty(id);
+        remember(ctx, prefs::store_on_duty(id));
         ctx.on_duty.set(id);
     };
     view! {
@@ -86,7 +86,7 @@ fn LanguageSwitch() -> impl IntoView {
     let ctx = use_app();
     let on_change = move |ev: web_sys::Event| {
         if let Some(lang) = Lang::from_tag(&event_target_value(&ev)) {
-            prefs::store_lang(lang);
+            remember(ctx, prefs::store_lang(lang));
             ctx.lang.set(lang);
         }
     };
@@ -172,6 +172,13 @@ pub fn store_error_text(i18n: crate::ui::i18n::I18n, error: &StoreError) -> &'st
     }
 }
 
+/// A preference written: a failure is said once (the notice below), not on every change.
+pub fn remember(ctx: crate::ui::context::AppContext, result: Result<(), prefs::NotKept>) {
+    if result.is_err() && !ctx.prefs_not_kept.get_untracked() {
+        ctx.prefs_not_kept.set(true);
+    }
+}
+
 /// The one place storage failures are shown, each with what to do next.
 #[component]
 pub fn StorageNotice() -> impl IntoView {
@@ -192,5 +199,11 @@ pub fn StorageNotice() -> impl IntoView {
                 </div>
             }
         })}
+        <Show when=move || ctx.prefs_not_kept.get()>
+            <div class="notice" role="status" data-testid="prefs-notice">
+                <span>{t!(i18n, storage.prefs_not_kept)}</span>
+                <button type="button" class="btn" on:click=move |_| ctx.prefs_not_kept.set(false)>{t!(i18n, storage.dismiss)}</button>
+            </div>
+        </Show>
     }
 }
