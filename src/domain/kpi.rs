@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use super::drill::{DrillRun, Text};
 use super::locale::to_local;
-use super::settings::KpiTargets;
+use super::settings::{Department, KpiTargets};
 use super::ticket::{Ticket, TicketKind};
+use super::triage::Priority;
 use super::workflow::{Action, Satisfaction, TicketState};
 
 /// A half-open period `[from, to)`.
@@ -94,6 +95,43 @@ impl PeriodChoice {
             PeriodChoice::Custom { from, to } => return Period::local_days(from, to, offset_min),
         };
         Period::local_days(start, local, offset_min)
+    }
+}
+
+/// The period buttons of the KPI view: a choice before its custom dates are known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeriodKind {
+    Today,
+    Week,
+    #[default]
+    Month,
+    Last30,
+    Custom,
+}
+
+impl PeriodKind {
+    pub const ALL: [PeriodKind; 5] = [PeriodKind::Today, PeriodKind::Week, PeriodKind::Month, PeriodKind::Last30, PeriodKind::Custom];
+
+    /// A stable name (element ids, tests).
+    pub fn key(self) -> &'static str {
+        match self {
+            PeriodKind::Today => "today",
+            PeriodKind::Week => "week",
+            PeriodKind::Month => "month",
+            PeriodKind::Last30 => "last30",
+            PeriodKind::Custom => "custom",
+        }
+    }
+
+    /// The period chosen; `from..=to` only counts for a custom range.
+    pub fn choice(self, from: NaiveDate, to: NaiveDate) -> PeriodChoice {
+        match self {
+            PeriodKind::Today => PeriodChoice::Today,
+            PeriodKind::Week => PeriodChoice::Week,
+            PeriodKind::Month => PeriodChoice::Month,
+            PeriodKind::Last30 => PeriodChoice::Last30,
+            PeriodKind::Custom => PeriodChoice::Custom { from, to },
+        }
     }
 }
 
@@ -196,12 +234,14 @@ pub struct Kpis {
     pub overdue_now: usize,
     /// Tickets received in the period reopened at least once / received.
     pub reopened: Rate,
-    pub by_kind: BTreeMap<String, GroupStats>,
+    pub by_kind: BTreeMap<TicketKind, GroupStats>,
+    /// By category key (the site's own list).
     pub by_category: BTreeMap<String, GroupStats>,
-    pub by_department: BTreeMap<String, GroupStats>,
-    pub by_priority: BTreeMap<String, GroupStats>,
-    /// By the person the ticket is assigned to now (`""` when nobody is).
-    pub by_assignee: BTreeMap<String, GroupStats>,
+    /// By the department handling it now (`None`: not yet dispatched).
+    pub by_department: BTreeMap<Option<Department>, GroupStats>,
+    pub by_priority: BTreeMap<Priority, GroupStats>,
+    /// By the person the ticket is assigned to now (`None`: nobody is).
+    pub by_assignee: BTreeMap<Option<Uuid>, GroupStats>,
     /// Return visits in the period by score, 1 to 5 (index 0 is score 1).
     pub score_counts: [usize; 5],
     /// Per local day of the period.
@@ -297,17 +337,16 @@ pub fn compute(tickets: &[(Uuid, &Ticket, &TicketState)], runs: &[&DrillRun], sc
             }
         }
         let overdue = s.is_open() && s.is_overdue(now);
-        let add = |map: &mut BTreeMap<String, GroupStats>, key: String| {
-            let g = map.entry(key).or_default();
+        let counted = |g: &mut GroupStats| {
             g.received += 1;
             g.completed += usize::from(completed);
             g.overdue += usize::from(overdue);
         };
-        add(&mut k.by_kind, t.kind.key().to_owned());
-        add(&mut k.by_category, t.category.clone());
-        add(&mut k.by_department, s.department.map(|d| d.key().to_owned()).unwrap_or_default());
-        add(&mut k.by_priority, s.priority.label().to_owned());
-        add(&mut k.by_assignee, s.assignee.map(|a| a.to_string()).unwrap_or_default());
+        counted(k.by_kind.entry(t.kind).or_default());
+        counted(k.by_category.entry(t.category.clone()).or_default());
+        counted(k.by_department.entry(s.department).or_default());
+        counted(k.by_priority.entry(s.priority).or_default());
+        counted(k.by_assignee.entry(s.assignee).or_default());
     }
     k.per_day = k.received as f64 / period.days();
     k.mean_score = mean(&scores);
@@ -341,60 +380,52 @@ fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
-/// The site a ticket belongs to: the site code its number starts with (numbers are
-/// `SITE-DEVICE-YYMMDD-SEQ`, so this holds for tickets from every tablet of every site).
-pub fn site_of(ticket: &Ticket) -> &str {
-    ticket.number.split('-').next().unwrap_or("")
-}
-
-/// Head office: the KPIs of each site (by [`site_of`]) for the same scope, largest first.
+/// Head office: the KPIs of each site (by [`Ticket::site_code`]) for the same scope, largest first.
 pub fn per_site(tickets: &[(Uuid, &Ticket, &TicketState)], scope: &Scope, targets: &KpiTargets) -> Vec<(String, Kpis)> {
     let mut sites: BTreeMap<&str, Vec<(Uuid, &Ticket, &TicketState)>> = BTreeMap::new();
     for t in tickets {
-        sites.entry(site_of(t.1)).or_default().push(*t);
+        sites.entry(t.1.site_code()).or_default().push(*t);
     }
     let mut out: Vec<(String, Kpis)> = sites.into_iter().map(|(site, list)| (site.to_owned(), compute(&list, &[], scope, targets))).collect();
     out.sort_by(|a, b| b.1.received.cmp(&a.1.received).then_with(|| a.0.cmp(&b.0)));
     out
 }
 
-/// A breakdown of the KPIs, for drill-down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dimension {
-    Kind,
-    Category,
-    Department,
-    Assignee,
-    Priority,
+/// One group of a KPI breakdown, for drill-down to the tickets behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Group {
+    Kind(TicketKind),
+    Category(String),
+    /// `None`: not yet dispatched.
+    Department(Option<Department>),
+    /// `None`: nobody assigned by name.
+    Assignee(Option<Uuid>),
+    Priority(Priority),
 }
 
 /// The board filter showing the tickets behind a figure: those received in the period (by
-/// local date), narrowed to one group of a breakdown. `None` for the empty group (not yet
-/// dispatched / nobody assigned), which the board cannot filter on by itself.
+/// local date), narrowed to one group of a breakdown. `None` for the empty groups (not yet
+/// dispatched, nobody assigned), which the board cannot filter on by themselves.
 ///
 /// Local dates are the device's; the board reads each ticket's own offset, so the two agree
 /// for tickets taken in on this side of a time zone (every tablet of one site).
-pub fn board_filter(period: Period, offset_min: i32, group: Option<(Dimension, &str)>) -> Option<super::board::BoardFilter> {
+pub fn board_filter(period: Period, offset_min: i32, group: Option<&Group>) -> Option<super::board::BoardFilter> {
     use super::board::BoardFilter;
     let (from, to) = period.local_dates(offset_min);
     let mut f = BoardFilter { from: Some(from), to: Some(to), ..BoardFilter::default() };
-    if let Some((dimension, key)) = group {
-        if key.is_empty() {
-            return None;
-        }
-        match dimension {
-            Dimension::Kind => f.kind = Some(TicketKind::from_key(key)?),
-            Dimension::Category => f.category = Some(key.to_owned()),
-            Dimension::Department => f.department = Some(super::settings::Department::from_key(key)?),
-            Dimension::Assignee => f.assignee = Some(Uuid::parse_str(key).ok()?),
-            Dimension::Priority => f.priority = Some(super::triage::Priority::ALL.into_iter().find(|p| p.label() == key)?),
-        }
+    match group {
+        None => {}
+        Some(Group::Kind(kind)) => f.kind = Some(*kind),
+        Some(Group::Category(key)) => f.category = Some(key.clone()),
+        Some(Group::Department(department)) => f.department = Some((*department)?),
+        Some(Group::Assignee(assignee)) => f.assignee = Some((*assignee)?),
+        Some(Group::Priority(priority)) => f.priority = Some(*priority),
     }
     Some(f)
 }
 
 /// The board link (path and query) of [`board_filter`].
-pub fn board_link(period: Period, offset_min: i32, group: Option<(Dimension, &str)>) -> Option<String> {
+pub fn board_link(period: Period, offset_min: i32, group: Option<&Group>) -> Option<String> {
     board_filter(period, offset_min, group).map(|f| super::board::board_href(&f))
 }
 
@@ -626,6 +657,7 @@ mod tests {
     fn ticket(n: u128, kind: TicketKind, received: DateTime<Utc>) -> (Uuid, Ticket) {
         let t = Ticket {
             number: format!("T{n}"),
+            site: String::new(),
             kind,
             status: TicketStatus::New,
             reporter_name: String::new(),
@@ -716,13 +748,13 @@ mod tests {
         // Overdue now: #3 (no response after 8 days) and #5 (reopened; its resolution clock runs
         // from receipt, 72 h, long past). #4 is 13 h old; #6 is dated after now.
         assert_eq!(k.overdue_now, 2);
-        assert_eq!(k.by_kind["complaint"], GroupStats { received: 3, completed: 2, overdue: 1 });
-        assert_eq!(k.by_kind["repair"], GroupStats { received: 2, completed: 0, overdue: 1 });
-        assert_eq!(k.by_department["engineering"].received, 3);
-        assert_eq!(k.by_department[""].received, 2, "not yet dispatched");
+        assert_eq!(k.by_kind[&TicketKind::Complaint], GroupStats { received: 3, completed: 2, overdue: 1 });
+        assert_eq!(k.by_kind[&TicketKind::Repair], GroupStats { received: 2, completed: 0, overdue: 1 });
+        assert_eq!(k.by_department[&Some(Department::Engineering)].received, 3);
+        assert_eq!(k.by_department[&None].received, 2, "not yet dispatched");
         assert_eq!(k.satisfaction.percent(), Some(50.0));
         assert_eq!(Rate::default().percent(), None);
-        assert_eq!(k.by_assignee[""].received, 5, "nobody assigned by name");
+        assert_eq!(k.by_assignee[&None].received, 5, "nobody assigned by name");
         assert_eq!(k.score_counts, [0, 1, 0, 0, 1]);
         // Local days at UTC+8: the period runs from 1 Nov 08:00 to 11 Nov 08:00 local → 11 days.
         assert_eq!(k.trend.len(), 11);
@@ -952,23 +984,20 @@ mod tests {
             let k = compute(&refs, &[], &Scope { period, now, offset_min: 480 }, &KpiTargets::default());
             let count = |f: &crate::domain::board::BoardFilter| refs.iter().filter(|(_, t, s)| f.matches(t, s, &search_terms(""), now)).count();
             assert_eq!(count(&board_filter(period, 480, None).unwrap()), k.received, "{choice:?}");
-            for (dimension, groups) in [
-                (Dimension::Kind, &k.by_kind),
-                (Dimension::Category, &k.by_category),
-                (Dimension::Department, &k.by_department),
-                (Dimension::Assignee, &k.by_assignee),
-                (Dimension::Priority, &k.by_priority),
-            ] {
-                for (key, g) in groups {
-                    match board_filter(period, 480, Some((dimension, key))) {
-                        Some(f) => assert_eq!(count(&f), g.received, "{choice:?} {dimension:?} {key}"),
-                        None => assert!(key.is_empty()),
-                    }
+            let groups = k.by_kind.iter().map(|(g, s)| (Group::Kind(*g), s))
+                .chain(k.by_category.iter().map(|(g, s)| (Group::Category(g.clone()), s)))
+                .chain(k.by_department.iter().map(|(g, s)| (Group::Department(*g), s)))
+                .chain(k.by_assignee.iter().map(|(g, s)| (Group::Assignee(*g), s)))
+                .chain(k.by_priority.iter().map(|(g, s)| (Group::Priority(*g), s)));
+            for (group, stats) in groups {
+                match board_filter(period, 480, Some(&group)) {
+                    Some(f) => assert_eq!(count(&f), stats.received, "{choice:?} {group:?}"),
+                    None => assert!(matches!(group, Group::Department(None) | Group::Assignee(None)), "{group:?}"),
                 }
             }
         }
         assert_eq!(
-            board_link(PeriodChoice::Today.period(now, 480), 480, Some((Dimension::Category, "lift"))).as_deref(),
+            board_link(PeriodChoice::Today.period(now, 480), 480, Some(&Group::Category("lift".into()))).as_deref(),
             Some("/board?category=lift&from=2026-11-29&to=2026-11-29")
         );
     }
@@ -989,7 +1018,7 @@ mod tests {
         assert_eq!(sites.iter().map(|(s, k)| (s.as_str(), k.received, k.completion.hits)).collect::<Vec<_>>(), vec![("DH01", 2, 1), ("XY02", 1, 0)]);
         let all = compute(&refs, &[], &scope, &KpiTargets::default());
         assert_eq!(sites.iter().map(|(_, k)| k.received).sum::<usize>(), all.received);
-        assert_eq!(site_of(&list[2].1), "XY02");
+        assert_eq!(list[2].1.site_code(), "XY02");
     }
 
     #[test]

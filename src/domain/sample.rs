@@ -168,6 +168,7 @@ pub fn ticket_records(spec: &SampleSpec, index: usize) -> Vec<Record> {
     let number = format!("{SAMPLE_PREFIX}{}-{index:06}", received.format("%y%m%d"));
     let mut ticket = Ticket {
         number,
+        site: SAMPLE_PREFIX.trim_end_matches('-').to_owned(),
         kind,
         status: TicketStatus::New,
         reporter_name: if spec.chinese { format!("{surname_zh}先生") } else { format!("Mr {surname_en}") },

@@ -122,6 +122,11 @@ pub struct PhotoRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     pub number: String,
+    /// The code of the site the ticket was taken in at (head office holds several). Empty
+    /// on tickets saved before it was kept: [`Ticket::site_code`] then reads it from the
+    /// number, which has always begun with it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub site: String,
     pub kind: TicketKind,
     pub status: TicketStatus,
     pub reporter_name: String,
@@ -157,6 +162,15 @@ pub struct Ticket {
 }
 
 impl Ticket {
+    /// The site the ticket belongs to.
+    pub fn site_code(&self) -> &str {
+        if self.site.is_empty() {
+            self.number.split('-').next().unwrap_or("")
+        } else {
+            &self.site
+        }
+    }
+
     /// The ticket with `progress` (and the other copies of what events decide) set from
     /// `events`.
     pub fn with_progress(mut self, events: &[(super::clock::Stamp, TicketEvent)]) -> Ticket {
@@ -322,6 +336,7 @@ impl ValidIntake {
         let Deadlines { respond_by, resolve_by } = policy.deadlines(f.kind, priority, self.received_at);
         Ticket {
             number,
+            site: String::new(),
             kind: f.kind,
             status: TicketStatus::New,
             reporter_name: f.reporter_name,
@@ -408,8 +423,17 @@ impl Ticket {
 /// (the counter is incremented in its own transaction before the ticket is written, so a
 /// failed save leaves a gap, never a duplicate).
 pub fn ticket_number(site_code: &str, device_code: &str, local_date: NaiveDate, sequence: u32) -> String {
-    let site = if site_code.is_empty() { "SITE" } else { site_code };
+    let site = site_or_placeholder(site_code);
     format!("{site}-{device_code}-{}-{sequence:03}", local_date.format("%y%m%d"))
+}
+
+/// The site code tickets carry: the configured one, or `SITE` before one is set.
+pub fn site_or_placeholder(site_code: &str) -> &str {
+    if site_code.is_empty() {
+        "SITE"
+    } else {
+        site_code
+    }
 }
 
 /// The counter scope for ticket numbers on a local date (one sequence per device per day).

@@ -496,6 +496,7 @@ mod tests {
         let d = SlaPolicy::default().deadlines(kind, Priority::P4, received);
         Ticket {
             number: "T".into(),
+            site: String::new(),
             kind,
             status: New,
             reporter_name: "李娜".into(),

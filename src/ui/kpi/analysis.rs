@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-use crate::domain::kpi::{analysis_table, board_link, follow_up_key, Dimension, Scope};
+use crate::domain::kpi::{analysis_table, board_link, follow_up_key, Group, Scope};
 use crate::domain::locale::format_number;
 use crate::store::SettingsStore;
 use crate::ui::board::data::BoardItem;
@@ -118,7 +118,7 @@ pub fn AnalysisSection(
                         rows.get().into_iter().enumerate().map(|(i, row)| {
                             let key = follow_up_key(s.period, s.offset_min, &row.category);
                             let name = category_text(i18n, &cats, &row.category);
-                            let href = board_link(s.period, s.offset_min, Some((Dimension::Category, &row.category))).unwrap_or_default();
+                            let href = board_link(s.period, s.offset_min, Some(&Group::Category(row.category.clone()))).unwrap_or_default();
                             let status_text = fill(&fill(&fill(t_string!(i18n, analysis.status_counts), "open", &row.status.open.to_string()),
                                 "resolved", &row.status.resolved.to_string()), "closed", &row.status.closed.to_string());
                             let satisfaction = match (row.satisfaction.percent(), row.mean_score) {

@@ -7,16 +7,15 @@ mod analysis;
 mod charts;
 pub mod log;
 
-use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::domain::drill::DrillRun;
-use crate::domain::kpi::{board_link, compute, grade, Dimension, Grade, GroupStats, Kpis, PeriodChoice, Rate, Scope};
+use crate::domain::kpi::{board_link, compute, grade, Grade, Group, GroupStats, Kpis, PeriodKind, Rate, Scope};
 use crate::domain::locale::{format_number, to_local};
-use crate::domain::settings::{Department, KpiTargets};
+use crate::domain::settings::KpiTargets;
 use crate::ui::context::{use_app, AppContext};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
 use crate::ui::settings::department_text;
@@ -64,7 +63,7 @@ fn rate_card(i18n: I18n, title: &'static str, rate: Rate, target: u32, link: Opt
 
 fn cards(i18n: I18n, k: &Kpis, t: &KpiTargets, scope: &Scope) -> Vec<Card> {
     let link = |group| board_link(scope.period, scope.offset_min, group);
-    let complaints = link(Some((Dimension::Kind, "complaint")));
+    let complaints = link(Some(&Group::Kind(crate::domain::ticket::TicketKind::Complaint)));
     let hours = |text: &str, h: Option<f64>| match h {
         Some(h) => fill(text, "hours", &format_number(h, 1)),
         None => String::new(),
@@ -162,13 +161,11 @@ fn breakdown(i18n: I18n, title: String, test_id: &'static str, rows: Vec<(String
     }
 }
 
-const CHOICES: [&str; 5] = ["today", "week", "month", "last30", "custom"];
-
 #[component]
 pub fn KpiPage() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
-    let choice = RwSignal::new("month");
+    let choice = RwSignal::new(PeriodKind::default());
     let today = local_today();
     let custom_from = RwSignal::new((today - Duration::days(6)).to_string());
     let custom_to = RwSignal::new(today.to_string());
@@ -177,13 +174,10 @@ pub fn KpiPage() -> impl IntoView {
     let offset = crate::platform::utc_offset_minutes();
     let scope = Memo::new(move |_| {
         let now = Utc::now();
+        let parse = |s: RwSignal<String>| s.get().parse::<NaiveDate>().ok().unwrap_or(today);
         let picked = match choice.get() {
-            "custom" => {
-                let parse = |s: RwSignal<String>| s.get().parse::<NaiveDate>().ok();
-                let (from, to) = (parse(custom_from).unwrap_or(today), parse(custom_to).unwrap_or(today));
-                PeriodChoice::Custom { from, to }
-            }
-            key => PeriodChoice::from_key(key).unwrap_or_default(),
+            PeriodKind::Custom => PeriodKind::Custom.choice(parse(custom_from), parse(custom_to)),
+            kind => kind.choice(today, today),
         };
         Scope { period: picked.period(now, offset), now, offset_min: offset }
     });
@@ -196,12 +190,12 @@ pub fn KpiPage() -> impl IntoView {
         })
     });
 
-    let period_label = move |key: &str| match key {
-        "today" => t_string!(i18n, kpi.today),
-        "week" => t_string!(i18n, kpi.week),
-        "month" => t_string!(i18n, kpi.month),
-        "last30" => t_string!(i18n, kpi.last30),
-        _ => t_string!(i18n, kpi.custom),
+    let period_label = move |kind: PeriodKind| match kind {
+        PeriodKind::Today => t_string!(i18n, kpi.today),
+        PeriodKind::Week => t_string!(i18n, kpi.week),
+        PeriodKind::Month => t_string!(i18n, kpi.month),
+        PeriodKind::Last30 => t_string!(i18n, kpi.last30),
+        PeriodKind::Custom => t_string!(i18n, kpi.custom),
     };
 
     view! {
@@ -210,15 +204,15 @@ pub fn KpiPage() -> impl IntoView {
             <p class="no-print"><A href="/kpi/log" attr:class="btn">{t!(i18n, log.open)}</A></p>
             <fieldset class="choices">
                 <legend>{t!(i18n, kpi.period)}</legend>
-                {CHOICES.into_iter().map(|key| {
-                    let id = format!("period-{key}");
+                {PeriodKind::ALL.into_iter().map(|kind| {
+                    let id = format!("period-{}", kind.key());
                     view! {
-                        <input type="radio" name="period" id=id.clone() prop:checked=move || choice.get() == key on:change=move |_| choice.set(key)/>
-                        <label for=id class="choice">{move || period_label(key)}</label>
+                        <input type="radio" name="period" id=id.clone() prop:checked=move || choice.get() == kind on:change=move |_| choice.set(kind)/>
+                        <label for=id class="choice">{move || period_label(kind)}</label>
                     }
                 }).collect_view()}
             </fieldset>
-            <Show when=move || choice.get() == "custom">
+            <Show when=move || choice.get() == PeriodKind::Custom>
                 <div class="custom-range">
                     <label for="period-from">{t!(i18n, kpi.from)}</label>
                     <input type="date" id="period-from" prop:value=move || custom_from.get() on:change=move |ev| custom_from.set(event_target_value(&ev))/>
@@ -383,26 +377,26 @@ fn breakdowns_view(i18n: I18n, ctx: AppContext, k: &Kpis, scope: &Scope) -> impl
     let cats = ctx.site.with(|s| s.categories.clone());
     let roster = ctx.site.with(|s| s.roster.clone());
     let _ = ctx.lang.get();
-    let rows = |m: &BTreeMap<String, GroupStats>, dimension: Dimension, name: &dyn Fn(&str) -> String| {
-        let mut v: Vec<_> = m.iter().map(|(key, g)| (name(key), *g, board_link(scope.period, scope.offset_min, Some((dimension, key))))).collect();
+    let rows = |groups: Vec<(Group, String, GroupStats)>| {
+        let mut v: Vec<_> = groups.into_iter().map(|(group, name, g)| (name, g, board_link(scope.period, scope.offset_min, Some(&group)))).collect();
         v.sort_by(|a, b| b.1.received.cmp(&a.1.received).then_with(|| a.0.cmp(&b.0)));
         v
     };
-    let by_cat = rows(&k.by_category, Dimension::Category, &|key| category_text(i18n, &cats, key));
-    let by_dept = rows(&k.by_department, Dimension::Department, &|key| {
-        Department::from_key(key).map(|d| department_text(i18n, d).to_owned()).unwrap_or_else(|| t_string!(i18n, kpi.unassigned).to_owned())
-    });
-    let by_kind = rows(&k.by_kind, Dimension::Kind, &|key| {
-        crate::domain::ticket::TicketKind::from_key(key).map(|kd| kind_text(i18n, kd).to_owned()).unwrap_or_else(|| key.to_owned())
-    });
-    let mut by_priority = rows(&k.by_priority, Dimension::Priority, &|key| key.to_owned());
-    by_priority.sort_by(|a, b| a.0.cmp(&b.0));
-    let by_assignee = rows(&k.by_assignee, Dimension::Assignee, &|key| {
-        uuid::Uuid::parse_str(key)
-            .ok()
-            .and_then(|id| roster.iter().find(|m| m.id == id).map(|m| m.name.clone()))
-            .unwrap_or_else(|| if key.is_empty() { t_string!(i18n, kpi.nobody).to_owned() } else { t_string!(i18n, kpi.former_staff).to_owned() })
-    });
+    let by_cat = rows(k.by_category.iter().map(|(c, g)| (Group::Category(c.clone()), category_text(i18n, &cats, c), *g)).collect());
+    let by_dept = rows(k.by_department.iter().map(|(d, g)| {
+        let name = d.map(|d| department_text(i18n, d)).unwrap_or_else(|| t_string!(i18n, kpi.unassigned)).to_owned();
+        (Group::Department(*d), name, *g)
+    }).collect());
+    let by_kind = rows(k.by_kind.iter().map(|(kind, g)| (Group::Kind(*kind), kind_text(i18n, *kind).to_owned(), *g)).collect());
+    // P1 first, as the triage reads, not by size.
+    let by_priority: Vec<_> = k.by_priority.iter().map(|(p, g)| (p.label().to_owned(), *g, board_link(scope.period, scope.offset_min, Some(&Group::Priority(*p))))).collect();
+    let by_assignee = rows(k.by_assignee.iter().map(|(a, g)| {
+        let name = match a {
+            None => t_string!(i18n, kpi.nobody).to_owned(),
+            Some(id) => roster.iter().find(|m| m.id == *id).map(|m| m.name.clone()).unwrap_or_else(|| t_string!(i18n, kpi.former_staff).to_owned()),
+        };
+        (Group::Assignee(*a), name, *g)
+    }).collect());
     view! {
         <div class="kpi-breakdowns">
             {breakdown(i18n, t_string!(i18n, kpi.by_category).to_owned(), "by-category", by_cat)}
