@@ -1,6 +1,19 @@
 //! The supervisor's KPIs (工作标准), computed from tickets, their derived states and drill
 //! runs; the customer-relations analysis table (客户关系数据分析表); and the daily work log
 //! (工作日志). Every definition is written once here; the README's KPI section repeats them.
+//!
+//! Here the figures; beside them the periods, the drill-down to the board, the analysis
+//! table and the daily log.
+
+mod analysis;
+mod daily_log;
+mod drilldown;
+mod period;
+
+pub use analysis::{analysis_table, follow_up_key, AnalysisRow, StatusCounts};
+pub use daily_log::{daily_log, DailyLog, LogTicket};
+pub use drilldown::{board_filter, board_link, Group};
+pub use period::{local_midnight, Period, PeriodChoice, PeriodKind};
 
 use std::collections::BTreeMap;
 
@@ -12,128 +25,7 @@ use super::locale::to_local;
 use super::settings::{Department, KpiTargets};
 use super::ticket::{Ticket, TicketKind};
 use super::triage::Priority;
-use super::workflow::{Action, Satisfaction, TicketState};
-
-/// A half-open period `[from, to)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-}
-
-impl Period {
-    pub fn contains(&self, t: DateTime<Utc>) -> bool {
-        self.from <= t && t < self.to
-    }
-
-    /// Days in the period, at least one (for per-day volume).
-    pub fn days(&self) -> f64 {
-        ((self.to - self.from).num_minutes() as f64 / 1440.0).max(1.0)
-    }
-
-    /// Local calendar days `first..=last` at the device's offset (a custom range).
-    pub fn local_days(first: NaiveDate, last: NaiveDate, offset_min: i32) -> Period {
-        let (first, last) = if last < first { (last, first) } else { (first, last) };
-        Period { from: local_midnight(first, offset_min), to: local_midnight(last + Duration::days(1), offset_min) }
-    }
-
-    /// The first and last local calendar day the period covers (for the board's date filter).
-    pub fn local_dates(&self, offset_min: i32) -> (NaiveDate, NaiveDate) {
-        let last = (self.to - Duration::minutes(1)).max(self.from);
-        (to_local(self.from, offset_min).date_naive(), to_local(last, offset_min).date_naive())
-    }
-
-    /// Every local day in the period, in order (the trend chart's x axis).
-    pub fn local_day_list(&self, offset_min: i32) -> Vec<NaiveDate> {
-        let (first, last) = self.local_dates(offset_min);
-        first.iter_days().take_while(|d| *d <= last).take(400).collect()
-    }
-}
-
-/// 00:00 local on `day`, as UTC.
-pub fn local_midnight(day: NaiveDate, offset_min: i32) -> DateTime<Utc> {
-    (day.and_hms_opt(0, 0, 0).unwrap_or_default() - Duration::minutes(offset_min.into())).and_utc()
-}
-
-/// The periods the KPI view offers, in the device's local calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PeriodChoice {
-    Today,
-    /// Monday to now.
-    Week,
-    #[default]
-    Month,
-    Last30,
-    /// Local days `from..=to`.
-    Custom { from: NaiveDate, to: NaiveDate },
-}
-
-impl PeriodChoice {
-    pub const ALL: [PeriodChoice; 4] = [PeriodChoice::Today, PeriodChoice::Week, PeriodChoice::Month, PeriodChoice::Last30];
-    pub fn key(self) -> &'static str {
-        match self {
-            PeriodChoice::Today => "today",
-            PeriodChoice::Week => "week",
-            PeriodChoice::Month => "month",
-            PeriodChoice::Last30 => "last30",
-            PeriodChoice::Custom { .. } => "custom",
-        }
-    }
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.key() == key)
-    }
-
-    /// From the start of the local day/week/month (or 30 days back) to the end of today.
-    pub fn period(self, now: DateTime<Utc>, offset_min: i32) -> Period {
-        use chrono::Datelike;
-        let local = to_local(now, offset_min).date_naive();
-        let start = match self {
-            PeriodChoice::Today => local,
-            PeriodChoice::Week => local - Duration::days(i64::from(local.weekday().num_days_from_monday())),
-            PeriodChoice::Month => local.with_day(1).unwrap_or(local),
-            PeriodChoice::Last30 => local - Duration::days(29),
-            PeriodChoice::Custom { from, to } => return Period::local_days(from, to, offset_min),
-        };
-        Period::local_days(start, local, offset_min)
-    }
-}
-
-/// The period buttons of the KPI view: a choice before its custom dates are known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PeriodKind {
-    Today,
-    Week,
-    #[default]
-    Month,
-    Last30,
-    Custom,
-}
-
-impl PeriodKind {
-    pub const ALL: [PeriodKind; 5] = [PeriodKind::Today, PeriodKind::Week, PeriodKind::Month, PeriodKind::Last30, PeriodKind::Custom];
-
-    /// A stable name (element ids, tests).
-    pub fn key(self) -> &'static str {
-        match self {
-            PeriodKind::Today => "today",
-            PeriodKind::Week => "week",
-            PeriodKind::Month => "month",
-            PeriodKind::Last30 => "last30",
-            PeriodKind::Custom => "custom",
-        }
-    }
-
-    /// The period chosen; `from..=to` only counts for a custom range.
-    pub fn choice(self, from: NaiveDate, to: NaiveDate) -> PeriodChoice {
-        match self {
-            PeriodKind::Today => PeriodChoice::Today,
-            PeriodKind::Week => PeriodChoice::Week,
-            PeriodKind::Month => PeriodChoice::Month,
-            PeriodKind::Last30 => PeriodChoice::Last30,
-            PeriodKind::Custom => PeriodChoice::Custom { from, to },
-        }
-    }
-}
+use super::workflow::{Satisfaction, TicketState};
 
 /// A share: how many of how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -376,7 +268,7 @@ pub fn compute(tickets: &[(Uuid, &Ticket, &TicketState)], runs: &[&DrillRun], sc
     k
 }
 
-fn mean(values: &[f64]) -> Option<f64> {
+pub(super) fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
@@ -389,254 +281,6 @@ pub fn per_site(tickets: &[(Uuid, &Ticket, &TicketState)], scope: &Scope, target
     let mut out: Vec<(String, Kpis)> = sites.into_iter().map(|(site, list)| (site.to_owned(), compute(&list, &[], scope, targets))).collect();
     out.sort_by(|a, b| b.1.received.cmp(&a.1.received).then_with(|| a.0.cmp(&b.0)));
     out
-}
-
-/// One group of a KPI breakdown, for drill-down to the tickets behind it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Group {
-    Kind(TicketKind),
-    Category(String),
-    /// `None`: not yet dispatched.
-    Department(Option<Department>),
-    /// `None`: nobody assigned by name.
-    Assignee(Option<Uuid>),
-    Priority(Priority),
-}
-
-/// The board filter showing the tickets behind a figure: those received in the period (by
-/// local date), narrowed to one group of a breakdown. `None` for the empty groups (not yet
-/// dispatched, nobody assigned), which the board cannot filter on by themselves.
-///
-/// Local dates are the device's; the board reads each ticket's own offset, so the two agree
-/// for tickets taken in on this side of a time zone (every tablet of one site).
-pub fn board_filter(period: Period, offset_min: i32, group: Option<&Group>) -> Option<super::board::BoardFilter> {
-    use super::board::BoardFilter;
-    let (from, to) = period.local_dates(offset_min);
-    let mut f = BoardFilter { from: Some(from), to: Some(to), ..BoardFilter::default() };
-    match group {
-        None => {}
-        Some(Group::Kind(kind)) => f.kind = Some(*kind),
-        Some(Group::Category(key)) => f.category = Some(key.clone()),
-        Some(Group::Department(department)) => f.department = Some((*department)?),
-        Some(Group::Assignee(assignee)) => f.assignee = Some((*assignee)?),
-        Some(Group::Priority(priority)) => f.priority = Some(*priority),
-    }
-    Some(f)
-}
-
-/// The board link (path and query) of [`board_filter`].
-pub fn board_link(period: Period, offset_min: i32, group: Option<&Group>) -> Option<String> {
-    board_filter(period, offset_min, group).map(|f| super::board::board_href(&f))
-}
-
-/// How many of a category's tickets are where in the workflow now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct StatusCounts {
-    /// Still to be acted on (new to on hold).
-    pub open: usize,
-    /// Resolved or return-visited, not yet closed.
-    pub resolved: usize,
-    pub closed: usize,
-}
-
-/// One row of the customer-relations analysis table (客户关系数据分析表): one customer
-/// category (the ticket category) in the period.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnalysisRow {
-    pub category: String,
-    /// Tickets received in the period.
-    pub count: usize,
-    /// Share of all tickets received in the period, 0–100.
-    pub share: f64,
-    /// Needs and feedback: the most frequent return-visit comments, then the most frequent
-    /// descriptions, up to three distinct texts (most frequent first, ties by latest).
-    pub feedback: Vec<String>,
-    pub status: StatusCounts,
-    /// Return visits of these tickets (whenever made) rated satisfied.
-    pub satisfaction: Rate,
-    pub mean_score: Option<f64>,
-    /// Mean handling time (received → resolved, holds excluded) of those resolved, in days.
-    pub mean_days: Option<f64>,
-}
-
-/// The analysis table for a period, largest category first (ties by category key).
-pub fn analysis_table(tickets: &[(Uuid, &Ticket, &TicketState)], period: Period) -> Vec<AnalysisRow> {
-    struct Acc<'a> {
-        count: usize,
-        status: StatusCounts,
-        satisfaction: Rate,
-        scores: Vec<f64>,
-        days: Vec<f64>,
-        comments: Vec<(&'a str, DateTime<Utc>)>,
-        descriptions: Vec<(&'a str, DateTime<Utc>)>,
-    }
-    let mut groups: BTreeMap<&str, Acc> = BTreeMap::new();
-    let mut total = 0;
-    for (_, t, s) in tickets.iter().filter(|(_, t, _)| period.contains(t.received_at)) {
-        total += 1;
-        let g = groups.entry(t.category.as_str()).or_insert_with(|| Acc {
-            count: 0,
-            status: StatusCounts::default(),
-            satisfaction: Rate::default(),
-            scores: vec![],
-            days: vec![],
-            comments: vec![],
-            descriptions: vec![],
-        });
-        g.count += 1;
-        match s.status {
-            super::ticket::TicketStatus::Closed => g.status.closed += 1,
-            _ if s.is_open() => g.status.open += 1,
-            _ => g.status.resolved += 1,
-        }
-        if let Some(v) = &s.return_visit {
-            g.satisfaction.of += 1;
-            g.satisfaction.hits += usize::from(v.satisfaction == Satisfaction::Satisfied);
-            g.scores.push(f64::from(v.score));
-            if !v.comment.trim().is_empty() {
-                g.comments.push((v.comment.trim(), v.at));
-            }
-        }
-        if let Some(h) = handling_time(s) {
-            g.days.push(h.num_minutes() as f64 / 1440.0);
-        }
-        if !t.description.trim().is_empty() {
-            g.descriptions.push((t.description.trim(), t.received_at));
-        }
-    }
-    let mut rows: Vec<AnalysisRow> = groups
-        .into_iter()
-        .map(|(category, g)| {
-            let mut feedback = most_frequent(&g.comments, 3);
-            for d in most_frequent(&g.descriptions, 3) {
-                if feedback.len() < 3 && !feedback.contains(&d) {
-                    feedback.push(d);
-                }
-            }
-            AnalysisRow {
-                category: category.to_owned(),
-                count: g.count,
-                share: g.count as f64 * 100.0 / total as f64,
-                feedback,
-                status: g.status,
-                satisfaction: g.satisfaction,
-                mean_score: mean(&g.scores),
-                mean_days: mean(&g.days),
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.category.cmp(&b.category)));
-    rows
-}
-
-/// The `n` most frequent texts, most frequent first, ties by the latest occurrence.
-fn most_frequent(texts: &[(&str, DateTime<Utc>)], n: usize) -> Vec<String> {
-    let mut counts: BTreeMap<&str, (usize, DateTime<Utc>)> = BTreeMap::new();
-    for (text, at) in texts {
-        let e = counts.entry(text).or_insert((0, *at));
-        e.0 += 1;
-        e.1 = e.1.max(*at);
-    }
-    let mut list: Vec<_> = counts.into_iter().collect();
-    list.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(a.0.cmp(b.0)));
-    list.into_iter().take(n).map(|(t, _)| t.to_owned()).collect()
-}
-
-/// The key a follow-up plan of the analysis table is stored under: the period's local dates
-/// and the category, so next month's table starts empty and last month's plans stay.
-pub fn follow_up_key(period: Period, offset_min: i32, category: &str) -> String {
-    let (first, last) = period.local_dates(offset_min);
-    format!("{first}..{last}|{category}")
-}
-
-/// A ticket's line in the daily log, with what was done to it that day.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogTicket {
-    pub id: Uuid,
-    /// The action keys of that day's moves, in order (e.g. `["assess", "dispatch"]`).
-    pub actions: Vec<&'static str>,
-}
-
-/// The daily work log (工作日志) of one local day, for one staff member or the whole team.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DailyLog {
-    /// Received that day (by the person, when one is chosen: who took it in).
-    pub received: Vec<Uuid>,
-    /// Moved on that day by at least one applied step after intake (by the person).
-    pub handled: Vec<LogTicket>,
-    /// Resolved that day (by the person).
-    pub resolved: Vec<Uuid>,
-    /// Still unresolved at the end of the day and past their resolution deadline then
-    /// (hold time excluded); for a person, those assigned to them now.
-    pub overdue: Vec<Uuid>,
-    /// Drill runs started that day (for a person: those they took part in or checked steps of).
-    pub drills: Vec<usize>,
-    /// Open problems: tickets of the day's lists still open now, and findings of the day's
-    /// drills with no ticket or an open one.
-    pub open_tickets: Vec<Uuid>,
-    pub open_findings: Vec<(usize, String)>,
-}
-
-/// Builds the log for local day `day`. `runs` indexes are returned in `drills`.
-pub fn daily_log(tickets: &[(Uuid, &Ticket, &TicketState)], runs: &[&DrillRun], day: NaiveDate, offset_min: i32, staff: Option<Uuid>, now: DateTime<Utc>) -> DailyLog {
-    let period = Period::local_days(day, day, offset_min);
-    let open: std::collections::HashSet<Uuid> = tickets.iter().filter(|(_, _, s)| s.is_open()).map(|(id, _, _)| *id).collect();
-    let mine = |by: Option<Uuid>| staff.is_none() || by == staff;
-    let mut log = DailyLog::default();
-    let mut ordered: Vec<&(Uuid, &Ticket, &TicketState)> = tickets.iter().collect();
-    ordered.sort_by_key(|(id, t, _)| (t.received_at, *id));
-    for (id, t, s) in ordered {
-        let mut received = false;
-        let mut actions = Vec::new();
-        let mut resolved = false;
-        for h in s.history.iter().filter(|h| h.applied && period.contains(h.event.at) && mine(h.event.by)) {
-            match &h.event.action {
-                Action::Received => received = true,
-                a => {
-                    resolved |= matches!(a, Action::Resolve { .. });
-                    actions.push(a.key());
-                }
-            }
-        }
-        // Tickets from before the history carried a receipt event still count on their day.
-        received |= staff.is_none() && period.contains(t.received_at) && !s.history.iter().any(|h| matches!(h.event.action, Action::Received));
-        let touched = received || !actions.is_empty();
-        if received {
-            log.received.push(*id);
-        }
-        if !actions.is_empty() {
-            log.handled.push(LogTicket { id: *id, actions });
-        }
-        if resolved {
-            log.resolved.push(*id);
-        }
-        let end = period.to;
-        let unresolved_at_end = t.received_at < end && s.resolved_at.is_none_or(|r| r >= end) && s.closed_at.is_none_or(|c| c >= end);
-        let clock = super::sla::clock(s.received_at, Duration::hours(s.hours.resolve.into()), &s.holds, None, end);
-        let overdue_then = unresolved_at_end && clock.state == super::sla::SlaState::Overdue;
-        if overdue_then && (staff.is_none() || s.assignee == staff) {
-            log.overdue.push(*id);
-        }
-        if touched && s.is_open() {
-            log.open_tickets.push(*id);
-        }
-    }
-    for (i, run) in runs.iter().enumerate() {
-        if !period.contains(run.started_at) {
-            continue;
-        }
-        let took_part = staff.is_none_or(|me| run.participants.iter().any(|p| p.staff == Some(me)) || run.events.iter().any(|e| e.by == Some(me)));
-        if !took_part {
-            continue;
-        }
-        log.drills.push(i);
-        for f in run.state(now).findings {
-            if f.ticket.as_ref().is_none_or(|(id, _)| open.contains(id)) {
-                log.open_findings.push((i, f.text));
-            }
-        }
-    }
-    log
 }
 
 #[cfg(test)]
