@@ -319,7 +319,8 @@ async fn kpis_over_100k_tickets_in_the_browser() {
     use patroldesk::domain::kpi::{compute, PeriodChoice, Scope};
     use patroldesk::domain::sample::{sample_roster, ticket_records, SampleSpec};
     use patroldesk::domain::settings::KpiTargets;
-    use patroldesk::domain::ticket::{Ticket, TicketEvent};
+    use patroldesk::domain::ticket::Ticket;
+use patroldesk::domain::workflow::TicketEvent;
     use patroldesk::domain::workflow::{derive, TicketState};
     let now = chrono::Utc::now();
     let spec = SampleSpec { seed: 1, tickets: 100_000, days: 365, now, offset_min: 480, chinese: true, staff: sample_roster(true) };

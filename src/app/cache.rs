@@ -15,7 +15,8 @@ use crate::domain::board::{search_text, sort_items, sort_key, BoardSummary, Sort
 use crate::domain::clock::Stamp;
 use crate::domain::drill::{built_in_plans, DrillPlan, DrillRun};
 use crate::domain::record::{Record, RecordKind};
-use crate::domain::ticket::{Ticket, TicketEvent};
+use crate::domain::ticket::Ticket;
+use crate::domain::workflow::TicketEvent;
 use crate::domain::workflow::{at_a_glance, derive, TicketState};
 use crate::store::Row;
 

@@ -7,7 +7,8 @@ use super::{to_body, Changed, Stamps, Who};
 use crate::domain::locale::to_local;
 use crate::domain::record::{Record, RecordKind};
 use crate::domain::settings::{DeviceIdentity, SiteSettings};
-use crate::domain::ticket::{sequence_scope, site_or_placeholder, ticket_number, Ticket, TicketEvent};
+use crate::domain::ticket::{sequence_scope, site_or_placeholder, ticket_number, Ticket};
+use crate::domain::workflow::TicketEvent;
 use crate::domain::workflow::Action;
 use crate::store::{PhotoStore, SettingsStore, StoreError};
 

@@ -8,7 +8,8 @@ use super::{from_body, to_body, Changed, Stamps, Who};
 use crate::domain::clock::Stamp;
 use crate::domain::record::{IndexName, Record, RecordKind};
 use crate::domain::settings::StaffRole;
-use crate::domain::ticket::{Ticket, TicketEvent, TicketStatus};
+use crate::domain::ticket::{Ticket, TicketStatus};
+use crate::domain::workflow::TicketEvent;
 use crate::domain::workflow::{check, derive, Action, Refusal};
 use crate::store::{RecordStore, StoreError};
 

@@ -17,7 +17,8 @@ use super::clock::Stamp;
 use super::drill::{DrillPlan, DrillRun};
 use super::record::{Record, RecordKind};
 use super::settings::SiteSettings;
-use super::ticket::{Ticket, TicketEvent};
+use super::ticket::Ticket;
+use super::workflow::TicketEvent;
 
 pub const FORMAT: &str = "patroldesk-export";
 /// The version written now. Version 1 is a draft envelope (device and site as flat fields)

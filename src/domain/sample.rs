@@ -14,7 +14,8 @@ use super::clock::Stamp;
 use super::drill::{built_in_plans, DrillRun, Evaluation, Participant, RunChange, RunEvent, RunMode, Severity};
 use super::record::{Record, RecordKind};
 use super::settings::{Department, StaffMember, StaffRole};
-use super::ticket::{Channel, Ticket, TicketEvent, TicketKind, TicketStatus};
+use super::ticket::{Channel, Ticket, TicketKind, TicketStatus};
+use super::workflow::TicketEvent;
 use super::triage::{Level, Priority, SlaHours, SlaPolicy};
 use super::workflow::{next_status, Action, ContactMethod, HoldReason};
 
@@ -332,7 +333,8 @@ mod tests {
     /// that copy must say what the events say, for every status the walk reaches.
     #[test]
     fn a_tickets_progress_agrees_with_its_events() {
-        use crate::domain::ticket::{Ticket, TicketEvent};
+        use crate::domain::ticket::Ticket;
+use crate::domain::workflow::TicketEvent;
         use crate::domain::workflow::at_a_glance;
         let s = spec(400);
         let mut statuses = std::collections::HashSet::new();

@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::phone::normalize_phone;
-use super::triage::{Deadlines, SlaPolicy};
+use super::sla::Hold;
+use super::triage::{Deadlines, SlaHours, SlaPolicy};
 pub use super::vocab::{TicketKind, TicketStatus};
-use super::vocab::{Department, Level, Priority};
+use super::vocab::{Department, HoldReason, Level, Priority};
 use super::validation::{required_text, Problem};
 
 pub const REPORTER_MAX: usize = 40;
@@ -158,7 +159,25 @@ pub struct Ticket {
     /// board can be shown from the tickets before their events are read. Missing on
     /// tickets saved before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub progress: Option<super::workflow::Progress>,
+    pub progress: Option<Progress>,
+}
+
+/// What a ticket's clocks need from its events, as of its last step (kept in the ticket).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub hours: SlaHours,
+    #[serde(default)]
+    pub first_response_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub holds: Vec<Hold>,
+    #[serde(default)]
+    pub hold_reason: Option<HoldReason>,
+    #[serde(default)]
+    pub reopen_count: u32,
 }
 
 impl Ticket {
@@ -169,20 +188,6 @@ impl Ticket {
         } else {
             &self.site
         }
-    }
-
-    /// The ticket with `progress` (and the other copies of what events decide) set from
-    /// `events`.
-    pub fn with_progress(mut self, events: &[(super::clock::Stamp, TicketEvent)]) -> Ticket {
-        let state = super::workflow::derive(&self, events);
-        self.status = state.status;
-        self.department = state.department;
-        self.assignee = state.assignee;
-        self.priority = state.priority;
-        self.urgency = state.urgency;
-        self.importance = state.importance;
-        self.progress = Some(state.progress());
-        self
     }
 }
 
@@ -439,23 +444,6 @@ pub fn site_or_placeholder(site_code: &str) -> &str {
 /// The counter scope for ticket numbers on a local date (one sequence per device per day).
 pub fn sequence_scope(local_date: NaiveDate) -> String {
     format!("ticket-seq-{}", local_date.format("%Y%m%d"))
-}
-
-/// One step in a ticket's history (the body of a `ticket_event` record): intake writes the
-/// first, the board every later one. Append-only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TicketEvent {
-    pub ticket_id: Uuid,
-    pub at: DateTime<Utc>,
-    pub utc_offset_min: i32,
-    pub by: Option<Uuid>,
-    pub from: Option<TicketStatus>,
-    pub to: TicketStatus,
-    #[serde(default)]
-    pub note: String,
-    /// What happened; events written before actions existed read as `Received`.
-    #[serde(default)]
-    pub action: super::workflow::Action,
 }
 
 #[cfg(test)]

@@ -173,3 +173,31 @@ impl Priority {
         }
     }
 }
+
+/// Why work stopped (挂起原因).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldReason {
+    /// Waiting for parts / 等待配件
+    Parts,
+    /// Waiting for the resident (access, a decision) / 等待业主
+    Resident,
+    /// Waiting for another department or contractor / 等待其他部门
+    OtherDepartment,
+    Other,
+}
+
+impl HoldReason {
+    pub const ALL: [HoldReason; 4] = [HoldReason::Parts, HoldReason::Resident, HoldReason::OtherDepartment, HoldReason::Other];
+    pub fn key(self) -> &'static str {
+        match self {
+            HoldReason::Parts => "parts",
+            HoldReason::Resident => "resident",
+            HoldReason::OtherDepartment => "other_department",
+            HoldReason::Other => "other",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.key() == key)
+    }
+}

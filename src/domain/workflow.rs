@@ -7,39 +7,46 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::clock::Stamp;
+pub use super::vocab::HoldReason;
 use super::vocab::{Department, Level, Priority, StaffRole, TicketKind, TicketStatus};
 use super::sla::{clock, Hold, SlaClock};
-use super::ticket::{Ticket, TicketEvent};
+pub use super::ticket::Progress;
+use super::ticket::Ticket;
 use super::triage::SlaHours;
 use super::validation::{required_text, Problem};
 
 pub const NOTE_MAX: usize = 500;
 
-/// Why work stopped (挂起原因).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HoldReason {
-    /// Waiting for parts / 等待配件
-    Parts,
-    /// Waiting for the resident (access, a decision) / 等待业主
-    Resident,
-    /// Waiting for another department or contractor / 等待其他部门
-    OtherDepartment,
-    Other,
+/// One step in a ticket's history (the body of a `ticket_event` record): intake writes the
+/// first, the board every later one. Append-only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    pub ticket_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub utc_offset_min: i32,
+    pub by: Option<Uuid>,
+    pub from: Option<TicketStatus>,
+    pub to: TicketStatus,
+    #[serde(default)]
+    pub note: String,
+    /// What happened; events written before actions existed read as `Received`.
+    #[serde(default)]
+    pub action: Action,
 }
 
-impl HoldReason {
-    pub const ALL: [HoldReason; 4] = [HoldReason::Parts, HoldReason::Resident, HoldReason::OtherDepartment, HoldReason::Other];
-    pub fn key(self) -> &'static str {
-        match self {
-            HoldReason::Parts => "parts",
-            HoldReason::Resident => "resident",
-            HoldReason::OtherDepartment => "other_department",
-            HoldReason::Other => "other",
-        }
-    }
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.key() == key)
+impl Ticket {
+    /// The ticket with `progress` (and the other copies of what events decide) set from
+    /// `events`.
+    pub fn with_progress(mut self, events: &[(Stamp, TicketEvent)]) -> Ticket {
+        let state = derive(&self, events);
+        self.status = state.status;
+        self.department = state.department;
+        self.assignee = state.assignee;
+        self.priority = state.priority;
+        self.urgency = state.urgency;
+        self.importance = state.importance;
+        self.progress = Some(state.progress());
+        self
     }
 }
 
@@ -313,24 +320,6 @@ pub struct TicketState {
     pub return_visit: Option<ReturnVisitRecord>,
     pub reopen_count: u32,
     pub history: Vec<HistoryEntry>,
-}
-
-/// What a ticket's clocks need from its events, as of its last step (kept in the ticket).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
-    pub hours: SlaHours,
-    #[serde(default)]
-    pub first_response_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub resolved_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub closed_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub holds: Vec<Hold>,
-    #[serde(default)]
-    pub hold_reason: Option<HoldReason>,
-    #[serde(default)]
-    pub reopen_count: u32,
 }
 
 impl TicketState {

@@ -288,7 +288,8 @@ mod tests {
     use super::*;
     use crate::domain::clock::Stamp;
     use crate::domain::settings::Department;
-    use crate::domain::ticket::{Channel, TicketEvent, TicketStatus};
+    use crate::domain::ticket::{Channel, TicketStatus};
+use crate::domain::workflow::TicketEvent;
     use crate::domain::triage::{Level, Priority, SlaHours};
     use crate::domain::workflow::{derive, Action, ContactMethod, HoldReason};
     use chrono::TimeZone;

@@ -11,7 +11,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
-use crate::domain::drill::{follow_up_ticket, DrillPlan, DrillRun, Evaluation, Participant, RunChange, RunMode, Severity, StepStatus};
+use crate::domain::drill::{follow_up_ticket, DrillPlan, DrillRun, Evaluation, Participant, RunChange, RunMode, Severity, StepState, StepStatus};
 use crate::domain::locale::format_datetime;
 
 use crate::ui::context::use_app;
@@ -164,7 +164,7 @@ pub fn RunPage() -> impl IntoView {
     // What is being typed lives here, outside the view that is rebuilt when the run changes
     // (a check-off, a tab's save), so a rebuild never wipes a half-typed note.
     let owner = StoredValue::new_local(Owner::current());
-    let typing: StoredValue<std::collections::HashMap<Uuid, (RwSignal<String>, RwSignal<String>, RwSignal<bool>)>> =
+    let typing: StoredValue<std::collections::HashMap<Uuid, StepFields>> =
         StoredValue::new(Default::default());
     let fields_of = move |step: Uuid| {
         if let Some(f) = typing.with_value(|m| m.get(&step).copied()) {
@@ -313,78 +313,18 @@ pub fn RunPage() -> impl IntoView {
                             <p class="field-error" role="alert" data-testid="run-photo-problem">{move || photo_problem.get()}</p>
                             <ol class="run-steps" data-testid="run-steps">
                                 {st.steps.iter().enumerate().map(|(i, s)| {
-                                    let n = (i + 1).to_string();
-                                    let step = s.step.id;
                                     let status_line = match &s.status {
                                         StepStatus::Done { at, by } => fill(&fill(t_string!(i18n, drills.done_at), "time", &format_datetime(lang, *at, offset)), "name", &who(*by)),
                                         StepStatus::Skipped { reason } => fill(t_string!(i18n, drills.skipped_because), "reason", reason),
                                         StepStatus::Pending => String::new(),
                                     };
-                                    let pending = s.status == StepStatus::Pending;
-                                    let (note, skip_reason, skipping) = fields_of(step);
-                                    let n2 = n.clone();
-                                    let n3 = n.clone();
+                                    // Late or not moves with the clock: one memo per step, so a tick
+                                    // redraws a step only when it turns late.
+                                    let late = Memo::new(move |_| run_state.with(|x| x.as_ref().is_some_and(|st| st.steps.get(i).is_some_and(|s| s.late))));
                                     view! {
-                                        <li class="run-step" class:done=!pending class:critical=s.step.critical data-testid="run-step"
-                                            class:late=move || run_state.with(|x| x.as_ref().is_some_and(|st| st.steps.get(i).is_some_and(|s| s.late)))>
-                                            <p class="step-text">{s.step.text.get(lang).to_owned()}</p>
-                                            <p class="step-meta">{role_text(i18n, &s.step.role)}
-                                                {s.step.target_min.map(|m| format!(" · {}", fill(t_string!(i18n, drills.by_min), "min", &m.to_string())))}
-                                                {move || run_state.with(|x| x.as_ref().is_some_and(|st| st.steps.get(i).is_some_and(|s| s.late)))
-                                                    .then(|| view! { " · "<strong class="tag tag-late">{t_string!(i18n, drills.late)}</strong> })}
-                                            </p>
-                                            <p class="step-status" data-testid="step-status">{status_line}</p>
-                                            {s.notes.iter().map(|t| view! { <p class="timeline-note">{t.clone()}</p> }).collect_view()}
-                                            {(!s.photos.is_empty()).then(|| view! {
-                                                <ul class="photo-list" data-testid="step-photos">
-                                                    {s.photos.iter().map(|p| view! { <li class="photo-item"><StoredPhoto sha256=p.sha256.clone() width=p.width height=p.height/></li> }).collect_view()}
-                                                </ul>
-                                            })}
-                                            {(!is_finished).then(|| view! {
-                                                <div class="card-actions no-print">
-                                                    {if pending {
-                                                        view! {
-                                                            <button type="button" class="btn btn-primary" aria-label=fill(t_string!(i18n, drills.check_label), "n", &n)
-                                                                prop:disabled=move || busy.get() on:click=move |_| append(RunChange::Check { step })>{t_string!(i18n, drills.check)}</button>
-                                                            <button type="button" class="btn" aria-label=fill(t_string!(i18n, drills.skip_label), "n", &n)
-                                                                on:click=move |_| skipping.set(true)>{t_string!(i18n, drills.skip)}</button>
-                                                        }.into_any()
-                                                    } else {
-                                                        view! {
-                                                            <button type="button" class="btn" aria-label=fill(t_string!(i18n, drills.undo_label), "n", &n)
-                                                                prop:disabled=move || busy.get() on:click=move |_| append(RunChange::Undo { step })>{t_string!(i18n, drills.undo)}</button>
-                                                        }.into_any()
-                                                    }}
-                                                </div>
-                                                <Show when=move || skipping.get()>
-                                                    <div class="inline-add no-print">
-                                                        <label class="visually-hidden" for=format!("skip-{n2}")>{fill(t_string!(i18n, drills.skip_reason), "n", &n2)}</label>
-                                                        <input id=format!("skip-{n2}") type="text" maxlength="200" placeholder=fill(t_string!(i18n, drills.skip_reason), "n", &n2)
-                                                            prop:value=move || skip_reason.get() on:input=move |ev| skip_reason.set(event_target_value(&ev))/>
-                                                        <button type="button" class="btn" on:click=move |_| {
-                                                            let reason = skip_reason.get_untracked().trim().to_owned();
-                                                            if !reason.is_empty() { append(RunChange::Skip { step, reason }) }
-                                                        }>{t_string!(i18n, act.confirm)}</button>
-                                                    </div>
-                                                </Show>
-                                                <label class="btn photo-add no-print">
-                                                    <input type="file" class="visually-hidden" accept="image/*" capture="environment"
-                                                        aria-label=fill(t_string!(i18n, drills.step_photo), "n", &n3)
-                                                        prop:disabled=move || busy.get()
-                                                        on:change=move |ev| add_photo(step, ev)/>
-                                                    <span>{fill(t_string!(i18n, drills.step_photo), "n", &n3)}</span>
-                                                </label>
-                                                <div class="inline-add no-print">
-                                                    <label class="visually-hidden" for=format!("note-{n3}")>{fill(t_string!(i18n, drills.step_note), "n", &n3)}</label>
-                                                    <input id=format!("note-{n3}") type="text" maxlength="200" placeholder=fill(t_string!(i18n, drills.step_note), "n", &n3)
-                                                        prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
-                                                    <button type="button" class="btn" on:click=move |_| {
-                                                        let text = note.get_untracked().trim().to_owned();
-                                                        if !text.is_empty() { append(RunChange::Note { step: Some(step), text }); note.set(String::new()) }
-                                                    }>{t_string!(i18n, drills.add_note)}</button>
-                                                </div>
-                                            })}
-                                        </li>
+                                        <RunStep number=i + 1 step=s.clone() status_line=status_line late=late finished=is_finished
+                                            fields=fields_of(s.step.id) busy=busy append=Callback::new(append)
+                                            add_photo=Callback::new(move |(step, ev)| add_photo(step, ev))/>
                                     }
                                 }).collect_view()}
                             </ol>
@@ -428,6 +368,94 @@ pub fn RunPage() -> impl IntoView {
                 }}
             </Show>
         </section>
+    }
+}
+
+/// What is being typed for one step (note, skip reason, whether the skip field is open):
+/// held by the run page, so rebuilding a step never wipes it.
+type StepFields = (RwSignal<String>, RwSignal<String>, RwSignal<bool>);
+
+/// One step of a running checklist: its text, role and target, what happened to it, and
+/// (until the run is finished) check off, skip with a reason, undo, photo and note.
+#[component]
+fn RunStep(
+    number: usize,
+    step: StepState,
+    status_line: String,
+    late: Memo<bool>,
+    finished: bool,
+    fields: StepFields,
+    busy: RwSignal<bool>,
+    append: Callback<RunChange>,
+    add_photo: Callback<(Uuid, web_sys::Event)>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let lang = ctx.lang.get_untracked();
+    let n = number.to_string();
+    let id = step.step.id;
+    let pending = step.status == StepStatus::Pending;
+    let (note, skip_reason, skipping) = fields;
+    let (n2, n3) = (n.clone(), n.clone());
+    view! {
+        <li class="run-step" class:done=!pending class:critical=step.step.critical data-testid="run-step" class:late=move || late.get()>
+            <p class="step-text">{step.step.text.get(lang).to_owned()}</p>
+            <p class="step-meta">{role_text(i18n, &step.step.role)}
+                {step.step.target_min.map(|m| format!(" · {}", fill(t_string!(i18n, drills.by_min), "min", &m.to_string())))}
+                {move || late.get().then(|| view! { " · "<strong class="tag tag-late">{t_string!(i18n, drills.late)}</strong> })}
+            </p>
+            <p class="step-status" data-testid="step-status">{status_line}</p>
+            {step.notes.iter().map(|t| view! { <p class="timeline-note">{t.clone()}</p> }).collect_view()}
+            {(!step.photos.is_empty()).then(|| view! {
+                <ul class="photo-list" data-testid="step-photos">
+                    {step.photos.iter().map(|p| view! { <li class="photo-item"><StoredPhoto sha256=p.sha256.clone() width=p.width height=p.height/></li> }).collect_view()}
+                </ul>
+            })}
+            {(!finished).then(|| view! {
+                <div class="card-actions no-print">
+                    {if pending {
+                        view! {
+                            <button type="button" class="btn btn-primary" aria-label=fill(t_string!(i18n, drills.check_label), "n", &n)
+                                prop:disabled=move || busy.get() on:click=move |_| append.run(RunChange::Check { step: id })>{t_string!(i18n, drills.check)}</button>
+                            <button type="button" class="btn" aria-label=fill(t_string!(i18n, drills.skip_label), "n", &n)
+                                on:click=move |_| skipping.set(true)>{t_string!(i18n, drills.skip)}</button>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <button type="button" class="btn" aria-label=fill(t_string!(i18n, drills.undo_label), "n", &n)
+                                prop:disabled=move || busy.get() on:click=move |_| append.run(RunChange::Undo { step: id })>{t_string!(i18n, drills.undo)}</button>
+                        }.into_any()
+                    }}
+                </div>
+                <Show when=move || skipping.get()>
+                    <div class="inline-add no-print">
+                        <label class="visually-hidden" for=format!("skip-{n2}")>{fill(t_string!(i18n, drills.skip_reason), "n", &n2)}</label>
+                        <input id=format!("skip-{n2}") type="text" maxlength="200" placeholder=fill(t_string!(i18n, drills.skip_reason), "n", &n2)
+                            prop:value=move || skip_reason.get() on:input=move |ev| skip_reason.set(event_target_value(&ev))/>
+                        <button type="button" class="btn" on:click=move |_| {
+                            let reason = skip_reason.get_untracked().trim().to_owned();
+                            if !reason.is_empty() { append.run(RunChange::Skip { step: id, reason }) }
+                        }>{t_string!(i18n, act.confirm)}</button>
+                    </div>
+                </Show>
+                <label class="btn photo-add no-print">
+                    <input type="file" class="visually-hidden" accept="image/*" capture="environment"
+                        aria-label=fill(t_string!(i18n, drills.step_photo), "n", &n3)
+                        prop:disabled=move || busy.get()
+                        on:change=move |ev| add_photo.run((id, ev))/>
+                    <span>{fill(t_string!(i18n, drills.step_photo), "n", &n3)}</span>
+                </label>
+                <div class="inline-add no-print">
+                    <label class="visually-hidden" for=format!("note-{n3}")>{fill(t_string!(i18n, drills.step_note), "n", &n3)}</label>
+                    <input id=format!("note-{n3}") type="text" maxlength="200" placeholder=fill(t_string!(i18n, drills.step_note), "n", &n3)
+                        prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+                    <button type="button" class="btn" on:click=move |_| {
+                        let text = note.get_untracked().trim().to_owned();
+                        if !text.is_empty() { append.run(RunChange::Note { step: Some(id), text }); note.set(String::new()) }
+                    }>{t_string!(i18n, drills.add_note)}</button>
+                </div>
+            })}
+        </li>
     }
 }
 
