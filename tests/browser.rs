@@ -66,9 +66,9 @@ async fn a_corrupt_stored_value_is_reported_not_panicked() {
 
 #[wasm_bindgen_test]
 fn language_preference_round_trips_and_ignores_garbage() {
-    prefs::store_lang(Lang::ZhCn);
+    prefs::store_lang(Lang::ZhCn).unwrap();
     assert_eq!(prefs::stored_lang(), Some(Lang::ZhCn));
-    prefs::store_lang(Lang::En);
+    prefs::store_lang(Lang::En).unwrap();
     assert_eq!(prefs::stored_lang(), Some(Lang::En));
     web_sys::window().unwrap().local_storage().unwrap().unwrap().set_item("patroldesk.lang", "\"xx\"").unwrap();
     assert_eq!(prefs::stored_lang(), None, "an unknown tag falls back to the browser language");
@@ -77,9 +77,9 @@ fn language_preference_round_trips_and_ignores_garbage() {
 #[wasm_bindgen_test]
 fn on_duty_preference_round_trips() {
     let id = Uuid::now_v7();
-    prefs::store_on_duty(Some(id));
+    prefs::store_on_duty(Some(id)).unwrap();
     assert_eq!(prefs::stored_on_duty(), Some(id));
-    prefs::store_on_duty(None);
+    prefs::store_on_duty(None).unwrap();
     assert_eq!(prefs::stored_on_duty(), None);
 }
 
@@ -320,8 +320,7 @@ async fn kpis_over_100k_tickets_in_the_browser() {
     use patroldesk::domain::sample::{sample_roster, ticket_records, SampleSpec};
     use patroldesk::domain::settings::KpiTargets;
     use patroldesk::domain::ticket::Ticket;
-use patroldesk::domain::workflow::TicketEvent;
-    use patroldesk::domain::workflow::{derive, TicketState};
+    use patroldesk::domain::workflow::{derive, TicketEvent, TicketState};
     let now = chrono::Utc::now();
     let spec = SampleSpec { seed: 1, tickets: 100_000, days: 365, now, offset_min: 480, chinese: true, staff: sample_roster(true) };
     let mut list: Vec<(Uuid, Ticket, TicketState)> = Vec::with_capacity(spec.tickets);
@@ -344,7 +343,10 @@ use patroldesk::domain::workflow::TicketEvent;
     let mut received = 0;
     for _ in 0..5 {
         let start = performance.now();
-        let scope = Scope { period: PeriodChoice::Custom { from: (now - chrono::Duration::days(365)).date_naive(), to: now.date_naive() }.period(now, 480), now, offset_min: 480 };
+        // Local dates (UTC+8): late in the UTC day the UTC date is a day behind the local one,
+        // which left that morning's tickets outside the period.
+        let local = |t: chrono::DateTime<chrono::Utc>| patroldesk::domain::locale::to_local(t, 480).date_naive();
+        let scope = Scope { period: PeriodChoice::Custom { from: local(now - chrono::Duration::days(366)), to: local(now) }.period(now, 480), now, offset_min: 480 };
         let k = compute(&refs, &[], &scope, &KpiTargets::default());
         times.push(performance.now() - start);
         received = k.received;

@@ -334,8 +334,7 @@ mod tests {
     #[test]
     fn a_tickets_progress_agrees_with_its_events() {
         use crate::domain::ticket::Ticket;
-use crate::domain::workflow::TicketEvent;
-        use crate::domain::workflow::at_a_glance;
+        use crate::domain::workflow::{at_a_glance, TicketEvent};
         let s = spec(400);
         let mut statuses = std::collections::HashSet::new();
         for i in 0..400 {

@@ -289,9 +289,8 @@ mod tests {
     use crate::domain::clock::Stamp;
     use crate::domain::settings::Department;
     use crate::domain::ticket::{Channel, TicketStatus};
-use crate::domain::workflow::TicketEvent;
     use crate::domain::triage::{Level, Priority, SlaHours};
-    use crate::domain::workflow::{derive, Action, ContactMethod, HoldReason};
+    use crate::domain::workflow::{derive, Action, ContactMethod, HoldReason, TicketEvent};
     use chrono::TimeZone;
     use uuid::Uuid;
 
