@@ -303,3 +303,17 @@ fn site_settings_and_the_device_name_are_written_device_first() {
     // Settings carried by files: written only when they change something.
     assert_eq!(run(take_settings_from_files(&store, &next, [&next])).unwrap(), None);
 }
+
+#[test]
+fn a_follow_up_plan_is_kept_trimmed_and_a_too_long_one_is_refused() {
+    use patroldesk::app::settings::save_follow_up_plan;
+    use patroldesk::domain::kpi::FOLLOW_UP_MAX;
+    let store = MemoryStore::new();
+    assert_eq!(run(save_follow_up_plan(&store, "2026-11-01..2026-11-30|lift", "  每周巡检电梯 ")).unwrap(), "每周巡检电梯");
+    assert_eq!(run(store.load_follow_up("2026-11-01..2026-11-30|lift")).unwrap().as_deref(), Some("每周巡检电梯"));
+    let long = "改".repeat(FOLLOW_UP_MAX + 1);
+    assert_eq!(run(save_follow_up_plan(&store, "k", &long)).unwrap_err(), EditError::Invalid(Problem::TooLong { max: FOLLOW_UP_MAX }));
+    assert_eq!(run(store.load_follow_up("k")).unwrap(), None);
+    store.fail_next_write(StoreError::QuotaExceeded);
+    assert_eq!(run(save_follow_up_plan(&store, "k", "x")).unwrap_err(), EditError::Store(StoreError::QuotaExceeded));
+}

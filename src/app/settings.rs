@@ -59,6 +59,14 @@ pub async fn edit_roster<S: SettingsStore>(store: &S, site: &SiteSettings, edit:
     Ok(next)
 }
 
+/// Keeps the follow-up plan of one row of the analysis table (under the key
+/// [`crate::domain::kpi::follow_up_key`] gives it). Returns the text as kept.
+pub async fn save_follow_up_plan<S: SettingsStore>(store: &S, key: &str, raw: &str) -> Result<String, EditError> {
+    let text = crate::domain::kpi::follow_up_text(raw).map_err(EditError::Invalid)?;
+    store.save_follow_up(key, &text).await?;
+    Ok(text)
+}
+
 /// Merges the settings carried by imported files into this device's (see
 /// [`SiteSettings::apply_from_file`]); writes only when something changed. Returns the new
 /// settings when they were written.

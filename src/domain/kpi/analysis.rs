@@ -10,6 +10,18 @@ use crate::domain::ticket::Ticket;
 use crate::domain::workflow::{Satisfaction, TicketState};
 use super::{handling_time, mean, Period, Rate};
 
+/// The longest follow-up plan (整改措施) kept for one row of the table, in characters.
+pub const FOLLOW_UP_MAX: usize = 500;
+
+/// A follow-up plan as it is kept: trimmed, and refused when longer than [`FOLLOW_UP_MAX`].
+pub fn follow_up_text(raw: &str) -> Result<String, crate::domain::validation::Problem> {
+    let text = raw.trim().to_owned();
+    if text.chars().count() > FOLLOW_UP_MAX {
+        return Err(crate::domain::validation::Problem::TooLong { max: FOLLOW_UP_MAX });
+    }
+    Ok(text)
+}
+
 /// How many of a category's tickets are where in the workflow now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StatusCounts {

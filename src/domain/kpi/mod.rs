@@ -10,7 +10,7 @@ mod daily_log;
 mod drilldown;
 mod period;
 
-pub use analysis::{analysis_table, follow_up_key, AnalysisRow, StatusCounts};
+pub use analysis::{analysis_table, follow_up_key, follow_up_text, AnalysisRow, StatusCounts, FOLLOW_UP_MAX};
 pub use daily_log::{daily_log, DailyLog, LogTicket};
 pub use drilldown::{board_filter, board_link, Group};
 pub use period::{local_midnight, Period, PeriodChoice, PeriodKind};

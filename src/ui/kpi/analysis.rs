@@ -18,7 +18,7 @@ use crate::ui::widgets::fill;
 use crate::ui::widgets::terms::category_text;
 
 /// How long a follow-up plan may be.
-const PLAN_MAX: usize = 500;
+use crate::domain::kpi::FOLLOW_UP_MAX as PLAN_MAX;
 
 #[component]
 pub fn AnalysisSection(
@@ -67,18 +67,20 @@ pub fn AnalysisSection(
         if saving.get_untracked().is_some() {
             return;
         }
-        let text = typed.with_untracked(|m| m.get(&key).cloned()).unwrap_or_default();
-        let text = text.trim().to_owned();
-        if text.chars().count() > PLAN_MAX {
+        let raw = typed.with_untracked(|m| m.get(&key).cloned()).unwrap_or_default();
+        if crate::domain::kpi::follow_up_text(&raw).is_err() {
             status.set(Some(fill(t_string!(i18n, problem.too_long), "max", &PLAN_MAX.to_string())));
             return;
         }
-        let Some(store) = ctx.store.get_value() else { return };
+        let store = match ctx.store() {
+            Ok(store) => store,
+            Err(e) => return ctx.storage_error.set(Some(e)),
+        };
         saving.set(Some(key.clone()));
         status.set(None);
         spawn_local(async move {
-            match store.save_follow_up(&key, &text).await {
-                Ok(()) => {
+            match crate::app::settings::save_follow_up_plan(&store, &key, &raw).await {
+                Ok(text) => {
                     saved.update(|m| {
                         m.insert(key.clone(), text);
                     });
@@ -87,7 +89,10 @@ pub fn AnalysisSection(
                     });
                     status.set(Some(fill(t_string!(i18n, analysis.saved), "category", &label)));
                 }
-                Err(e) => ctx.storage_error.set(Some(e)),
+                Err(crate::app::settings::EditError::Invalid(_)) => {
+                    status.set(Some(fill(t_string!(i18n, problem.too_long), "max", &PLAN_MAX.to_string())));
+                }
+                Err(crate::app::settings::EditError::Store(e)) => ctx.storage_error.set(Some(e)),
             }
             saving.set(None);
         });
