@@ -1,6 +1,7 @@
 // Prints every benchmark figure of bench/results.json beside its reference and goal, as the
 // Markdown table the README carries.
 import { readFileSync } from 'node:fs';
+import { scaleGoalMet } from './bench-lib.mjs';
 
 const r = JSON.parse(readFileSync('bench/results.json', 'utf8'));
 const kb = (n) => `${Math.round(n / 1024)} KB`;
@@ -29,7 +30,6 @@ console.log('|---|---|---|---|---|');
 for (const [a, b, c, d, met] of rows) console.log(`| ${a} | ${b} | ${c} | ${d} | ${met === null ? '—' : met ? 'yes' : 'no'} |`);
 
 // The scale table: each everyday action on a small and a large store, before and after.
-const goalMet = (small, large) => large <= Math.max(1.5 * small, 150);
 for (const [key, entry] of Object.entries(r.scale || {})) {
   const sizes = Object.keys(entry.sizes).map(Number).sort((a, b) => a - b);
   const [small, ...large] = sizes;
@@ -40,7 +40,8 @@ for (const [key, entry] of Object.entries(r.scale || {})) {
     const v = (n) => entry.sizes[n][action];
     const cells = sizes.map((n) => (v(n) === undefined ? '—' : String(Math.round(v(n)))));
     const ratios = large.map((n) => (v(n) === undefined ? '—' : `${(v(n) / v(small)).toFixed(1)}×`));
-    const met = large.every((n) => v(n) === undefined || goalMet(v(small), v(n))) ? 'yes' : 'no';
+    const judged = large.filter((n) => v(n) !== undefined).map((n) => scaleGoalMet(action, n, v(small), v(n))).filter((m) => m !== null);
+    const met = judged.length === 0 ? '—' : judged.every(Boolean) ? 'yes' : 'no';
     console.log(`| ${action} | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${met} |`);
   }
 }
