@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../playwright.config.js';
-import { keystroke } from './bench-lib.mjs';
+import { keystroke, scaleGoalMet } from './bench-lib.mjs';
 
 const [dist, ...specs] = process.argv.slice(2);
 // SIZE:FILE or SIZE:FILE1,FILE2,… (several tablets' files imported one after another, as head office would).
@@ -236,8 +236,8 @@ for (const action of Object.keys(table[small])) {
     const v = table[n][action];
     if (v === undefined) return '';
     const ratio = v / table[small][action];
-    // The goal: at most 1.5× the small store's cost, or 150 ms, whichever is larger.
-    const ok = v <= Math.max(1.5 * table[small][action], 150) ? 'ok' : 'MISSED';
+    const met = scaleGoalMet(action, n, table[small][action], v);
+    const ok = met === null ? 'no goal' : met ? 'ok' : 'MISSED';
     return `${n}: ${Math.round(v)} (${ratio.toFixed(1)}×, ${ok})`;
   });
   console.log(`  ${action.padEnd(52)} ${small}: ${String(Math.round(table[small][action])).padStart(6)}   ${cells.join('   ')}`);

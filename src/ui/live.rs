@@ -78,11 +78,12 @@ pub fn commit(ctx: AppContext, changed: &Changed) {
     ctx.cache.update(|c| {
         c.apply(&changed.records);
     });
-    LOCAL_WRITES.with(|n| n.set(n.get() + 1));
     ctx.unexported.update(|u| {
+        let count = u.count;
         for (r, before) in changed.records.iter().zip(counted_before) {
             u.count_written(r.updated_at, before);
         }
+        LOCAL_COUNTED.with(|n| n.set(n.get() + (u.count - count)));
     });
     broadcast::announce(Topic::Records(changed.keys()));
     save_summary_soon(ctx);
@@ -174,9 +175,8 @@ pub async fn reload(ctx: AppContext) -> Result<(), StoreError> {
 
 thread_local! {
     static UNEXPORTED_CHANGES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    /// Local writes counted into the unexported summary by [`commit`]: a full count that
-    /// started before one of them may have missed it, and is taken again.
-    static LOCAL_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Records of this tab's writes added to the unexported count by [`commit`], ever.
+    static LOCAL_COUNTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// [`refresh_unexported`] once the records have been quiet for a moment (after another tab's
@@ -201,14 +201,22 @@ pub fn refresh_unexported_soon(ctx: AppContext) {
 pub fn refresh_unexported(ctx: AppContext) {
     spawn_local(async move {
         let Ok(store) = ctx.store() else { return };
-        let writes_before = LOCAL_WRITES.with(|n| n.get());
+        let counted_before = LOCAL_COUNTED.with(|n| n.get());
         let summary = async { store.change_summary(store.load_export_watermark().await?).await }.await;
         match summary {
-            Ok(s) => {
-                ctx.unexported.try_set(s);
-                if LOCAL_WRITES.with(|n| n.get()) != writes_before {
-                    refresh_unexported_soon(ctx);
+            Ok(mut s) => {
+                // Writes of this tab counted in memory while the count ran may or may not be
+                // in it: added again, so the count can be high until the next full count,
+                // never low. Counting again instead held up the writes that followed.
+                let during = LOCAL_COUNTED.with(|n| n.get()) - counted_before;
+                if during > 0 {
+                    s.count += during;
+                    s.oldest = match (s.oldest, ctx.unexported.get_untracked().oldest) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
                 }
+                ctx.unexported.try_set(s);
             }
             Err(e) => {
                 ctx.storage_error.try_set(Some(e));
