@@ -399,3 +399,25 @@ use patroldesk::store::sync::SyncStore;
     assert!(store.ledger().await.unwrap()[0].undone);
     store.close();
 }
+
+#[wasm_bindgen_test]
+async fn a_tab_hears_the_other_tabs_changes_but_never_its_own() {
+    use patroldesk::platform::broadcast::{announce, listen, Topic};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let heard: Rc<RefCell<Vec<Topic>>> = Rc::default();
+    let log = heard.clone();
+    listen(move |topic| log.borrow_mut().push(topic));
+    // This page's own announcement: every write makes one, and hearing it made the tab read
+    // back what it had just written.
+    let mine = vec![(RecordKind::Ticket, Uuid::from_u128(1))];
+    announce(Topic::Records(mine));
+    patroldesk::platform::sleep_ms(200).await;
+    assert!(heard.borrow().is_empty(), "heard itself: {:?}", heard.borrow());
+    // Another tab: a channel of its own on the same name.
+    let other = web_sys::BroadcastChannel::new("patroldesk").unwrap();
+    other.post_message(&wasm_bindgen::JsValue::from_str(r#"{"topic":"settings"}"#)).unwrap();
+    patroldesk::platform::sleep_ms(200).await;
+    other.close();
+    assert_eq!(*heard.borrow(), vec![Topic::Settings]);
+}

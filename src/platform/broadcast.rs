@@ -22,6 +22,14 @@ pub enum Topic {
     AllRecords,
 }
 
+thread_local! {
+    /// One channel for the page, for sending and for listening: a channel does not receive
+    /// its own messages. A new channel per message (as before) delivered every write back to
+    /// this tab, which then read the records it had just written, and the whole key list of
+    /// their stores with them (0.6 s a step at 50,000 tickets).
+    static PAGE_CHANNEL: Option<web_sys::BroadcastChannel> = web_sys::BroadcastChannel::new(CHANNEL).ok();
+}
+
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(tag = "topic", rename_all = "snake_case")]
 enum Message {
@@ -40,16 +48,18 @@ pub fn announce(topic: Topic) {
         Topic::AllRecords => Message::AllRecords,
     };
     let Ok(text) = serde_json::to_string(&message) else { return };
-    if let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) {
-        let _ = channel.post_message(&JsValue::from_str(&text));
-        channel.close();
-    }
+    PAGE_CHANNEL.with(|channel| {
+        if let Some(channel) = channel {
+            // A message that cannot be posted (the page closing) only costs the other tabs
+            // their update until they next load.
+            let _ = channel.post_message(&JsValue::from_str(&text));
+        }
+    });
 }
 
 /// Calls `on_change` for every change another tab announces, for the life of the page. A
 /// message this version does not understand (an older or newer tab) reads as "everything".
 pub fn listen(on_change: impl Fn(Topic) + 'static) {
-    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else { return };
     let handler = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
         let Some(text) = event.data().as_string() else { return };
         let topic = match serde_json::from_str::<Message>(&text) {
@@ -61,8 +71,11 @@ pub fn listen(on_change: impl Fn(Topic) + 'static) {
         };
         on_change(topic);
     });
-    channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    PAGE_CHANNEL.with(|channel| {
+        if let Some(channel) = channel {
+            channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        }
+    });
+    // For the life of the page, like the channel.
     handler.forget();
-    // The channel must outlive this function; it is closed with the page.
-    std::mem::forget(channel);
 }
