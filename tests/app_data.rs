@@ -176,7 +176,7 @@ fn a_failed_import_writes_nothing_and_leaves_no_ledger_entry() {
     office.fail_next_write(StoreError::QuotaExceeded);
     let failed = run(sync::import_checked(&office, &clock, &envelope, &payload, "t.json", Utc::now()));
     assert_eq!(failed.unwrap_err(), StoreError::QuotaExceeded);
-    assert!(office.everything().is_empty());
+    assert!(office.everything().unwrap().is_empty());
     assert!(run(office.ledger()).unwrap().is_empty());
 }
 
