@@ -6,7 +6,7 @@ mod common;
 
 use std::cell::RefCell;
 
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use common::run;
 use patroldesk::app::settings::{edit_roster, save_site, take_settings_from_files, EditError, RosterEdit};
 use patroldesk::app::{intake, sample, sync, Stamps, Who};
@@ -60,16 +60,18 @@ fn an_export_carries_the_changes_and_their_photos_and_then_moves_the_watermark()
     let hlc = RefCell::new(Hlc::new(dev.id));
     report(&store, &hlc, &dev, Some("aa11"));
     report(&store, &hlc, &dev, Some("bb22"));
-    let now = Utc.with_ymd_and_hms(2026, 12, 1, 1, 30, 0).unwrap();
+    // The device's clock: the export's records were stamped by it moments ago.
+    let now = Utc::now();
     let mut progress = Vec::new();
     let file = run(sync::build_export(&store, options(ExportScope::SinceLast), &dev, &site(), now, 480, |done, total| progress.push((done, total)))).unwrap();
     assert_eq!(file.records, 4, "two tickets and their first steps");
     assert_eq!(file.photos_missing, 0);
     assert_eq!(progress, [(0, 2), (1, 2)]);
     // Local time (UTC+8) in the name, and what kind of file it is.
-    assert_eq!(file.name, format!("patroldesk-DH01-{}-20261201-0930-changes.json", dev.short_code()));
+    let local = patroldesk::domain::locale::to_local(now, 480).format("%Y%m%d-%H%M");
+    assert_eq!(file.name, format!("patroldesk-DH01-{}-{local}-changes.json", dev.short_code()));
     let text = export::to_file_text(&file.envelope);
-    let payload = export::open(&export::read(&text).unwrap(), None).unwrap();
+    let payload = export::open(&export::read(&text).unwrap(), None, Utc::now()).unwrap();
     assert_eq!(payload.photos.len(), 2);
 
     // Saved: the next "changes" export is empty; a redacted report does not count as exported.
@@ -120,7 +122,7 @@ fn an_export_that_cannot_read_the_watermark_fails_and_moves_nothing() {
 fn exported(store: &MemoryStore, dev: &DeviceIdentity) -> (export::Envelope, export::CheckedPayload) {
     let file = run(sync::build_export(store, options(ExportScope::All), dev, &site(), Utc::now(), 480, |_, _| {})).unwrap();
     let envelope = export::read(&export::to_file_text(&file.envelope)).unwrap();
-    let payload = export::open(&envelope, None).unwrap();
+    let payload = export::open(&envelope, None, Utc::now()).unwrap();
     (envelope, payload)
 }
 
@@ -208,7 +210,7 @@ fn conflicts_left_by_an_import_are_listed_by_the_records_name() {
     };
     let (env, _) = export::build(meta, export::Payload { records: vec![theirs], photos: vec![], settings: None }, false);
     let env = export::read(&export::to_file_text(&env)).unwrap();
-    let payload = export::open(&env, None).unwrap();
+    let payload = export::open(&env, None, Utc::now()).unwrap();
     run(sync::import_checked(&office, &RefCell::new(Hlc::new(Uuid::from_u128(4))), &env, &payload, "b.json", Utc::now())).unwrap();
     let (_, open) = run(sync::ledger_with_conflicts(&office)).unwrap();
     assert_eq!(open.len(), 1, "{open:?}");

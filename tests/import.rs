@@ -82,7 +82,7 @@ fn head_office_gets_the_same_data_whatever_the_order_and_re_importing_changes_no
     import(&office1, &file_a, 1).unwrap();
     // The preview says what the import will do, without writing.
     let env = patroldesk::domain::export::read(&file_b).unwrap();
-    let payload = patroldesk::domain::export::open(&env, None).unwrap();
+    let payload = patroldesk::domain::export::open(&env, None, chrono::Utc::now()).unwrap();
     let before_preview = office1.everything().unwrap();
     let counts = run(patroldesk::app::sync::preview(&office1, &payload)).unwrap();
     assert_eq!(counts[&RecordKind::Ticket][&Outcome::New], 15);

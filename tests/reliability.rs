@@ -180,7 +180,7 @@ proptest! {
             "payload_sha256": sha256_hex(canonical_text(&payload).as_bytes()), "payload": payload,
         });
         if let Ok(envelope) = read(&file.to_string()) {
-            let _ = patroldesk::domain::export::open(&envelope, None);
+            let _ = patroldesk::domain::export::open(&envelope, None, Utc::now());
         }
     }
 }

@@ -454,6 +454,35 @@ impl RecordCache {
         }
     }
 
+    /// Applies records that replace the cached copies although their stamps are lower (a
+    /// repair of stamps from the future, [`crate::app::repair`]): `before` are the copies as
+    /// they were, so a ticket keeps its history and an event moved to a new stamp is not
+    /// listed twice.
+    pub fn replace(&mut self, before: &[Record], after: &[Record]) -> Applied {
+        for old in before {
+            self.deleted.remove(&old.id);
+            match old.kind {
+                RecordKind::Ticket => {
+                    if let (Some(item), Some(new)) = (self.tickets.get_mut(&old.id), after.iter().find(|r| r.id == old.id)) {
+                        Arc::make_mut(item).updated_at = new.updated_at;
+                    }
+                }
+                RecordKind::DrillPlan => drop(self.plans.remove(&old.id)),
+                RecordKind::DrillRun => drop(self.runs.remove(&old.id)),
+                RecordKind::TicketEvent => {
+                    let ticket = old.body.get("ticket_id").and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok());
+                    if let Some(item) = ticket.and_then(|t| self.tickets.get(&t)).filter(|i| i.settled) {
+                        let events: Vec<(Stamp, TicketEvent)> =
+                            item.state.history.iter().filter(|h| h.stamp != old.created_at).map(|h| (h.stamp, h.event.clone())).collect();
+                        let id = item.id;
+                        self.settle(id, events);
+                    }
+                }
+            }
+        }
+        self.apply(after)
+    }
+
     /// Forgets everything (before a reload after a bulk change such as removing sample data).
     pub fn clear(&mut self) {
         let (rev, generation) = (self.rev, self.generation + 1);

@@ -7,6 +7,7 @@ pub mod board;
 pub mod cache;
 pub mod drills;
 pub mod intake;
+pub mod repair;
 pub mod sample;
 pub mod settings;
 pub mod sync;

@@ -41,7 +41,7 @@ pub enum ImportFailure {
 pub async fn import_file<S: SyncStore>(store: &S, text: &str, decrypted: Option<&str>, file_name: &str, now: DateTime<Utc>, ledger_id: Uuid) -> Result<LedgerEntry, ImportFailure> {
     use crate::domain::export::{open, read};
     let envelope = read(text).map_err(ImportFailure::File)?;
-    let payload = open(&envelope, decrypted).map_err(ImportFailure::File)?;
+    let payload = open(&envelope, decrypted, now).map_err(ImportFailure::File)?;
     let entry = LedgerEntry::for_envelope(ledger_id, &envelope, file_name, now);
     store.apply_import(&payload.records, &payload.photos, entry).await.map_err(ImportFailure::Store)
 }
@@ -117,6 +117,9 @@ pub struct ExportFile {
     /// Photos the records name that the device could not read: said to the user, not
     /// dropped quietly.
     pub photos_missing: usize,
+    /// Records in the file stamped beyond the bound: other devices refuse the file until
+    /// they are repaired ([`crate::app::repair`]).
+    pub future_stamped: Vec<(RecordKind, Uuid)>,
 }
 
 /// Builds an export of this device's records as `options` say. `on_photo(done, total)`
@@ -132,9 +135,12 @@ pub async fn build_export<S: PhotoStore + SettingsStore>(
 ) -> Result<ExportFile, StoreError> {
     let since = match options.scope {
         ExportScope::All => None,
-        ExportScope::SinceLast => store.load_export_watermark().await?,
+        // A watermark from the future (a clock once set years ahead) would leave out every
+        // change since: everything goes instead.
+        ExportScope::SinceLast => store.load_export_watermark().await?.filter(|w| *w <= crate::app::repair::bound_at(now)),
     };
     let records = export_records(store, since).await?;
+    let future_stamped = records.iter().filter(|r| crate::domain::restamp::is_future_stamped(r, now)).map(|r| (r.kind, r.id)).collect();
     let mut photos = Vec::new();
     let mut photos_missing = 0;
     if options.photos {
@@ -161,7 +167,7 @@ pub async fn build_export<S: PhotoStore + SettingsStore>(
     let (envelope, payload_text) = export::build(meta, Payload { records, photos, settings: Some(site.clone()) }, options.redacted);
     let local = crate::domain::locale::to_local(now, offset_min);
     let name = export::file_name(&site.site_code, &device.short_code(), local.naive_local(), options);
-    Ok(ExportFile { envelope, payload_text, name, records: count, photos_missing })
+    Ok(ExportFile { envelope, payload_text, name, records: count, photos_missing, future_stamped })
 }
 
 /// After the file is saved: the changes up to it no longer count as "not yet exported".

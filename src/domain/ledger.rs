@@ -30,6 +30,16 @@ pub fn fingerprint(record: &Record) -> String {
     super::export::sha256_hex(serde_json::to_string(record).unwrap_or_default().as_bytes())
 }
 
+/// What an entry records: a file imported, or this device's records re-stamped because their
+/// stamps were in the future ([`crate::domain::restamp`]). Both undo the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerSource {
+    #[default]
+    File,
+    StampRepair,
+}
+
 /// An import, as the ledger keeps it (导入记录).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LedgerEntry {
@@ -49,6 +59,9 @@ pub struct LedgerEntry {
     pub priors: Vec<Prior>,
     #[serde(default)]
     pub undone: bool,
+    /// Entries written before repairs existed are imports.
+    #[serde(default)]
+    pub source: LedgerSource,
 }
 
 impl LedgerEntry {
@@ -66,6 +79,26 @@ impl LedgerEntry {
             conflicted: Vec::new(),
             priors: Vec::new(),
             undone: false,
+            source: LedgerSource::File,
+        }
+    }
+
+    /// A new entry for a repair of this device's future stamps (filled in by the apply):
+    /// the records it lists are written as given, not merged, and undo puts them back.
+    pub fn for_repair(id: Uuid, device: DeviceInfo, site: SiteInfo, now: DateTime<Utc>) -> LedgerEntry {
+        LedgerEntry {
+            id,
+            export_id: id,
+            device,
+            site,
+            exported_at: now,
+            imported_at: now,
+            file_name: String::new(),
+            counts: Counts::new(),
+            conflicted: Vec::new(),
+            priors: Vec::new(),
+            undone: false,
+            source: LedgerSource::StampRepair,
         }
     }
 
@@ -113,7 +146,7 @@ pub struct DeviceHeard {
 /// a device's latest name and site are the ones its newest export carried.
 pub fn devices_heard_from(ledger: &[LedgerEntry]) -> Vec<DeviceHeard> {
     let mut by_device: BTreeMap<Uuid, DeviceHeard> = BTreeMap::new();
-    for e in ledger.iter().filter(|e| !e.undone) {
+    for e in ledger.iter().filter(|e| !e.undone && e.source == LedgerSource::File) {
         let row = by_device.entry(e.device.id).or_insert_with(|| DeviceHeard {
             device: e.device.clone(),
             site: e.site.clone(),

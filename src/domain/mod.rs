@@ -14,6 +14,7 @@ pub mod merge;
 pub mod phone;
 pub mod photo;
 pub mod record;
+pub mod restamp;
 pub mod sample;
 pub mod settings;
 pub mod sla;

@@ -191,6 +191,14 @@ pub trait RecordStore {
     }
     /// Records (tombstones included) changed after `since`, oldest change first.
     async fn changed_since(&self, kind: RecordKind, since: Option<Stamp>) -> Result<Vec<Record>, StoreError>;
+    /// Records whose `updated_at` sorts strictly between `after` and `before` in the text
+    /// order of the `updated_at` index (which is the stamps' order, except for the 14-digit
+    /// stamps older versions could write: see [`crate::domain::clock::rolled_over_range`]).
+    async fn changed_between(&self, kind: RecordKind, after: Stamp, before: Stamp) -> Result<Vec<Record>, StoreError> {
+        let (lo, hi) = (after.to_string(), before.to_string());
+        let all = self.changed_since(kind, None).await?;
+        Ok(all.into_iter().filter(|r| { let t = r.updated_at.to_string(); t > lo && t < hi }).collect())
+    }
     /// Counts changes after `since` over every kind, with the oldest one.
     async fn change_summary(&self, since: Option<Stamp>) -> Result<ChangeSummary, StoreError> {
         let mut summary = ChangeSummary { since, ..ChangeSummary::default() };
@@ -202,6 +210,16 @@ pub trait RecordStore {
             }
         }
         Ok(summary)
+    }
+    /// The highest `updated_at` stored up to `bound`: what the clock resumes from when the
+    /// highest of all is beyond the bound (see [`crate::domain::clock::Hlc::resume`]).
+    async fn highest_stamp_until(&self, bound: Stamp) -> Result<Option<Stamp>, StoreError> {
+        let mut highest = None;
+        for kind in RecordKind::ALL {
+            let sound = self.changed_since(kind, None).await?.into_iter().map(|r| r.updated_at).filter(|s| *s <= bound).max();
+            highest = highest.max(sound);
+        }
+        Ok(highest)
     }
     /// The highest stamp stored (to resume the clock after a restart).
     async fn highest_stamp(&self) -> Result<Option<Stamp>, StoreError> {

@@ -12,7 +12,7 @@ use crate::domain::record::{Record, RecordKind};
 
 use super::{RecordStore, StoreError};
 
-pub use crate::domain::ledger::{fingerprint, Counts, LedgerEntry, Prior, UndoReport};
+pub use crate::domain::ledger::{fingerprint, Counts, LedgerEntry, LedgerSource, Prior, UndoReport};
 
 /// The storage side of importing.
 #[allow(async_fn_in_trait)]
@@ -44,7 +44,13 @@ pub fn decide(records: &[Record], stored: impl Fn(&Record) -> Option<Record>, en
             Some(&at) => Some(writes[at].clone()),
             None => stored(r),
         };
-        let (merged, outcome) = merge_incoming(current.as_ref(), r);
+        // A repair's records replace what is stored: their stamps were moved back on purpose,
+        // and a merge would keep the stored ones from the future.
+        let (merged, outcome) = match entry.source {
+            LedgerSource::StampRepair if current.as_ref() != Some(r) => (Some(r.clone()), Outcome::Updated),
+            LedgerSource::StampRepair => (None, Outcome::Identical),
+            LedgerSource::File => merge_incoming(current.as_ref(), r),
+        };
         *entry.counts.entry(r.kind).or_default().entry(outcome).or_default() += 1;
         if let Some(merged) = merged {
             if outcome == Outcome::Conflicting || !conflicts(&merged).is_empty() {

@@ -49,6 +49,7 @@ fn AppWithContext() -> impl IntoView {
         cache: RwSignal::new(Default::default()),
         imports: RwSignal::new(0),
         unexported: RwSignal::new(Default::default()),
+        future_stamped: RwSignal::new(Vec::new()),
     };
     provide_context(ctx);
 
@@ -123,7 +124,15 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     let device = ensure_device(&store, uuid::Uuid::now_v7()).await?;
     let site = store.load_site().await?.unwrap_or_default();
     let highest = store.highest_stamp().await?;
-    ctx.clock.set_value(Some(Hlc::resume(device.id, highest)));
+    let now_ms = js_sys::Date::now() as i64;
+    // A highest stamp from the future (an older version imported a bad file, or the clock
+    // was once set years ahead) is not adopted: the clock resumes from the highest sound one,
+    // and the Data view offers to repair the records beyond it.
+    let sound = match highest {
+        Some(h) if h.is_beyond(now_ms) => store.highest_stamp_until(crate::app::repair::bound_at(chrono::Utc::now())).await?,
+        other => other,
+    };
+    ctx.clock.set_value(Some(Hlc::resume(device.id, sound, now_ms)));
     ctx.device.set(Some(device));
     ctx.site.set(site);
     platform::mark("pd-store");
@@ -131,5 +140,8 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     // Forms can start now; the records follow into the cache.
     ctx.loaded.set(true);
     crate::ui::live::refresh_unexported(ctx);
+    // Two index ranges per kind, empty on a sound tablet.
+    let future = crate::app::repair::find_future_stamped(&store, chrono::Utc::now()).await?;
+    ctx.future_stamped.set(future.iter().map(|r| (r.kind, r.id)).collect());
     crate::ui::live::load(ctx, &store, highest).await
 }

@@ -37,6 +37,9 @@ pub struct AppContext {
     pub imports: RwSignal<u64>,
     /// Changes not yet carried by an export (the Data view and the nav badge).
     pub unexported: RwSignal<ChangeSummary>,
+    /// Records this device holds stamped in the future (found at start from the index, or
+    /// inside an export): the Data view offers to repair them.
+    pub future_stamped: RwSignal<Vec<(crate::domain::record::RecordKind, Uuid)>>,
 }
 
 impl AppContext {

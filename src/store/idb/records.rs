@@ -301,6 +301,12 @@ impl RecordStore for IdbStore {
         self.get_all(kind, Some(IndexName::UpdatedAt), range).await
     }
 
+    async fn changed_between(&self, kind: RecordKind, after: Stamp, before: Stamp) -> Result<Vec<Record>, StoreError> {
+        let (lo, hi) = (JsValue::from_str(&after.to_string()), JsValue::from_str(&before.to_string()));
+        let range = Query::KeyRange(KeyRange::bound(&lo, &hi, Some(true), Some(true)).map_err(classify)?);
+        self.get_all(kind, Some(IndexName::UpdatedAt), Some(range)).await
+    }
+
     async fn change_summary(&self, since: Option<Stamp>) -> Result<ChangeSummary, StoreError> {
         let mut summary = ChangeSummary { since, ..ChangeSummary::default() };
         for kind in RecordKind::ALL {
@@ -312,6 +318,26 @@ impl RecordStore for IdbStore {
             };
         }
         Ok(summary)
+    }
+
+    async fn highest_stamp_until(&self, bound: Stamp) -> Result<Option<Stamp>, StoreError> {
+        // The last key at or below the bound of each updated_at index: only when the highest
+        // of all is beyond it.
+        let mut highest = None;
+        for kind in RecordKind::ALL {
+            let name = kind.store_name();
+            let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
+            let index = tx.object_store(name).and_then(|s| s.index(IndexName::UpdatedAt.name())).map_err(classify)?;
+            let range = Query::KeyRange(KeyRange::upper_bound(&JsValue::from_str(&bound.to_string()), Some(false)).map_err(classify)?);
+            let cursor = index.open_key_cursor(Some(range), Some(CursorDirection::Prev)).map_err(classify)?.await.map_err(classify)?;
+            if let Some(cursor) = cursor {
+                let text = cursor.key().map_err(classify)?.as_string().unwrap_or_default();
+                let stamp = text.parse::<Stamp>().map_err(|e| StoreError::Corrupt { key: text, reason: e.0 })?;
+                highest = highest.max(Some(stamp));
+            }
+            tx.await.map_err(classify)?;
+        }
+        Ok(highest)
     }
 
     async fn highest_stamp(&self) -> Result<Option<Stamp>, StoreError> {

@@ -69,7 +69,20 @@ pub fn ExportCard() -> impl IntoView {
             let options = ExportOptions { scope, photos: photos.get_untracked(), redacted: redacted.get_untracked(), encrypted: pass.is_some() };
             let result = run_export(ctx, options, pass, progress, i18n).await;
             let exported = |f: &ExportFile| fill(&fill(t_string!(i18n, sync.exported), "count", &f.records.to_string()), "file", &f.name);
+            if let Ok(f) = &result {
+                if !f.future_stamped.is_empty() {
+                    // Found inside the records (a field write, an event time): offer the repair.
+                    ctx.future_stamped.update(|known| {
+                        for key in &f.future_stamped {
+                            if !known.contains(key) {
+                                known.push(*key);
+                            }
+                        }
+                    });
+                }
+            }
             status.set(Some(match result {
+                Ok(f) if !f.future_stamped.is_empty() => (false, format!("{} {}", exported(&f), fill(t_string!(i18n, sync.export_future), "count", &f.future_stamped.len().to_string()))),
                 Ok(f) if f.photos_missing == 0 => (true, exported(&f)),
                 Ok(f) => (false, format!("{} {}", exported(&f), fill(t_string!(i18n, sync.photos_missing), "count", &f.photos_missing.to_string()))),
                 Err(e) => (false, fill(t_string!(i18n, sync.export_failed), "reason", &e)),

@@ -48,7 +48,7 @@ async fn check_file(ctx: AppContext, item: &mut Incoming, passphrase: &str) {
         },
         _ => None,
     };
-    match export::open(&envelope, decrypted.as_deref()) {
+    match export::open(&envelope, decrypted.as_deref(), Utc::now()) {
         Ok(payload) => {
             item.error = None;
             match store_of(ctx) {
@@ -100,7 +100,10 @@ pub fn ImportCard() -> impl IntoView {
             for file in chosen {
                 let name = file.name();
                 let mut item = Incoming { name, text: String::new(), envelope: None, payload: None, counts: None, error: None, result: None };
-                match files::read_text(&file).await {
+                // Refused before reading: a file this size would not fit the page's memory.
+                let size = file.size() as usize;
+                let read = if size > export::checks::MAX_FILE_BYTES { Err(Some(ImportError::TooLarge { bytes: size, max: export::checks::MAX_FILE_BYTES })) } else { files::read_text(&file).await.map_err(|_| None) };
+                match read {
                     Ok(text) => {
                         match export::read(&text) {
                             Ok(env) => item.envelope = Some(env),
@@ -108,7 +111,7 @@ pub fn ImportCard() -> impl IntoView {
                         }
                         item.text = text;
                     }
-                    Err(_) => item.error = Some(ImportError::Unreadable),
+                    Err(too_large) => item.error = Some(too_large.unwrap_or(ImportError::Unreadable)),
                 }
                 check_file(ctx, &mut item, "").await;
                 items.push(item);
@@ -245,14 +248,12 @@ fn ImportFileView(file: Incoming) -> impl IntoView {
                     <th scope="col">{t_string!(i18n, sync.o_updated)}</th>
                     <th scope="col">{t_string!(i18n, sync.o_identical)}</th>
                     <th scope="col">{t_string!(i18n, sync.o_conflicting)}</th>
-                    <th scope="col">{t_string!(i18n, sync.o_invalid)}</th>
                 </tr></thead>
                 <tbody>
                     {counts.into_iter().map(|(kind, by)| view! {
                         <tr data-kind=kind.store_name()>
                             <th scope="row">{kind_label(i18n, kind)}</th>
                             {outcomes.iter().map(|o| view! { <td>{by.get(o).copied().unwrap_or(0)}</td> }).collect_view()}
-                            <td>"0"</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 
 use crate::app::sync::{self, OpenConflict};
-use crate::domain::ledger::LedgerEntry;
+use crate::domain::ledger::{LedgerEntry, LedgerSource};
 use crate::domain::locale::format_datetime;
 use crate::platform::broadcast::{self, Topic};
 use crate::ui::context::use_app;
@@ -80,7 +80,10 @@ pub fn LedgerCard() -> impl IntoView {
                     let latest = list.iter().find(|e| !e.undone).map(|e| e.id);
                     list.into_iter().map(|e| {
                         let changed = e.changed();
-                        let text = fill(&fill(&fill(t_string!(i18n, sync.ledger_line), "device", &e.device.name), "site", &e.site.name), "count", &changed.to_string());
+                        let text = match e.source {
+                            LedgerSource::File => fill(&fill(&fill(t_string!(i18n, sync.ledger_line), "device", &e.device.name), "site", &e.site.name), "count", &changed.to_string()),
+                            LedgerSource::StampRepair => fill(t_string!(i18n, sync.ledger_repair_line), "count", &changed.to_string()),
+                        };
                         let when = format_datetime(lang, e.imported_at, crate::platform::utc_offset_minutes());
                         let id = e.id;
                         view! {

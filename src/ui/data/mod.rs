@@ -8,6 +8,7 @@ mod devices;
 mod export;
 mod import;
 mod ledger;
+mod repair;
 pub mod messages;
 
 use leptos::prelude::*;
@@ -58,6 +59,7 @@ pub fn DataPage() -> impl IntoView {
     view! {
         <section aria-labelledby="view-title">
             <h1 id="view-title">{t!(i18n, nav.data)}</h1>
+            <repair::FutureStampsCard/>
             <div class="card" data-testid="storage-health">
                 <h2>{t!(i18n, data.storage_section)}</h2>
                 <Show when=nearly_full>

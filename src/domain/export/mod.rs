@@ -4,6 +4,9 @@
 //! by step, newer ones refused), payload checksum, and every record against its kind's type,
 //! each problem named by the record and its JSON path. The schema is `docs/export.schema.json`.
 
+pub mod checks;
+pub mod strict;
+
 use std::collections::{BTreeMap, HashSet};
 
 use base64::Engine;
@@ -275,15 +278,44 @@ pub fn photo_refs(records: &[Record]) -> Vec<String> {
 pub enum RecordProblemKind {
     MissingField(String),
     WrongType,
+    /// A value that is not one of the known ones (`unknown variant`).
     UnknownValue(String),
+    /// A field the schema does not allow there.
+    UnknownField(String),
     UnknownKind(String),
     MissingId,
     Duplicate,
+    /// An id not written as lower-case hyphenated UUID (upper case, braces, `urn:uuid:`).
+    NotCanonicalId(String),
+    /// A text longer than its form allows, in characters.
+    TooLong { max: usize },
+    /// A stamp or time further ahead of this device's clock than [`crate::domain::clock::MAX_AHEAD_MS`].
+    FromTheFuture { written: String, at: DateTime<Utc> },
+    /// A photo whose data is not base64.
+    PhotoNotBase64,
+    /// A photo of a type the intake does not store.
+    PhotoType(String),
+    /// A photo whose bytes do not hash to its `sha256`.
+    PhotoChecksum,
+    PhotoTooLarge { max: usize },
+    /// A photo no record of the file refers to.
+    PhotoNotReferenced,
     Other(String),
+}
+
+/// Which part of the payload a problem is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Record,
+    Photo,
+    Settings,
+    /// The payload object itself.
+    Payload,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordProblem {
+    pub part: Part,
     /// Position in `payload.records` (or `payload.photos` for photo problems).
     pub index: usize,
     /// JSON path inside the file, e.g. `payload.records[3].body.received_at`.
@@ -296,15 +328,21 @@ pub struct RecordProblem {
 pub enum ImportError {
     /// The device could not read the file at all (moved, removed, or access refused).
     Unreadable,
+    /// Larger than [`checks::MAX_FILE_BYTES`].
+    TooLarge { bytes: usize, max: usize },
     /// Ends in the middle (a copy cut short).
     Truncated,
     NotJson { line: usize, column: usize },
+    /// One object names a key twice: which one is meant cannot be told.
+    DuplicateKey { key: String, line: usize, column: usize },
     /// JSON, but not a PatrolDesk export.
     NotAnExport,
     /// Written by a newer app; update this one first.
     NewerSchema { found: u32, supported: u32 },
     /// The envelope itself is malformed.
     InvalidEnvelope { path: String, kind: RecordProblemKind },
+    /// Both a readable payload and an encrypted one: the file was altered.
+    PayloadAndCiphertext,
     /// The payload does not match its checksum (damaged or altered).
     BadChecksum,
     /// Encrypted: a passphrase is needed.
@@ -312,10 +350,13 @@ pub enum ImportError {
     WrongPassphrase,
     /// Encrypted with settings this app does not accept (e.g. too few iterations).
     WeakEncryption,
-    /// Counts on the envelope do not match the payload.
-    CountsMismatch,
-    /// Records (or photos) that do not read as what they claim to be.
-    InvalidRecords(Vec<RecordProblem>),
+    /// More records than [`checks::MAX_RECORDS`] (or photos than [`checks::MAX_PHOTOS`]).
+    TooManyRecords { count: usize, max: usize },
+    /// A count on the envelope does not match the payload (`stated` is `None` when missing).
+    CountsMismatch { name: String, stated: Option<usize>, found: usize },
+    /// Records, photos or settings that do not read as what they claim to be: the first
+    /// [`MAX_PROBLEMS`] problems, and how many records and photos had one.
+    InvalidRecords { problems: Vec<RecordProblem>, refused: usize },
 }
 
 fn classify(message: &str) -> RecordProblemKind {
@@ -324,19 +365,31 @@ fn classify(message: &str) -> RecordProblemKind {
         RecordProblemKind::MissingField(between(message))
     } else if message.starts_with("invalid type") || message.starts_with("invalid length") {
         RecordProblemKind::WrongType
-    } else if message.starts_with("unknown variant") || message.starts_with("unknown field") {
+    } else if message.starts_with("unknown variant") {
         RecordProblemKind::UnknownValue(between(message))
+    } else if message.starts_with("unknown field") {
+        RecordProblemKind::UnknownField(between(message))
     } else {
-        RecordProblemKind::Other(message.split(" at line").next().unwrap_or(message).to_owned())
+        RecordProblemKind::Other(message.split(" at line").next().unwrap_or(message).chars().take(200).collect())
     }
 }
 
-/// Deserialises `value` as `T`, or says where and what is wrong (path under `prefix`).
+/// Deserialises `value` as `T`, or says where and what is wrong (path under `prefix`). A
+/// field missing at the top is named as the path, so the message never has an empty place.
 fn typed<T: for<'de> Deserialize<'de>>(value: &Value, prefix: &str) -> Result<T, (String, RecordProblemKind)> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let inner = e.path().to_string();
-        let path = if inner == "." || inner.is_empty() { prefix.to_owned() } else { format!("{prefix}.{inner}") };
-        (path, classify(&e.inner().to_string()))
+        let kind = classify(&e.inner().to_string());
+        let path = if inner == "." || inner.is_empty() {
+            match (&kind, prefix) {
+                (RecordProblemKind::MissingField(f), "") => f.clone(),
+                (RecordProblemKind::MissingField(f), _) => format!("{prefix}.{f}"),
+                _ => prefix.to_owned(),
+            }
+        } else {
+            format!("{prefix}.{inner}")
+        };
+        (path, kind)
     })
 }
 
@@ -358,12 +411,20 @@ fn v1_to_v2(mut file: Value) -> Value {
     file
 }
 
+fn strict_error(e: strict::StrictError) -> ImportError {
+    match e {
+        strict::StrictError::Truncated => ImportError::Truncated,
+        strict::StrictError::NotJson { line, column } => ImportError::NotJson { line, column },
+        strict::StrictError::DuplicateKey { key, line, column } => ImportError::DuplicateKey { key, line, column },
+    }
+}
+
 /// Reads and checks a file's envelope (not yet its payload).
 pub fn read(text: &str) -> Result<Envelope, ImportError> {
-    let file: Value = serde_json::from_str(text).map_err(|e| match e.classify() {
-        serde_json::error::Category::Eof => ImportError::Truncated,
-        _ => ImportError::NotJson { line: e.line(), column: e.column() },
-    })?;
+    if text.len() > checks::MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge { bytes: text.len(), max: checks::MAX_FILE_BYTES });
+    }
+    let file = strict::parse(text).map_err(strict_error)?;
     if file.get("format").and_then(Value::as_str) != Some(FORMAT) {
         return Err(ImportError::NotAnExport);
     }
@@ -380,6 +441,23 @@ pub fn read(text: &str) -> Result<Envelope, ImportError> {
         file = step(file);
     }
     let envelope: Envelope = typed(&file, "").map_err(|(path, kind)| ImportError::InvalidEnvelope { path: path.trim_start_matches('.').to_owned(), kind })?;
+    let invalid = |path: &str, kind| Err(ImportError::InvalidEnvelope { path: path.into(), kind });
+    for (path, id) in [("export_id", &file["export_id"]), ("device.id", &file["device"]["id"])] {
+        if let Some(text) = id.as_str().filter(|t| checks::non_canonical_id(t)) {
+            return invalid(path, RecordProblemKind::NotCanonicalId(text.chars().take(60).collect()));
+        }
+    }
+    let texts = [
+        ("app_version", &envelope.app_version, checks::APP_VERSION_MAX),
+        ("device.name", &envelope.device.name, crate::domain::settings::DEVICE_NAME_MAX),
+        ("site.name", &envelope.site.name, crate::domain::settings::SITE_NAME_MAX),
+        ("site.code", &envelope.site.code, crate::domain::settings::SITE_CODE_MAX),
+    ];
+    for (path, text, max) in texts {
+        if text.chars().count() > max {
+            return invalid(path, RecordProblemKind::TooLong { max });
+        }
+    }
     match (&envelope.encryption, &envelope.payload, &envelope.ciphertext) {
         (None, Some(_), None) => {}
         (Some(enc), None, Some(_)) => {
@@ -387,7 +465,11 @@ pub fn read(text: &str) -> Result<Envelope, ImportError> {
                 return Err(ImportError::WeakEncryption);
             }
         }
-        _ => return Err(ImportError::InvalidEnvelope { path: "payload".into(), kind: RecordProblemKind::MissingField("payload".into()) }),
+        (_, Some(_), Some(_)) => return Err(ImportError::PayloadAndCiphertext),
+        (Some(_), Some(_), None) => return invalid("ciphertext", RecordProblemKind::MissingField("ciphertext".into())),
+        (Some(_), None, None) => return invalid("ciphertext", RecordProblemKind::MissingField("ciphertext".into())),
+        (None, None, Some(_)) => return invalid("encryption", RecordProblemKind::MissingField("encryption".into())),
+        (None, None, None) => return invalid("payload", RecordProblemKind::MissingField("payload".into())),
     }
     Ok(envelope)
 }
@@ -401,98 +483,201 @@ pub struct CheckedPayload {
     pub settings: Option<SiteSettings>,
 }
 
-/// Checks the payload: the clear one, or `decrypted` (the text the browser decrypted).
-pub fn open(envelope: &Envelope, decrypted: Option<&str>) -> Result<CheckedPayload, ImportError> {
+/// The payload's own fields.
+const PAYLOAD_FIELDS: [&str; 3] = ["records", "photos", "settings"];
+
+/// Checks the payload: the clear one, or `decrypted` (the text the browser decrypted), at
+/// `now` (this device's clock: no stamp may be further ahead of it than the bound).
+pub fn open(envelope: &Envelope, decrypted: Option<&str>, now: DateTime<Utc>) -> Result<CheckedPayload, ImportError> {
     let value = match (&envelope.payload, decrypted) {
         (Some(v), _) => v.clone(),
-        (None, Some(text)) => serde_json::from_str(text).map_err(|_| ImportError::WrongPassphrase)?,
+        (None, Some(text)) => match strict::parse(text) {
+            Ok(v) => v,
+            Err(e @ strict::StrictError::DuplicateKey { .. }) => return Err(strict_error(e)),
+            Err(_) => return Err(ImportError::WrongPassphrase),
+        },
         (None, None) => return Err(ImportError::NeedsPassphrase),
     };
     if sha256_hex(canonical_text(&value).as_bytes()) != envelope.payload_sha256 {
         return Err(ImportError::BadChecksum);
     }
+    let list = value.get("records").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let photo_list = value.get("photos").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    if list.len() > checks::MAX_RECORDS {
+        return Err(ImportError::TooManyRecords { count: list.len(), max: checks::MAX_RECORDS });
+    }
+    if photo_list.len() > checks::MAX_PHOTOS {
+        return Err(ImportError::TooManyRecords { count: photo_list.len(), max: checks::MAX_PHOTOS });
+    }
     let mut problems = Vec::new();
+    // Records and photos with at least one problem (the file is refused for any).
+    let mut refused = 0;
+    let payload_problem = |path: String, kind| RecordProblem { part: Part::Payload, index: 0, path, kind };
+    match value.as_object() {
+        Some(fields) => {
+            for key in fields.keys().filter(|k| !PAYLOAD_FIELDS.contains(&k.as_str())) {
+                problems.push(payload_problem(format!("payload.{}", key.chars().take(60).collect::<String>()), RecordProblemKind::UnknownField(key.chars().take(60).collect())));
+            }
+            if fields.get("records").is_none_or(|r| !r.is_array()) {
+                problems.push(payload_problem("payload.records".into(), RecordProblemKind::WrongType));
+            }
+            if fields.get("photos").is_some_and(|p| !p.is_array() && !p.is_null()) {
+                problems.push(payload_problem("payload.photos".into(), RecordProblemKind::WrongType));
+            }
+        }
+        None => problems.push(payload_problem("payload".into(), RecordProblemKind::WrongType)),
+    }
     let mut records = Vec::new();
     let mut seen = HashSet::new();
     let known: Vec<String> = RecordKind::ALL.iter().map(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()).collect();
-    let list = value.get("records").and_then(Value::as_array).cloned().unwrap_or_default();
-    if value.get("records").is_none_or(|r| !r.is_array()) {
-        problems.push(RecordProblem { index: 0, path: "payload.records".into(), kind: RecordProblemKind::WrongType });
-    }
     for (index, raw) in list.iter().enumerate() {
         let at = format!("payload.records[{index}]");
-        let problem = |path: String, kind| RecordProblem { index, path, kind };
-        if raw.get("id").is_none_or(Value::is_null) {
-            problems.push(problem(format!("{at}.id"), RecordProblemKind::MissingId));
-            continue;
-        }
-        if let Some(kind) = raw.get("kind").and_then(Value::as_str) {
-            if !known.iter().any(|k| k == kind) {
-                problems.push(problem(format!("{at}.kind"), RecordProblemKind::UnknownKind(kind.to_owned())));
-                continue;
+        let before = problems.len();
+        let problem = |path: String, kind| RecordProblem { part: Part::Record, index, path, kind };
+        if let Some(record) = check_record(raw, &at, &known, now, &mut |path, kind| problems.push(problem(path, kind))) {
+            if !seen.insert((record.kind, record.id)) {
+                problems.push(problem(format!("{at}.id"), RecordProblemKind::Duplicate));
+            } else if problems.len() == before {
+                records.push(record);
             }
         }
-        let record: Record = match typed(raw, &at) {
-            Ok(r) => r,
-            Err((path, kind)) => {
-                problems.push(problem(path, kind));
-                continue;
-            }
-        };
-        let body_at = format!("{at}.body");
-        let body_check = match record.kind {
-            RecordKind::Ticket => typed::<Ticket>(&record.body, &body_at).map(|_| ()),
-            RecordKind::TicketEvent => typed::<TicketEvent>(&record.body, &body_at).map(|_| ()),
-            RecordKind::DrillPlan => typed::<DrillPlan>(&record.body, &body_at).map(|_| ()),
-            RecordKind::DrillRun => typed::<DrillRun>(&record.body, &body_at).map(|_| ()),
-        };
-        if let Err((path, kind)) = body_check {
-            // A tombstone's body may be whatever it was when deleted; only live records must read.
-            if !record.is_deleted() {
-                problems.push(problem(path, kind));
-                continue;
-            }
+        if problems.len() > before {
+            refused += 1;
         }
-        if !seen.insert((record.kind, record.id)) {
-            problems.push(problem(format!("{at}.id"), RecordProblemKind::Duplicate));
-            continue;
-        }
-        records.push(record);
     }
+    // A photo comes with the record that shows it: one that no record of this file names
+    // would be stored with nothing to find it by, and no import to undo it with.
+    // Only told when every record read: a refused record may be the one that names it.
+    let referenced: Option<HashSet<String>> = (refused == 0).then(|| photo_refs(&records).into_iter().collect());
     let mut photos = Vec::new();
-    let photo_list = value.get("photos").and_then(Value::as_array).cloned().unwrap_or_default();
     for (index, raw) in photo_list.iter().enumerate() {
         let at = format!("payload.photos[{index}]");
-        match typed::<PhotoData>(raw, &at) {
-            Ok(p) => match base64::engine::general_purpose::STANDARD.decode(&p.data) {
-                Ok(bytes) if sha256_hex(&bytes) == p.sha256 && p.mime.starts_with("image/") => photos.push((p.sha256, p.mime, bytes)),
-                _ => problems.push(RecordProblem { index, path: format!("{at}.data"), kind: RecordProblemKind::Other("photo does not match its sha256".into()) }),
-            },
-            Err((path, kind)) => problems.push(RecordProblem { index, path, kind }),
+        let problem = |path: String, kind| RecordProblem { part: Part::Photo, index, path, kind };
+        match check_photo(raw, &at, &referenced) {
+            Ok(p) => photos.push(p),
+            Err((path, kind)) => {
+                problems.push(problem(path, kind));
+                refused += 1;
+            }
         }
     }
     let settings = match value.get("settings") {
         None | Some(Value::Null) => None,
-        Some(raw) => match typed::<SiteSettings>(raw, "payload.settings") {
-            Ok(s) => Some(s),
-            Err((path, kind)) => {
-                problems.push(RecordProblem { index: 0, path, kind });
-                None
+        Some(raw) => {
+            let mut found = Vec::new();
+            checks::walk(raw, "payload.settings", None, &mut found);
+            let read = typed::<SiteSettings>(raw, "payload.settings");
+            if let Err(e) = &read {
+                found.insert(0, e.clone());
             }
-        },
+            if !found.is_empty() {
+                refused += 1;
+            }
+            problems.extend(found.into_iter().map(|(path, kind)| RecordProblem { part: Part::Settings, index: 0, path, kind }));
+            read.ok()
+        }
     };
     if !problems.is_empty() {
         problems.truncate(MAX_PROBLEMS);
-        return Err(ImportError::InvalidRecords(problems));
+        return Err(ImportError::InvalidRecords { problems, refused: refused.max(1) });
     }
-    for kind in RecordKind::ALL {
-        let n = records.iter().filter(|r| r.kind == kind).count();
-        if envelope.counts.get(kind.store_name()).copied().unwrap_or(0) != n {
-            return Err(ImportError::CountsMismatch);
+    // After the records, so that a record from the future is named rather than the envelope
+    // stamp it raised.
+    let now_ms = now.timestamp_millis();
+    if envelope.exported_at.timestamp_millis() > crate::domain::clock::latest_allowed_ms(now_ms) {
+        return Err(ImportError::InvalidEnvelope { path: "exported_at".into(), kind: RecordProblemKind::FromTheFuture { written: envelope.exported_at.to_rfc3339(), at: envelope.exported_at } });
+    }
+    for (path, stamp) in [("since", envelope.since), ("until", envelope.until)] {
+        if let Some(s) = stamp.filter(|s| s.is_beyond(now_ms)) {
+            return Err(ImportError::InvalidEnvelope { path: path.into(), kind: RecordProblemKind::FromTheFuture { written: s.to_string(), at: s.utc() } });
         }
+    }
+    let mut found: BTreeMap<String, usize> = RecordKind::ALL.iter().map(|k| (k.store_name().to_owned(), 0)).collect();
+    for r in &records {
+        *found.entry(r.kind.store_name().to_owned()).or_default() += 1;
+    }
+    found.insert("photos".into(), photos.len());
+    found.insert("settings".into(), usize::from(settings.is_some()));
+    for (name, n) in &found {
+        let stated = envelope.counts.get(name).copied();
+        if stated != Some(*n) {
+            return Err(ImportError::CountsMismatch { name: name.clone(), stated, found: *n });
+        }
+    }
+    // A count of something this version does not know must be zero: it stands for nothing here.
+    if let Some((name, n)) = envelope.counts.iter().find(|(name, n)| !found.contains_key(*name) && **n != 0) {
+        return Err(ImportError::CountsMismatch { name: name.chars().take(60).collect(), stated: Some(*n), found: 0 });
     }
     Ok(CheckedPayload { records, photos, settings })
 }
+
+/// One record of a payload, checked: its envelope and body typed, ids canonical, texts within
+/// their limits, no stamp from the future. Every problem goes to `report`; the record comes
+/// back when it reads (even with problems, to find duplicates).
+fn check_record(raw: &Value, at: &str, known: &[String], now: DateTime<Utc>, report: &mut dyn FnMut(String, RecordProblemKind)) -> Option<Record> {
+    if raw.get("id").is_none_or(Value::is_null) {
+        report(format!("{at}.id"), RecordProblemKind::MissingId);
+        return None;
+    }
+    if let Some(kind) = raw.get("kind").and_then(Value::as_str) {
+        if !known.iter().any(|k| k == kind) {
+            report(format!("{at}.kind"), RecordProblemKind::UnknownKind(kind.chars().take(60).collect()));
+            return None;
+        }
+    }
+    let record: Record = match typed(raw, at) {
+        Ok(r) => r,
+        Err((path, kind)) => {
+            report(path, kind);
+            return None;
+        }
+    };
+    let mut found = Vec::new();
+    checks::walk(raw, at, Some(record.kind), &mut found);
+    let body_at = format!("{at}.body");
+    let body_check = match record.kind {
+        RecordKind::Ticket => typed::<Ticket>(&record.body, &body_at).map(|_| ()),
+        RecordKind::TicketEvent => typed::<TicketEvent>(&record.body, &body_at).map(|_| ()),
+        RecordKind::DrillPlan => typed::<DrillPlan>(&record.body, &body_at).map(|_| ()),
+        RecordKind::DrillRun => typed::<DrillRun>(&record.body, &body_at).map(|_| ()),
+    };
+    // A tombstone's body may be whatever it was when deleted; only live records must read.
+    if let (Err(e), false) = (body_check, record.is_deleted()) {
+        found.insert(0, e);
+    }
+    found.extend(checks::future_in(&record, now).into_iter().map(|(path, kind)| (format!("{at}.{path}"), kind)));
+    for (path, kind) in found {
+        report(path, kind);
+    }
+    Some(record)
+}
+
+/// One photo of a payload: typed, of a stored type, base64, within the size limit, matching
+/// its hash, and named by a record of the file.
+fn check_photo(raw: &Value, at: &str, referenced: &Option<HashSet<String>>) -> Result<(String, String, Vec<u8>), (String, RecordProblemKind)> {
+    let p: PhotoData = typed(raw, at)?;
+    if !checks::PHOTO_TYPES.contains(&p.mime.as_str()) {
+        return Err((format!("{at}.mime"), RecordProblemKind::PhotoType(p.mime.chars().take(60).collect())));
+    }
+    // Base64 is four characters for three bytes: refuse before decoding what is too large.
+    if p.data.len() / 4 * 3 > checks::MAX_PHOTO_BYTES + 3 {
+        return Err((format!("{at}.data"), RecordProblemKind::PhotoTooLarge { max: checks::MAX_PHOTO_BYTES }));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(&p.data).map_err(|_| (format!("{at}.data"), RecordProblemKind::PhotoNotBase64))?;
+    if bytes.len() > checks::MAX_PHOTO_BYTES {
+        return Err((format!("{at}.data"), RecordProblemKind::PhotoTooLarge { max: checks::MAX_PHOTO_BYTES }));
+    }
+    if sha256_hex(&bytes) != p.sha256 {
+        return Err((format!("{at}.sha256"), RecordProblemKind::PhotoChecksum));
+    }
+    if referenced.as_ref().is_some_and(|r| !r.contains(&p.sha256)) {
+        return Err((format!("{at}.sha256"), RecordProblemKind::PhotoNotReferenced));
+    }
+    Ok((p.sha256, p.mime, bytes))
+}
+
+#[cfg(test)]
+mod refusals;
 
 #[cfg(test)]
 mod tests {
@@ -500,12 +685,20 @@ mod tests {
     use crate::domain::sample::{drill_run_record, sample_roster, ticket_records, SampleSpec};
     use chrono::TimeZone;
 
+    /// The head office clock the sample files are read at.
+    pub(crate) fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 29, 9, 0, 0).unwrap()
+    }
+
     pub(crate) fn sample_export(redacted: bool) -> (Envelope, String) {
         let now = Utc.with_ymd_and_hms(2026, 11, 29, 8, 0, 0).unwrap();
         let spec = SampleSpec { seed: 5, tickets: 20, days: 10, now, offset_min: 480, chinese: true, staff: sample_roster(true) };
         let mut records: Vec<Record> = (0..20).flat_map(|i| ticket_records(&spec, i)).collect();
         records.push(drill_run_record(&spec, 0));
         let photo = vec![0xff, 0xd8, 0xff, 0xe0, 1, 2, 3];
+        // The first ticket shows the photo: a file carries only photos its records name.
+        let shown = records.iter_mut().find(|r| r.kind == RecordKind::Ticket).unwrap();
+        shown.body["photos"] = serde_json::json!([{"sha256": sha256_hex(&photo), "width": 640, "height": 480, "bytes": photo.len()}]);
         let payload = Payload {
             records,
             photos: vec![PhotoData { sha256: sha256_hex(&photo), mime: "image/jpeg".into(), data: base64::engine::general_purpose::STANDARD.encode(&photo) }],
@@ -529,20 +722,20 @@ mod tests {
         let (env, text) = sample_export(false);
         let read_back = read(&text).unwrap();
         assert_eq!(read_back, env);
-        let payload = open(&read_back, None).unwrap();
+        let payload = open(&read_back, None, now()).unwrap();
         assert_eq!(payload.records.len(), env.counts["tickets"] + env.counts["ticket_events"] + env.counts["drill_runs"]);
         assert_eq!(payload.photos.len(), 1);
         assert_eq!(payload.settings.unwrap().site_code, "DH01");
         assert!(env.until.is_some());
         // Pretty-printed or compact, key order aside, the checksum holds: it is over the canonical text.
         let compact = serde_json::to_string(&serde_json::from_str::<Value>(&text).unwrap()).unwrap();
-        assert!(open(&read(&compact).unwrap(), None).is_ok());
+        assert!(open(&read(&compact).unwrap(), None, now()).is_ok());
     }
 
     #[test]
     fn redacted_exports_carry_no_names_or_phones() {
         let (_, text) = sample_export(true);
-        let payload = open(&read(&text).unwrap(), None).unwrap();
+        let payload = open(&read(&text).unwrap(), None, now()).unwrap();
         for r in payload.records.iter().filter(|r| r.kind == RecordKind::Ticket) {
             assert_eq!(r.body["reporter_name"], "");
             assert_eq!(r.body["phone"], "");
@@ -570,16 +763,16 @@ mod tests {
         );
         // A record's field altered after export: the checksum catches it.
         let altered = edit(&|v| v["payload"]["records"][0]["body"]["description"] = "改过".into());
-        assert_eq!(open(&read(&altered).unwrap(), None), Err(ImportError::BadChecksum));
+        assert_eq!(open(&read(&altered).unwrap(), None, now()), Err(ImportError::BadChecksum));
         // The same alterations with the checksum recomputed (a hand-made file): each record problem is named.
         let rehashed = |f: &dyn Fn(&mut Value)| {
             let mut v: Value = serde_json::from_str(&text).unwrap();
             f(&mut v);
             v["payload_sha256"] = sha256_hex(canonical_text(&v["payload"]).as_bytes()).into();
-            open(&read(&v.to_string()).unwrap(), None)
+            open(&read(&v.to_string()).unwrap(), None, now())
         };
         let problem = |r: Result<CheckedPayload, ImportError>| match r {
-            Err(ImportError::InvalidRecords(p)) => (p[0].path.clone(), p[0].kind.clone()),
+            Err(ImportError::InvalidRecords { problems: p, .. }) => (p[0].path.clone(), p[0].kind.clone()),
             other => panic!("{:?}", other.err()),
         };
         // Records come event by event, the ticket last: the first ticket is at `t`.
@@ -598,14 +791,20 @@ mod tests {
         assert_eq!(problem(rehashed(&|v| { v["payload"]["records"][2].as_object_mut().unwrap().remove("id"); })), ("payload.records[2].id".into(), RecordProblemKind::MissingId));
         assert_eq!(
             problem(rehashed(&|v| { v["payload"]["records"][t]["body"].as_object_mut().unwrap().remove("number"); })),
-            (format!("payload.records[{t}].body"), RecordProblemKind::MissingField("number".into()))
+            (format!("payload.records[{t}].body.number"), RecordProblemKind::MissingField("number".into()))
         );
         assert_eq!(
             problem(rehashed(&|v| { let r = v["payload"]["records"][0].clone(); v["payload"]["records"].as_array_mut().unwrap().push(r); })).1,
             RecordProblemKind::Duplicate
         );
-        assert_eq!(problem(rehashed(&|v| v["payload"]["photos"][0]["data"] = "AAAA".into())).0, "payload.photos[0].data");
-        assert_eq!(rehashed(&|v| { v["payload"]["records"].as_array_mut().unwrap().pop(); }), Err(ImportError::CountsMismatch));
+        assert_eq!(problem(rehashed(&|v| v["payload"]["photos"][0]["data"] = "AAAA".into())), ("payload.photos[0].sha256".into(), RecordProblemKind::PhotoChecksum));
+        let last_kind = v0["payload"]["records"].as_array().unwrap().last().unwrap()["kind"].as_str().unwrap().to_owned();
+        let store = RecordKind::ALL.into_iter().find(|k| serde_json::to_value(k).unwrap() == last_kind.as_str()).unwrap().store_name();
+        let stated = v0["counts"][store].as_u64().unwrap() as usize;
+        assert_eq!(
+            rehashed(&|v| { v["payload"]["records"].as_array_mut().unwrap().pop(); }),
+            Err(ImportError::CountsMismatch { name: store.into(), stated: Some(stated), found: stated - 1 })
+        );
     }
 
     #[test]
@@ -622,7 +821,7 @@ mod tests {
         o.insert("site_code".into(), "DH01".into());
         let migrated = read(&v.to_string()).unwrap();
         assert_eq!(migrated, env);
-        assert!(open(&migrated, None).is_ok());
+        assert!(open(&migrated, None, now()).is_ok());
     }
 
     #[test]
@@ -639,12 +838,12 @@ mod tests {
         let file = to_file_text(&seal(env.clone(), enc.clone(), &sealed));
         assert!(!file.contains("DEMO-"), "nothing readable without the passphrase");
         let read_back = read(&file).unwrap();
-        assert_eq!(open(&read_back, None), Err(ImportError::NeedsPassphrase));
+        assert_eq!(open(&read_back, None, now()), Err(ImportError::NeedsPassphrase));
         // The browser's decrypt fails on a wrong key (AES-GCM's tag); the app reports it so.
         let wrong = aes_gcm::Aes256Gcm::new_from_slice(&key("wrong")).unwrap();
         assert!(wrong.decrypt(aes_gcm::Nonce::from_slice(&iv), sealed.as_slice()).is_err());
         let text = String::from_utf8(cipher.decrypt(aes_gcm::Nonce::from_slice(&iv), sealed.as_slice()).unwrap()).unwrap();
-        assert_eq!(open(&read_back, Some(&text)).unwrap().records.len(), env.payload.as_ref().unwrap()["records"].as_array().unwrap().len());
+        assert_eq!(open(&read_back, Some(&text), now()).unwrap().records.len(), env.payload.as_ref().unwrap()["records"].as_array().unwrap().len());
         let weak = to_file_text(&seal(env, Encryption { iterations: 1000, ..enc }, &sealed));
         assert_eq!(read(&weak), Err(ImportError::WeakEncryption));
     }
