@@ -152,8 +152,8 @@ fn after_both_repair_a_real_edit_wins_on_either_tablet() {
     let hlc_a = RefCell::new(Hlc::new(dev_a.id));
     let ticket = save_report(&a, &hlc_a, &dev_a, "漏水");
     let bad = poison(&ticket, Y2286);
-    run(a.put_many(&[bad.clone()])).unwrap();
-    run(b.put_many(&[bad.clone()])).unwrap();
+    run(a.put_many(std::slice::from_ref(&bad))).unwrap();
+    run(b.put_many(std::slice::from_ref(&bad))).unwrap();
     // Tablet A repairs first and then someone corrects the description there.
     run(repair_future_stamps(&a, &hlc_a, who(), &dev_a, &site(), &[])).unwrap();
     let fixed = run(a.get(RecordKind::Ticket, ticket.id)).unwrap().unwrap();

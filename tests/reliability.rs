@@ -1,6 +1,7 @@
 //! The reliability corpus: well over a thousand malformed or mutated import files, generated
 //! from a real export — truncated, wrong types, huge strings, deep nesting, duplicate ids,
-//! bad UTF-8, wrong checksums. Every one must be refused with an error (never a panic) and
+//! bad UTF-8, wrong checksums, stamps from the future, keys given twice, ids in another
+//! spelling, photos no record uses, texts beyond their limit. Every one must be refused with an error (never a panic) and
 //! leave the store exactly as it was. Plus a property test feeding arbitrary text and
 //! arbitrary JSON to the reader.
 
@@ -14,7 +15,8 @@ use patroldesk::domain::export::{build, canonical_text, read, sha256_hex, to_fil
 use patroldesk::domain::record::Record;
 use patroldesk::domain::sample::{drill_run_record, ticket_records, SampleSpec};
 use patroldesk::store::memory::MemoryStore;
-use patroldesk::app::sync::import_file;
+use patroldesk::app::sync::{import_file, ImportFailure};
+use patroldesk::domain::export::{ImportError, RecordProblemKind};
 use patroldesk::store::sync::SyncStore;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -125,6 +127,96 @@ fn corpus(good: &str) -> Vec<(&'static str, String)> {
         }
         out.push(("wrong checksum", v.to_string()));
     }
+    // Stamps from the future at several distances (a day and a minute, a week, 2100, 2286,
+    // the largest stamp), in every kind of stamp a record has: 100, rehashed.
+    let now_ms = Utc::now().timestamp_millis();
+    let distances = [now_ms + 24 * 3_600_000 + 60_000, now_ms + 7 * 24 * 3_600_000, 4_102_444_800_000, 9_999_999_999_999];
+    for i in 0..100 {
+        let mut v = parsed.clone();
+        let n = rng.usize(..records.len());
+        let stamp = if i % 10 == 9 {
+            "9999999999999-999999-ffffffffffffffffffffffffffffffff".to_owned()
+        } else {
+            format!("{:013}-{:06}-{}", distances[i % distances.len()], rng.u32(..1000), "a".repeat(32))
+        };
+        let record = &mut v["payload"]["records"][n];
+        match i % 5 {
+            0 => record["created_at"] = stamp.into(),
+            1 => record["updated_at"] = stamp.into(),
+            2 => record["deleted_at"] = stamp.into(),
+            3 => record["writes"] = json!([{"field": "note", "value": "x", "at": stamp, "base": null}]),
+            _ => {
+                let sound = record["updated_at"].clone();
+                record["writes"] = json!([{"field": "note", "value": "x", "at": sound, "base": stamp}]);
+            }
+        }
+        out.push(("future stamp", rehash(v)));
+    }
+    // A key given twice, at the envelope, the payload, a record and a body (checksum right for
+    // the second value): 100.
+    let levels: [(&str, &str); 4] = [
+        ("\"payload_sha256\"", "\"payload_sha256\": \"00\",\n  "),
+        ("\"records\": [", "\"records\": [],\n    "),
+        ("\"origin_device\": ", "\"origin_device\": \"00000000-0000-0000-0000-000000000000\",\n      "),
+        ("\"status\": ", "\"status\": \"closed\",\n        "),
+    ];
+    for i in 0..100 {
+        let (needle, twice) = levels[i % levels.len()];
+        let nth = rng.usize(..good.matches(needle).count().max(1));
+        let at = good.match_indices(needle).nth(nth).map(|(at, _)| at).unwrap();
+        out.push(("duplicate key", format!("{}{twice}{}", &good[..at], &good[at..])));
+    }
+    // Ids in another spelling (upper case, braces, urn:uuid:, no hyphens): 100, rehashed.
+    let mut id_places = Vec::new();
+    pointers(&parsed["payload"]["records"], "/payload/records".into(), &mut id_places);
+    id_places.retain(|p| {
+        let s = parsed.pointer(p).and_then(Value::as_str).unwrap_or_default();
+        Uuid::try_parse(s).is_ok() && !p.contains("/writes/") && !p.ends_with("/value")
+    });
+    for i in 0..100 {
+        let mut v = parsed.clone();
+        let p = &id_places[rng.usize(..id_places.len())];
+        let id = v.pointer(p).and_then(Value::as_str).unwrap().to_owned();
+        let other = match i % 4 {
+            0 => id.to_uppercase(),
+            1 => format!("{{{id}}}"),
+            2 => format!("urn:uuid:{id}"),
+            _ => id.replace('-', ""),
+        };
+        *v.pointer_mut(p).unwrap() = other.into();
+        out.push(("non-canonical id", rehash(v)));
+    }
+    // A photo no record of the file uses (counts right): 50.
+    for i in 0..50 {
+        let mut v = parsed.clone();
+        let bytes: Vec<u8> = (0..(16 + i * 97)).map(|_| rng.u8(..)).collect();
+        let sha = sha256_hex(&bytes);
+        use base64::Engine;
+        let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        v["payload"]["photos"] = json!([{"sha256": sha, "mime": "image/jpeg", "data": data}]);
+        v["counts"]["photos"] = 1.into();
+        if i % 2 == 0 {
+            // Only the photo: nothing else in the file.
+            v["payload"]["records"] = json!([]);
+            for k in ["tickets", "ticket_events", "drill_plans", "drill_runs"] {
+                v["counts"][k] = 0.into();
+            }
+        }
+        out.push(("unreferenced photo", rehash(v)));
+    }
+    // Texts beyond their form's limit (a description, a name, a unit, the device name): 50.
+    let ticket_at: Vec<usize> = records.iter().enumerate().filter(|(_, r)| r["kind"] == "ticket").map(|(i, _)| i).collect();
+    for i in 0..50 {
+        let mut v = parsed.clone();
+        let t = ticket_at[rng.usize(..ticket_at.len())];
+        match i % 4 {
+            0 => v["payload"]["records"][t]["body"]["description"] = "漏".repeat(2001 + i * 100).into(),
+            1 => v["payload"]["records"][t]["body"]["reporter_name"] = "张".repeat(41).into(),
+            2 => v["payload"]["records"][t]["body"]["unit"] = "1".repeat(41 + i).into(),
+            _ => v["device"]["name"] = "平".repeat(41 + i * 1000).into(),
+        }
+        out.push(("oversize text", rehash(v)));
+    }
     out
 }
 
@@ -137,12 +229,31 @@ fn every_malformed_file_is_refused_without_a_panic_and_without_writing() {
     let before = store.everything().unwrap();
     let ledger = run(store.ledger()).unwrap();
     let files = corpus(&good);
-    assert!(files.len() >= 1000, "{} files", files.len());
+    assert!(files.len() >= 1500, "{} files", files.len());
     let mut by_class = std::collections::BTreeMap::<&str, usize>::new();
     for (n, (class, text)) in files.iter().enumerate() {
         let result = catch_unwind(AssertUnwindSafe(|| run(import_file(&store, text, None, "bad.json", Utc::now(), Uuid::from_u128(1000 + n as u128)))));
         let result = result.unwrap_or_else(|_| panic!("panic on file {n} ({class})"));
         assert!(result.is_err(), "file {n} ({class}) was accepted");
+        // The classes this version added are each refused for their own reason.
+        if let Err(ImportFailure::File(e)) = &result {
+            let kinds: Vec<&RecordProblemKind> = match e {
+                ImportError::InvalidRecords { problems, .. } => problems.iter().map(|p| &p.kind).collect(),
+                ImportError::InvalidEnvelope { kind, .. } => vec![kind],
+                _ => vec![],
+            };
+            let expected = match *class {
+                "future stamp" => kinds.iter().any(|k| matches!(k, RecordProblemKind::FromTheFuture { .. })),
+                "duplicate key" => matches!(e, ImportError::DuplicateKey { .. }),
+                "non-canonical id" => kinds.iter().any(|k| matches!(k, RecordProblemKind::NotCanonicalId(_))),
+                "unreferenced photo" => kinds.iter().any(|k| matches!(k, RecordProblemKind::PhotoNotReferenced)),
+                "oversize text" => kinds.iter().any(|k| matches!(k, RecordProblemKind::TooLong { .. })),
+                _ => true,
+            };
+            assert!(expected, "file {n} ({class}) refused for another reason: {e:?}");
+        } else if ["future stamp", "duplicate key", "non-canonical id", "unreferenced photo", "oversize text"].contains(class) {
+            panic!("file {n} ({class}): {result:?}");
+        }
         *by_class.entry(class).or_default() += 1;
     }
     assert_eq!(store.everything().unwrap(), before, "no partial write");

@@ -14,7 +14,7 @@ use crate::ui::context::{use_app, AppContext};
 use crate::ui::drills::data::store_of;
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
 use crate::ui::shell::store_error_text;
-use crate::ui::widgets::fill;
+use crate::ui::widgets::{fill, fill_count};
 
 /// Builds the export (the use case), seals it when asked, saves the file, and only then
 /// moves the watermark. Returns the file as built.
@@ -68,7 +68,7 @@ pub fn ExportCard() -> impl IntoView {
         spawn_local(async move {
             let options = ExportOptions { scope, photos: photos.get_untracked(), redacted: redacted.get_untracked(), encrypted: pass.is_some() };
             let result = run_export(ctx, options, pass, progress, i18n).await;
-            let exported = |f: &ExportFile| fill(&fill(t_string!(i18n, sync.exported), "count", &f.records.to_string()), "file", &f.name);
+            let exported = |f: &ExportFile| fill(&fill_count(t_string!(i18n, sync.exported), f.records), "file", &f.name);
             if let Ok(f) = &result {
                 if !f.future_stamped.is_empty() {
                     // Found inside the records (a field write, an event time): offer the repair.
@@ -82,7 +82,7 @@ pub fn ExportCard() -> impl IntoView {
                 }
             }
             status.set(Some(match result {
-                Ok(f) if !f.future_stamped.is_empty() => (false, format!("{} {}", exported(&f), fill(t_string!(i18n, sync.export_future), "count", &f.future_stamped.len().to_string()))),
+                Ok(f) if !f.future_stamped.is_empty() => (false, format!("{} {}", exported(&f), fill_count(t_string!(i18n, sync.export_future), f.future_stamped.len()))),
                 Ok(f) if f.photos_missing == 0 => (true, exported(&f)),
                 Ok(f) => (false, format!("{} {}", exported(&f), fill(t_string!(i18n, sync.photos_missing), "count", &f.photos_missing.to_string()))),
                 Err(e) => (false, fill(t_string!(i18n, sync.export_failed), "reason", &e)),

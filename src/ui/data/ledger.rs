@@ -13,7 +13,7 @@ use crate::ui::context::use_app;
 use crate::ui::data::messages::{kind_label, store_or_report};
 use crate::ui::drills::data::store_of;
 use crate::ui::i18n::{t, t_string, use_i18n};
-use crate::ui::widgets::fill;
+use crate::ui::widgets::{fill, fill_count};
 
 #[component]
 pub fn LedgerCard() -> impl IntoView {
@@ -81,8 +81,8 @@ pub fn LedgerCard() -> impl IntoView {
                     list.into_iter().map(|e| {
                         let changed = e.changed();
                         let text = match e.source {
-                            LedgerSource::File => fill(&fill(&fill(t_string!(i18n, sync.ledger_line), "device", &e.device.name), "site", &e.site.name), "count", &changed.to_string()),
-                            LedgerSource::StampRepair => fill(t_string!(i18n, sync.ledger_repair_line), "count", &changed.to_string()),
+                            LedgerSource::File => fill_count(&fill(&fill(t_string!(i18n, sync.ledger_line), "device", &e.device.name), "site", &e.site.name), changed),
+                            LedgerSource::StampRepair => fill_count(t_string!(i18n, sync.ledger_repair_line), changed),
                         };
                         let when = format_datetime(lang, e.imported_at, crate::platform::utc_offset_minutes());
                         let id = e.id;

@@ -9,7 +9,7 @@ use crate::domain::record::RecordKind;
 use crate::ui::context::AppContext;
 use crate::ui::drills::data::store_of;
 use crate::ui::i18n::{t_string, I18n};
-use crate::ui::widgets::fill;
+use crate::ui::widgets::{fill, fill_count};
 
 pub fn kind_label(i18n: I18n, kind: RecordKind) -> &'static str {
     match kind {
@@ -86,7 +86,7 @@ pub fn import_error_text(i18n: I18n, e: &ImportError) -> String {
         ),
         ImportError::CountsMismatch { name, stated: None, .. } => fill(t_string!(i18n, sync.e_counts_missing), "name", &count_name(i18n, name)),
         ImportError::InvalidRecords { problems, refused } => {
-            let head = if *refused == 1 { t_string!(i18n, sync.e_records_one).to_owned() } else { fill(t_string!(i18n, sync.e_records), "count", &refused.to_string()) };
+            let head = if *refused == 1 { t_string!(i18n, sync.e_records_one).to_owned() } else { fill_count(t_string!(i18n, sync.e_records), *refused) };
             let mut lines = vec![head];
             lines.extend(problems.iter().take(5).map(|p| {
                 let template = match p.part {

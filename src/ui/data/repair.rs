@@ -11,7 +11,7 @@ use crate::platform::broadcast::{self, Topic};
 use crate::ui::context::use_app;
 use crate::ui::data::messages::store_or_report;
 use crate::ui::i18n::{t, t_string, use_i18n};
-use crate::ui::widgets::fill;
+use crate::ui::widgets::{fill, fill_count};
 
 #[component]
 pub fn FutureStampsCard() -> impl IntoView {
@@ -44,7 +44,7 @@ pub fn FutureStampsCard() -> impl IntoView {
                     ctx.future_stamped.set(Vec::new());
                     crate::ui::live::refresh_unexported(ctx);
                     ctx.imports.update(|n| *n += 1);
-                    status.set(Some(fill(t_string!(i18n, sync.future_repaired), "count", &done.changed.records.len().to_string())));
+                    status.set(Some(fill_count(t_string!(i18n, sync.future_repaired), done.changed.records.len())));
                 }
                 Err(e) => ctx.storage_error.set(Some(e)),
             }
@@ -58,11 +58,11 @@ pub fn FutureStampsCard() -> impl IntoView {
                 <h2>{t!(i18n, sync.future_title)}</h2>
                 <Show when=any>
                     <p class="notice notice-error" role="alert" data-testid="future-stamps-warning">
-                        {move || fill(&fill(t_string!(i18n, sync.future_text), "count", &count().to_string()), "limit", &limit())}
+                        {move || fill(&fill_count(t_string!(i18n, sync.future_text), count()), "limit", &limit())}
                     </p>
                     <p class="field-hint">{t!(i18n, sync.future_clock_hint)}</p>
                     <button type="button" class="btn btn-primary" data-testid="future-stamps-repair" prop:disabled=move || busy.get() on:click=repair>
-                        {move || if busy.get() { t_string!(i18n, sync.future_repairing).to_owned() } else { fill(t_string!(i18n, sync.future_repair), "count", &count().to_string()) }}
+                        {move || if busy.get() { t_string!(i18n, sync.future_repairing).to_owned() } else { fill_count(t_string!(i18n, sync.future_repair), count()) }}
                     </button>
                 </Show>
                 <p role="status" data-testid="future-stamps-status">{move || status.get()}</p>

@@ -15,6 +15,13 @@ pub fn fill(template: &str, name: &str, value: &str) -> String {
     template.replace(&format!("{{{name}}}"), value)
 }
 
+/// [`fill`] for `{count}`, reading "1 record" rather than "1 records" in English (the
+/// Chinese texts have no plural to change).
+pub fn fill_count(template: &str, count: usize) -> String {
+    let template = if count == 1 { template.replace("{count} records", "{count} record").replace("{count} files", "{count} file") } else { template.to_owned() };
+    fill(&template, "count", &count.to_string())
+}
+
 /// Moves keyboard focus to the element `id` (the first field with a problem, a dialog's
 /// first control); nothing happens if it is not on the page.
 pub fn focus_by_id(id: &str) {
