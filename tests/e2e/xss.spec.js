@@ -41,7 +41,9 @@ test('markup and script in every text field of an imported file stay text on eve
   const next = () => PAYLOADS[n++ % PAYLOADS.length];
   for (const r of envelope.payload.records) {
     if (r.kind === 'ticket') {
-      for (const f of ['description', 'reporter_name', 'unit', 'location', 'phone']) r.body[f] = next();
+      for (const f of ['description', 'reporter_name', 'unit', 'location']) r.body[f] = next();
+      // Within the phone field's 24 characters: longer texts are refused at import.
+      r.body.phone = '<svg onload=alert(8)>';
     }
     if (r.kind === 'ticket_event') r.body.note = next();
   }

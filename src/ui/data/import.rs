@@ -233,26 +233,28 @@ pub fn ImportCard() -> impl IntoView {
 fn ImportFileView(file: Incoming) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
-    let lang = ctx.lang.get_untracked();
-    let source = file.envelope.as_ref().map(|e| {
-        let what = fill(&fill(t_string!(i18n, sync.from_device), "device", &e.device.name), "site", &e.site.name);
-        format!("{what} · {}", format_datetime(lang, e.exported_at, e.utc_offset_min))
+    // Every text below is a closure: switching language redraws it at once.
+    let source = file.envelope.clone().map(|e| {
+        move || {
+            let what = fill(&fill(t_string!(i18n, sync.from_device), "device", &e.device.name), "site", &e.site.name);
+            format!("{what} · {}", format_datetime(ctx.lang.get(), e.exported_at, e.utc_offset_min))
+        }
     });
     let outcomes = [Outcome::New, Outcome::Updated, Outcome::Identical, Outcome::Conflicting];
     let preview_table = file.counts.clone().filter(|_| file.result.is_none()).map(|counts| {
         view! {
             <table class="kpi-table compact" data-testid="import-preview">
                 <thead><tr>
-                    <th scope="col">{t_string!(i18n, sync.kind)}</th>
-                    <th scope="col">{t_string!(i18n, sync.o_new)}</th>
-                    <th scope="col">{t_string!(i18n, sync.o_updated)}</th>
-                    <th scope="col">{t_string!(i18n, sync.o_identical)}</th>
-                    <th scope="col">{t_string!(i18n, sync.o_conflicting)}</th>
+                    <th scope="col">{t!(i18n, sync.kind)}</th>
+                    <th scope="col">{t!(i18n, sync.o_new)}</th>
+                    <th scope="col">{t!(i18n, sync.o_updated)}</th>
+                    <th scope="col">{t!(i18n, sync.o_identical)}</th>
+                    <th scope="col">{t!(i18n, sync.o_conflicting)}</th>
                 </tr></thead>
                 <tbody>
                     {counts.into_iter().map(|(kind, by)| view! {
                         <tr data-kind=kind.store_name()>
-                            <th scope="row">{kind_label(i18n, kind)}</th>
+                            <th scope="row">{move || kind_label(i18n, kind)}</th>
                             {outcomes.iter().map(|o| view! { <td>{by.get(o).copied().unwrap_or(0)}</td> }).collect_view()}
                         </tr>
                     }).collect_view()}
@@ -260,15 +262,16 @@ fn ImportFileView(file: Incoming) -> impl IntoView {
             </table>
         }
     });
-    let error = file.error.as_ref().map(|e| view! { <p class="notice notice-error import-error" data-testid="import-error">{import_error_text(i18n, e)}</p> });
-    let result = file.result.as_ref().map(|r| match r {
-        Ok(entry) if entry.changed() == 0 => view! { <p class="saved-note" data-testid="import-result">{t_string!(i18n, sync.nothing_new)}</p> }.into_any(),
+    let error = file.error.clone().map(|e| view! { <p class="notice notice-error import-error" data-testid="import-error">{move || import_error_text(i18n, &e)}</p> });
+    let result = file.result.clone().map(|r| match r {
+        Ok(entry) if entry.changed() == 0 => view! { <p class="saved-note" data-testid="import-result">{t!(i18n, sync.nothing_new)}</p> }.into_any(),
         Ok(entry) => {
-            let sum = |o: Outcome| entry.counts.values().map(|by| by.get(&o).copied().unwrap_or(0)).sum::<usize>();
-            let text = fill(&fill(&fill(t_string!(i18n, sync.imported), "new", &sum(Outcome::New).to_string()), "updated", &(sum(Outcome::Updated) + sum(Outcome::Conflicting)).to_string()), "conflicts", &entry.conflicted.len().to_string());
+            let sum = move |o: Outcome| entry.counts.values().map(|by| by.get(&o).copied().unwrap_or(0)).sum::<usize>();
+            let conflicts = entry.conflicted.len();
+            let text = move || fill(&fill(&fill(t_string!(i18n, sync.imported), "new", &sum(Outcome::New).to_string()), "updated", &(sum(Outcome::Updated) + sum(Outcome::Conflicting)).to_string()), "conflicts", &conflicts.to_string());
             view! { <p class="saved-note" data-testid="import-result">{text}</p> }.into_any()
         }
-        Err(e) => view! { <p class="notice notice-error" data-testid="import-result">{e.clone()}</p> }.into_any(),
+        Err(e) => view! { <p class="notice notice-error" data-testid="import-result">{e}</p> }.into_any(),
     });
     view! {
         <li class="import-file" data-testid="import-file">
