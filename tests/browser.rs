@@ -365,12 +365,15 @@ async fn an_import_is_applied_once_and_undone_in_indexeddb() {
     use patroldesk::domain::record::RecordKind;
     use patroldesk::domain::sample::{ticket_records, SampleSpec};
     use patroldesk::app::sync::import_file;
-use patroldesk::store::sync::SyncStore;
+    use patroldesk::store::sync::SyncStore;
     use patroldesk::store::RecordStore;
     let store = fresh("test-import").await;
     let spec = SampleSpec { seed: 4, tickets: 3, days: 3, now: chrono::Utc::now(), offset_min: 480, chinese: false, staff: vec![] };
-    let records: Vec<_> = (0..3).flat_map(|i| ticket_records(&spec, i)).collect();
+    let mut records: Vec<_> = (0..3).flat_map(|i| ticket_records(&spec, i)).collect();
     let photo = b"\xff\xd8\xff\xe0 jpeg bytes".to_vec();
+    // A file carries only photos its records show.
+    let shown = records.iter_mut().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    shown.body["photos"] = serde_json::json!([{"sha256": sha256_hex(&photo), "width": 4, "height": 3, "bytes": photo.len()}]);
     let payload = Payload {
         records: records.clone(),
         photos: vec![PhotoData { sha256: sha256_hex(&photo), mime: "image/jpeg".into(), data: base64::engine::general_purpose::STANDARD.encode(&photo) }],
