@@ -140,8 +140,10 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     // Forms can start now; the records follow into the cache.
     ctx.loaded.set(true);
     crate::ui::live::refresh_unexported(ctx);
-    // Two index ranges per kind, empty on a sound tablet.
+    crate::ui::live::load(ctx, &store, highest).await?;
+    // After the board: two index ranges per kind, empty on a sound tablet, and the clock is
+    // already safe from what they would find.
     let future = crate::app::repair::find_future_stamped(&store, chrono::Utc::now()).await?;
     ctx.future_stamped.set(future.iter().map(|r| (r.kind, r.id)).collect());
-    crate::ui::live::load(ctx, &store, highest).await
+    Ok(())
 }
