@@ -124,6 +124,7 @@ fn a_poisoned_tablet_is_found_repaired_and_then_accepted_by_a_fresh_head_office(
     assert!(repaired.watermark_reset);
     let ledger = run(tablet.ledger()).unwrap();
     assert_eq!((ledger.len(), ledger[0].changed()), (1, 2), "the repair is in the ledger");
+    assert!(patroldesk::domain::ledger::devices_heard_from(&ledger).is_empty(), "a repair is not a device heard from");
     assert!(run(find_future_stamped(&tablet, Utc::now())).unwrap().is_empty());
     // What the staff saw stays: the description written "in 2286" is still shown.
     let now_poisoned = run(tablet.get(RecordKind::Ticket, poisoned.id)).unwrap().unwrap();
