@@ -96,3 +96,12 @@ export async function intake(page, { kind = 'repair', category, description }) {
   await page.getByRole('button', { name: 'Save ticket' }).click();
   await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
 }
+
+/** The app's canonical payload text: keys sorted, compact (as serde_json writes a Value). */
+export function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -4,16 +4,7 @@
 import { test, expect } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { appReady, intake, watchErrors } from './helpers.js';
-
-/** The app's canonical payload text: keys sorted, compact (as serde_json writes a Value). */
-function canonical(value) {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+import { appReady, canonical, intake, watchErrors } from './helpers.js';
 
 async function exportEverything(page, info, name) {
   await page.goto('/data');

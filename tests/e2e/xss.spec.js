@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { appReady, intake, watchErrors } from './helpers.js';
+import { appReady, canonical, intake, watchErrors } from './helpers.js';
 
 const PAYLOADS = [
   '<img src=x onerror=alert(1)>',
@@ -13,15 +13,6 @@ const PAYLOADS = [
   "{{constructor.constructor('alert(5)')()}}",
   '<a href="javascript:alert(6)">点我</a>',
 ];
-
-/** The app's canonical payload text: keys sorted, compact (as serde_json writes a Value). */
-function canonical(value) {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 test('markup and script in every text field of an imported file stay text on every view', async ({ browser }, info) => {
   test.setTimeout(120_000);
