@@ -1,7 +1,7 @@
 // Intake: every kind saved and found again, validation at the field, photos downscaled and
 // stored once, drafts, the quick patrol report, and user text shown as text.
 import { test, expect } from '@playwright/test';
-import { appReady, cameraPhoto, watchErrors } from './helpers.js';
+import { appReady, cameraPhoto, intake, watchErrors } from './helpers.js';
 
 /** Reads a whole object store of the app's database (values, and Blob facts for photos). */
 async function readStore(page, name) {
@@ -283,4 +283,63 @@ test('categories and response times set in Settings drive the intake form', asyn
   await page.reload();
   await appReady(page);
   await expect(page.locator('#category option').filter({ hasText: '充电桩' })).toHaveCount(1);
+});
+
+test('the daily log lists a patrol finding by its place, with no empty parts', async ({ page }) => {
+  await page.goto('/board');
+  await appReady(page);
+  await page.getByTestId('language').selectOption('zh-CN');
+  await page.getByTestId('quick-open').click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('电气', { exact: true }).click();
+  await dialog.locator('#quick-location').fill('3号楼地下车库');
+  await dialog.locator('#quick-note').fill('配电箱门未锁');
+  await dialog.getByRole('button', { name: '保存' }).click();
+  await expect(dialog).toBeHidden();
+  await page.goto('/kpi/log');
+  await appReady(page);
+  const line = page.getByTestId('log-received').getByTestId('log-ticket');
+  await expect(line).toHaveCount(1);
+  await expect(line).toContainText('电气 · 3号楼地下车库 · 配电箱门未锁');
+  await expect(line).not.toContainText(/·\s*·/);
+});
+
+
+test('the recent tickets follow a change of language at once', async ({ page }) => {
+  await intake(page, { category: 'lift', description: '电梯异响' });
+  const item = page.getByTestId('recent-ticket');
+  await expect(item).toContainText('Lift');
+  await expect(item).toContainText(/\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d/);
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(item).toContainText('电梯');
+  await expect(item).toContainText(/\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d/);
+  await expect(item).not.toContainText('Lift');
+  await page.getByTestId('language').selectOption('en');
+  await expect(item).toContainText('Lift');
+  await expect(item).not.toContainText('年');
+});
+
+test('the saved message goes once the next ticket is typed, and a tablet without a site code is told', async ({ page }) => {
+  await page.goto('/intake');
+  await appReady(page);
+  await expect(page.getByTestId('intake-no-site')).toContainText('no site code yet');
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByTestId('intake-no-site')).toContainText('还没有项目代码');
+  await page.getByTestId('language').selectOption('en');
+  await intake(page, { category: 'lift', description: '电梯异响' });
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  await page.locator('#description').fill('下一张');
+  await expect(page.getByTestId('intake-status')).toHaveText('');
+  // Once the site has a code, the warning is gone.
+  await page.goto('/settings');
+  await appReady(page);
+  await page.getByLabel('Site name').fill('东湖花园');
+  await page.getByLabel('Site code').fill('DH01');
+  await page.getByLabel('Device name').fill('前台');
+  await page.getByRole('button', { name: 'Save site settings' }).click();
+  await expect(page.getByText('Saved.').first()).toBeVisible();
+  await page.goto('/intake');
+  await appReady(page);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await expect(page.getByTestId('intake-no-site')).toHaveCount(0);
 });

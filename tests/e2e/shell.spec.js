@@ -96,6 +96,9 @@ test('site settings and roster are validated, saved, and survive reload', async 
   await page.getByLabel('Department').selectOption('customer_service');
   await page.getByRole('button', { name: 'Add to roster' }).click();
   await expect(page.getByTestId('roster').locator('li')).toHaveCount(2);
+  // The form starts over: the next person is not silently a supervisor in customer service.
+  await expect(page.getByLabel('Role')).toHaveValue('patrol');
+  await expect(page.getByLabel('Department')).toHaveValue('security');
   await name.fill(' 王伟 ');
   await page.getByRole('button', { name: 'Add to roster' }).click();
   await expect(page.locator('#staff-name-error')).toHaveText('Already on the roster.');

@@ -52,6 +52,13 @@ pub fn IntakePage() -> impl IntoView {
         <section class="intake" aria-labelledby="view-title">
             <h1 id="view-title">{t!(i18n, intake.title)}</h1>
             <Show when=move || ctx.loaded.get() fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+                // Tickets taken before the site has a code are numbered SITE-…: said, not left to be found.
+                <Show when=move || ctx.site.with(|s| s.site_code.trim().is_empty())>
+                    <p class="notice" data-testid="intake-no-site">
+                        {t!(i18n, intake.no_site)}" "
+                        <leptos_router::components::A href="/settings">{t!(i18n, intake.no_site_link)}</leptos_router::components::A>
+                    </p>
+                </Show>
                 <IntakeFormView/>
                 <RecentTickets/>
             </Show>
@@ -107,6 +114,16 @@ fn IntakeFormView() -> impl IntoView {
         importance.set(f.importance);
     };
     let draft = DraftKeeper::new("intake", form, &IntakeForm::default(), put_back);
+    // The form as a save left it: once the next ticket is typed, "Ticket … saved" belongs to
+    // the one before and goes.
+    let left_after_save = StoredValue::new(None::<IntakeForm>);
+    Effect::new(move |_| {
+        let now = form();
+        if left_after_save.with_value(|left| left.as_ref().is_some_and(|left| *left != now)) {
+            left_after_save.set_value(None);
+            status.set(None);
+        }
+    });
 
     let offset = crate::platform::utc_offset_minutes();
     let problems = Memo::new(move |_| {
@@ -166,6 +183,7 @@ fn IntakeFormView() -> impl IntoView {
                     photos::clear(photos);
                     submitted.set(false);
                     draft.saved(&keep);
+                    left_after_save.set_value(Some(keep));
                 }
                 // The form keeps everything typed; the notice says what went wrong.
                 Err(e) => ctx.storage_error.set(Some(e)),

@@ -32,10 +32,12 @@ pub fn RecentTickets() -> impl IntoView {
                 fallback=move || view! { <p>{t!(i18n, intake.recent_empty)}</p> }>
                 <ul class="recent-list" data-testid="recent-tickets">
                     <For each=move || tickets.get() key=|t| t.number.clone() children=move |t: Ticket| {
-                        let cats = ctx.site.with_untracked(|s| s.categories.clone());
-                        let category = category_text(i18n, &cats, &t.category);
+                        // Closures, so that switching language redraws them at once.
+                        let key = t.category.clone();
+                        let category = move || ctx.site.with(|s| category_text(i18n, &s.categories, &key));
                         let place = if t.unit.is_empty() { t.location.clone() } else { t.unit.clone() };
-                        let when = format_datetime(ctx.lang.get_untracked(), t.received_at, t.utc_offset_min);
+                        let (received, offset) = (t.received_at, t.utc_offset_min);
+                        let when = move || format_datetime(ctx.lang.get(), received, offset);
                         let photo_count = t.photos.len();
                         let first_photo = t.photos.first().map(|p| (p.sha256.clone(), p.width, p.height));
                         view! {

@@ -90,7 +90,10 @@ pub fn DailyLogPage() -> impl IntoView {
                     let line = move |id: Uuid, extra: String| {
                         by_id.get(&id).cloned().map(|item| {
                             let t = item.ticket.clone();
-                            let text = format!("{} · {} · {} · {}{extra}", category_text(i18n, &cats, &t.category), t.unit, t.description, status_text(i18n, item.state.status));
+                            // Only the parts a ticket has: a patrol finding has a place, not a unit.
+                            let category = category_text(i18n, &cats, &t.category);
+                            let parts = [category.as_str(), t.unit.trim(), t.location.trim(), t.description.trim(), status_text(i18n, item.state.status)];
+                            let text = format!("{}{extra}", parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" · "));
                             view! {
                                 <li data-testid="log-ticket">
                                     <A href=format!("/ticket/{id}")>{t.number}</A>

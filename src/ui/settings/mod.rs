@@ -198,8 +198,12 @@ fn RosterSection() -> impl IntoView {
     let status = RwSignal::new(None::<&'static str>);
     let saving = RwSignal::new(false);
 
+    // Back to the defaults after every add or edit: the next person's role and department are
+    // chosen for them, never carried over from the last one.
     let reset = move || {
         name.set(String::new());
+        role.set(StaffRole::Patrol);
+        dept.set(Department::Security);
         editing.set(None);
         problem.set(None);
     };
