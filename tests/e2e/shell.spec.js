@@ -68,9 +68,16 @@ test('site settings and roster are validated, saved, and survive reload', async 
   await expect(page.locator('#site-code-error')).toHaveText('Not in the expected format.');
   await expect(page.locator('#device-name-error')).toHaveText('Required.');
   await expect(page.getByLabel('Site name')).toHaveAttribute('aria-invalid', 'true');
+  // Said beside the button too, and the first field to fix has the focus.
+  await expect(page.getByTestId('site-form-problems')).toHaveText('Not saved: check the fields marked above (3).');
+  await expect(page.getByLabel('Site name')).toBeFocused();
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByTestId('site-form-problems')).toHaveText('未保存：请检查上面标出的字段（3 项）。');
+  await page.getByTestId('language').selectOption('en');
   // Messages follow the user's typing.
   await page.getByLabel('Site name').fill('东湖花园');
   await expect(page.locator('#site-name-error')).toHaveText('');
+  await expect(page.getByTestId('site-form-problems')).toHaveText('Not saved: check the fields marked above (2).');
   await page.reload();
   await appReady(page);
   await expect(page.getByTestId('site-name')).toHaveText('Site not set up');

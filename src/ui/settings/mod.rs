@@ -137,7 +137,20 @@ fn SiteSection() -> impl IntoView {
         }
         submitted.set(true);
         saved.set(false);
-        let Ok(values) = form().validate() else { return };
+        let values = match form().validate() {
+            Ok(values) => values,
+            Err(ps) => {
+                // Said beside the button too, and the first field to fix gets the focus.
+                if let Some((field, _)) = ps.first() {
+                    crate::ui::widgets::focus_by_id(match field {
+                        SettingsField::SiteName => "site-name",
+                        SettingsField::SiteCode => "site-code",
+                        SettingsField::DeviceName => "device-name",
+                    });
+                }
+                return;
+            }
+        };
         let mut site = ctx.site.get_untracked();
         site.site_name = values.site_name.clone();
         site.site_code = values.site_code.clone();
@@ -180,6 +193,10 @@ fn SiteSection() -> impl IntoView {
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" prop:disabled=move || saving.get()>{t!(i18n, settings.save)}</button>
                 <span class="saved-note" role="status">{move || saved.get().then(|| t_string!(i18n, settings.saved))}</span>
+                <span class="field-error" role="status" data-testid="site-form-problems">{move || {
+                    let count = if submitted.get() { form().validate().err().map_or(0, |ps| ps.len()) } else { 0 };
+                    (count > 0).then(|| fill(t_string!(i18n, settings.not_saved), "count", &count.to_string()))
+                }}</span>
             </div>
         </form>
     }
