@@ -83,7 +83,7 @@ test('a ticket from intake walks every status to closed, with who and when at ea
   await dialog.locator('#act-note').fill('业主出差，下周才能进户');
   await dialog.getByRole('button', { name: 'Confirm' }).click();
   await expect(state).toHaveText('On hold');
-  await expect(page.getByTestId('sla').first()).toContainText('Paused while on hold');
+  await expect(page.getByTestId('resolve-clock')).toContainText('Paused while on hold');
   await act(page, 'resume');
   await expect(state).toHaveText('In progress');
   await act(page, 'resolve', async (d) => {
@@ -149,7 +149,8 @@ test('overdue tickets are marked in words, not colour alone, and the filters com
   const lateCard = page.locator(`[data-number="${late}"]`);
   await expect(lateCard.getByTestId('sla')).toHaveText(/^!No response yet, overdue by 2 d \d+ h$/);
   await expect(lateCard.getByTestId('sla')).toHaveClass(/sla-overdue/);
-  await expect(page.locator(`[data-number="${fresh}"]`).getByTestId('sla')).toHaveText(/^◷\d+ h \d+ min left$|^◷1 d \d+ h left$/);
+  // Nobody has responded yet: the card shows the response clock, the nearer one.
+  await expect(page.locator(`[data-number="${fresh}"]`).getByTestId('sla')).toHaveText(/^◷Respond within (\d+ h \d+ min|1 d \d+ h)$/);
 
   // The filters fold away so the columns stay on screen; search stays visible.
   await expect(page.getByLabel('Overdue only')).toBeHidden();
@@ -249,3 +250,34 @@ test('the board with 5,000 tickets opens and filters without freezing', async ({
   console.log(`board with 5,000 tickets: open ${openMs} ms, search ${searchMs} ms, filter ${filterMs} ms, ping ${pingMs} ms`);
   expect(pingMs).toBeLessThan(2000);
 });
+
+test('the nearer deadline shows and warns before it runs out; the detail page names each clock', async ({ page }) => {
+  await setUp(page);
+  const now = new Date();
+  const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  // P1: one hour to respond, 24 to resolve. 50 minutes gone: the last quarter of the response.
+  const soon = await intake(page, { description: '电梯困人', receivedAt: local(new Date(now.getTime() - 50 * 60000)), urgency: 'high', importance: 'high', category: 'lift' });
+  const late = await intake(page, { description: '水管爆裂', receivedAt: local(new Date(now.getTime() - 75 * 60000)), urgency: 'high', importance: 'high' });
+  await page.goto('/board');
+  await appReady(page);
+  const soonBadge = page.locator(`[data-number="${soon}"]`).getByTestId('sla');
+  await expect(soonBadge).toHaveText(/^◷Respond soon: \d+ min left$/);
+  await expect(soonBadge).toHaveClass(/sla-due-soon/);
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(soonBadge).toHaveText(/^◷即将超时：\d+分钟 内响应$/);
+  await page.getByTestId('language').selectOption('en');
+
+  // The detail page: the overdue response on the response row, the resolution clock on its own.
+  await page.locator(`[data-number="${late}"]`).getByRole('link', { name: `Open ${late}` }).click();
+  await expect(page.getByTestId('detail-respond')).toContainText(/No response yet, overdue by 1\d min/);
+  await expect(page.getByTestId('respond-clock')).toHaveClass(/sla-overdue/);
+  await expect(page.getByTestId('detail-resolve')).toContainText(/\d+ h \d+ min left/);
+  await expect(page.getByTestId('resolve-clock')).not.toHaveClass(/sla-overdue/);
+  // Once someone responds, the second time says what it is.
+  await act(page, 'assess');
+  await expect(page.getByTestId('detail-state')).toHaveText('Assessed');
+  await expect(page.getByTestId('detail-respond')).toContainText(/ · answered \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d$/);
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByTestId('detail-respond')).toContainText(/已于 .* 响应$/);
+});
+

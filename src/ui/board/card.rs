@@ -19,12 +19,28 @@ use crate::ui::widgets::terms::{action_text, category_text, kind_text, span_text
 /// The clock that matters now: an unanswered ticket's response clock while it is late,
 /// otherwise the resolution clock.
 pub fn clock_text(i18n: I18n, state: &TicketState) -> (&'static str, &'static str, String) {
-    let now = Utc::now();
-    let respond = state.respond_clock(now);
-    if respond.state == SlaState::Overdue && state.is_open() {
-        return ("overdue", "!", fill(t_string!(i18n, clock.respond_overdue), "time", &span_text(i18n, respond.remaining)));
+    // The nearer of the two clocks: until someone responds, the response deadline comes first.
+    respond_text(i18n, state).unwrap_or_else(|| resolve_text(i18n, state))
+}
+
+/// The response clock while it still runs (open, nobody has responded): warned in its last
+/// quarter like the resolution clock. `None` once answered or no longer open.
+pub fn respond_text(i18n: I18n, state: &TicketState) -> Option<(&'static str, &'static str, String)> {
+    if state.first_response_at.is_some() || !state.is_open() {
+        return None;
     }
-    let c = state.resolve_clock(now);
+    let respond = state.respond_clock(Utc::now());
+    let time = span_text(i18n, respond.remaining);
+    Some(match respond.state {
+        SlaState::Overdue => ("overdue", "!", fill(t_string!(i18n, clock.respond_overdue), "time", &time)),
+        SlaState::DueSoon => ("due-soon", "◷", fill(t_string!(i18n, clock.respond_soon), "time", &time)),
+        _ => ("on-track", "◷", fill(t_string!(i18n, clock.respond_due), "time", &time)),
+    })
+}
+
+/// The resolution clock alone.
+pub fn resolve_text(i18n: I18n, state: &TicketState) -> (&'static str, &'static str, String) {
+    let c = state.resolve_clock(Utc::now());
     let time = span_text(i18n, c.remaining);
     match c.state {
         SlaState::Overdue => ("overdue", "!", fill(t_string!(i18n, clock.overdue), "time", &time)),
@@ -33,6 +49,18 @@ pub fn clock_text(i18n: I18n, state: &TicketState) -> (&'static str, &'static st
         SlaState::Paused => ("paused", "Ⅱ", t_string!(i18n, clock.paused).to_string()),
         SlaState::Met => ("met", "✓", t_string!(i18n, clock.met).to_string()),
         SlaState::MetLate => ("met-late", "✓", t_string!(i18n, clock.met_late).to_string()),
+    }
+}
+
+/// A clock as the board shows it: class, icon (not colour alone) and words.
+#[component]
+pub fn ClockBadge(#[prop(into)] parts: Signal<(&'static str, &'static str, String)>, #[prop(optional)] test_id: &'static str) -> impl IntoView {
+    let test_id = if test_id.is_empty() { "sla" } else { test_id };
+    view! {
+        <span class=move || format!("sla sla-{}", parts.get().0) data-testid=test_id>
+            <span class="sla-icon" aria-hidden="true">{move || parts.get().1}</span>
+            <span>{move || parts.get().2}</span>
+        </span>
     }
 }
 

@@ -14,14 +14,14 @@ use crate::domain::locale::format_datetime;
 use crate::domain::ticket::TicketStatus;
 use crate::domain::workflow::{offered_actions, Action, Satisfaction, Step};
 use crate::ui::board::action::{ActionDialog, PendingAction};
-use crate::ui::board::card::SlaBadge;
+use crate::ui::board::card::{resolve_text, respond_text, ClockBadge};
 use crate::ui::board::data::BoardItem;
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::intake::StoredPhoto;
 use crate::ui::settings::department_text;
 use crate::ui::widgets::fill;
-use crate::ui::widgets::terms::{action_text, category_text, channel_text, hold_text, kind_text, method_text, satisfaction_text, span_text, status_text};
+use crate::ui::widgets::terms::{action_text, category_text, channel_text, hold_text, kind_text, method_text, satisfaction_text, status_text};
 
 /// One ticket. From the live cache once its events are in; before that (a link opened
 /// straight after start), read by key — the ticket and its events by index — so opening a
@@ -143,12 +143,19 @@ fn Detail(item: Arc<BoardItem>, pending: PendingAction, message: RwSignal<Option
             <h2 id="sla-title">{t!(i18n, detail.sla)}</h2>
             <dl class="facts">
                 <dt>{t!(i18n, detail.respond)}</dt>
-                <dd>{format_datetime(lang, respond.due, offset)}" · "{match s.first_response_at {
-                    Some(at) => format_datetime(lang, at, offset),
-                    None => fill(t_string!(i18n, clock.respond_due), "time", &span_text(i18n, respond.remaining)),
+                <dd data-testid="detail-respond">{format_datetime(lang, respond.due, offset)}" · "{match s.first_response_at {
+                    Some(at) => (move || fill(t_string!(i18n, clock.responded_at), "time", &format_datetime(ctx.lang.get(), at, offset))).into_any(),
+                    // Not answered: the response clock while it runs; nothing once the ticket is done.
+                    None => {
+                        let state = s.clone();
+                        respond_text(i18n, &state).map(|_| {
+                            let parts = Signal::derive(move || respond_text(i18n, &state).unwrap_or_default());
+                            view! { <ClockBadge parts=parts test_id="respond-clock"/> }
+                        }).into_any()
+                    }
                 }}</dd>
                 <dt>{t!(i18n, detail.resolve)}</dt>
-                <dd>{format_datetime(lang, s.resolve_clock(now).due, offset)}" · "<SlaBadge state=Signal::derive(move || state_for_badge.clone())/></dd>
+                <dd data-testid="detail-resolve">{format_datetime(lang, s.resolve_clock(now).due, offset)}" · "<ClockBadge parts=Signal::derive(move || resolve_text(i18n, &state_for_badge)) test_id="resolve-clock"/></dd>
             </dl>
         </section>
         <section class="card" aria-labelledby="fields-title">
