@@ -7,9 +7,9 @@ mod common;
 use std::cell::RefCell;
 
 use chrono::Utc;
-use common::run;
+use common::{device, run, site, who};
 use patroldesk::app::settings::{edit_roster, save_site, take_settings_from_files, EditError, RosterEdit};
-use patroldesk::app::{intake, sample, sync, Stamps, Who};
+use patroldesk::app::{intake, sample, sync, Stamps};
 use patroldesk::domain::clock::Hlc;
 use patroldesk::domain::export::{self, ExportOptions, ExportScope};
 use patroldesk::domain::ledger::devices_heard_from;
@@ -24,18 +24,6 @@ use patroldesk::store::memory::MemoryStore;
 use patroldesk::store::sync::SyncStore;
 use patroldesk::store::{RecordStore, SettingsStore, StoreError};
 use uuid::Uuid;
-
-fn who() -> Who {
-    Who { actor: None, now: Utc::now(), offset_min: 480 }
-}
-
-fn device(n: u128) -> DeviceIdentity {
-    DeviceIdentity { name: format!("平板{n}"), ..DeviceIdentity::new(Uuid::from_u128(0xabc000 + n)) }
-}
-
-fn site() -> SiteSettings {
-    SiteSettings { site_code: "DH01".into(), site_name: "东湖花园".into(), ..SiteSettings::default() }
-}
 
 /// A quick report saved on `store`, with a photo of these bytes when given.
 fn report(store: &MemoryStore, hlc: &RefCell<Hlc>, dev: &DeviceIdentity, photo: Option<&str>) -> Uuid {

@@ -9,15 +9,15 @@ mod common;
 use std::cell::RefCell;
 
 use chrono::Utc;
-use common::run;
+use common::{device, run, site, who};
 use patroldesk::app::repair::{find_future_stamped, repair_future_stamps};
 use patroldesk::app::sync::{build_export, import_file, ImportFailure};
-use patroldesk::app::{intake, Stamps, Who};
+use patroldesk::app::{intake, Stamps};
 use patroldesk::domain::clock::{Hlc, Stamp, ROLLED_OVER_WALL};
 use patroldesk::domain::export::{self, ExportOptions, ExportScope, ImportError, RecordProblemKind};
 use patroldesk::domain::ledger::LedgerSource;
 use patroldesk::domain::record::{Record, RecordKind};
-use patroldesk::domain::settings::{DeviceIdentity, SiteSettings};
+use patroldesk::domain::settings::DeviceIdentity;
 use patroldesk::domain::ticket::{default_categories, QuickReport, Ticket};
 use patroldesk::domain::triage::SlaPolicy;
 use patroldesk::store::memory::MemoryStore;
@@ -26,18 +26,6 @@ use patroldesk::store::{RecordStore, SettingsStore};
 use uuid::Uuid;
 
 const Y2286: i64 = 9_999_999_999_999;
-
-fn who() -> Who {
-    Who { actor: None, now: Utc::now(), offset_min: 480 }
-}
-
-fn device(n: u128) -> DeviceIdentity {
-    DeviceIdentity { name: format!("平板{n}"), ..DeviceIdentity::new(Uuid::from_u128(0xabc000 + n)) }
-}
-
-fn site() -> SiteSettings {
-    SiteSettings { site_code: "DH01".into(), site_name: "东湖花园".into(), ..SiteSettings::default() }
-}
 
 fn save_report(store: &MemoryStore, hlc: &RefCell<Hlc>, dev: &DeviceIdentity, note: &str) -> Record {
     let build = |number| {

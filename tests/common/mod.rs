@@ -13,3 +13,21 @@ pub fn run<F: Future>(f: F) -> F::Output {
         Poll::Pending => panic!("the in-memory store should never be pending"),
     }
 }
+
+/// Nobody chosen as on duty, now, at UTC+8.
+pub fn who() -> patroldesk::app::Who {
+    patroldesk::app::Who { actor: None, now: chrono::Utc::now(), offset_min: 480 }
+}
+
+/// Tablet `n`, named 平板n.
+pub fn device(n: u128) -> patroldesk::domain::settings::DeviceIdentity {
+    use patroldesk::domain::settings::DeviceIdentity;
+    DeviceIdentity { name: format!("平板{n}"), ..DeviceIdentity::new(uuid::Uuid::from_u128(0xabc000 + n)) }
+}
+
+/// The site 东湖花园 (DH01).
+pub fn site() -> patroldesk::domain::settings::SiteSettings {
+    use patroldesk::domain::settings::SiteSettings;
+    SiteSettings { site_code: "DH01".into(), site_name: "东湖花园".into(), ..SiteSettings::default() }
+}
+

@@ -321,33 +321,29 @@ impl RecordStore for IdbStore {
     }
 
     async fn highest_stamp_until(&self, bound: Stamp) -> Result<Option<Stamp>, StoreError> {
-        // The last key at or below the bound of each updated_at index: only when the highest
-        // of all is beyond it.
-        let mut highest = None;
-        for kind in RecordKind::ALL {
-            let name = kind.store_name();
-            let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
-            let index = tx.object_store(name).and_then(|s| s.index(IndexName::UpdatedAt.name())).map_err(classify)?;
-            let range = Query::KeyRange(KeyRange::upper_bound(&JsValue::from_str(&bound.to_string()), Some(false)).map_err(classify)?);
-            let cursor = index.open_key_cursor(Some(range), Some(CursorDirection::Prev)).map_err(classify)?.await.map_err(classify)?;
-            if let Some(cursor) = cursor {
-                let text = cursor.key().map_err(classify)?.as_string().unwrap_or_default();
-                let stamp = text.parse::<Stamp>().map_err(|e| StoreError::Corrupt { key: text, reason: e.0 })?;
-                highest = highest.max(Some(stamp));
-            }
-            tx.await.map_err(classify)?;
-        }
-        Ok(highest)
+        // Only when the highest of all is beyond the bound.
+        self.last_updated_at(Some(bound)).await
     }
 
     async fn highest_stamp(&self) -> Result<Option<Stamp>, StoreError> {
-        // The last key of each updated_at index, no count: this runs on every start.
+        // No count: this runs on every start.
+        self.last_updated_at(None).await
+    }
+}
+
+impl IdbStore {
+    /// The highest key of every kind's `updated_at` index, at or below `bound` when given.
+    async fn last_updated_at(&self, bound: Option<Stamp>) -> Result<Option<Stamp>, StoreError> {
         let mut highest = None;
         for kind in RecordKind::ALL {
             let name = kind.store_name();
             let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
             let index = tx.object_store(name).and_then(|s| s.index(IndexName::UpdatedAt.name())).map_err(classify)?;
-            let cursor = index.open_key_cursor(None, Some(CursorDirection::Prev)).map_err(classify)?.await.map_err(classify)?;
+            let range = match bound {
+                Some(b) => Some(Query::KeyRange(KeyRange::upper_bound(&JsValue::from_str(&b.to_string()), Some(false)).map_err(classify)?)),
+                None => None,
+            };
+            let cursor = index.open_key_cursor(range, Some(CursorDirection::Prev)).map_err(classify)?.await.map_err(classify)?;
             if let Some(cursor) = cursor {
                 let text = cursor.key().map_err(classify)?.as_string().unwrap_or_default();
                 let stamp = text.parse::<Stamp>().map_err(|e| StoreError::Corrupt { key: text, reason: e.0 })?;
