@@ -46,7 +46,8 @@ pub enum SortOrder {
     /// Newest received first.
     #[default]
     Newest,
-    /// The nearest resolution deadline first (overdue at the top).
+    /// Most urgent first: the nearer of a ticket's two deadlines (the response one until someone
+    /// responds), overdue at the top, P1 before P2 at the same moment.
     Deadline,
     /// P1 first, then newest.
     Priority,
@@ -269,8 +270,8 @@ impl BoardSummary {
 pub enum SortKey {
     /// Newest received first.
     Newest(std::cmp::Reverse<DateTime<Utc>>),
-    /// Open tickets before finished ones, each by resolution deadline; then newest first.
-    Deadline(bool, DateTime<Utc>, std::cmp::Reverse<DateTime<Utc>>),
+    /// Open tickets before finished ones, each by its nearer deadline; then priority, newest.
+    Deadline(bool, DateTime<Utc>, Priority, std::cmp::Reverse<DateTime<Utc>>),
     /// P1 first, then newest.
     Priority(Priority, std::cmp::Reverse<DateTime<Utc>>),
 }
@@ -279,8 +280,19 @@ pub fn sort_key(order: SortOrder, now: DateTime<Utc>, ticket: &Ticket, state: &T
     let newest = std::cmp::Reverse(ticket.received_at);
     match order {
         SortOrder::Newest => SortKey::Newest(newest),
-        SortOrder::Deadline => SortKey::Deadline(!state.is_open(), state.resolve_clock(now).due, newest),
+        SortOrder::Deadline => SortKey::Deadline(!state.is_open(), nearer_deadline(state, now), state.priority, newest),
         SortOrder::Priority => SortKey::Priority(state.priority, newest),
+    }
+}
+
+/// The deadline that comes first: until someone responds, the response deadline is usually
+/// the nearer (1 h against 24 h for a P1); the resolution one otherwise.
+pub fn nearer_deadline(state: &TicketState, now: DateTime<Utc>) -> DateTime<Utc> {
+    let resolve = state.resolve_clock(now).due;
+    if state.first_response_at.is_none() && state.is_open() {
+        resolve.min(state.respond_clock(now).due)
+    } else {
+        resolve
     }
 }
 
@@ -415,7 +427,14 @@ mod tests {
         sort_items(&mut items, SortOrder::Priority, now, |(t, s)| (t, s));
         assert_eq!(numbers(&items), ["DH01-ABCDEF-261122-002", "DH01-ABCDEF-261121-003", "DH01-ABCDEF-261120-001"]);
         sort_items(&mut items, SortOrder::Deadline, now, |(t, s)| (t, s));
-        // Due: a 20th+72h, b 22nd+24h and c 21st+48h are all the 23rd 02:00: the newest first.
+        // Nobody has responded, so the response deadlines come first: a 20th+24h (21st 02:00),
+        // c 21st+4h (21st 06:00), b 22nd+1h. Their resolution deadlines are all the 23rd 02:00.
+        assert_eq!(numbers(&items), ["DH01-ABCDEF-261120-001", "DH01-ABCDEF-261121-003", "DH01-ABCDEF-261122-002"]);
+        // Once all are answered, the resolution deadline alone: equal, so P1 first.
+        for (_, s) in &mut items {
+            s.first_response_at = Some(now);
+        }
+        sort_items(&mut items, SortOrder::Deadline, now, |(t, s)| (t, s));
         assert_eq!(numbers(&items), ["DH01-ABCDEF-261122-002", "DH01-ABCDEF-261121-003", "DH01-ABCDEF-261120-001"]);
     }
 }
