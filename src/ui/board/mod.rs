@@ -279,17 +279,45 @@ impl Shown {
     }
 }
 
+/// The stages after the work is done, shown as one column: a supervisor acts on them rarely
+/// (a return visit, a close), and nine columns side by side did not fit a tablet.
+const FINISHED: [TicketStatus; 3] = [TicketStatus::Resolved, TicketStatus::ReturnVisited, TicketStatus::Closed];
+
 #[component]
 fn Columns(shown: Shown, pending: PendingAction) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let moved = FINISHED.map(|s| shown.column(s));
+    let finished_count = move || {
+        FINISHED
+            .iter()
+            .zip(moved)
+            .map(|(s, moved)| {
+                let _revision = moved.get();
+                ctx.cache
+                    .with(|c| c.preview().map(|p| p.count(*s)))
+                    .unwrap_or_else(|| shown.lists.with_value(|l| l.column(*s).len()))
+            })
+            .sum::<usize>()
+    };
     view! {
         <div class="columns" data-testid="board-columns">
-            {STATUSES.into_iter().map(|status| view! { <Column status=status shown=shown pending=pending/> }).collect_view()}
+            {STATUSES.into_iter().filter(|s| !FINISHED.contains(s)).map(|status| view! { <Column status=status shown=shown pending=pending/> }).collect_view()}
+            <section class="column column-group" aria-labelledby="col-finished" data-group="finished"
+                class:column-empty=move || finished_count() == 0>
+                <h2 id="col-finished" class="column-title">
+                    {move || t_string!(i18n, board.finished)}
+                    <span class="column-count">{finished_count}</span>
+                </h2>
+                {FINISHED.into_iter().map(|status| view! { <Column status=status shown=shown pending=pending part=true/> }).collect_view()}
+            </section>
         </div>
     }
 }
 
+/// One status's tickets; `part` is a stage inside the finished column, headed one level down.
 #[component]
-fn Column(status: TicketStatus, shown: Shown, pending: PendingAction) -> impl IntoView {
+fn Column(status: TicketStatus, shown: Shown, pending: PendingAction, #[prop(optional)] part: bool) -> impl IntoView {
     let i18n = use_i18n();
     let limit = RwSignal::new(COLUMN_PAGE);
     let moved = shown.column(status);
@@ -302,12 +330,18 @@ fn Column(status: TicketStatus, shown: Shown, pending: PendingAction) -> impl In
     let preview_count = move || ctx.cache.with(|c| c.preview().map(|p| p.count(status)));
     let heading_id = format!("col-{}", status_key(status));
     let labelled_by = heading_id.clone();
+    let shown_count = move || preview_count().unwrap_or_else(count);
+    let title = move || status_text(i18n, status);
+    let heading = if part {
+        view! { <h3 id=heading_id class="column-title column-part-title">{title}<span class="column-count">{shown_count}</span></h3> }.into_any()
+    } else {
+        view! { <h2 id=heading_id class="column-title">{title}<span class="column-count">{shown_count}</span></h2> }.into_any()
+    };
     view! {
-        <section class="column" aria-labelledby=labelled_by data-status=status_key(status)>
-            <h2 id=heading_id class="column-title">
-                {move || status_text(i18n, status)}
-                <span class="column-count">{move || preview_count().unwrap_or_else(count)}</span>
-            </h2>
+        // An empty column folds to a narrow strip, so the ones with work get the width.
+        <section class=if part { "column-part" } else { "column" } aria-labelledby=labelled_by data-status=status_key(status)
+            class:column-empty=move || shown_count() == 0>
+            {heading}
             <div class="column-cards">
                 // A card still shown after a keystroke is kept, not rebuilt; a ticket the cache
                 // changed has a new revision, so only its card is drawn again.
