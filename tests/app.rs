@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use chrono::{Duration, TimeZone, Utc};
 use common::run;
 use patroldesk::app::cache::RecordCache;
-use patroldesk::app::workflow::{perform, StepError};
+use patroldesk::app::workflow::{perform, perform_steps, StepError};
 use patroldesk::app::{drills, intake, Changed, Who};
 use patroldesk::domain::clock::Hlc;
 use patroldesk::domain::drill::{built_in_plans, Participant, RunChange, RunMode, DrillRun};
@@ -217,6 +217,40 @@ fn a_step_is_checked_against_the_stored_state_and_applied_to_one_ticket() {
     assert!(matches!(close, Err(StepError::Refused(_))));
     assert_eq!(run(store.live(RecordKind::TicketEvent)).unwrap().len(), events_before);
     assert_eq!(run(perform(&store, &hlc, who(), None, Uuid::from_u128(404), assess(), "")).unwrap_err(), StepError::Gone);
+}
+
+#[test]
+fn steps_taken_together_are_written_together_or_not_at_all() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let saved = save(&store, &hlc);
+    let mut cache = loaded_cache(&store);
+    let tech = Uuid::from_u128(7);
+    let dispatch = Action::Dispatch { department: Department::Security, assignee: Some(tech) };
+    // Assess and dispatch in one go: two events, each with its own from/to, one ticket copy.
+    let done = run(perform_steps(&store, &hlc, who(), None, saved.id, vec![(assess(), "业主在家".into()), (dispatch, String::new())])).unwrap();
+    assert_eq!(done.reached, TicketStatus::Dispatched);
+    cache.apply(&done.changed.records);
+    let item = cache.ticket(saved.id).unwrap();
+    let steps: Vec<_> = item.state.history.iter().map(|e| (e.event.from, e.event.to, e.event.note.clone())).collect();
+    assert_eq!(steps, vec![
+        (None, TicketStatus::New, String::new()),
+        (Some(TicketStatus::New), TicketStatus::Assessed, "业主在家".into()),
+        (Some(TicketStatus::Assessed), TicketStatus::Dispatched, String::new()),
+    ]);
+    assert_eq!((item.state.department, item.state.assignee), (Some(Department::Security), Some(tech)));
+    assert_eq!(loaded_cache(&store).ticket(saved.id).unwrap().state, item.state);
+
+    // A follow-up the role may not take (close, by patrol) refuses both steps: nothing written.
+    let events_before = run(store.live(RecordKind::TicketEvent)).unwrap().len();
+    let resolve = Action::Resolve { work_done: "处理完毕".into(), cause: String::new() };
+    run(perform(&store, &hlc, who(), None, saved.id, Action::Start, "")).unwrap();
+    run(perform(&store, &hlc, who(), None, saved.id, resolve, "")).unwrap();
+    let visit = Action::ReturnVisit { method: patroldesk::domain::workflow::ContactMethod::Phone, score: 5, comment: String::new(), visitor: None };
+    let refused = run(perform_steps(&store, &hlc, who(), Some(StaffRole::Patrol), saved.id, vec![(visit, String::new()), (Action::Close, String::new())]));
+    assert_eq!(refused.unwrap_err(), StepError::Refused(Refusal::NeedsSupervisor));
+    assert_eq!(run(store.live(RecordKind::TicketEvent)).unwrap().len(), events_before + 2);
+    assert_eq!(loaded_cache(&store).ticket(saved.id).unwrap().state.status, TicketStatus::Resolved);
 }
 
 #[test]

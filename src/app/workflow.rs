@@ -67,32 +67,51 @@ pub async fn perform<S: RecordStore>(
     action: Action,
     note: &str,
 ) -> Result<Performed, StepError> {
+    perform_steps(store, stamps, who, role, ticket_id, vec![(action, note.to_owned())]).await
+}
+
+/// Writes steps one person takes together (assess and dispatch; a return visit and the
+/// close): each checked against the state the ones before it reach, all written in one
+/// transaction or none. Each keeps its own event, so the history and the KPIs read as if
+/// they had been taken one by one.
+pub async fn perform_steps<S: RecordStore>(
+    store: &S,
+    stamps: &impl Stamps,
+    who: Who,
+    role: Option<StaffRole>,
+    ticket_id: Uuid,
+    steps: Vec<(Action, String)>,
+) -> Result<Performed, StepError> {
     let (stored, ticket, mut events) = read_ticket(store, ticket_id).await?.ok_or(StepError::Gone)?;
-    let state = derive(&ticket, &events);
-    let note = note.trim().to_owned();
-    let to = check(state.status, ticket.kind, &action, &note, role).map_err(StepError::Refused)?;
-    let event = TicketEvent {
-        ticket_id,
-        at: who.now,
-        utc_offset_min: who.offset_min,
-        by: who.actor,
-        from: Some(state.status),
-        to,
-        note,
-        action,
-    };
-    let event_stamp = stamps.stamp()?;
-    let ticket_stamp = stamps.stamp()?;
-    events.push((event_stamp, event.clone()));
-    let ticket = ticket.with_progress(&events);
-    let event_record = Record::create(RecordKind::TicketEvent, to_body(&ticket.number, &event)?, event_stamp, who.actor);
-    let ticket_record = stored.edited(to_body(&ticket.number, &ticket)?, ticket_stamp, who.actor);
-    let report = store.put_many(&[event_record.clone(), ticket_record.clone()]).await?;
-    // A stale ticket copy (another tab wrote a later one) is fine: the event is what counts,
-    // and every tab derives the state from the events. The cache keeps the later copy.
-    let mut written = vec![event_record];
-    if !report.stale.contains(&ticket_record.id) {
-        written.push(ticket_record);
+    let mut records = Vec::with_capacity(steps.len() + 1);
+    let mut state = derive(&ticket, &events);
+    for (action, note) in steps {
+        let note = note.trim().to_owned();
+        let to = check(state.status, ticket.kind, &action, &note, role).map_err(StepError::Refused)?;
+        let event = TicketEvent {
+            ticket_id,
+            at: who.now,
+            utc_offset_min: who.offset_min,
+            by: who.actor,
+            from: Some(state.status),
+            to,
+            note,
+            action,
+        };
+        let event_stamp = stamps.stamp()?;
+        records.push(Record::create(RecordKind::TicketEvent, to_body(&ticket.number, &event)?, event_stamp, who.actor));
+        events.push((event_stamp, event));
+        state = derive(&ticket, &events);
     }
-    Ok(Performed { reached: ticket.status, changed: Changed::of(written) })
+    let ticket_stamp = stamps.stamp()?;
+    let ticket = ticket.with_progress(&events);
+    let ticket_record = stored.edited(to_body(&ticket.number, &ticket)?, ticket_stamp, who.actor);
+    records.push(ticket_record.clone());
+    let report = store.put_many(&records).await?;
+    // A stale ticket copy (another tab wrote a later one) is fine: the events are what count,
+    // and every tab derives the state from the events. The cache keeps the later copy.
+    if report.stale.contains(&ticket_record.id) {
+        records.pop();
+    }
+    Ok(Performed { reached: ticket.status, changed: Changed::of(records) })
 }

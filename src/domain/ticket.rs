@@ -86,6 +86,21 @@ pub const BUILT_IN_CATEGORIES: [&str; 11] = [
     "other",
 ];
 
+/// The department a ticket of this category goes to unless someone picks another: the
+/// built-in trades by their category, a complaint, inquiry or suggestion about anything else
+/// to customer service, the rest (a site's own categories) to engineering.
+pub fn department_for(category: &str, kind: TicketKind) -> Department {
+    match category {
+        "plumbing" | "electrical" | "lift" | "doors_locks" | "public_facilities" => Department::Engineering,
+        "cleaning" => Department::Cleaning,
+        "landscaping" => Department::Landscaping,
+        // 秩序维护: disturbances and the car park are the security team's rounds.
+        "security" | "noise" | "parking" => Department::Security,
+        _ if matches!(kind, TicketKind::Complaint | TicketKind::Inquiry | TicketKind::Suggestion) => Department::CustomerService,
+        _ => Department::Engineering,
+    }
+}
+
 /// One entry of the site's category list. Retired entries stay so old tickets keep their
 /// name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -602,5 +617,15 @@ mod tests {
             "DH01-7F3A2C-261129-007"
         );
         assert_eq!(ticket_number("DH01", "7F3A2C", NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(), 1234), "DH01-7F3A2C-261129-1234");
+    }
+
+    #[test]
+    fn a_ticket_goes_to_the_department_of_its_category() {
+        assert_eq!(department_for("noise", TicketKind::Complaint), Department::Security);
+        assert_eq!(department_for("plumbing", TicketKind::Complaint), Department::Engineering);
+        assert_eq!(department_for("cleaning", TicketKind::Repair), Department::Cleaning);
+        assert_eq!(department_for("other", TicketKind::Inquiry), Department::CustomerService);
+        assert_eq!(department_for("other", TicketKind::Repair), Department::Engineering);
+        assert_eq!(department_for("site-own", TicketKind::PatrolIncident), Department::Engineering);
     }
 }

@@ -177,6 +177,11 @@ impl Step {
         }
     }
 
+    /// Closing and reopening are the supervisor's call (see [`Action::needs_supervisor`]).
+    pub fn needs_supervisor(self) -> bool {
+        self.sample().needs_supervisor()
+    }
+
     /// Whether the step's note is required: to reopen, and to hold for "another reason"
     /// (the reason is the note). [`check`] enforces it; forms mark the field.
     pub fn needs_note(self, hold_reason: HoldReason) -> bool {

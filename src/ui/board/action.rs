@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
-use crate::domain::settings::Department;
+use crate::domain::settings::{Department, StaffRole};
+use crate::domain::ticket::department_for;
 use crate::domain::triage::{Level, Priority};
 use crate::app::workflow::StepError;
 use crate::domain::workflow::{check, offered_actions, Action, ActionField, ContactMethod, HoldReason, Refusal, Step, NOTE_MAX};
@@ -59,8 +60,24 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
     let state = &item.state;
     let urgency = RwSignal::new(state.urgency);
     let importance = RwSignal::new(state.importance);
-    let department = RwSignal::new(state.department.unwrap_or(Department::Engineering));
-    let assignee = RwSignal::new(state.assignee);
+    let supervisor = ctx.role() == Some(StaffRole::Supervisor);
+    // The department follows the category unless the ticket already has one; the people
+    // offered are that department's, so the two cannot disagree. A department of one is
+    // preselected.
+    let department = RwSignal::new(state.department.unwrap_or_else(|| department_for(&item.ticket.category, item.ticket.kind)));
+    let people_of = move |d: Department| ctx.site.with_untracked(|s| s.active_staff().filter(|m| m.department == d).map(|m| m.id).collect::<Vec<_>>());
+    let default_person = move |d: Department, current: Option<Uuid>| {
+        let people = people_of(d);
+        match current {
+            Some(c) if people.contains(&c) => Some(c),
+            _ if people.len() == 1 => Some(people[0]),
+            _ => None,
+        }
+    };
+    let assignee = RwSignal::new(default_person(department.get_untracked(), state.assignee));
+    // Which button sent the form: the step alone, or with the step that usually follows
+    // (assess and dispatch; a supervisor's return visit and close) in one go.
+    let with_next = RwSignal::new(false);
     let reason = RwSignal::new(HoldReason::Parts);
     let work_done = RwSignal::new(String::new());
     let cause = RwSignal::new(String::new());
@@ -103,8 +120,9 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
         pending.set(None);
     };
 
-    let build = move || -> Action {
-        match step {
+    let build = move || -> Vec<(Action, String)> {
+        let note = note.get_untracked();
+        let main = match step {
             Step::Assess => {
                 let p = Priority::from_triage(urgency.get_untracked(), importance.get_untracked());
                 let hours = ctx.site.with_untracked(|s| s.sla.hours_for(kind, p));
@@ -124,7 +142,14 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
             },
             Step::Close => Action::Close,
             Step::Reopen => Action::Reopen,
-        }
+        };
+        let next = match step {
+            _ if !with_next.get_untracked() => None,
+            Step::Assess => Some(Action::Dispatch { department: department.get_untracked(), assignee: assignee.get_untracked() }),
+            Step::ReturnVisit => Some(Action::Close),
+            _ => None,
+        };
+        std::iter::once((main, note)).chain(next.map(|a| (a, String::new()))).collect()
     };
 
     let number_for_submit = number.clone();
@@ -133,23 +158,27 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
         if saving.get_untracked() {
             return;
         }
-        let action = build();
-        let text = note.get_untracked().trim().to_owned();
+        let steps = build();
         // The fields are checked here for a quick answer; the use case checks again against
         // the ticket as stored when it writes.
-        let Some(now_status) = current.with_untracked(|c| c.as_ref().map(|i| i.state.status)) else {
+        let Some(mut status) = current.with_untracked(|c| c.as_ref().map(|i| i.state.status)) else {
             refusal.set(Some(t_string!(i18n, act.gone).to_string()));
             return;
         };
-        if let Err(r) = check(now_status, kind, &action, &text, ctx.role()) {
-            refusal.set(Some(refusal_text(i18n, r)));
-            return;
+        for (action, text) in &steps {
+            match check(status, kind, action, text, ctx.role()) {
+                Ok(next) => status = next,
+                Err(r) => {
+                    refusal.set(Some(refusal_text(i18n, r)));
+                    return;
+                }
+            }
         }
         refusal.set(None);
         saving.set(true);
         let number = number_for_submit.clone();
         spawn_local(async move {
-            match perform(ctx, id, action, &text).await {
+            match perform(ctx, id, steps).await {
                 Ok(reached) => {
                     let msg = fill(&fill(t_string!(i18n, act.saved), "number", &number), "status", status_text(i18n, reached));
                     close();
@@ -172,21 +201,23 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
         });
     };
 
-    let staff_options = move || {
+    // `only`: the people of the department chosen beside it (dispatch); anyone otherwise.
+    let staff_options = move |only: Option<Department>| {
         ctx.site.with(|s| {
             s.active_staff()
+                .filter(|m| only.is_none_or(|d| m.department == d))
                 .map(|m| (m.id, format!("{} · {}", m.name, department_text(i18n, m.department))))
                 .collect::<Vec<_>>()
         })
     };
-    let person_select = move |id: &'static str, label: &'static str, signal: RwSignal<Option<Uuid>>| {
+    let person_select = move |id: &'static str, label: &'static str, signal: RwSignal<Option<Uuid>>, only: Option<RwSignal<Department>>| {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
                 <select id=id prop:value=move || signal.get().map(|u| u.to_string()).unwrap_or_default()
                     on:change=move |ev| signal.set(Uuid::parse_str(&event_target_value(&ev)).ok())>
                     <option value="">{move || t_string!(i18n, act.assignee_none)}</option>
-                    {move || staff_options().into_iter().map(|(id, name)| {
+                    {move || staff_options(only.map(|d| d.get())).into_iter().map(|(id, name)| {
                         let selected = signal.get_untracked() == Some(id);
                         view! { <option value=id.to_string() selected=selected>{name}</option> }
                     }).collect_view()}
@@ -200,11 +231,29 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
             .map(move |l| {
                 let id = format!("act-{name}-{}", if l == Level::High { "high" } else { "low" });
                 view! {
-                    <input type="radio" name=name id=id.clone() prop:checked=move || signal.get() == l on:change=move |_| signal.set(l)/>
-                    <label for=id class="choice">{move || level_text(i18n, l)}</label>
+                    <label for=id.clone() class="choice-item">
+                        <input type="radio" name=name id=id.clone() prop:checked=move || signal.get() == l on:change=move |_| signal.set(l)/>
+                        <span class="choice">{move || level_text(i18n, l)}</span>
+                    </label>
                 }
             })
             .collect_view()
+    };
+
+    let dispatch_fields = move || view! {
+        <div class="field">
+            <label for="act-department">{t_string!(i18n, board.department)}</label>
+            <select id="act-department" prop:value=move || department.get().key()
+                on:change=move |ev| if let Some(d) = Department::from_key(&event_target_value(&ev)) {
+                    department.set(d);
+                    assignee.set(default_person(d, assignee.get_untracked()));
+                }>
+                {Department::ALL.into_iter().map(|d| view! {
+                    <option value=d.key() selected=move || department.get_untracked() == d>{department_text(i18n, d)}</option>
+                }).collect_view()}
+            </select>
+        </div>
+        {person_select("act-assignee", t_string!(i18n, board.assignee), assignee, Some(department))}
     };
 
     let fields = match step {
@@ -223,19 +272,13 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
                 let t = fill(t_string!(i18n, act.priority_hours), "priority", p.label());
                 fill(&fill(&t, "respond", &h.respond.to_string()), "resolve", &h.resolve.to_string())
             }}</p>
+            // Used by "Assess and dispatch"; "Confirm" assesses only.
+            <fieldset class="dispatch-now">
+                <legend>{t_string!(i18n, act.dispatch_to)}</legend>
+                {dispatch_fields()}
+            </fieldset>
         }.into_any(),
-        Step::Dispatch | Step::Reassign => view! {
-            <div class="field">
-                <label for="act-department">{t_string!(i18n, board.department)}</label>
-                <select id="act-department" prop:value=move || department.get().key()
-                    on:change=move |ev| if let Some(d) = Department::from_key(&event_target_value(&ev)) { department.set(d) }>
-                    {Department::ALL.into_iter().map(|d| view! {
-                        <option value=d.key() selected=move || department.get_untracked() == d>{department_text(i18n, d)}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            {person_select("act-assignee", t_string!(i18n, board.assignee), assignee)}
-        }.into_any(),
+        Step::Dispatch | Step::Reassign => dispatch_fields().into_any(),
         Step::Hold => view! {
             <div class="field">
                 <label for="act-reason">{t_string!(i18n, act.reason)}</label>
@@ -267,8 +310,10 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
                 {(1..=5u8).map(|n| {
                     let id = format!("act-score-{n}");
                     view! {
-                        <input type="radio" name="score" id=id.clone() prop:checked=move || score.get() == n on:change=move |_| score.set(n)/>
-                        <label for=id class="choice">{fill(t_string!(i18n, act.score_n), "n", &n.to_string())}</label>
+                        <label for=id.clone() class="choice-item">
+                            <input type="radio" name="score" id=id.clone() prop:checked=move || score.get() == n on:change=move |_| score.set(n)/>
+                            <span class="choice">{fill(t_string!(i18n, act.score_n), "n", &n.to_string())}</span>
+                        </label>
                     }
                 }).collect_view()}
             </fieldset>
@@ -276,13 +321,20 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
                 <label for="act-comment">{t_string!(i18n, act.comment)}</label>
                 <textarea id="act-comment" rows="2" maxlength=NOTE_MAX prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
             </div>
-            {person_select("act-visitor", t_string!(i18n, act.visitor), visitor)}
+            {person_select("act-visitor", t_string!(i18n, act.visitor), visitor, None)}
         }.into_any(),
         _ => ().into_any(),
     };
     let note_label = move || {
         let required = step.needs_note(reason.get());
         if required { t_string!(i18n, act.note_required) } else { t_string!(i18n, act.note) }
+    };
+    // The step that usually follows, offered as a second button: dispatch after assessing;
+    // closing after a return visit, for a supervisor (the one who may close).
+    let next_label = match step {
+        Step::Assess => Some(t_string!(i18n, act.assess_dispatch)),
+        Step::ReturnVisit if supervisor => Some(t_string!(i18n, act.visit_close)),
+        _ => None,
     };
     let title = fill(&fill(t_string!(i18n, act.title), "action", action_text(i18n, step.key())), "number", &number);
 
@@ -299,11 +351,51 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
                 {move || changed().map(|text| view! { <p class="notice notice-warn" role="status" data-testid="action-changed">{text}</p> })}
                 <p class="field-error" role="alert" data-testid="action-refusal">{move || refusal.get()}</p>
                 <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" prop:disabled=move || saving.get() || !still_possible()>{t_string!(i18n, act.confirm)}</button>
+                    <button type="submit" class="btn btn-primary" prop:disabled=move || saving.get() || !still_possible()
+                        on:click=move |_| with_next.set(false)>{t_string!(i18n, act.confirm)}</button>
+                    {next_label.map(|label| view! {
+                        <button type="submit" class="btn btn-primary" prop:disabled=move || saving.get() || !still_possible()
+                            on:click=move |_| with_next.set(true)>{label}</button>
+                    })}
                     <button type="button" class="btn" on:click=move |_| close()>{t_string!(i18n, act.cancel)}</button>
                 </div>
             </form>
         </dialog>
     }
     .into_any()
+}
+
+/// A step's button. A step that is the supervisor's (close, reopen) shows, to anyone else on
+/// duty, disabled with the reason beside it, instead of being refused after Confirm.
+/// `number` names the ticket in the button's name where several tickets' buttons are shown.
+#[component]
+pub fn StepButton(
+    ticket: Uuid,
+    step: Step,
+    pending: PendingAction,
+    #[prop(optional)] number: Option<String>,
+    #[prop(optional)] small: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let key = step.key();
+    let allowed = move || {
+        !step.needs_supervisor()
+            || ctx.on_duty.get().and_then(|id| ctx.site.with(|s| s.staff(id).map(|m| m.role))) == Some(StaffRole::Supervisor)
+    };
+    let why_id = format!("why-{key}-{ticket}");
+    let described_by = why_id.clone();
+    let label = move || {
+        number.as_ref().map(|n| fill(&fill(t_string!(i18n, act.title), "action", action_text(i18n, key)), "number", n))
+    };
+    view! {
+        <span class="step-button">
+            <button type="button" class=if small { "btn btn-small" } else { "btn" } data-action=key aria-label=label
+                prop:disabled=move || !allowed() aria-describedby=move || (!allowed()).then(|| described_by.clone())
+                on:click=move |_| pending.set(Some((ticket, step)))>{move || action_text(i18n, key)}</button>
+            <Show when=move || !allowed()>
+                <span class="step-why" id=why_id.clone()>{move || t_string!(i18n, act.supervisor_only)}</span>
+            </Show>
+        </span>
+    }
 }

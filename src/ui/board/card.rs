@@ -9,12 +9,12 @@ use leptos_router::components::A;
 
 use crate::domain::sla::SlaState;
 use crate::domain::workflow::{offered_actions, TicketState};
-use crate::ui::board::action::PendingAction;
+use crate::ui::board::action::{PendingAction, StepButton};
 use crate::ui::board::data::BoardItem;
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t_string, use_i18n, I18n};
 use crate::ui::widgets::fill;
-use crate::ui::widgets::terms::{action_text, category_text, kind_text, span_text};
+use crate::ui::widgets::terms::{category_text, kind_text, span_text};
 
 /// The clock that matters now: an unanswered ticket's response clock while it is late,
 /// otherwise the resolution clock.
@@ -83,14 +83,17 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
     let ctx = use_app();
     let t = &item.ticket;
     let s = &item.state;
-    let category = ctx.site.with_untracked(|st| category_text(i18n, &st.categories, &t.category));
+    // Every text follows the language: a card drawn before a switch must not keep the old one.
+    let category_key = t.category.clone();
+    let category = move || ctx.site.with_untracked(|st| category_text(i18n, &st.categories, &category_key));
     let place = if t.unit.is_empty() { t.location.clone() } else { t.unit.clone() };
     let assignee = s
         .assignee
         .and_then(|id| ctx.site.with_untracked(|st| st.staff(id).map(|m| m.name.clone())));
     let href = format!("/ticket/{}", item.id);
     let number = t.number.clone();
-    let open_label = fill(t_string!(i18n, board.open_ticket), "number", &number);
+    let open_number = number.clone();
+    let open_label = move || fill(t_string!(i18n, board.open_ticket), "number", &open_number);
     let actions = offered_actions(s.status, t.kind);
     let number_text = number.clone();
     let kind = t.kind;
@@ -103,18 +106,12 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
             </header>
             <p class="card-line"><span class="card-kind">{move || kind_text(i18n, kind)}</span>" · "{category}</p>
             <p class="card-line">{place}</p>
-            <p class="card-line card-assignee">{assignee.unwrap_or_else(|| t_string!(i18n, board.unassigned).to_string())}</p>
+            <p class="card-line card-assignee">{move || assignee.clone().unwrap_or_else(|| t_string!(i18n, board.unassigned).to_string())}</p>
             // A first look at a ticket saved before tickets kept their progress has no clocks yet.
             {(item.settled || t.progress.is_some()).then(|| view! { <SlaBadge state=state_signal/> })}
             <div class="card-actions">
-                {actions.into_iter().map(|step| {
-                    let key = step.key();
-                    let id = item.id;
-                    let label = fill(&fill(t_string!(i18n, act.title), "action", action_text(i18n, key)), "number", &number);
-                    view! {
-                        <button type="button" class="btn btn-small" data-action=key aria-label=label
-                            on:click=move |_| pending.set(Some((id, step)))>{move || action_text(i18n, key)}</button>
-                    }
+                {actions.into_iter().map(|step| view! {
+                    <StepButton ticket=item.id step=step pending=pending number=number.clone() small=true/>
                 }).collect_view()}
             </div>
         </article>

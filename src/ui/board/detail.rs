@@ -13,7 +13,7 @@ use crate::app::workflow::read_ticket;
 use crate::domain::locale::format_datetime;
 use crate::domain::ticket::TicketStatus;
 use crate::domain::workflow::{offered_actions, Action, Satisfaction, Step};
-use crate::ui::board::action::{ActionDialog, PendingAction};
+use crate::ui::board::action::{ActionDialog, PendingAction, StepButton};
 use crate::ui::board::card::{resolve_text, respond_text, ClockBadge};
 use crate::ui::board::data::BoardItem;
 use crate::ui::context::use_app;
@@ -126,16 +126,14 @@ fn Detail(item: Arc<BoardItem>, pending: PendingAction, message: RwSignal<Option
         {dissatisfied.then(|| view! {
             <div class="notice notice-error" role="alert">
                 <span>{t_string!(i18n, act.dissatisfied)}</span>
-                <button type="button" class="btn" on:click=move |_| pending.set(Some((ticket_id, Step::Reopen)))>
-                    {t_string!(i18n, action.reopen)}
-                </button>
+                <StepButton ticket=ticket_id step=Step::Reopen pending=pending/>
             </div>
         })}
         <section class="card" aria-labelledby="actions-title">
             <h2 id="actions-title">{t!(i18n, detail.actions)}</h2>
             <div class="card-actions">
-                {offered_actions(s.status, t.kind).into_iter().map(|step| {
-                    view! { <button type="button" class="btn" data-action=step.key() on:click=move |_| pending.set(Some((ticket_id, step)))>{action_text(i18n, step.key())}</button> }
+                {offered_actions(s.status, t.kind).into_iter().map(|step| view! {
+                    <StepButton ticket=ticket_id step=step pending=pending/>
                 }).collect_view()}
             </div>
         </section>
