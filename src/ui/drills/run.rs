@@ -105,10 +105,14 @@ pub fn StartRunPage() -> impl IntoView {
                         <h2>{p.name.get(ctx.lang.get_untracked()).to_owned()}</h2>
                         <fieldset class="choices">
                             <legend>{t!(i18n, drills.mode)}</legend>
-                            <input type="radio" name="mode" id="mode-drill" prop:checked=move || mode.get() == RunMode::Drill on:change=move |_| mode.set(RunMode::Drill)/>
-                            <label for="mode-drill" class="choice">{t!(i18n, drills.mode_drill)}</label>
-                            <input type="radio" name="mode" id="mode-real" prop:checked=move || mode.get() == RunMode::Real on:change=move |_| mode.set(RunMode::Real)/>
-                            <label for="mode-real" class="choice">{t!(i18n, drills.mode_real)}</label>
+                            <label for="mode-drill" class="choice-item">
+                                <input type="radio" name="mode" id="mode-drill" prop:checked=move || mode.get() == RunMode::Drill on:change=move |_| mode.set(RunMode::Drill)/>
+                                <span class="choice">{t!(i18n, drills.mode_drill)}</span>
+                            </label>
+                            <label for="mode-real" class="choice-item">
+                                <input type="radio" name="mode" id="mode-real" prop:checked=move || mode.get() == RunMode::Real on:change=move |_| mode.set(RunMode::Real)/>
+                                <span class="choice">{t!(i18n, drills.mode_real)}</span>
+                            </label>
                         </fieldset>
                         <div class="field">
                             <label for="run-location">{t!(i18n, drills.location)}</label>
@@ -439,7 +443,8 @@ fn RunStep(
                     </div>
                 </Show>
                 <label class="btn photo-add no-print">
-                    <input type="file" class="visually-hidden" accept="image/*" capture="environment"
+                    // No `capture`: the tablet then offers the camera and the photos already taken.
+                    <input type="file" class="photo-input" accept="image/*"
                         aria-label=fill(t_string!(i18n, drills.step_photo), "n", &n3)
                         prop:disabled=move || busy.get()
                         on:change=move |ev| add_photo.run((id, ev))/>

@@ -198,10 +198,12 @@ fn IntakeFormView() -> impl IntoView {
             .map(|k| {
                 let id = format!("kind-{}", k.key());
                 view! {
-                    <input type="radio" name="kind" id=id.clone() value=k.key()
-                        prop:checked=move || kind.get() == k
-                        on:change=move |_| kind.set(k)/>
-                    <label for=id class="choice">{move || kind_text(i18n, k)}</label>
+                    <label for=id.clone() class="choice-item">
+                        <input type="radio" name="kind" id=id.clone() value=k.key()
+                            prop:checked=move || kind.get() == k
+                            on:change=move |_| kind.set(k)/>
+                        <span class="choice">{move || kind_text(i18n, k)}</span>
+                    </label>
                 }
             })
             .collect_view()
@@ -212,10 +214,12 @@ fn IntakeFormView() -> impl IntoView {
             .map(move |l| {
                 let id = format!("{name}-{}", if l == Level::High { "high" } else { "low" });
                 view! {
-                    <input type="radio" name=name id=id.clone()
-                        prop:checked=move || signal.get() == l
-                        on:change=move |_| signal.set(l)/>
-                    <label for=id class="choice">{move || level_text(i18n, l)}</label>
+                    <label for=id.clone() class="choice-item">
+                        <input type="radio" name=name id=id.clone()
+                            prop:checked=move || signal.get() == l
+                            on:change=move |_| signal.set(l)/>
+                        <span class="choice">{move || level_text(i18n, l)}</span>
+                    </label>
                 }
             })
             .collect_view()

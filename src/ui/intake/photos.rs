@@ -32,13 +32,15 @@ pub fn clear(photos: AttachedPhotos) {
 /// wait for them before saving.
 #[component]
 pub fn PhotoPicker(
-    /// Element id of the file input.
+    /// Element id of the file input that picks photos already taken; the camera's is
+    /// `{id}-camera`.
     id: &'static str,
     photos: AttachedPhotos,
     busy: RwSignal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let messages = RwSignal::new(Vec::<String>::new());
+    let camera_id = format!("{id}-camera");
 
     let on_change = move |ev: web_sys::Event| {
         let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
@@ -118,11 +120,21 @@ pub fn PhotoPicker(
                     }
                 }).collect_view()}
             </ul>
-            <label class="btn photo-add" class:disabled=move || busy.get()>
-                <input id=id type="file" class="visually-hidden" accept="image/*" capture="environment" multiple=true
-                    prop:disabled=move || busy.get() on:change=on_change/>
-                <span>{move || if busy.get() { t_string!(i18n, intake.photo_working) } else { t_string!(i18n, intake.add_photo) }}</span>
-            </label>
+            // Two ways in: the camera at once, or a photo already taken (with `capture` alone an
+            // Android tablet opened only the camera). Each input lies invisible over its button,
+            // so a tap lands on the input itself.
+            <div class="photo-buttons">
+                <label class="btn photo-add" class:disabled=move || busy.get()>
+                    <input id=camera_id type="file" class="photo-input" accept="image/*" capture="environment"
+                        prop:disabled=move || busy.get() on:change=on_change/>
+                    <span>{move || if busy.get() { t_string!(i18n, intake.photo_working) } else { t_string!(i18n, intake.take_photo) }}</span>
+                </label>
+                <label class="btn photo-add" class:disabled=move || busy.get()>
+                    <input id=id type="file" class="photo-input" accept="image/*" multiple=true
+                        prop:disabled=move || busy.get() on:change=on_change/>
+                    <span>{move || if busy.get() { t_string!(i18n, intake.photo_working) } else { t_string!(i18n, intake.add_photo) }}</span>
+                </label>
+            </div>
             <ul class="photo-messages" role="alert" data-testid="photo-messages">
                 {move || messages.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
             </ul>

@@ -101,10 +101,12 @@ pub fn QuickReportButton() -> impl IntoView {
                 let name = category_text(i18n, &cats, &key);
                 let k1 = key.clone();
                 view! {
-                    <input type="radio" name="quick-category" id=id.clone()
-                        prop:checked=move || category.get() == k1
-                        on:change=move |_| category.set(key.clone())/>
-                    <label for=id class="choice">{name}</label>
+                    <label for=id.clone() class="choice-item">
+                        <input type="radio" name="quick-category" id=id.clone()
+                            prop:checked=move || category.get() == k1
+                            on:change=move |_| category.set(key.clone())/>
+                        <span class="choice">{name}</span>
+                    </label>
                 }
             })
             .collect_view()

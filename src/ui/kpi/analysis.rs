@@ -101,7 +101,9 @@ pub fn AnalysisSection(
     view! {
         <section class="card analysis" aria-labelledby="analysis-title" data-testid="analysis">
             <h2 id="analysis-title">{move || t_string!(i18n, analysis.title)}</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-labelledby="analysis-title">
+            // Focusable so the keyboard can scroll it; a group, not a second region of the
+            // same name inside the section's.
+            <div class="table-scroll" tabindex="0" role="group" aria-labelledby="analysis-title">
             <table class="kpi-table analysis-table">
                 <thead><tr>
                     <th scope="col">{move || t_string!(i18n, analysis.no)}</th>

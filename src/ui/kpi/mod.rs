@@ -207,8 +207,10 @@ pub fn KpiPage() -> impl IntoView {
                 {PeriodKind::ALL.into_iter().map(|kind| {
                     let id = format!("period-{}", kind.key());
                     view! {
-                        <input type="radio" name="period" id=id.clone() prop:checked=move || choice.get() == kind on:change=move |_| choice.set(kind)/>
-                        <label for=id class="choice">{move || period_label(kind)}</label>
+                        <label for=id.clone() class="choice-item">
+                            <input type="radio" name="period" id=id.clone() prop:checked=move || choice.get() == kind on:change=move |_| choice.set(kind)/>
+                            <span class="choice">{move || period_label(kind)}</span>
+                        </label>
                     }
                 }).collect_view()}
             </fieldset>
