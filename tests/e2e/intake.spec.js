@@ -195,7 +195,7 @@ test('the quick patrol report saves from another view in three taps plus the pho
   await page.getByTestId('quick-open').click(); // tap 1
   const dialog = page.getByRole('dialog', { name: 'Quick patrol report' });
   await expect(dialog).toBeVisible();
-  await dialog.getByText('Lift', { exact: true }).click(); // tap 2
+  await dialog.getByRole('radio', { name: 'Lift', exact: true }).click(); // tap 2
   await dialog.locator('#quick-photos').setInputFiles(photo); // the photo
   await expect(dialog.getByTestId('photo-list').locator('img')).toHaveCount(1);
   await dialog.getByRole('button', { name: 'Save report' }).click(); // tap 3
@@ -291,7 +291,7 @@ test('the daily log lists a patrol finding by its place, with no empty parts', a
   await page.getByTestId('language').selectOption('zh-CN');
   await page.getByTestId('quick-open').click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByText('电气', { exact: true }).click();
+  await dialog.getByRole('radio', { name: '电气', exact: true }).click();
   await dialog.locator('#quick-location').fill('3号楼地下车库');
   await dialog.locator('#quick-note').fill('配电箱门未锁');
   await dialog.getByRole('button', { name: '保存' }).click();
