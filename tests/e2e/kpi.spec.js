@@ -110,7 +110,30 @@ test.describe('with sample data', () => {
     const total = received.reduce((a, b) => a + Number(b), 0);
     await expect(page.getByTestId('kpi-card').filter({ hasText: 'Requests per day' }).locator('.kpi-detail')).toContainText(`${total} received`);
 
+    // No chart label runs off its picture (the SVG clips it): every text inside the viewBox,
+    // on a tablet in portrait and in landscape, in both languages.
+    const clipped = () => page.evaluate(() => [...document.querySelectorAll('svg.chart-svg')].flatMap((svg) => {
+      const box = svg.viewBox.baseVal;
+      return [...svg.querySelectorAll('text')].map((t) => ({ t, b: t.getBBox() }))
+        .filter(({ b }) => b.x < box.x - 0.5 || b.x + b.width > box.x + box.width + 0.5 || b.y < box.y - 0.5 || b.y + b.height > box.y + box.height + 0.5)
+        .map(({ t }) => t.textContent);
+    }));
+    const complaintTime = page.getByTestId('kpi-card').filter({ has: page.locator('.kpi-title', { hasText: /^(Complaint handling time|投诉处理时间)$/ }) });
+    for (const [width, height] of [[820, 1180], [1180, 820]]) {
+      await page.setViewportSize({ width, height });
+      expect(await clipped(), `${width} px, English`).toEqual([]);
+    }
+    await expect(charts.nth(1).locator('.target-label')).toHaveText(/^target ≥ \d+ %$/);
+    await expect(complaintTime.locator('.kpi-value')).toHaveText(/^\d+(\.\d)? h$/);
+    await expect(complaintTime.locator('.kpi-detail')).toHaveText(/^mean \d+(\.\d)? h · 90 % within \d+(\.\d)? h · target ≤ \d+ h$/);
+
     await page.getByTestId('language').selectOption('zh-CN');
+    expect(await clipped(), 'Chinese').toEqual([]);
+    // Natural wording, one unit style per language; the daily figure counts tickets received.
+    await expect(complaintTime.locator('.kpi-value')).toHaveText(/^\d+(\.\d)? 小时$/);
+    await expect(complaintTime.locator('.kpi-detail')).toHaveText(/^平均 \d+(\.\d)? 小时 · 90% 在 \d+(\.\d)? 小时内 · 目标 ≤ \d+ 小时$/);
+    await expect(page.getByTestId('kpi-card').filter({ hasText: '客户满意度' }).locator('.kpi-detail')).toHaveText(/^\d+\/\d+ · 目标 ≥ \d+ %/);
+    await expect(page.getByTestId('kpi-card').locator('.kpi-title', { hasText: /^日均受理量$/ })).toHaveCount(1);
     await expect(charts.nth(0).locator('figcaption')).toHaveText('每日受理量');
     await expect(charts.nth(2).locator('figcaption')).toHaveText('回访评分分布');
     await expect(page.getByRole('heading', { name: '客户关系数据分析表' })).toBeVisible();

@@ -11,8 +11,34 @@ use crate::domain::locale::format_number;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 220.0;
+/// Room left of the plot at the least; more when the axis label needs it.
 const LEFT: f64 = 44.0;
-const RIGHT: f64 = 96.0;
+const RIGHT: f64 = 12.0;
+/// The charts' text size, in viewBox units (style/kpi.css).
+const FONT: f64 = 13.0;
+
+/// How wide `text` is drawn, estimated on the generous side: a Chinese character is a full
+/// em, anything else at most two thirds of one. The SVG clips what falls outside its box,
+/// so labels are placed (and shortened) by this rather than by hope.
+fn text_width(text: &str) -> f64 {
+    text.chars().map(|c| if c.len_utf8() >= 3 { FONT } else { FONT * 0.66 }).sum()
+}
+
+/// `text` cut to fit `room`, with an ellipsis; the whole of it is in the table below.
+fn fitted(text: &str, room: f64) -> String {
+    if text_width(text) <= room {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if text_width(&out) + text_width(&format!("{c}…")) > room {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 26.0;
 
@@ -44,7 +70,9 @@ pub fn ColumnChart(
 ) -> impl IntoView {
     let highest = points.iter().filter_map(|(_, v)| *v).fold(0.0, f64::max).max(target.as_ref().map_or(0.0, |t| t.0));
     let max = nice_max(highest);
-    let plot_w = WIDTH - LEFT - RIGHT;
+    let top_label = format!("{}{unit}", format_number(max, 0));
+    let left = LEFT.max(text_width(&top_label) + 10.0);
+    let plot_w = WIDTH - left - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let n = points.len().max(1) as f64;
     let step = plot_w / n;
@@ -54,7 +82,7 @@ pub fn ColumnChart(
         .iter()
         .enumerate()
         .map(|(i, (label, value))| {
-            let x = LEFT + step * i as f64;
+            let x = left + step * i as f64;
             let column = value.map(|v| {
                 let tip = format!("{label}: {}{unit}", format_number(v, if unit.is_empty() { 0 } else { 1 }));
                 view! {
@@ -62,28 +90,40 @@ pub fn ColumnChart(
                         height=format!("{:.1}", (TOP + plot_h - y(v)).max(0.0))><title>{tip}</title></rect>
                 }
             });
+            // The first and last labels are anchored inward, so neither runs off an edge.
             let tick = label_at(i).then(|| {
-                view! { <text class="axis" x=format!("{:.1}", x + step / 2.0) y=format!("{}", HEIGHT - 8.0) text-anchor="middle">{label.clone()}</text> }
+                let (at, anchor) = match i {
+                    0 => (x, "start"),
+                    _ if i + 1 == points.len() => (x + step, "end"),
+                    _ => (x + step / 2.0, "middle"),
+                };
+                view! { <text class="axis" x=format!("{at:.1}") y=format!("{}", HEIGHT - 8.0) text-anchor=anchor>{label.clone()}</text> }
             });
             view! { {column}{tick} }
         })
         .collect_view();
-    let target_line = target.map(|(value, caption)| {
-        let ty = format!("{:.1}", y(value));
-        view! {
-            <line class="target" x1=LEFT x2=WIDTH - RIGHT y1=ty.clone() y2=ty.clone()></line>
-            <text class="target-label" x=WIDTH - RIGHT + 4.0 y=ty dy="4">{caption}</text>
+    // The target's caption is a legend in the page's text, which wraps, rather than text
+    // beside the line, which the picture's edge cut off ("target ≥ 95 %" in English).
+    let (target_line, legend) = match target {
+        Some((value, caption)) => {
+            let ty = format!("{:.1}", y(value));
+            (
+                Some(view! { <line class="target" x1=left x2=WIDTH - RIGHT y1=ty.clone() y2=ty></line> }),
+                Some(view! { <p class="chart-legend"><span class="legend-target" aria-hidden="true"></span><span class="target-label">{caption}</span></p> }),
+            )
         }
-    });
+        None => (None, None),
+    };
     let label = format!("{title}. {table_note}");
     let numbers_label = title.clone();
     view! {
         <figure class="chart" data-testid="chart">
             <figcaption>{title}</figcaption>
+            {legend}
             <svg class="chart-svg" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=label>
-                <line class="axis-line" x1=LEFT x2=WIDTH - RIGHT y1=TOP + plot_h y2=TOP + plot_h></line>
-                <text class="axis" x=LEFT - 6.0 y=TOP + 4.0 text-anchor="end">{format!("{}{unit}", format_number(max, 0))}</text>
-                <text class="axis" x=LEFT - 6.0 y=TOP + plot_h text-anchor="end">"0"</text>
+                <line class="axis-line" x1=left x2=WIDTH - RIGHT y1=TOP + plot_h y2=TOP + plot_h></line>
+                <text class="axis" x=left - 6.0 y=TOP + 4.0 text-anchor="end">{top_label}</text>
+                <text class="axis" x=left - 6.0 y=TOP + plot_h text-anchor="end">"0"</text>
                 {columns}
                 {target_line}
             </svg>
@@ -125,7 +165,7 @@ pub fn BarChart(
             });
             let shown = format!("{}{unit}", format_number(value, if value.fract() == 0.0 { 0 } else { 1 }));
             view! {
-                <text class="bar-label" x=LABEL - 8.0 y=top + ROW / 2.0 text-anchor="end">{label}</text>
+                <text class="bar-label" x=LABEL - 8.0 y=top + ROW / 2.0 text-anchor="end">{fitted(&label, LABEL - 12.0)}<title>{label.clone()}</title></text>
                 <rect class="col" x=LABEL y=top + 3.0 width=format!("{:.1}", (x(value) - LABEL).max(0.0)) height=ROW - 12.0></rect>
                 <text class="bar-value" x=format!("{:.1}", x(value) + 6.0) y=top + ROW / 2.0>{shown}</text>
                 {mark}

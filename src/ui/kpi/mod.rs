@@ -86,8 +86,9 @@ fn cards(i18n: I18n, k: &Kpis, t: &KpiTargets, scope: &Scope) -> Vec<Card> {
         in_time,
         Card {
             title: t_string!(i18n, kpi.complaint_time),
-            value: k.complaint_hours_mean.map(|h| format!("{} h", format_number(h, 1))).unwrap_or_else(|| t_string!(i18n, kpi.none).to_owned()),
-            detail: [complaint_detail, fill(t_string!(i18n, kpi.target_max), "target", &format!("{} h", t.complaint_hours))].join(" · "),
+            // One unit style per language: "2.2 h" in English, "2.2 小时" in Chinese, as in the detail.
+            value: k.complaint_hours_mean.map(|h| fill(t_string!(i18n, kpi.hours_value), "hours", &format_number(h, 1))).unwrap_or_else(|| t_string!(i18n, kpi.none).to_owned()),
+            detail: [complaint_detail, fill(t_string!(i18n, kpi.target_max), "target", &fill(t_string!(i18n, kpi.hours_value), "hours", &t.complaint_hours.to_string()))].join(" · "),
             grade: None,
             link: complaints.clone(),
         },
