@@ -1,10 +1,13 @@
 // Registers the service worker and runs the update handshake with the app (see
-// src/platform/update.rs). A plain file, not inline: the CSP allows no inline script
+// src/platform/update.rs), in this tab and when another tab applies an update. A plain file, not inline: the CSP allows no inline script
 // but trunk's own loader, by hash.
 (function () {
   'use strict';
   if (!('serviceWorker' in navigator)) return;
   var applying = false;
+  // A page first opened without a worker sees one take over on the first install: that is
+  // not a new build.
+  var controlledAtStart = !!navigator.serviceWorker.controller;
 
   function announce() {
     window.__patroldeskUpdateReady = true;
@@ -26,7 +29,9 @@
         if (reg.installing) watch(reg.installing);
       });
       window.addEventListener('patroldesk:apply-update', function () {
-        if (!reg.waiting) return;
+        // No worker waiting: another tab applied it already, and the new build controls this
+        // page; loading it again is the update.
+        if (!reg.waiting) { window.location.reload(); return; }
         applying = true;
         reg.waiting.postMessage({ type: 'SKIP_WAITING' });
       });
@@ -40,9 +45,17 @@
   });
 
   navigator.serviceWorker.addEventListener('controllerchange', function () {
-    // Reload once, and only when the user asked for the update.
-    if (!applying) return;
-    applying = false;
-    window.location.reload();
+    // Reload once, and only when the user asked for the update here.
+    if (applying) {
+      applying = false;
+      window.location.reload();
+      return;
+    }
+    // Another tab applied it: this page still runs the old build while the new worker
+    // serves the new build's files, so it must be loaded again. The app says so (a form
+    // being filled in is not cut off).
+    if (!controlledAtStart) return;
+    window.__patroldeskUpdatedElsewhere = true;
+    window.dispatchEvent(new Event('patroldesk:updated-elsewhere'));
   });
 })();

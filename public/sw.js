@@ -7,7 +7,10 @@ const FILES = ['__PATROLDESK_FILES__'];
 const CACHE = 'patroldesk-' + BUILD;
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)));
+  // cache: 'reload' — a host may have let the browser keep index.html or register-sw.js
+  // fresh for a while; precaching that copy would pin the old build under the new id.
+  event.waitUntil(caches.open(CACHE).then((cache) =>
+    cache.addAll(FILES.map((file) => new Request(file, { cache: 'reload' })))));
   // No skipWaiting here: the app asks the user first (see register-sw.js).
 });
 

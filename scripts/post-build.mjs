@@ -1,11 +1,12 @@
 // Post-build step (trunk hook, or `node scripts/post-build.mjs DIR` by hand/tests):
 // 1. the CSP meta tag gets the sha256 of every inline script (trunk's module loader),
 //    so the policy can forbid all other inline script;
-// 2. index.html gets this build's id (a hash of the build's files);
-// 3. sw.js is written from public/sw.js with the build id and the exact list of files to
+// 2. the XLSX worker's files get a hash in their names, like trunk's own;
+// 3. index.html gets this build's id (a hash of the build's files);
+// 4. sw.js is written from public/sw.js with the build id and the exact list of files to
 //    precache. Running it twice on the same folder gives the same result.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,7 +55,39 @@ if (!cspTag.test(html)) {
 }
 html = html.replace(cspTag, `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
 
-// 2. Build id over every file but sw.js, with index.html's own id blanked.
+// 2. Files loaded on demand that trunk names without a hash (the XLSX worker: its loader,
+//    its glue and its wasm) get one, from their contents, and the loader's name goes into
+//    the meta tag the app reads. An old tab then never loads a new build's worker by the
+//    same name, and the host may let browsers keep them like every other hashed file.
+const workerMeta = /<meta name="patroldesk-xlsx-worker" content="[^"]*">/;
+const unversioned = ['xlsx_worker_loader.js', 'xlsx_worker.js', 'xlsx_worker_bg.wasm'];
+if (unversioned.every((f) => existsSync(join(dir, f)))) {
+  const sum = createHash('sha256');
+  for (const f of unversioned) sum.update(f + '\0').update(readFileSync(join(dir, f)));
+  const h = sum.digest('hex').slice(0, 16);
+  const versioned = (f) => f.replace(/(\.[a-z]+)$/, `-${h}$1`);
+  const mention = (f) => new RegExp(`(?<![\\w-])${f.replace(/\./g, '\\.')}`, 'g');
+  for (const f of unversioned) {
+    let body = readFileSync(join(dir, f));
+    if (f.endsWith('.js')) {
+      let text = body.toString('utf8');
+      for (const other of unversioned) text = text.replace(mention(other), versioned(other));
+      body = Buffer.from(text, 'utf8');
+    }
+    writeFileSync(join(dir, versioned(f)), body);
+    unlinkSync(join(dir, f));
+  }
+  if (!workerMeta.test(html)) {
+    console.error('post-build: no patroldesk-xlsx-worker meta tag in index.html');
+    process.exit(1);
+  }
+  html = html.replace(workerMeta, `<meta name="patroldesk-xlsx-worker" content="/${versioned(unversioned[0])}">`);
+} else if (unversioned.some((f) => existsSync(join(dir, f)))) {
+  console.error('post-build: only part of the XLSX worker is in the build');
+  process.exit(1);
+}
+
+// 3. Build id over every file but sw.js, with index.html's own id blanked.
 const buildTag = /<meta name="patroldesk-build" content="[^"]*">/;
 const files = walk(dir)
   .map((f) => relative(dir, f).split(sep).join('/'))
@@ -71,7 +104,7 @@ const build = id.digest('hex').slice(0, 16);
 html = html.replace(buildTag, `<meta name="patroldesk-build" content="${build}">`);
 writeFileSync(indexPath, html);
 
-// 3. The service worker for exactly these files.
+// 4. The service worker for exactly these files.
 const sw = readFileSync(swTemplate, 'utf8')
   .replace('__PATROLDESK_BUILD__', build)
   .replace("['__PATROLDESK_FILES__']", JSON.stringify(files.map((f) => '/' + f)));

@@ -1,6 +1,8 @@
 // A small static server for release builds (tests, benchmarks): correct MIME types,
 // single-page fallback to index.html, optional gzip/brotli, loopback only.
-// Usage: node scripts/serve.mjs [--dir dist] [--port 8080] [--compress]
+// Usage: node scripts/serve.mjs [--dir dist] [--port 8080] [--compress] [--max-age SECONDS]
+// --max-age gives every file that freshness, as a careless host would (the update tests use
+// it to show that a new service worker never precaches a stale copy from the HTTP cache).
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { join, normalize, extname } from 'node:path';
@@ -14,6 +16,7 @@ const opt = (name, dflt) => {
 const root = opt('--dir', 'dist');
 const port = Number(opt('--port', '8080'));
 const compress = args.includes('--compress');
+const maxAge = opt('--max-age', null);
 // Compressed bodies by file and encoding: compressing the wasm at quality 11 takes seconds,
 // which a real host does once at deploy time, not per request.
 const packed = new Map();
@@ -47,7 +50,8 @@ createServer(async (req, res) => {
     const headers = {
       'content-type': TYPES[extname(file)] || 'application/octet-stream',
       // Hashed files never change; index.html and sw.js must always be checked.
-      'cache-control': /-[0-9a-f]{16}\.|\/icons\//.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'cache-control': maxAge !== null ? `public, max-age=${Number(maxAge)}`
+        : /-[0-9a-f]{16}\.|\/icons\//.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
     };
     const accept = String(req.headers['accept-encoding'] || '');
     if (compress && !/\.png$/.test(file)) {

@@ -10,8 +10,20 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker};
 
 use crate::domain::spreadsheet::{workbook as write_workbook, Sheet};
 
-/// Trunk's loader for the worker's wasm (named without a hash, see index.html).
-const WORKER_URL: &str = "/xlsx_worker_loader.js";
+/// Trunk names the worker's files without a hash; the post-build step gives them this
+/// build's and writes the loader's name into this meta tag, so a tab of an older build never
+/// starts a newer worker (or the other way round).
+const WORKER_META: &str = "meta[name=\"patroldesk-xlsx-worker\"]";
+const UNVERSIONED_WORKER_URL: &str = "/xlsx_worker_loader.js";
+
+fn worker_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(WORKER_META).ok().flatten())
+        .and_then(|meta| meta.get_attribute("content"))
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| UNVERSIONED_WORKER_URL.to_owned())
+}
 const READY: &str = "ready";
 
 /// Worker side: answers each message (the sheets as JSON) with the workbook's bytes, or
@@ -41,7 +53,7 @@ pub fn serve() {
 /// Page side: the workbook of `sheets`, made in a worker started for it and ended after.
 pub async fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>, String> {
     let text = serde_json::to_string(sheets).map_err(|e| e.to_string())?;
-    let worker = Worker::new(WORKER_URL).map_err(|e| format!("{e:?}"))?;
+    let worker = Worker::new(&worker_url()).map_err(|e| format!("{e:?}"))?;
     let mut handlers = None;
     let answer = Promise::new(&mut |resolve, reject| {
         let to_worker = worker.clone();

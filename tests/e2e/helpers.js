@@ -24,8 +24,8 @@ export function watchErrors(page) {
 }
 
 /** Serves a folder on its own port; `stop()` kills the server (for offline tests). */
-export async function startServer(dir, port) {
-  const child = spawn('node', ['scripts/serve.mjs', '--dir', dir, '--port', String(port)], { stdio: 'pipe' });
+export async function startServer(dir, port, extraArgs = []) {
+  const child = spawn('node', ['scripts/serve.mjs', '--dir', dir, '--port', String(port), ...extraArgs], { stdio: 'pipe' });
   await new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => { if (String(d).includes('serving')) resolve(); });
     child.on('exit', (code) => reject(new Error(`server exited ${code}`)));

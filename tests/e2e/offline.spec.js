@@ -1,7 +1,7 @@
 // Offline start and the update flow, each with its own server so it can be stopped.
 import { test, expect } from '@playwright/test';
 import { appReady, copyOfDist, rebuild, buildIdOf, startServer, watchErrors } from './helpers.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 async function waitForController(page) {
@@ -74,4 +74,96 @@ test('a new build announces itself and runs only after the user accepts', async 
   } finally {
     await server.stop();
   }
+});
+
+/** An old build and a new one (a changed static shell), each in its own folder. */
+function twoBuilds() {
+  const oldDir = copyOfDist();
+  const newDir = copyOfDist();
+  const indexPath = join(newDir, 'index.html');
+  writeFileSync(indexPath, readFileSync(indexPath, 'utf8').replace('Starting PatrolDesk…', 'Starting PatrolDesk (v2)…'));
+  return { oldDir, oldBuild: buildIdOf(oldDir), newDir, newBuild: rebuild(newDir) };
+}
+
+test('with two tabs open, the one that did not apply the update is told, in its language, and reloads onto the new build', async ({ context }) => {
+  const { oldDir, oldBuild, newDir, newBuild } = twoBuilds();
+  let server = await startServer(oldDir, 8093);
+  const first = await context.newPage();
+  const second = await context.newPage();
+  for (const page of [first, second]) {
+    await page.goto(`${server.url}/settings`);
+    await appReady(page);
+    await waitForController(page);
+  }
+  await second.getByTestId('language').selectOption('zh-CN');
+  await server.stop();
+
+  server = await startServer(newDir, 8093);
+  try {
+    await first.reload();
+    await appReady(first);
+    await expect(first.getByTestId('update-notice')).toBeVisible();
+    await first.getByRole('button', { name: /Update now|立即更新/ }).click();
+    await expect(first.getByTestId('build-id')).toHaveText(newBuild);
+    // The other tab still runs the old build, and is told so.
+    await expect(second.getByTestId('build-id')).toHaveText(oldBuild);
+    const notice = second.getByTestId('updated-elsewhere');
+    await expect(notice).toContainText('巡逻客服台已在另一个标签页中更新');
+    await second.getByTestId('language').selectOption('en');
+    await expect(notice).toContainText('PatrolDesk was updated in another tab');
+    await notice.getByRole('button', { name: 'Reload now' }).click();
+    await appReady(second);
+    await expect(second.getByTestId('build-id')).toHaveText(newBuild);
+    await expect(second.getByTestId('updated-elsewhere')).toHaveCount(0);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a new worker precaches the new build even when the host let the browser keep the old files', async ({ page }) => {
+  const { oldDir, oldBuild, newDir, newBuild } = twoBuilds();
+  // Every file fresh for an hour, index.html and register-sw.js included.
+  let server = await startServer(oldDir, 8094, ['--max-age', '3600']);
+  await page.goto(`${server.url}/settings`);
+  await appReady(page);
+  await waitForController(page);
+  await expect(page.getByTestId('build-id')).toHaveText(oldBuild);
+  await server.stop();
+
+  server = await startServer(newDir, 8094, ['--max-age', '3600']);
+  try {
+    await page.reload();
+    await appReady(page);
+    await page.getByRole('button', { name: 'Update now' }).click();
+    await expect(page.getByTestId('build-id')).toHaveText(newBuild);
+    const cached = await page.evaluate(async (build) => {
+      const cache = await caches.open(`patroldesk-${build}`);
+      const index = await (await cache.match('/index.html')).text();
+      return index.match(/<meta name="patroldesk-build" content="([^"]*)">/)[1];
+    }, newBuild);
+    expect(cached).toEqual(newBuild);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('every file the app loads on demand carries a hash and is precached', async ({ page }) => {
+  const html = readFileSync('dist/index.html', 'utf8');
+  const worker = html.match(/<meta name="patroldesk-xlsx-worker" content="([^"]*)">/)[1];
+  expect(worker).toMatch(/^\/xlsx_worker_loader-[0-9a-f]{16}\.js$/);
+  const unhashed = readdirSync('dist').filter((f) => /\.(js|wasm|css)$/.test(f) && !/-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/.test(f));
+  // Only the service worker and its registration keep fixed names (browsers check both).
+  expect(unhashed.sort()).toEqual(['register-sw.js', 'sw.js']);
+  const sw = readFileSync('dist/sw.js', 'utf8');
+  for (const f of readdirSync('dist').filter((f) => f.startsWith('xlsx_worker'))) expect(sw).toContain(`"/${f}"`);
+  // The loader names the hashed glue and wasm, which exist.
+  const loader = readFileSync(join('dist', worker), 'utf8');
+  for (const m of loader.matchAll(/"\.\/([^"]+)"/g)) expect(existsSync(join('dist', m[1]))).toBe(true);
+  // And the app starts the worker by that name.
+  const requested = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  await page.goto('/data');
+  await appReady(page);
+  await page.getByRole('button', { name: 'Workbook (XLSX)' }).click();
+  await expect.poll(() => requested.includes(worker)).toBe(true);
 });

@@ -139,14 +139,25 @@ fn UnexportedBadge() -> impl IntoView {
 }
 
 /// Tells the user a new build is waiting; the old one keeps running until they accept, so
-/// a form being filled in is never interrupted and old and new files never mix.
+/// a form being filled in is never interrupted and old and new files never mix. When another
+/// tab applied the update, this tab still runs the old build: it is told to reload.
 #[component]
 pub fn UpdateNotice() -> impl IntoView {
     let i18n = use_i18n();
     let ready = RwSignal::new(update::already_waiting());
+    let elsewhere = RwSignal::new(update::already_updated_elsewhere());
     update::on_update_ready(move || ready.set(true));
+    update::on_updated_elsewhere(move || elsewhere.set(true));
     view! {
-        <Show when=move || ready.get()>
+        <Show when=move || elsewhere.get()>
+            <div class="notice notice-info" role="alert" data-testid="updated-elsewhere">
+                <span>{t!(i18n, update.elsewhere)}</span>
+                <button type="button" class="btn btn-primary" on:click=move |_| update::reload()>
+                    {t!(i18n, update.reload)}
+                </button>
+            </div>
+        </Show>
+        <Show when=move || ready.get() && !elsewhere.get()>
             <div class="notice notice-info" role="status" data-testid="update-notice">
                 <span>{t!(i18n, update.ready)}</span>
                 <button type="button" class="btn btn-primary" on:click=move |_| update::apply_update()>
