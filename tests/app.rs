@@ -331,6 +331,8 @@ fn a_run(plan_id: Uuid) -> DrillRun {
         started_at: Utc::now() - Duration::minutes(3),
         utc_offset_min: 480,
         events: vec![],
+        site: "DH01".into(),
+        record: Default::default(),
     }
 }
 
@@ -362,6 +364,83 @@ fn a_drill_run_starts_takes_check_offs_and_refuses_them_once_finished() {
     store.fail_next_write(StoreError::QuotaExceeded);
     assert_eq!(run(drills::append(&store, &hlc, who(), second, RunChange::Check { step }, None)).unwrap_err(), StoreError::QuotaExceeded);
     assert!(run(patroldesk::store::RecordStore::get(&store, RecordKind::DrillRun, second)).unwrap().unwrap().body["events"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_runs_record_is_kept_checked_and_closed_by_the_commanders_sign_off() {
+    use patroldesk::app::drills::RecordError;
+    use patroldesk::domain::drill::record::{Notice, RecordProblem, RunRecord, SignOffProblem, Team};
+    use patroldesk::domain::validation::Problem;
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let mut cache = loaded_cache(&store);
+    let (plan_id, _) = built_in_plans()[1].clone();
+    let (run_id, changed) = run(drills::start_run(&store, &hlc, who(), &a_run(plan_id))).unwrap();
+    cache.apply(&changed.records);
+    let written = RunRecord {
+        organiser: " 王经理 ".into(),
+        commander: String::new(),
+        teams: vec![Team { role: "engineering".into(), lead: "赵工".into(), headcount: 2 }, Team { role: "cordon".into(), lead: String::new(), headcount: 0 }],
+        evacuated: Some(0),
+        scenario: "2号梯卡在8-9层之间，3人被困".into(),
+        notice: Some(Notice::Announced),
+        notice_how: "提前一天在业主群通知".into(),
+        weather: "阴 12°C".into(),
+    };
+    let reads = store.whole_store_reads();
+    cache.apply(&run(drills::save_record(&store, &hlc, who(), run_id, written.clone())).unwrap().records);
+    assert_eq!(store.whole_store_reads(), reads, "the record is saved over its run read by key");
+    let kept = cache.run(run_id).unwrap().1.record.clone();
+    assert_eq!((kept.organiser.as_str(), kept.teams.len()), ("王经理", 1), "trimmed, the empty team left out");
+
+    // A check-off made meanwhile is kept by the next record save, and the other way round.
+    let step = cache.run(run_id).unwrap().1.plan.steps[0].id;
+    run(drills::append(&store, &hlc, who(), run_id, RunChange::Check { step }, None)).unwrap().unwrap();
+    let again = run(drills::save_record(&store, &hlc, who(), run_id, RunRecord { weather: "雨".into(), ..kept.clone() })).unwrap();
+    cache.apply(&again.records);
+    assert_eq!(cache.run(run_id).unwrap().1.events.len(), 1);
+
+    let too_long = RunRecord { scenario: "长".repeat(501), ..kept.clone() };
+    assert_eq!(run(drills::save_record(&store, &hlc, who(), run_id, too_long)), Err(RecordError::Invalid(vec![RecordProblem::Scenario(Problem::TooLong { max: 500 })])));
+
+    assert_eq!(run(drills::sign_off(&store, &hlc, who(), run_id)), Err(RecordError::CannotSign(SignOffProblem::NotFinished)));
+    let finish = RunChange::Finish { evaluation: patroldesk::domain::drill::Evaluation::Good, summary: String::new() };
+    run(drills::append(&store, &hlc, who(), run_id, finish, None)).unwrap().unwrap();
+    assert_eq!(run(drills::sign_off(&store, &hlc, who(), run_id)), Err(RecordError::CannotSign(SignOffProblem::NoCommander)));
+    run(drills::save_record(&store, &hlc, who(), run_id, RunRecord { commander: "李主管".into(), ..kept.clone() })).unwrap();
+    store.fail_next_write(StoreError::QuotaExceeded);
+    assert_eq!(run(drills::sign_off(&store, &hlc, who(), run_id)), Err(RecordError::Store(StoreError::QuotaExceeded)));
+    let signed = run(drills::sign_off(&store, &hlc, who(), run_id)).unwrap();
+    cache.apply(&signed.records);
+    let (_, signed_run) = &**cache.run(run_id).unwrap();
+    assert_eq!(signed_run.state(Utc::now()).signed_off.map(|s| s.name), Some("李主管".to_owned()));
+    assert_eq!(run(drills::save_record(&store, &hlc, who(), run_id, kept)), Err(RecordError::Closed));
+    assert_eq!(run(drills::sign_off(&store, &hlc, who(), run_id)), Err(RecordError::CannotSign(SignOffProblem::AlreadySigned)));
+    assert_eq!(run(drills::save_record(&store, &hlc, who(), Uuid::from_u128(404), RunRecord::default())), Err(RecordError::Gone));
+}
+
+#[test]
+fn a_sites_older_copy_of_a_built_in_plan_is_kept_until_the_newer_one_is_adopted() {
+    use patroldesk::domain::drill::{adopt_built_in, newer_built_in};
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let mut cache = loaded_cache(&store);
+    let (id, current) = built_in_plans()[0].clone();
+    // What an older app stored when the site edited the plan: revision 0, its own steps.
+    let mut old = current.clone();
+    old.builtin_revision = 0;
+    old.steps.truncate(4);
+    old.interval_months = Some(4);
+    let first = cache.plans()[0].clone();
+    cache.apply(&run(drills::save_plan(&store, &hlc, who(), Some(&first.0), &old)).unwrap().1.records);
+    let shown = cache.plan(id).unwrap();
+    assert_eq!(shown.1.steps.len(), 4, "the site's copy is shown, not replaced by the app's");
+    let newer = newer_built_in(id, &shown.1).expect("the newer built-in is offered");
+    let adopted = adopt_built_in(&shown.1, newer);
+    cache.apply(&run(drills::save_plan(&store, &hlc, who(), Some(&shown.0), &adopted)).unwrap().1.records);
+    let now = cache.plan(id).unwrap();
+    assert_eq!((now.1.steps.len(), now.1.interval_months, now.1.builtin_revision), (current.steps.len(), Some(4), current.builtin_revision));
+    assert_eq!(newer_built_in(id, &now.1), None);
 }
 
 #[test]

@@ -1,9 +1,12 @@
 //! Drill plans and runs: start a run, append a check-off (or skip, note, finding, finish),
-//! save, retire and delete plans.
+//! keep the run's written record and have the commander sign it, save, retire and delete
+//! plans.
 
+use thiserror::Error;
 use uuid::Uuid;
 
 use super::{from_body, to_body, Changed, Stamps, Who};
+use crate::domain::drill::record::{sign_off_problem, RecordProblem, RunRecord, SignOffProblem};
 use crate::domain::drill::{DrillPlan, DrillRun, RunChange, RunEvent};
 use crate::domain::record::{Record, RecordKind};
 use crate::store::{PhotoStore, RecordStore, StoreError};
@@ -60,4 +63,54 @@ pub async fn delete_plan<S: RecordStore>(store: &S, stamps: &impl Stamps, who: W
         }
         _ => Ok(Changed::default()),
     }
+}
+
+/// Why the written record or its sign-off was not stored. Nothing is written in any case.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum RecordError {
+    #[error("the record has problems: {0:?}")]
+    Invalid(Vec<RecordProblem>),
+    /// Signed off (here or on another tablet): the record is closed.
+    #[error("the record is signed off")]
+    Closed,
+    #[error("cannot sign off: {0:?}")]
+    CannotSign(SignOffProblem),
+    #[error("no such run")]
+    Gone,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+async fn stored_run<S: RecordStore>(store: &S, run_id: Uuid) -> Result<(Record, DrillRun), RecordError> {
+    let record = store.get(RecordKind::DrillRun, run_id).await?.filter(|r| !r.is_deleted()).ok_or(RecordError::Gone)?;
+    let run: DrillRun = from_body(&record)?;
+    Ok((record, run))
+}
+
+/// Saves the run's written record (organiser, commander, teams, evacuated, scenario,
+/// notice, weather), checked, over the stored run so check-offs made meanwhile are kept.
+pub async fn save_record<S: RecordStore>(store: &S, stamps: &impl Stamps, who: Who, run_id: Uuid, written: RunRecord) -> Result<Changed, RecordError> {
+    let written = written.tidied();
+    written.validate().map_err(RecordError::Invalid)?;
+    let (record, mut run) = stored_run(store, run_id).await?;
+    if !run.record_editable() {
+        return Err(RecordError::Closed);
+    }
+    run.record = written;
+    let updated = record.edited(to_body(&run_id.to_string(), &run)?, stamps.stamp()?, who.actor);
+    store.put_many(std::slice::from_ref(&updated)).await?;
+    Ok(Changed::of(vec![updated]))
+}
+
+/// The commander signs the finished record, under the commander's name as written in it.
+pub async fn sign_off<S: RecordStore>(store: &S, stamps: &impl Stamps, who: Who, run_id: Uuid) -> Result<Changed, RecordError> {
+    let (record, mut run) = stored_run(store, run_id).await?;
+    if let Some(problem) = sign_off_problem(&run) {
+        return Err(RecordError::CannotSign(problem));
+    }
+    let change = RunChange::SignOff { name: run.record.commander.clone(), staff: who.actor };
+    run.events.push(RunEvent { id: Uuid::now_v7(), at: who.now, by: who.actor, change });
+    let updated = record.edited(to_body(&run_id.to_string(), &run)?, stamps.stamp()?, who.actor);
+    store.put_many(std::slice::from_ref(&updated)).await?;
+    Ok(Changed::of(vec![updated]))
 }

@@ -282,7 +282,7 @@ pub fn drill_run_record(spec: &SampleSpec, index: usize) -> Record {
     let mut events = Vec::new();
     let mut minute = 0;
     for step in &plan.steps {
-        minute = (minute + rng.i64(0..=3)).max(i64::from(step.target_min.unwrap_or(0)) - 1 + rng.i64(0..=2));
+        minute = (minute + rng.i64(0..=3)).max(i64::from(step.target_seconds().unwrap_or(0) / 60) - 1 + rng.i64(0..=2));
         let at = started_at + Duration::minutes(minute) + Duration::seconds(rng.i64(0..60));
         let change = if rng.u8(0..100) < 5 { RunChange::Skip { step: step.id, reason: "N/A".into() } } else { RunChange::Check { step: step.id } };
         events.push(RunEvent { id: uuid(&mut rng), at, by, change });
@@ -306,6 +306,12 @@ pub fn drill_run_record(spec: &SampleSpec, index: usize) -> Record {
         started_at,
         utc_offset_min: spec.offset_min,
         events,
+        // Sample runs count for the tablet's own site, whatever its code.
+        site: String::new(),
+        record: crate::domain::drill::record::RunRecord {
+            commander: commander.map(|m| m.name.clone()).unwrap_or_default(),
+            ..Default::default()
+        },
     };
     let stamp = Stamp { wall_ms: started_at.timestamp_millis(), counter: 2, device: SAMPLE_DEVICE };
     Record::create_with_id(id, RecordKind::DrillRun, serde_json::to_value(&run).unwrap_or_default(), stamp, by)

@@ -548,7 +548,13 @@ mod tests {
     #[test]
     fn drills_per_plan_with_open_findings() {
         use crate::domain::drill::{built_in_plans, Evaluation, RunChange, RunEvent, RunMode, Severity};
-        let (plan_id, plan) = built_in_plans().remove(1); // lift entrapment, target 30 min
+        let (plan_id, mut plan) = built_in_plans().remove(1); // lift entrapment
+        // Targets of its own, so the figures below do not move when the built-in plan does.
+        plan.target_min = 30;
+        plan.steps.truncate(7);
+        for (step, min) in plan.steps.iter_mut().zip([1, 3, 5, 8, 25, 27, 30]) {
+            step.set_target_seconds(Some(min * 60));
+        }
         let start = at(5, 2);
         let s: Vec<Uuid> = plan.steps.iter().map(|s| s.id).collect();
         let e = |min: i64, n: u128, change| RunEvent { id: Uuid::from_u128(n), at: start + Duration::minutes(min), by: None, change };
@@ -572,6 +578,8 @@ mod tests {
                 e(5, 7, RunChange::FindingTicket { finding: Uuid::from_u128(32), ticket: open.0, number: "T8".into() }),
                 e(40, 8, RunChange::Finish { evaluation: Evaluation::Acceptable, summary: String::new() }),
             ],
+            site: String::new(),
+            record: Default::default(),
         };
         let mut second = run.clone();
         second.started_at = at(6, 2);
