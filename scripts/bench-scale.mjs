@@ -140,7 +140,7 @@ async function measure({ n, file }) {
     for (let i = 0; i < RUNS; i++) {
       await page.getByTestId('quick-open').click();
       const dialog = page.getByRole('dialog', { name: 'Quick patrol report' });
-      await dialog.getByText('Lift', { exact: true }).click();
+      await dialog.getByRole('radio', { name: 'Lift', exact: true }).click();
       quicks.push(await timed(async () => {
         await dialog.getByRole('button', { name: 'Save report' }).click();
         await page.getByTestId('quick-confirmation').filter({ hasText: /saved/ }).waitFor(LONG);
