@@ -199,6 +199,31 @@ pub fn built_in_plans() -> Vec<(Uuid, DrillPlan)> {
         .collect()
 }
 
+/// A step target as the editor shows it: whole minutes as a number, otherwise `m:ss`.
+pub fn format_target(seconds: u32) -> String {
+    if seconds % 60 == 0 { (seconds / 60).to_string() } else { format!("{}:{:02}", seconds / 60, seconds % 60) }
+}
+
+/// A step target typed in the editor: minutes (`5`), or minutes and seconds (`0:30`,
+/// `1:05`); empty for none. `Err` for anything else, so the editor can say so.
+pub fn parse_target(text: &str) -> Result<Option<u32>, Problem> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let number = |t: &str| if !t.is_empty() && t.len() <= 5 && t.bytes().all(|b| b.is_ascii_digit()) { t.parse::<u32>().ok() } else { None };
+    let seconds = match text.split_once([':', '：']) {
+        None => number(text).map(|m| m * 60),
+        Some((m, s)) if s.len() == 2 => number(m).zip(number(s).filter(|s| *s < 60)).map(|(m, s)| m * 60 + s),
+        Some(_) => None,
+    };
+    match seconds {
+        Some(s) if (1..=MAX_TARGET_MIN * 60).contains(&s) => Ok(Some(s)),
+        Some(_) => Err(Problem::OutOfRange { min: 1, max: MAX_TARGET_MIN }),
+        None => Err(Problem::InvalidFormat),
+    }
+}
+
 /// The app's newer version of a built-in plan that a site holds an older stored copy of
 /// (edited or retired before this app shipped the revision). The site's copy stays what it
 /// is until someone adopts this.
@@ -750,6 +775,23 @@ mod tests {
         assert_eq!(newer_built_in(Uuid::from_u128(5), &older), None, "a site's own plan has no built-in");
         let adopted = adopt_built_in(&older, newer);
         assert_eq!((adopted.steps.len(), adopted.retired, adopted.interval_months), (current.steps.len(), true, Some(3)));
+    }
+
+    #[test]
+    fn step_targets_are_typed_as_minutes_or_minutes_and_seconds() {
+        assert_eq!(parse_target(" 5 "), Ok(Some(300)));
+        assert_eq!(parse_target("0:30"), Ok(Some(30)));
+        assert_eq!(parse_target("1：05"), Ok(Some(65)), "a full-width colon from a Chinese keyboard");
+        assert_eq!(parse_target(""), Ok(None));
+        for bad in ["1:5", "1:60", "a", "-1", "1.5", ":30", "1:30:00"] {
+            assert_eq!(parse_target(bad), Err(Problem::InvalidFormat), "{bad}");
+        }
+        assert_eq!(parse_target("0"), Err(Problem::OutOfRange { min: 1, max: MAX_TARGET_MIN }));
+        assert_eq!(parse_target("1441"), Err(Problem::OutOfRange { min: 1, max: MAX_TARGET_MIN }));
+        for seconds in [30, 60, 65, 600, 86_400] {
+            assert_eq!(parse_target(&format_target(seconds)), Ok(Some(seconds)));
+        }
+        assert_eq!((format_target(30), format_target(300)), ("0:30".to_owned(), "5".to_owned()));
     }
 
     #[test]

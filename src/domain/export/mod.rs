@@ -300,6 +300,8 @@ pub enum RecordProblemKind {
     PhotoTooLarge { max: usize },
     /// A photo no record of the file refers to.
     PhotoNotReferenced,
+    /// A number outside what its form allows.
+    OutOfRange { min: u32, max: u32 },
     Other(String),
 }
 
@@ -639,7 +641,7 @@ fn check_record(raw: &Value, at: &str, known: &[String], now: DateTime<Utc>, rep
         RecordKind::Ticket => typed::<Ticket>(&record.body, &body_at).map(|_| ()),
         RecordKind::TicketEvent => typed::<TicketEvent>(&record.body, &body_at).map(|_| ()),
         RecordKind::DrillPlan => typed::<DrillPlan>(&record.body, &body_at).map(|_| ()),
-        RecordKind::DrillRun => typed::<DrillRun>(&record.body, &body_at).map(|_| ()),
+        RecordKind::DrillRun => typed::<DrillRun>(&record.body, &body_at).map(|run| found.extend(run_record_problems(&run, &body_at))),
     };
     // A tombstone's body may be whatever it was when deleted; only live records must read.
     if let (Err(e), false) = (body_check, record.is_deleted()) {
@@ -650,6 +652,35 @@ fn check_record(raw: &Value, at: &str, known: &[String], now: DateTime<Utc>, rep
         report(path, kind);
     }
     Some(record)
+}
+
+/// A run's written record held to the limits of the form that fills it.
+fn run_record_problems(run: &DrillRun, body_at: &str) -> Vec<(String, RecordProblemKind)> {
+    use super::drill::record::RecordProblem as P;
+    use super::validation::Problem;
+    let kind = |p: Problem| match p {
+        Problem::TooLong { max } => RecordProblemKind::TooLong { max },
+        Problem::OutOfRange { min, max } => RecordProblemKind::OutOfRange { min, max },
+        other => RecordProblemKind::Other(format!("{other:?}")),
+    };
+    let at = |field: String| format!("{body_at}.record.{field}");
+    run.record
+        .validate()
+        .err()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| match p {
+            P::Organiser(x) => (at("organiser".into()), kind(x)),
+            P::Commander(x) => (at("commander".into()), kind(x)),
+            P::Scenario(x) => (at("scenario".into()), kind(x)),
+            P::NoticeHow(x) => (at("notice_how".into()), kind(x)),
+            P::Weather(x) => (at("weather".into()), kind(x)),
+            P::TeamLead(i, x) => (at(format!("teams[{i}].lead")), kind(x)),
+            P::Headcount(i, x) => (at(format!("teams[{i}].headcount")), kind(x)),
+            P::TeamRole(i) => (at(format!("teams[{i}].role")), RecordProblemKind::Duplicate),
+            P::Evacuated(x) => (at("evacuated".into()), kind(x)),
+        })
+        .collect()
 }
 
 /// One photo of a payload: typed, of a stored type, base64, within the size limit, matching

@@ -187,6 +187,28 @@ fn a_file_of_only_an_unused_photo_is_refused() {
 }
 
 #[test]
+fn a_runs_written_record_is_held_to_its_form_limits() {
+    let (_, path, kind) = first_problem(import(|v| {
+        let r = index_of(v, "drill_run");
+        v["payload"]["records"][r]["body"]["record"] = json!({"organiser": "王".repeat(41)});
+    }));
+    assert!(path.ends_with(".body.record.organiser"), "{path}");
+    assert_eq!(kind, RecordProblemKind::TooLong { max: crate::domain::drill::record::PERSON_MAX });
+    let (_, path, kind) = first_problem(import(|v| {
+        let r = index_of(v, "drill_run");
+        v["payload"]["records"][r]["body"]["record"] = json!({"teams": [{"role": "cordon", "headcount": 10_001}]});
+    }));
+    assert!(path.ends_with(".body.record.teams[0].headcount"), "{path}");
+    assert_eq!(kind, RecordProblemKind::OutOfRange { min: 0, max: crate::domain::drill::record::HEADCOUNT_MAX });
+    // A run from an older app has no record, and one within the limits reads.
+    assert!(import(|v| {
+        let r = index_of(v, "drill_run");
+        v["payload"]["records"][r]["body"]["record"] = json!({"commander": "李主管", "evacuated": 120, "notice": "unannounced"});
+    })
+    .is_ok());
+}
+
+#[test]
 fn texts_beyond_their_form_limit_are_refused_with_the_limit() {
     let (_, path, kind) = first_problem(import(|v| {
         let t = index_of(v, "ticket");

@@ -42,6 +42,7 @@ fn problem_kind_text(i18n: I18n, kind: &RecordProblemKind) -> String {
         RecordProblemKind::PhotoChecksum => t_string!(i18n, sync.p_photo_checksum).to_owned(),
         RecordProblemKind::PhotoTooLarge { max } => fill(t_string!(i18n, sync.p_photo_large), "max", &(max / (1024 * 1024)).to_string()),
         RecordProblemKind::PhotoNotReferenced => t_string!(i18n, sync.p_photo_unreferenced).to_owned(),
+        RecordProblemKind::OutOfRange { min, max } => fill(&fill(t_string!(i18n, sync.p_out_of_range), "min", &min.to_string()), "max", &max.to_string()),
         RecordProblemKind::Other(text) => fill(t_string!(i18n, sync.p_other), "text", text),
     }
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::app::drills;
+use crate::app::drills::{self, RecordError};
+use crate::domain::drill::record::RunRecord;
 use crate::domain::drill::{DrillPlan, DrillRun, RunChange};
 use crate::domain::record::Record;
 use crate::store::{DeviceStore, StoreError};
@@ -65,4 +66,18 @@ pub async fn append_with_photo(ctx: AppContext, run_id: Uuid, change: RunChange,
         }
         None => Ok(false),
     }
+}
+
+/// Saves the run's written record over the stored run.
+pub async fn save_record(ctx: AppContext, run_id: Uuid, record: RunRecord) -> Result<(), RecordError> {
+    let changed = drills::save_record(&ctx.store()?, &ctx, ctx.who(), run_id, record).await?;
+    live::commit(ctx, &changed);
+    Ok(())
+}
+
+/// The commander's sign-off of a finished run.
+pub async fn sign_off(ctx: AppContext, run_id: Uuid) -> Result<(), RecordError> {
+    let changed = drills::sign_off(&ctx.store()?, &ctx, ctx.who(), run_id).await?;
+    live::commit(ctx, &changed);
+    Ok(())
 }

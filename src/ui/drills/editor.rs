@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use uuid::Uuid;
 
-use crate::domain::drill::{DrillPlan, PlanProblem, PlanStep, PlanType, Text, BUILT_IN_ROLES, MAX_TARGET_MIN, PLAN_NAME_MAX, ROLE_NAME_MAX, STEP_TEXT_MAX};
+use crate::domain::drill::{format_target, parse_target, DrillPlan, PlanProblem, PlanStep, PlanType, Text, BUILT_IN_ROLES, MAX_INTERVAL_MONTHS, MAX_TARGET_MIN, PLAN_NAME_MAX, ROLE_NAME_MAX, STEP_TEXT_MAX};
 use crate::domain::record::Record;
 use crate::ui::context::use_app;
 use crate::ui::drills::{data, plan_type_text, role_text};
@@ -22,11 +22,13 @@ fn blank_plan() -> DrillPlan {
         roles: BUILT_IN_ROLES.iter().map(|r| (*r).to_owned()).collect(),
         steps: vec![blank_step("commander")],
         retired: false,
+        builtin_revision: 0,
+        interval_months: None,
     }
 }
 
 fn blank_step(role: &str) -> PlanStep {
-    PlanStep { id: Uuid::now_v7(), text: Text::default(), role: role.to_owned(), target_min: None, critical: false }
+    PlanStep { id: Uuid::now_v7(), text: Text::default(), role: role.to_owned(), target_min: None, target_sec: None, critical: false, certified: false }
 }
 
 #[component]
@@ -41,6 +43,9 @@ pub fn PlanEditorPage() -> impl IntoView {
     let problems = RwSignal::new(Vec::<PlanProblem>::new());
     let saving = RwSignal::new(false);
     let new_role = RwSignal::new(String::new());
+    // Step targets as typed ("0:30" stays "0:30" while it is typed); a text that does not
+    // read as a time is kept here and marked, not thrown away.
+    let target_typed = RwSignal::new(std::collections::HashMap::<Uuid, (String, Option<crate::domain::validation::Problem>)>::new());
 
     // Read once the plans are in (not on every later change: that would wipe the edits).
     let ready = crate::ui::live::drills_ready(ctx);
@@ -89,8 +94,14 @@ pub fn PlanEditorPage() -> impl IntoView {
             return;
         }
         let Some(p) = plan.get_untracked() else { return };
-        if let Err(ps) = p.validate() {
-            problems.set(ps);
+        let unreadable: Vec<PlanProblem> = target_typed.with_untracked(|typed| {
+            p.steps.iter().enumerate().filter_map(|(i, s)| typed.get(&s.id).and_then(|(_, problem)| *problem).map(|pr| PlanProblem::StepTarget(i, pr))).collect()
+        });
+        let mut found = p.validate().err().unwrap_or_default();
+        found.retain(|x| !matches!(x, PlanProblem::StepTarget(i, _) if unreadable.iter().any(|u| matches!(u, PlanProblem::StepTarget(j, _) if j == i))));
+        found.extend(unreadable);
+        if !found.is_empty() {
+            problems.set(found);
             return;
         }
         problems.set(Vec::new());
@@ -148,6 +159,13 @@ pub fn PlanEditorPage() -> impl IntoView {
                                 prop:value=move || plan.with(|p| p.as_ref().map(|p| p.target_min.to_string()).unwrap_or_default())
                                 on:input=move |ev| { let v = event_target_value(&ev).parse().unwrap_or(0); edit(&|p| p.target_min = v) }/>
                             <p class="field-error" aria-live="polite">{move || problems.with(|ps| ps.iter().find_map(|p| match p { PlanProblem::Target(pr) => Some(problem_text(i18n, *pr)), _ => None }))}</p>
+                        </div>
+                        <div class="field">
+                            <label for="plan-interval">{t!(i18n, drills.interval)}</label>
+                            <input id="plan-interval" type="number" min="1" max=MAX_INTERVAL_MONTHS inputmode="numeric"
+                                prop:value=move || plan.with(|p| p.as_ref().map(|p| p.interval().to_string()).unwrap_or_default())
+                                on:input=move |ev| { let v = event_target_value(&ev).trim().parse().unwrap_or(0); edit(&|p| p.interval_months = Some(v)) }/>
+                            <p class="field-error" aria-live="polite">{move || problems.with(|ps| ps.iter().find_map(|p| match p { PlanProblem::Interval(pr) => Some(problem_text(i18n, *pr)), _ => None }))}</p>
                         </div>
                     </div>
                     <fieldset class="roles">
@@ -214,14 +232,26 @@ pub fn PlanEditorPage() -> impl IntoView {
                                         </div>
                                         <div class="field">
                                             <label for=target_id.clone()>{t!(i18n, drills.step_target)}</label>
-                                            <input id=target_id type="number" min="1" inputmode="numeric"
-                                                prop:value=move || step_field(id, &|s| s.target_min.map(|m| m.to_string()).unwrap_or_default())
-                                                on:input=move |ev| { let v = event_target_value(&ev); edit_step(id, &|s| s.target_min = v.trim().parse().ok()) }/>
+                                            <input id=target_id.clone() type="text" maxlength="8" aria-describedby=format!("{target_id}-hint")
+                                                prop:value=move || target_typed.with(|t| t.get(&id).map(|x| x.0.clone()))
+                                                    .unwrap_or_else(|| step_field(id, &|s| s.target_seconds().map(format_target).unwrap_or_default()))
+                                                on:input=move |ev| {
+                                                    let v = event_target_value(&ev);
+                                                    let parsed = parse_target(&v);
+                                                    target_typed.update(|t| { t.insert(id, (v.clone(), parsed.err())); });
+                                                    if let Ok(seconds) = parsed { edit_step(id, &|s| s.set_target_seconds(seconds)) }
+                                                }/>
+                                            <p class="field-hint" id=format!("{target_id}-hint")>{t!(i18n, drills.step_target_hint)}</p>
                                         </div>
                                         <label class="check">
                                             <input type="checkbox" prop:checked=move || step_field(id, &|s| s.critical.to_string()) == "true"
                                                 on:change=move |ev| { let c = event_target_checked(&ev); edit_step(id, &|s| s.critical = c) }/>
                                             <span>{t!(i18n, drills.critical)}</span>
+                                        </label>
+                                        <label class="check">
+                                            <input type="checkbox" prop:checked=move || step_field(id, &|s| s.certified.to_string()) == "true"
+                                                on:change=move |ev| { let c = event_target_checked(&ev); edit_step(id, &|s| s.certified = c) }/>
+                                            <span>{t!(i18n, drills.certified)}</span>
                                         </label>
                                     </div>
                                     <p class="field-error" aria-live="polite">{move || step_problem(index_of(id))}</p>

@@ -2,14 +2,17 @@
 //! findings that become tickets, and a printable record.
 
 pub(crate) mod data;
+pub mod due;
 pub mod editor;
+pub mod record;
 pub mod run;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-use crate::domain::drill::{DrillPlan, Evaluation, PlanType, RunMode};
+use crate::domain::drill::schedule::drills_due;
+use crate::domain::drill::{adopt_built_in, newer_built_in, DrillPlan, Evaluation, PlanType, RunMode};
 use crate::domain::locale::format_datetime;
 use crate::domain::record::Record;
 use crate::ui::context::use_app;
@@ -25,9 +28,20 @@ pub fn role_text(i18n: I18n, key: &str) -> String {
         "cordon" => t_string!(i18n, drill_role.cordon),
         "first_aid" => t_string!(i18n, drill_role.first_aid),
         "logistics" => t_string!(i18n, drill_role.logistics),
+        "engineering" => t_string!(i18n, drill_role.engineering),
         other => return other.to_owned(),
     }
     .to_owned()
+}
+
+/// A step's target from the start: minutes, seconds where the plan counts them.
+pub fn target_text(i18n: I18n, seconds: u32) -> String {
+    let (min, sec) = ((seconds / 60).to_string(), (seconds % 60).to_string());
+    match (seconds / 60, seconds % 60) {
+        (_, 0) => fill(t_string!(i18n, drills.by_min), "min", &min),
+        (0, _) => fill(t_string!(i18n, drills.by_sec), "sec", &sec),
+        _ => fill(&fill(t_string!(i18n, drills.by_min_sec), "min", &min), "sec", &sec),
+    }
 }
 
 pub fn plan_type_text(i18n: I18n, t: PlanType) -> &'static str {
@@ -72,6 +86,41 @@ pub fn DrillsPage() -> impl IntoView {
         data::runs(ctx)
     });
     let show_retired = RwSignal::new(false);
+    // Each plan's drill status at this site (runs are few: dozens a year, not thousands).
+    let drills_read = crate::ui::live::drills_ready(ctx);
+    let due_here = Memo::new(move |_| {
+        if !drills_read.get() {
+            return std::collections::HashMap::new();
+        }
+        let own = ctx.site.with(|s| s.site_code.clone());
+        let today = crate::domain::locale::to_local(chrono::Utc::now(), crate::platform::utc_offset_minutes()).date_naive();
+        plans.with(|ps| {
+            runs.with(|rs| {
+                let plan_refs: Vec<_> = ps.iter().map(|(r, p)| (r.id, p)).collect();
+                let run_refs: Vec<_> = rs.iter().map(|(_, r)| r).collect();
+                drills_due(&plan_refs, &run_refs, &own, today)
+                    .into_iter()
+                    .filter(|row| row.site == own)
+                    .map(|row| (row.plan_id, row.due))
+                    .collect::<std::collections::HashMap<_, _>>()
+            })
+        })
+    });
+    let adopting = RwSignal::new(false);
+    let adopt = move |record: Record, plan: DrillPlan| {
+        let Some(newer) = newer_built_in(record.id, &plan) else { return };
+        if adopting.get_untracked() {
+            return;
+        }
+        adopting.set(true);
+        let adopted = adopt_built_in(&plan, newer);
+        spawn_local(async move {
+            if let Err(e) = data::save_plan(ctx, Some(record), &adopted).await {
+                ctx.storage_error.set(Some(e));
+            }
+            adopting.set(false);
+        });
+    };
     // `?plan=<id>` narrows the history to one plan (the plan rows link there).
     let query = leptos_router::hooks::use_query_map();
     let plan_filter = move || query.with(|q| q.get("plan")).and_then(|p| uuid::Uuid::parse_str(&p).ok());
@@ -119,6 +168,10 @@ pub fn DrillsPage() -> impl IntoView {
                             let (r2, p2) = (record.clone(), plan.clone());
                             let retired = plan.retired;
                             let facts = fill(&fill(t_string!(i18n, drills.steps_count), "count", &plan.steps.len().to_string()), "min", &plan.target_min.to_string());
+                            let every = fill(t_string!(i18n, drills.interval_meta), "months", &plan.interval().to_string());
+                            let due = due_here.with(|d| d.get(&id).copied());
+                            let newer = newer_built_in(id, &plan).map(|n| n.builtin_revision);
+                            let (r3, p3) = (record.clone(), plan.clone());
                             let (run_count, last) = runs.with(|rs| {
                                 let mine: Vec<_> = rs.iter().filter(|(_, r)| r.plan_id == id).collect();
                                 (mine.len(), mine.first().map(|(_, r)| crate::domain::locale::format_date(lang, crate::domain::locale::to_local(r.started_at, r.utc_offset_min).date_naive())))
@@ -128,7 +181,15 @@ pub fn DrillsPage() -> impl IntoView {
                                 <li class="plan-row" data-testid="plan-row" class:retired=retired>
                                     <div class="plan-text">
                                         <p class="plan-name">{name.clone()}{retired.then(|| view! { " " <span class="tag">{t_string!(i18n, drills.retired)}</span> })}</p>
-                                        <p class="plan-meta">{plan_type_text(i18n, plan.plan_type)}" · "{facts}</p>
+                                        <p class="plan-meta">{plan_type_text(i18n, plan.plan_type)}" · "{facts}" · "{every}</p>
+                                        {due.map(|d| view! { <p class="plan-due" data-testid="plan-due" class:due-overdue=d.is_overdue()>{due::due_badge(i18n, lang, d)}</p> })}
+                                        {newer.map(|rev| view! {
+                                            <p class="plan-meta newer-plan" data-testid="newer-plan">{fill(t_string!(i18n, drills.newer_plan), "rev", &rev.to_string())}" "
+                                                <button type="button" class="btn" prop:disabled=move || adopting.get()
+                                                    aria-label=fill(t_string!(i18n, drills.adopt), "name", &name)
+                                                    on:click=move |_| adopt(r3.clone(), p3.clone())>{t_string!(i18n, drills.adopt_button)}</button>
+                                            </p>
+                                        })}
                                         {history.map(|h| view! {
                                             <p class="plan-meta"><A href=format!("/drills?plan={id}")>{fill(t_string!(i18n, drills.plan_history), "count", &run_count.to_string())}</A>" · "{h}</p>
                                         })}

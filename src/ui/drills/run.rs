@@ -11,11 +11,13 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
+use crate::domain::drill::record::{RunRecord, Team};
+use crate::ui::drills::record::{with_plan_roles, RecordForm, RunRecordCard};
 use crate::domain::drill::{follow_up_ticket, DrillPlan, DrillRun, Evaluation, Participant, RunChange, RunMode, Severity, StepState, StepStatus};
 use crate::domain::locale::format_datetime;
 
 use crate::ui::context::use_app;
-use crate::ui::drills::{data, evaluation_text, mode_text, role_text};
+use crate::ui::drills::{data, evaluation_text, mode_text, role_text, target_text};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
 use crate::ui::intake::StoredPhoto;
 use crate::ui::widgets::fill;
@@ -73,7 +75,21 @@ pub fn StartRunPage() -> impl IntoView {
             visitors.get_untracked().split([',', '，', '、']).map(str::trim).filter(|n| !n.is_empty())
                 .map(|n| Participant { staff: None, name: n.to_owned(), role: String::new() }),
         );
+        // The record starts from who was given which role: the commander by name, each other
+        // role a team led by its first member, with its headcount.
+        let commander = participants.iter().find(|p| p.role == "commander").map(|p| p.name.clone()).unwrap_or_default();
+        let teams = plan
+            .roles
+            .iter()
+            .filter(|r| *r != "commander")
+            .map(|role| {
+                let members: Vec<&Participant> = participants.iter().filter(|p| &p.role == role).collect();
+                Team { role: role.clone(), lead: members.first().map(|p| p.name.clone()).unwrap_or_default(), headcount: members.len() as u32 }
+            })
+            .collect();
         let run = DrillRun {
+            site: site.site_code.clone(),
+            record: RunRecord { commander, teams, ..RunRecord::default() }.tidied(),
             plan_id,
             plan,
             mode: mode.get_untracked(),
@@ -184,6 +200,7 @@ pub fn RunPage() -> impl IntoView {
         });
         f
     };
+    let record_form = RecordForm::new();
     let finding_text = RwSignal::new(String::new());
     let finding_severity = RwSignal::new(Severity::Medium);
     let run_note = RwSignal::new(String::new());
@@ -281,8 +298,14 @@ pub fn RunPage() -> impl IntoView {
             <Show when=move || loaded.get() fallback=move || view! { <h1 id="view-title">{t!(i18n, loading)}</h1> }>
                 {move || match run.get() {
                     None => view! { <h1 id="view-title">{t!(i18n, drills.not_found)}</h1> }.into_any(),
-                    Some((_, r)) => {
+                    Some((record, r)) => {
                         let lang = ctx.lang.get();
+                        let this_run = record.id;
+                        // The form starts from the stored record once; later changes of the run
+                        // (a check-off, another tab) keep what is being typed.
+                        if record_form.draft.with_untracked(Option::is_none) {
+                            record_form.draft.set(Some(with_plan_roles(&r.record, &r.plan)));
+                        }
                         let offset = r.utc_offset_min;
                         // Read once per change of the run: the form fields below must not be
                         // rebuilt by the clock's tick (that would wipe what is being typed).
@@ -314,6 +337,7 @@ pub fn RunPage() -> impl IntoView {
                                     <button type="button" class="btn no-print" on:click=|_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{t_string!(i18n, drills.print)}</button>
                                 </section>
                             })}
+                            <RunRecordCard run_id=this_run run=r.clone() state=st.clone() form=record_form busy=busy append=Callback::new(append)/>
                             <p class="field-error" role="alert" data-testid="run-photo-problem">{move || photo_problem.get()}</p>
                             <ol class="run-steps" data-testid="run-steps">
                                 {st.steps.iter().enumerate().map(|(i, s)| {
@@ -405,7 +429,8 @@ fn RunStep(
         <li class="run-step" class:done=!pending class:critical=step.step.critical data-testid="run-step" class:late=move || late.get()>
             <p class="step-text">{step.step.text.get(lang).to_owned()}</p>
             <p class="step-meta">{role_text(i18n, &step.step.role)}
-                {step.step.target_min.map(|m| format!(" · {}", fill(t_string!(i18n, drills.by_min), "min", &m.to_string())))}
+                {step.step.target_seconds().map(|t| format!(" · {}", target_text(i18n, t)))}
+                {step.step.certified.then(|| view! { " · "<strong class="tag tag-certified">{t_string!(i18n, drills.certified)}</strong> })}
                 {move || late.get().then(|| view! { " · "<strong class="tag tag-late">{t_string!(i18n, drills.late)}</strong> })}
             </p>
             <p class="step-status" data-testid="step-status">{status_line}</p>

@@ -249,6 +249,7 @@ pub fn KpiPage() -> impl IntoView {
                 </div>
                 {move || charts_view(i18n, ctx, &kpis.get(), &scope.get())}
                 {move || sites_view(i18n, ctx, items, &scope.get())}
+                <crate::ui::drills::due::DrillsDue/>
                 {move || breakdowns_view(i18n, ctx, &kpis.get(), &scope.get())}
                 <analysis::AnalysisSection items=items scope=scope/>
             </Show>
