@@ -88,7 +88,12 @@ test('a drill run keeps its record, signed by the commander, printed on A4 in bo
   await page.getByLabel('A change the plan needs').fill('第6步补充消防电梯钥匙存放位置');
   await page.getByTestId('revision-form').getByRole('button', { name: 'Add', exact: true }).click();
   await expect(page.getByTestId('record-revisions')).toHaveText('第6步补充消防电梯钥匙存放位置');
-  await expect(page.getByTestId('revision-form').getByRole('link', { name: 'Edit the plan' })).toHaveAttribute('href', /\/drills\/plan\//);
+  // The plan's editor, opened from the run, lists what the run asks for.
+  await page.getByTestId('revision-form').getByRole('link', { name: 'Edit the plan' }).click();
+  await expect(page.getByTestId('asked-revisions')).toContainText('第6步补充消防电梯钥匙存放位置');
+  await expect(page.getByTestId('plan-form').getByLabel('Plan name')).toHaveValue('Fire evacuation');
+  await page.goBack();
+  await expect(page.getByTestId('run-record')).toBeVisible();
 
   await page.clock.fastForward('14:00');
   await page.getByTestId('finish-form').getByRole('button', { name: 'Finish' }).click();

@@ -201,7 +201,7 @@ pub fn built_in_plans() -> Vec<(Uuid, DrillPlan)> {
 
 /// A step target as the editor shows it: whole minutes as a number, otherwise `m:ss`.
 pub fn format_target(seconds: u32) -> String {
-    if seconds % 60 == 0 { (seconds / 60).to_string() } else { format!("{}:{:02}", seconds / 60, seconds % 60) }
+    if seconds.is_multiple_of(60) { (seconds / 60).to_string() } else { format!("{}:{:02}", seconds / 60, seconds % 60) }
 }
 
 /// A step target typed in the editor: minutes (`5`), or minutes and seconds (`0:30`,

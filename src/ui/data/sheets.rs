@@ -160,7 +160,7 @@ async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, Strin
         }
         Sheet::Plans => {
             let plans = crate::ui::drills::data::plans(ctx);
-            let headers = h(&[t_string!(i18n, sheets.plan), t_string!(i18n, sheets.plan_type), t_string!(i18n, sheets.target), t_string!(i18n, sheets.steps_count), t_string!(i18n, sheets.retired)]);
+            let headers = h(&[t_string!(i18n, sheets.plan), t_string!(i18n, sheets.plan_type), t_string!(i18n, sheets.target), t_string!(i18n, sheets.steps_count), t_string!(i18n, sheets.interval), t_string!(i18n, sheets.retired)]);
             let rows: Vec<Vec<Cell>> = plans
                 .iter()
                 .map(|(_, p)| {
@@ -169,6 +169,7 @@ async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, Strin
                         crate::ui::drills::plan_type_text(i18n, p.plan_type).into(),
                         Cell::Number(f64::from(p.target_min)),
                         Cell::Number(p.steps.len() as f64),
+                        Cell::Number(f64::from(p.interval())),
                         (if p.retired { t_string!(i18n, sheets.yes) } else { "" }).into(),
                     ]
                 })
@@ -177,7 +178,27 @@ async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, Strin
         }
         Sheet::Runs => {
             let runs = crate::ui::drills::data::runs(ctx);
-            let headers = h(&[t_string!(i18n, sheets.plan), t_string!(i18n, sheets.started), t_string!(i18n, sheets.location), t_string!(i18n, sheets.minutes), t_string!(i18n, sheets.target), t_string!(i18n, sheets.steps_done), t_string!(i18n, sheets.steps_late), t_string!(i18n, sheets.findings)]);
+            let own_site = ctx.site.with_untracked(|s| s.site_code.clone());
+            let headers = h(&[
+                t_string!(i18n, sheets.plan),
+                t_string!(i18n, kpi.site),
+                t_string!(i18n, drills.mode),
+                t_string!(i18n, sheets.started),
+                t_string!(i18n, sheets.location),
+                t_string!(i18n, sheets.minutes),
+                t_string!(i18n, sheets.target),
+                t_string!(i18n, sheets.steps_done),
+                t_string!(i18n, sheets.steps_late),
+                t_string!(i18n, sheets.findings),
+                t_string!(i18n, drills.organiser),
+                t_string!(i18n, drills.commander),
+                t_string!(i18n, drills.headcount_col),
+                t_string!(i18n, drills.evacuated),
+                t_string!(i18n, drills.notice),
+                t_string!(i18n, drills.weather),
+                t_string!(i18n, sheets.contractor_min),
+                t_string!(i18n, sheets.signed_by),
+            ]);
             let now = chrono::Utc::now();
             let rows: Vec<Vec<Cell>> = runs
                 .iter()
@@ -185,6 +206,8 @@ async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, Strin
                     let st = r.state(now);
                     vec![
                         Cell::from(r.plan.name.get(lang)),
+                        (if r.site.is_empty() { own_site.as_str() } else { r.site.as_str() }).into(),
+                        crate::ui::drills::mode_text(i18n, r.mode).into(),
                         local_time(r.started_at, r.utc_offset_min),
                         r.location.as_str().into(),
                         Cell::Number(st.elapsed.num_seconds() as f64 / 60.0),
@@ -192,6 +215,17 @@ async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, Strin
                         Cell::Number(st.done as f64),
                         Cell::Number(st.late as f64),
                         st.findings.iter().map(|f| f.text.clone()).collect::<Vec<_>>().join("; ").into(),
+                        r.record.organiser.as_str().into(),
+                        r.record.commander.as_str().into(),
+                        Cell::Number(f64::from(r.record.headcount())),
+                        r.record.evacuated.map_or(Cell::from(""), |n| Cell::Number(f64::from(n))),
+                        r.record.notice.map_or("", |n| match n {
+                            crate::domain::drill::record::Notice::Announced => t_string!(i18n, drills.notice_announced),
+                            crate::domain::drill::record::Notice::Unannounced => t_string!(i18n, drills.notice_unannounced),
+                        }).into(),
+                        r.record.weather.as_str().into(),
+                        st.contractor_arrived.map_or(Cell::from(""), |at| Cell::Number((at - r.started_at).num_seconds() as f64 / 60.0)),
+                        st.signed_off.map(|s| s.name).unwrap_or_default().into(),
                     ]
                 })
                 .collect();

@@ -83,6 +83,15 @@ pub fn PlanEditorPage() -> impl IntoView {
         });
     });
 
+    // Opened from a run's "Edit the plan": the changes that run asks for, beside the form.
+    let asked = Memo::new(move |_| {
+        let run = query.with(|q| q.get("run")).and_then(|r| Uuid::parse_str(&r).ok())?;
+        ctx.cache.with(|c| c.run(run).map(|r| {
+            let lang = ctx.lang.get();
+            let date = crate::domain::locale::format_date(lang, crate::domain::locale::to_local(r.1.started_at, r.1.utc_offset_min).date_naive());
+            (date, r.1.state(r.1.started_at).revisions.into_iter().map(|(_, _, text)| text).collect::<Vec<_>>())
+        }))
+    });
     let edit = move |f: &dyn Fn(&mut DrillPlan)| plan.update(|p| if let Some(p) = p { f(p) });
     let lang = move || ctx.lang.get();
     // A text typed on the tablet is the plan's text in both languages.
@@ -136,6 +145,12 @@ pub fn PlanEditorPage() -> impl IntoView {
     view! {
         <section class="plan-editor" aria-labelledby="view-title">
             <h1 id="view-title">{t!(i18n, drills.editor)}</h1>
+            {move || asked.get().filter(|(_, list)| !list.is_empty()).map(|(date, list)| view! {
+                <section class="card" aria-labelledby="asked-title" data-testid="asked-revisions">
+                    <h2 id="asked-title">{fill(t_string!(i18n, drills.revisions_from_run), "date", &date)}</h2>
+                    <ul>{list.into_iter().map(|text| view! { <li>{text}</li> }).collect_view()}</ul>
+                </section>
+            })}
             <Show when=move || plan.with(Option::is_some) fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
                 <form class="card" on:submit=on_submit novalidate=true data-testid="plan-form">
                     <div class="field-grid">

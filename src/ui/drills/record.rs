@@ -218,7 +218,7 @@ pub fn RunRecordCard(run_id: Uuid, run: DrillRun, state: RunState, form: RecordF
                         let text = revision.get_untracked().trim().to_owned();
                         if !text.is_empty() { append.run(RunChange::Revision { text }); revision.set(String::new()) }
                     }>{t_string!(i18n, drills.add_revision)}</button>
-                    <A href=format!("/drills/plan/{plan_id}") attr:class="btn">{t_string!(i18n, drills.edit_plan_now)}</A>
+                    <A href=format!("/drills/plan/{plan_id}?run={run_id}") attr:class="btn">{t_string!(i18n, drills.edit_plan_now)}</A>
                 </div>
             })}
             {editable.then(|| view! {

@@ -337,7 +337,6 @@ pub fn RunPage() -> impl IntoView {
                                     <button type="button" class="btn no-print" on:click=|_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{t_string!(i18n, drills.print)}</button>
                                 </section>
                             })}
-                            <RunRecordCard run_id=this_run run=r.clone() state=st.clone() form=record_form busy=busy append=Callback::new(append)/>
                             <p class="field-error" role="alert" data-testid="run-photo-problem">{move || photo_problem.get()}</p>
                             <ol class="run-steps" data-testid="run-steps">
                                 {st.steps.iter().enumerate().map(|(i, s)| {
@@ -385,6 +384,7 @@ pub fn RunPage() -> impl IntoView {
                                 </ul>
                                 {(!is_finished).then(|| view! { <FindingForm text=finding_text severity=finding_severity on_add=Callback::new(move |(text, severity)| append(RunChange::Finding { finding: Uuid::now_v7(), text, severity }))/> })}
                             </section>
+                            <RunRecordCard run_id=this_run run=r.clone() state=st.clone() form=record_form busy=busy append=Callback::new(append)/>
                             <section class="card" aria-labelledby="notes-title">
                                 <h2 id="notes-title">{t_string!(i18n, drills.notes)}</h2>
                                 <ul data-testid="run-notes">{st.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
