@@ -63,6 +63,43 @@ impl RecordForm {
     }
 }
 
+/// One field of the record form: its text's longest length, or a number's largest value.
+/// Plain function pointers, not closures: one copy of the code serves every field.
+#[component]
+fn RecordField(
+    form: RecordForm,
+    id: &'static str,
+    label: &'static str,
+    max: usize,
+    get: fn(&RunRecord) -> String,
+    set: fn(&mut RunRecord, String),
+    problem: fn(&RecordProblem) -> Option<Problem>,
+    #[prop(optional)] number: bool,
+    #[prop(optional)] multiline: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let value = move || form.draft.with(|d| d.as_ref().map(get).unwrap_or_default());
+    let on_input = move |ev: web_sys::Event| {
+        let v = event_target_value(&ev);
+        form.draft.update(|d| if let Some(d) = d { set(d, v) });
+    };
+    let error = move || form.problems.with(|ps| ps.iter().find_map(problem).map(|p| problem_text(i18n, p)));
+    let control = if multiline {
+        view! { <textarea id=id rows="2" maxlength=max prop:value=value on:input=on_input></textarea> }.into_any()
+    } else if number {
+        view! { <input id=id type="number" min="0" max=max inputmode="numeric" prop:value=value on:input=on_input/> }.into_any()
+    } else {
+        view! { <input id=id type="text" maxlength=max prop:value=value on:input=on_input/> }.into_any()
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {control}
+            <p class="field-error" aria-live="polite">{error}</p>
+        </div>
+    }
+}
+
 #[component]
 pub fn RunRecordCard(run_id: Uuid, run: DrillRun, state: RunState, form: RecordForm, busy: RwSignal<bool>, append: Callback<RunChange>) -> impl IntoView {
     let i18n = use_i18n();
@@ -224,38 +261,18 @@ pub fn RunRecordCard(run_id: Uuid, run: DrillRun, state: RunState, form: RecordF
             {editable.then(|| view! {
                 <form class="record-form no-print" novalidate=true data-testid="record-form" on:submit=save>
                     <div class="field-grid">
-                        <div class="field">
-                            <label for="rec-organiser">{t_string!(i18n, drills.organiser)}</label>
-                            <input id="rec-organiser" type="text" maxlength=PERSON_MAX prop:value=move || field(&|r| r.organiser.clone())
-                                on:input=move |ev| { let v = event_target_value(&ev); edit(&|r| r.organiser = v.clone()) }/>
-                            <p class="field-error" aria-live="polite">{move || problem_of(&|p| match p { RecordProblem::Organiser(x) => Some(*x), _ => None })}</p>
-                        </div>
-                        <div class="field">
-                            <label for="rec-commander">{t_string!(i18n, drills.commander)}</label>
-                            <input id="rec-commander" type="text" maxlength=PERSON_MAX prop:value=move || field(&|r| r.commander.clone())
-                                on:input=move |ev| { let v = event_target_value(&ev); edit(&|r| r.commander = v.clone()) }/>
-                            <p class="field-error" aria-live="polite">{move || problem_of(&|p| match p { RecordProblem::Commander(x) => Some(*x), _ => None })}</p>
-                        </div>
-                        <div class="field">
-                            <label for="rec-weather">{t_string!(i18n, drills.weather)}</label>
-                            <input id="rec-weather" type="text" maxlength=WEATHER_MAX prop:value=move || field(&|r| r.weather.clone())
-                                on:input=move |ev| { let v = event_target_value(&ev); edit(&|r| r.weather = v.clone()) }/>
-                            <p class="field-error" aria-live="polite">{move || problem_of(&|p| match p { RecordProblem::Weather(x) => Some(*x), _ => None })}</p>
-                        </div>
-                        <div class="field">
-                            <label for="rec-evacuated">{t_string!(i18n, drills.evacuated)}</label>
-                            <input id="rec-evacuated" type="number" min="0" max=EVACUATED_MAX inputmode="numeric"
-                                prop:value=move || field(&|r| r.evacuated.map(|n| n.to_string()).unwrap_or_default())
-                                on:input=move |ev| { let v = event_target_value(&ev); edit(&|r| r.evacuated = v.trim().parse().ok()) }/>
-                            <p class="field-error" aria-live="polite">{move || problem_of(&|p| match p { RecordProblem::Evacuated(x) => Some(*x), _ => None })}</p>
-                        </div>
+                        <RecordField form=form id="rec-organiser" label=t_string!(i18n, drills.organiser) max=PERSON_MAX
+                            get=|r| r.organiser.clone() set=|r, v| r.organiser = v problem=|p| match p { RecordProblem::Organiser(x) => Some(*x), _ => None }/>
+                        <RecordField form=form id="rec-commander" label=t_string!(i18n, drills.commander) max=PERSON_MAX
+                            get=|r| r.commander.clone() set=|r, v| r.commander = v problem=|p| match p { RecordProblem::Commander(x) => Some(*x), _ => None }/>
+                        <RecordField form=form id="rec-weather" label=t_string!(i18n, drills.weather) max=WEATHER_MAX
+                            get=|r| r.weather.clone() set=|r, v| r.weather = v problem=|p| match p { RecordProblem::Weather(x) => Some(*x), _ => None }/>
+                        <RecordField form=form id="rec-evacuated" label=t_string!(i18n, drills.evacuated) max=EVACUATED_MAX as usize number=true
+                            get=|r| r.evacuated.map(|n| n.to_string()).unwrap_or_default() set=|r, v| r.evacuated = v.trim().parse().ok()
+                            problem=|p| match p { RecordProblem::Evacuated(x) => Some(*x), _ => None }/>
                     </div>
-                    <div class="field">
-                        <label for="rec-scenario">{t_string!(i18n, drills.scenario)}</label>
-                        <textarea id="rec-scenario" rows="2" maxlength=SCENARIO_MAX prop:value=move || field(&|r| r.scenario.clone())
-                            on:input=move |ev| { let v = event_target_value(&ev); edit(&|r| r.scenario = v.clone()) }></textarea>
-                        <p class="field-error" aria-live="polite">{move || problem_of(&|p| match p { RecordProblem::Scenario(x) => Some(*x), _ => None })}</p>
-                    </div>
+                    <RecordField form=form id="rec-scenario" label=t_string!(i18n, drills.scenario) max=SCENARIO_MAX multiline=true
+                        get=|r| r.scenario.clone() set=|r, v| r.scenario = v problem=|p| match p { RecordProblem::Scenario(x) => Some(*x), _ => None }/>
                     <fieldset class="choices">
                         <legend>{t_string!(i18n, drills.notice)}</legend>
                         {Notice::ALL.into_iter().map(|n| {
@@ -270,12 +287,8 @@ pub fn RunRecordCard(run_id: Uuid, run: DrillRun, state: RunState, form: RecordF
                             }
                         }).collect_view()}
                     </fieldset>
-                    <div class="field">
-                        <label for="rec-notice-how">{t_string!(i18n, drills.notice_how)}</label>
-                        <input id="rec-notice-how" type="text" maxlength=NOTICE_HOW_MAX prop:value=move || field(&|r| r.notice_how.clone())
-                            on:input=move |ev| { let v = event_target_value(&ev); edit(&|r| r.notice_how = v.clone()) }/>
-                        <p class="field-error" aria-live="polite">{move || problem_of(&|p| match p { RecordProblem::NoticeHow(x) => Some(*x), _ => None })}</p>
-                    </div>
+                    <RecordField form=form id="rec-notice-how" label=t_string!(i18n, drills.notice_how) max=NOTICE_HOW_MAX
+                        get=|r| r.notice_how.clone() set=|r, v| r.notice_how = v problem=|p| match p { RecordProblem::NoticeHow(x) => Some(*x), _ => None }/>
                     <table class="kpi-table team-table">
                         <caption>{t_string!(i18n, drills.teams)}</caption>
                         <thead><tr>
