@@ -92,8 +92,38 @@ fn landline(digits: &str) -> Option<String> {
     ok.then(|| format!("{area}-{number}"))
 }
 
+/// A stored number as lists and cards show it (只显示任务所需): the first three and the last
+/// four digits, the ones between as `*` — `138****5637`, `010-****9988`. A number too short
+/// to hide anything shows only its last two digits.
+pub fn masked(phone: &str) -> String {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let (head, tail) = if digits >= 8 { (3, 4) } else { (0, 2) };
+    let mut seen = 0;
+    phone
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen <= head || seen > digits.saturating_sub(tail) { c } else { '*' }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn masked_numbers_keep_the_first_three_and_last_four_digits() {
+        assert_eq!(masked("13856375637"), "138****5637");
+        assert_eq!(masked("010-65529988"), "010-****9988");
+        assert_eq!(masked("0755-88886666"), "075*-****6666");
+        assert_eq!(masked("+442071234567"), "+442*****4567");
+        assert_eq!(masked("12345"), "***45");
+        assert_eq!(masked(""), "");
+    }
+
     use super::*;
 
     #[test]

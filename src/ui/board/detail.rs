@@ -160,7 +160,21 @@ fn Detail(item: Arc<BoardItem>, pending: PendingAction, message: RwSignal<Option
             <h2 id="fields-title">{t!(i18n, detail.fields)}</h2>
             <dl class="facts facts-text">
                 {fact(t_string!(i18n, detail.reporter), t.reporter_name.clone())}
-                {fact(t_string!(i18n, detail.phone), t.phone.clone())}
+                // Masked until a tap: a tablet shown around the lobby does not show residents' numbers.
+                {(!t.phone.is_empty()).then(|| {
+                    let whole = t.phone.clone();
+                    let hidden = crate::domain::phone::masked(&whole);
+                    let shown = RwSignal::new(false);
+                    view! {
+                        <dt>{t_string!(i18n, detail.phone)}</dt>
+                        <dd class="phone-fact">
+                            <span data-testid="detail-phone">{move || if shown.get() { whole.clone() } else { hidden.clone() }}</span>" "
+                            <button type="button" class="btn" data-testid="reveal-phone" on:click=move |_| shown.update(|s| *s = !*s)>
+                                {move || if shown.get() { t_string!(i18n, detail.hide_phone) } else { t_string!(i18n, detail.show_phone) }}
+                            </button>
+                        </dd>
+                    }
+                })}
                 {fact(t_string!(i18n, detail.unit), t.unit.clone())}
                 {fact(t_string!(i18n, detail.location), t.location.clone())}
                 {fact(t_string!(i18n, detail.channel), channel_text(i18n, t.channel).to_owned())}
