@@ -7,6 +7,7 @@ pub mod draft;
 pub mod drill;
 pub mod export;
 pub mod health;
+pub mod keyring;
 pub mod kpi;
 pub mod ledger;
 pub mod locale;
