@@ -180,6 +180,12 @@ impl patroldesk::store::SettingsStore for FailOnRecords<'_> {
     async fn save_board_summary(&self, s: &patroldesk::domain::board::BoardSummary) -> Result<(), StoreError> {
         self.inner.save_board_summary(s).await
     }
+    async fn load_keyring(&self) -> Result<Option<patroldesk::domain::keyring::Keyring>, StoreError> {
+        self.inner.load_keyring().await
+    }
+    async fn save_keyring(&self, k: &patroldesk::domain::keyring::Keyring) -> Result<(), StoreError> {
+        self.inner.save_keyring(k).await
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! against a copy of the disk only the key derivation's cost and the secret's length count.
 //!
 //! Issue 19 builds sign-in, the lock and encryption at rest on this; this module is its core.
+//! Tested in `tests/keyring.rs` with a native cipher (`tests/common`).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,7 +33,7 @@ pub const FIRST_WAIT_S: i64 = 30;
 pub const LONGEST_WAIT_S: i64 = 15 * 60;
 const RECOVERY_BYTES: usize = 20;
 /// Crockford's base32: no I, L, O or U to misread on paper.
-const RECOVERY_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub const RECOVERY_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {
@@ -52,7 +53,8 @@ pub trait Cipher {
     async fn seal(&self, key: &Key, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError>;
     /// Opens what [`Cipher::seal`] made; [`CryptoError::Refused`] for a wrong key or changed data.
     async fn open(&self, key: &Key, sealed: &[u8]) -> Result<Vec<u8>, CryptoError>;
-    fn random(&self, out: &mut [u8]);
+    /// Fills `out` from a cryptographic source; an error rather than a key of zeros.
+    fn random(&self, out: &mut [u8]) -> Result<(), CryptoError>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,9 +191,9 @@ impl Keyring {
         check_secret(SlotKind::Pin, pin).map_err(KeyringError::Secret)?;
         check_secret(SlotKind::Passphrase, passphrase).map_err(KeyringError::Secret)?;
         let mut data_key = [0u8; 32];
-        cipher.random(&mut data_key);
+        cipher.random(&mut data_key)?;
         let mut recovery_bytes = [0u8; RECOVERY_BYTES];
-        cipher.random(&mut recovery_bytes);
+        cipher.random(&mut recovery_bytes)?;
         let recovery = recovery_text(&recovery_bytes);
         let mut keyring = Keyring::default();
         keyring.set(cipher, &data_key, Some(supervisor), SlotKind::Pin, pin).await?;
@@ -206,11 +208,11 @@ impl Keyring {
         check_secret(kind, secret).map_err(KeyringError::Secret)?;
         let iterations = if kind == SlotKind::Recovery { RECOVERY_ITERATIONS } else { SECRET_ITERATIONS };
         let mut salt = vec![0u8; 16];
-        cipher.random(&mut salt);
+        cipher.random(&mut salt)?;
         let wrapping = cipher.derive(secret, &salt, iterations).await?;
         let wrapped = cipher.seal(&wrapping, data_key).await?;
         let mut id_bytes = [0u8; 16];
-        cipher.random(&mut id_bytes);
+        cipher.random(&mut id_bytes)?;
         let id = uuid::Builder::from_random_bytes(id_bytes).into_uuid();
         self.slots.retain(|s| !(s.staff == staff && s.kind == kind));
         self.slots.push(Slot { id, staff, kind, salt, iterations, wrapped, failures: 0, last_failure: None, disabled: false });
@@ -271,192 +273,5 @@ impl Keyring {
             }
             Err(e) => Err(UnlockError::Crypto(e)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use aes_gcm::aead::{Aead, KeyInit};
-    use chrono::TimeZone;
-    use std::cell::RefCell;
-
-    /// AES-GCM and PBKDF2 as the browser does them, with seeded randomness, and a count of
-    /// how often data was sealed (so a test sees that nothing was re-encrypted).
-    struct NativeCipher {
-        rng: RefCell<fastrand::Rng>,
-        sealed: RefCell<usize>,
-    }
-
-    impl NativeCipher {
-        fn new() -> NativeCipher {
-            NativeCipher { rng: RefCell::new(fastrand::Rng::with_seed(19)), sealed: RefCell::new(0) }
-        }
-    }
-
-    impl Cipher for NativeCipher {
-        async fn derive(&self, secret: &str, salt: &[u8], iterations: u32) -> Result<Key, CryptoError> {
-            // The tests derive with few rounds: the rounds are the browser's cost, not the logic's.
-            Ok(pbkdf2::pbkdf2_hmac_array::<sha2::Sha256, 32>(secret.as_bytes(), salt, iterations.min(1_000)))
-        }
-        async fn seal(&self, key: &Key, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-            *self.sealed.borrow_mut() += 1;
-            let mut nonce = [0u8; 12];
-            self.random(&mut nonce);
-            let aes = aes_gcm::Aes256Gcm::new_from_slice(key).map_err(|e| CryptoError::Unavailable(e.to_string()))?;
-            let mut out = nonce.to_vec();
-            out.extend(aes.encrypt(aes_gcm::Nonce::from_slice(&nonce), plaintext).map_err(|_| CryptoError::Refused)?);
-            Ok(out)
-        }
-        async fn open(&self, key: &Key, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
-            if sealed.len() < 12 {
-                return Err(CryptoError::Refused);
-            }
-            let aes = aes_gcm::Aes256Gcm::new_from_slice(key).map_err(|e| CryptoError::Unavailable(e.to_string()))?;
-            aes.decrypt(aes_gcm::Nonce::from_slice(&sealed[..12]), &sealed[12..]).map_err(|_| CryptoError::Refused)
-        }
-        fn random(&self, out: &mut [u8]) {
-            self.rng.borrow_mut().fill(out);
-        }
-    }
-
-    /// Runs a future that never waits (the native cipher is synchronous underneath).
-    fn run<F: std::future::Future>(f: F) -> F::Output {
-        let waker = std::task::Waker::noop();
-        let mut cx = std::task::Context::from_waker(waker);
-        let mut f = std::pin::pin!(f);
-        match f.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(v) => v,
-            std::task::Poll::Pending => panic!("the native cipher never waits"),
-        }
-    }
-
-    const BOSS: Uuid = Uuid::from_u128(1);
-    const GUARD: Uuid = Uuid::from_u128(2);
-
-    fn t(s: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap() + Duration::seconds(s)
-    }
-
-    fn created(c: &NativeCipher) -> Created {
-        run(Keyring::create(c, BOSS, "258046", "东湖花园 night shift 2026")).unwrap()
-    }
-
-    #[test]
-    fn each_credential_opens_the_same_data_key_and_a_wrong_one_is_refused() {
-        let c = NativeCipher::new();
-        let Created { mut keyring, data_key, recovery } = created(&c);
-        assert_eq!(keyring.slots.len(), 3);
-        assert_eq!(run(keyring.unlock(&c, Some(BOSS), SlotKind::Pin, "258046", t(0))), Ok(data_key));
-        assert_eq!(run(keyring.unlock(&c, Some(BOSS), SlotKind::Passphrase, "东湖花园 night shift 2026", t(0))), Ok(data_key));
-        assert_eq!(run(keyring.unlock(&c, None, SlotKind::Recovery, &recovery, t(0))), Ok(data_key));
-        assert_eq!(run(keyring.unlock(&c, Some(BOSS), SlotKind::Pin, "258047", t(0))), Err(UnlockError::Wrong { left: DISABLE_AFTER - 1 }));
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "258046", t(0))), Err(UnlockError::NoSlot));
-        // Nothing of the data key or the secrets is stored in the clear.
-        let stored = serde_json::to_string(&keyring).unwrap();
-        assert!(!stored.contains("258046") && !stored.contains(&recovery[..4]));
-        assert!(keyring.slots.iter().all(|s| s.wrapped.windows(32).all(|w| w != data_key.as_slice())));
-    }
-
-    #[test]
-    fn adding_changing_and_removing_a_credential_rewraps_one_key_and_never_the_data() {
-        let c = NativeCipher::new();
-        let Created { mut keyring, data_key, .. } = created(&c);
-        let record = run(c.seal(&data_key, "李娜 13800138000".as_bytes())).unwrap();
-        let before = *c.sealed.borrow();
-        run(keyring.set(&c, &data_key, Some(GUARD), SlotKind::Pin, "731904")).unwrap();
-        assert_eq!(*c.sealed.borrow(), before + 1, "one wrap, no data sealed again");
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "731904", t(0))), Ok(data_key));
-        // Changing the PIN replaces that slot only.
-        run(keyring.set(&c, &data_key, Some(GUARD), SlotKind::Pin, "640275")).unwrap();
-        assert_eq!(keyring.slots.iter().filter(|s| s.staff == Some(GUARD)).count(), 1);
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "731904", t(0))), Err(UnlockError::Wrong { left: DISABLE_AFTER - 1 }));
-        let key = run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "640275", t(0))).unwrap();
-        assert_eq!(run(c.open(&key, &record)).unwrap(), "李娜 13800138000".as_bytes(), "the data reads with the key as it was");
-        keyring.remove(GUARD);
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "640275", t(0))), Err(UnlockError::NoSlot));
-        assert!(keyring.has(Some(BOSS), SlotKind::Pin), "the others' slots stay");
-    }
-
-    #[test]
-    fn tampered_ciphertext_and_tampered_slots_are_refused() {
-        let c = NativeCipher::new();
-        let Created { mut keyring, data_key, .. } = created(&c);
-        let mut record = run(c.seal(&data_key, b"3-2-1201")).unwrap();
-        let last = record.len() - 1;
-        record[last] ^= 1;
-        assert_eq!(run(c.open(&data_key, &record)), Err(CryptoError::Refused));
-        record[last] ^= 1;
-        record[14] ^= 0x80;
-        assert_eq!(run(c.open(&data_key, &record)), Err(CryptoError::Refused));
-        // A slot whose wrapped key was altered opens nothing, even with the right PIN.
-        let pin = keyring.slots.iter_mut().find(|s| s.kind == SlotKind::Pin).unwrap();
-        pin.wrapped[20] ^= 1;
-        assert!(matches!(run(keyring.unlock(&c, Some(BOSS), SlotKind::Pin, "258046", t(0))), Err(UnlockError::Wrong { .. })));
-    }
-
-    #[test]
-    fn wrong_guesses_back_off_then_disable_until_a_supervisor_enables() {
-        let c = NativeCipher::new();
-        let Created { mut keyring, data_key, .. } = created(&c);
-        run(keyring.set(&c, &data_key, Some(GUARD), SlotKind::Pin, "731904")).unwrap();
-        let mut now = t(0);
-        for n in 1..=FREE_ATTEMPTS {
-            assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "000001", now)), Err(UnlockError::Wrong { left: DISABLE_AFTER - n }));
-        }
-        // Past the free attempts each try waits, 30 s then doubling.
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "731904", now)), Err(UnlockError::WaitUntil(now + Duration::seconds(30))));
-        now = now + Duration::seconds(30);
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "000002", now)), Err(UnlockError::Wrong { left: DISABLE_AFTER - 4 }));
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "731904", now + Duration::seconds(59))), Err(UnlockError::WaitUntil(now + Duration::seconds(60))));
-        // A right PIN after the wait clears the count.
-        now = now + Duration::seconds(60);
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "731904", now)), Ok(data_key));
-        assert_eq!(keyring.slots.iter().find(|s| s.staff == Some(GUARD)).unwrap().failures, 0);
-        // Ten wrong in a row disable it; then even the right PIN is refused.
-        for _ in 0..DISABLE_AFTER {
-            now = keyring.slots.iter().find(|s| s.staff == Some(GUARD)).unwrap().wait_until().unwrap_or(now).max(now);
-            let _ = run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "999990", now));
-        }
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "731904", now + Duration::days(1))), Err(UnlockError::Disabled));
-        assert_eq!(keyring.slots.iter().find(|s| s.staff == Some(GUARD)).unwrap().wait_until().map(|u| u - now), Some(Duration::seconds(LONGEST_WAIT_S)), "the wait is capped");
-        keyring.enable(GUARD);
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "731904", now)), Ok(data_key));
-        // Another person's slot was never touched.
-        assert_eq!(keyring.slots.iter().find(|s| s.staff == Some(BOSS) && s.kind == SlotKind::Pin).unwrap().failures, 0);
-    }
-
-    #[test]
-    fn the_recovery_key_opens_when_every_supervisor_forgot_and_reads_as_typed() {
-        let c = NativeCipher::new();
-        let Created { mut keyring, data_key, recovery } = created(&c);
-        assert_eq!(recovery.len(), 39, "32 characters in eight groups of four");
-        assert!(recovery.chars().all(|ch| ch == '-' || RECOVERY_ALPHABET.contains(&(ch as u8))));
-        // Every supervisor's credential lost or disabled.
-        keyring.remove(BOSS);
-        let typed = recovery.to_lowercase().replace('-', " ").replace('0', "o").replace('1', "l");
-        assert_eq!(run(keyring.unlock(&c, None, SlotKind::Recovery, &typed, t(0))), Ok(data_key));
-        // A new supervisor is set up with the key it gave back.
-        run(keyring.set(&c, &data_key, Some(GUARD), SlotKind::Passphrase, "a new passphrase here")).unwrap();
-        assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Passphrase, "a new passphrase here", t(0))), Ok(data_key));
-        // Wrong recovery keys never disable the site's last way in.
-        for _ in 0..(DISABLE_AFTER + 2) {
-            assert!(matches!(run(keyring.unlock(&c, None, SlotKind::Recovery, "0000-0000", t(0))), Err(UnlockError::Wrong { .. })));
-        }
-        assert_eq!(run(keyring.unlock(&c, None, SlotKind::Recovery, &recovery, t(0))), Ok(data_key));
-    }
-
-    #[test]
-    fn pins_and_passphrases_must_be_long_enough_to_mean_something() {
-        assert_eq!(check_secret(SlotKind::Pin, "25804"), Err(SecretProblem::PinFormat));
-        assert_eq!(check_secret(SlotKind::Pin, "25804a"), Err(SecretProblem::PinFormat));
-        assert_eq!(check_secret(SlotKind::Pin, "123456"), Err(SecretProblem::PinTooSimple));
-        assert_eq!(check_secret(SlotKind::Pin, "111111"), Err(SecretProblem::PinTooSimple));
-        assert_eq!(check_secret(SlotKind::Pin, "98765432"), Err(SecretProblem::PinTooSimple));
-        assert_eq!(check_secret(SlotKind::Pin, "258046"), Ok(()));
-        assert_eq!(check_secret(SlotKind::Passphrase, "short one"), Err(SecretProblem::PassphraseTooShort { min: PASSPHRASE_MIN }));
-        assert_eq!(check_secret(SlotKind::Passphrase, "东湖花园夜班巡逻二〇二六年"), Ok(()), "characters, not bytes");
-        let c = NativeCipher::new();
-        assert_eq!(run(Keyring::create(&c, BOSS, "123456", "long enough passphrase")).err(), Some(KeyringError::Secret(SecretProblem::PinTooSimple)));
     }
 }

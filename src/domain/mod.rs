@@ -17,6 +17,7 @@ pub mod photo;
 pub mod record;
 pub mod restamp;
 pub mod sample;
+pub mod sealing;
 pub mod settings;
 pub mod sla;
 pub mod spreadsheet;

@@ -112,6 +112,14 @@ impl SettingsStore for MemoryStore {
         let key = super::follow_up_store_key(key);
         self.write(&key, encode(&key, &plan)?)
     }
+
+    async fn load_keyring(&self) -> Result<Option<crate::domain::keyring::Keyring>, StoreError> {
+        self.read(super::KEYRING_KEY)
+    }
+
+    async fn save_keyring(&self, keyring: &crate::domain::keyring::Keyring) -> Result<(), StoreError> {
+        self.write(super::KEYRING_KEY, encode(super::KEYRING_KEY, keyring)?)
+    }
 }
 
 impl RecordStore for MemoryStore {

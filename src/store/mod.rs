@@ -69,7 +69,13 @@ pub trait SettingsStore {
     /// older app wrote it): then the board is read in full, as it always can be.
     async fn load_board_summary(&self) -> Result<Option<BoardSummary>, StoreError>;
     async fn save_board_summary(&self, summary: &BoardSummary) -> Result<(), StoreError>;
+    /// The key slots ([`crate::domain::keyring::Keyring`]): only wrapped keys, salts and the
+    /// count of wrong guesses. `Ok(None)` until staff sign-in is set up.
+    async fn load_keyring(&self) -> Result<Option<crate::domain::keyring::Keyring>, StoreError>;
+    async fn save_keyring(&self, keyring: &crate::domain::keyring::Keyring) -> Result<(), StoreError>;
 }
+
+pub(crate) const KEYRING_KEY: &str = "keyring";
 
 pub(crate) const BOARD_SUMMARY_KEY: &str = "board_summary";
 

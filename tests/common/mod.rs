@@ -1,9 +1,13 @@
 //! Helpers shared by the native integration tests.
 #![allow(dead_code)]
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
+
+use aes_gcm::aead::{Aead, KeyInit};
+use patroldesk::domain::keyring::{Cipher, CryptoError, Key};
 
 /// The in-memory store never waits, so polling once finishes every future.
 pub fn run<F: Future>(f: F) -> F::Output {
@@ -29,5 +33,45 @@ pub fn device(n: u128) -> patroldesk::domain::settings::DeviceIdentity {
 pub fn site() -> patroldesk::domain::settings::SiteSettings {
     use patroldesk::domain::settings::SiteSettings;
     SiteSettings { site_code: "DH01".into(), site_name: "东湖花园".into(), ..SiteSettings::default() }
+}
+
+/// AES-GCM and PBKDF2 as the browser does them, with seeded randomness, and a count of
+/// how often data was sealed (so a test sees that nothing was re-encrypted).
+pub struct NativeCipher {
+    rng: RefCell<fastrand::Rng>,
+    pub sealed: RefCell<usize>,
+}
+
+impl NativeCipher {
+    pub fn new() -> NativeCipher {
+        NativeCipher { rng: RefCell::new(fastrand::Rng::with_seed(19)), sealed: RefCell::new(0) }
+    }
+}
+
+impl Cipher for NativeCipher {
+    async fn derive(&self, secret: &str, salt: &[u8], iterations: u32) -> Result<Key, CryptoError> {
+        // The tests derive with few rounds: the rounds are the browser's cost, not the logic's.
+        Ok(pbkdf2::pbkdf2_hmac_array::<sha2::Sha256, 32>(secret.as_bytes(), salt, iterations.min(1_000)))
+    }
+    async fn seal(&self, key: &Key, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        *self.sealed.borrow_mut() += 1;
+        let mut nonce = [0u8; 12];
+        self.random(&mut nonce)?;
+        let aes = aes_gcm::Aes256Gcm::new_from_slice(key).map_err(|e| CryptoError::Unavailable(e.to_string()))?;
+        let mut out = nonce.to_vec();
+        out.extend(aes.encrypt(aes_gcm::Nonce::from_slice(&nonce), plaintext).map_err(|_| CryptoError::Refused)?);
+        Ok(out)
+    }
+    async fn open(&self, key: &Key, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        if sealed.len() < 12 {
+            return Err(CryptoError::Refused);
+        }
+        let aes = aes_gcm::Aes256Gcm::new_from_slice(key).map_err(|e| CryptoError::Unavailable(e.to_string()))?;
+        aes.decrypt(aes_gcm::Nonce::from_slice(&sealed[..12]), &sealed[12..]).map_err(|_| CryptoError::Refused)
+    }
+    fn random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
+        self.rng.borrow_mut().fill(out);
+        Ok(())
+    }
 }
 

@@ -79,6 +79,14 @@ impl SettingsStore for IdbStore {
         let key = crate::store::follow_up_store_key(key);
         self.write_text(&key, encode(&key, &plan)?).await
     }
+
+    async fn load_keyring(&self) -> Result<Option<crate::domain::keyring::Keyring>, StoreError> {
+        self.read_text(crate::store::KEYRING_KEY).await?.map(|j| decode(crate::store::KEYRING_KEY, &j)).transpose()
+    }
+
+    async fn save_keyring(&self, keyring: &crate::domain::keyring::Keyring) -> Result<(), StoreError> {
+        self.write_text(crate::store::KEYRING_KEY, encode(crate::store::KEYRING_KEY, keyring)?).await
+    }
 }
 
 impl DraftStore for IdbStore {

@@ -110,7 +110,6 @@ pub fn RunRecordCard(run_id: Uuid, run: DrillRun, state: RunState, form: RecordF
     let editable = run.record_editable();
     let finished = state.finished.is_some();
     let saved = run.record.clone();
-    let plan = run.plan.clone();
 
     let edit = move |f: &dyn Fn(&mut RunRecord)| draft.update(|d| if let Some(d) = d { f(d) });
     let field = move |f: &dyn Fn(&RunRecord) -> String| draft.with(|d| d.as_ref().map(f).unwrap_or_default());
@@ -127,7 +126,7 @@ pub fn RunRecordCard(run_id: Uuid, run: DrillRun, state: RunState, form: RecordF
         RecordError::Gone => message.set(Some(t_string!(i18n, drills.not_found).to_owned())),
         RecordError::Store(e) => ctx.storage_error.set(Some(e)),
     };
-    let plan_for_save = plan.clone();
+    let plan_for_save = run.plan.clone();
     let save = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
         let Some(record) = draft.get_untracked() else { return };
@@ -246,7 +245,7 @@ pub fn RunRecordCard(run_id: Uuid, run: DrillRun, state: RunState, form: RecordF
                     None => t_string!(i18n, drills.not_signed).to_owned(),
                 }}</dd>
             </dl>
-            {(editable && (!finished || signed.is_none())).then(|| view! {
+            {editable.then(|| view! {
                 <div class="inline-add no-print" data-testid="revision-form">
                     <label class="visually-hidden" for="run-revision">{t_string!(i18n, drills.revision_text)}</label>
                     <input id="run-revision" type="text" maxlength="200" placeholder=t_string!(i18n, drills.revision_text)

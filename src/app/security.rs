@@ -1,0 +1,85 @@
+//! Staff credentials over the key slots (issue 19): set up the first supervisor, unlock,
+//! set or change a person's credential, enable a disabled one, remove a person's. The
+//! keyring is stored after every unlock attempt, right or wrong, so a reload never forgets a
+//! wrong guess. Nothing here decides who is signed in: that is the caller's, with the key.
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::domain::keyring::{Cipher, Key, Keyring, KeyringError, SecretProblem, SlotKind, UnlockError};
+use crate::store::{SettingsStore, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum SecurityError {
+    /// Sign-in is already set up on this tablet (a second set-up would lock out the first).
+    #[error("already set up")]
+    AlreadySetUp,
+    #[error("not set up")]
+    NotSetUp,
+    #[error("{0:?}")]
+    Secret(SecretProblem),
+    #[error(transparent)]
+    Unlock(UnlockError),
+    #[error("{0}")]
+    Crypto(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<KeyringError> for SecurityError {
+    fn from(e: KeyringError) -> Self {
+        match e {
+            KeyringError::Secret(p) => SecurityError::Secret(p),
+            KeyringError::Crypto(c) => SecurityError::Crypto(c.to_string()),
+        }
+    }
+}
+
+/// The first supervisor's PIN and passphrase: a new data key and keyring. Returns the data
+/// key and the recovery key's text, to be shown once and printed; it is never stored.
+pub async fn set_up<S: SettingsStore, C: Cipher>(store: &S, cipher: &C, supervisor: Uuid, pin: &str, passphrase: &str) -> Result<(Key, String), SecurityError> {
+    if store.load_keyring().await?.is_some() {
+        return Err(SecurityError::AlreadySetUp);
+    }
+    let created = Keyring::create(cipher, supervisor, pin, passphrase).await?;
+    store.save_keyring(&created.keyring).await?;
+    Ok((created.data_key, created.recovery))
+}
+
+/// Opens the data key with one credential. The try is stored before the answer is given: a
+/// wrong guess counts even if the tab is closed at once.
+pub async fn unlock<S: SettingsStore, C: Cipher>(store: &S, cipher: &C, staff: Option<Uuid>, kind: SlotKind, secret: &str, now: DateTime<Utc>) -> Result<Key, SecurityError> {
+    let mut keyring = store.load_keyring().await?.ok_or(SecurityError::NotSetUp)?;
+    let before = keyring.clone();
+    let result = keyring.unlock(cipher, staff, kind, secret, now).await;
+    if keyring != before {
+        store.save_keyring(&keyring).await?;
+    }
+    result.map_err(SecurityError::Unlock)
+}
+
+/// Sets (adds or changes) a person's PIN or passphrase, with the data key of whoever is
+/// signed in; the data is not re-encrypted.
+pub async fn set_credential<S: SettingsStore, C: Cipher>(store: &S, cipher: &C, data_key: &Key, staff: Uuid, kind: SlotKind, secret: &str) -> Result<(), SecurityError> {
+    let mut keyring = store.load_keyring().await?.ok_or(SecurityError::NotSetUp)?;
+    keyring.set(cipher, data_key, Some(staff), kind, secret).await?;
+    store.save_keyring(&keyring).await?;
+    Ok(())
+}
+
+/// A supervisor enables a person's credentials disabled by wrong guesses.
+pub async fn enable<S: SettingsStore>(store: &S, staff: Uuid) -> Result<(), SecurityError> {
+    let mut keyring = store.load_keyring().await?.ok_or(SecurityError::NotSetUp)?;
+    keyring.enable(staff);
+    store.save_keyring(&keyring).await?;
+    Ok(())
+}
+
+/// Removes every credential of a person (they left the roster).
+pub async fn remove<S: SettingsStore>(store: &S, staff: Uuid) -> Result<(), SecurityError> {
+    let mut keyring = store.load_keyring().await?.ok_or(SecurityError::NotSetUp)?;
+    keyring.remove(staff);
+    store.save_keyring(&keyring).await?;
+    Ok(())
+}
