@@ -263,7 +263,7 @@ test('the nearer deadline shows and warns before it runs out; the detail page na
   await expect(soonBadge).toHaveText(/^◷Respond soon: \d+ min left$/);
   await expect(soonBadge).toHaveClass(/sla-due-soon/);
   await page.getByTestId('language').selectOption('zh-CN');
-  await expect(soonBadge).toHaveText(/^◷即将超时：\d+分钟 内响应$/);
+  await expect(soonBadge).toHaveText(/^◷即将超时：\d+分钟内响应$/);
   await page.getByTestId('language').selectOption('en');
 
   // The detail page: the overdue response on the response row, the resolution clock on its own.
