@@ -36,7 +36,7 @@ fn set_up_once_then_each_credential_unlocks_and_wrong_guesses_survive_a_reload()
     let mut t = now;
     for _ in 0..DISABLE_AFTER {
         let _ = run(security::unlock(&store, &c, Some(GUARD), SlotKind::Pin, "999990", t));
-        t = t + Duration::minutes(20);
+        t += Duration::minutes(20);
     }
     assert_eq!(run(security::unlock(&store, &c, Some(GUARD), SlotKind::Pin, "731904", t)), Err(SecurityError::Unlock(UnlockError::Disabled)));
     run(security::enable(&store, GUARD)).unwrap();

@@ -83,11 +83,11 @@ fn wrong_guesses_back_off_then_disable_until_a_supervisor_enables() {
     }
     // Past the free attempts each try waits, 30 s then doubling.
     assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "731904", now)), Err(UnlockError::WaitUntil(now + Duration::seconds(30))));
-    now = now + Duration::seconds(30);
+    now += Duration::seconds(30);
     assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "000002", now)), Err(UnlockError::Wrong { left: DISABLE_AFTER - 4 }));
     assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "731904", now + Duration::seconds(59))), Err(UnlockError::WaitUntil(now + Duration::seconds(60))));
     // A right PIN after the wait clears the count.
-    now = now + Duration::seconds(60);
+    now += Duration::seconds(60);
     assert_eq!(run(keyring.unlock(&c, Some(GUARD), SlotKind::Pin, "731904", now)), Ok(data_key));
     assert_eq!(keyring.slots.iter().find(|s| s.staff == Some(GUARD)).unwrap().failures, 0);
     // Ten wrong in a row disable it; then even the right PIN is refused.

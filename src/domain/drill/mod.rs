@@ -109,7 +109,7 @@ impl PlanStep {
     /// Sets the target from seconds, keeping the minutes an older app reads.
     pub fn set_target_seconds(&mut self, seconds: Option<u32>) {
         self.target_min = seconds.map(|s| s.div_ceil(60));
-        self.target_sec = seconds.filter(|s| s % 60 != 0);
+        self.target_sec = seconds.filter(|s| !s.is_multiple_of(60));
     }
 }
 
