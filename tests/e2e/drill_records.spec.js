@@ -158,3 +158,39 @@ test('lift entrapment times the contractor and flags an arrival past 30 minutes'
   await expect(contractor).toHaveText(/^Arrived .*14:32, 32 min after the start · over the 30-minute limit$/);
   await expect(contractor.getByRole('button')).toHaveCount(0);
 });
+
+test('a site copy of a built-in plan made by an older app is kept, and the newer plan is offered beside it', async ({ page }) => {
+  await page.goto('/drills');
+  await appReady(page);
+  // The site edits the fire plan (stored now), then, as an older app would have left it:
+  // revision 0, nine steps, drilled every 4 months.
+  await page.getByRole('link', { name: 'Edit Fire evacuation' }).click();
+  await page.getByTestId('plan-form').getByRole('button', { name: 'Save plan' }).click();
+  await expect(page).toHaveURL(/\/drills$/);
+  await page.evaluate(async () => {
+    const db = await new Promise((ok, fail) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+    const plans = await new Promise((ok, fail) => { const r = db.transaction('drill_plans').objectStore('drill_plans').getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+    const fire = plans.find((p) => p.body.key === 'fire_evacuation');
+    delete fire.body.builtin_revision;
+    fire.body.steps = fire.body.steps.slice(0, 9);
+    fire.body.interval_months = 4;
+    const tx = db.transaction('drill_plans', 'readwrite');
+    tx.objectStore('drill_plans').put(fire);
+    await new Promise((ok, fail) => { tx.oncomplete = ok; tx.onerror = () => fail(tx.error); });
+    db.close();
+  });
+  await page.reload();
+  await appReady(page);
+  const row = page.getByTestId('plan-row').filter({ hasText: 'Fire evacuation' });
+  await expect(row).toContainText('9 steps');
+  await expect(row.getByTestId('newer-plan')).toContainText('The app has a newer version of this plan (revision 2)');
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByTestId('newer-plan')).toContainText('第 2 版');
+  await page.getByTestId('language').selectOption('en');
+  await row.getByRole('button', { name: 'Use the new version of Fire evacuation' }).click();
+  await expect(row).toContainText('16 steps');
+  await expect(row).toContainText('drilled every 4 months');
+  await expect(row.getByTestId('newer-plan')).toHaveCount(0);
+  // Other plans, never edited here, are simply the app's own.
+  await expect(page.getByTestId('newer-plan')).toHaveCount(0);
+});
