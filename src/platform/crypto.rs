@@ -1,6 +1,6 @@
 //! The browser's WebCrypto behind the key slots' [`Cipher`]: PBKDF2-SHA-256 for deriving a key
 //! from a PIN, a passphrase or the recovery key, AES-256-GCM for wrapping the data key and for
-//! the data itself. The same primitives the encrypted export files use (`files.rs`).
+//! the data itself; the encrypted export files (`files.rs`) use it too.
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -8,7 +8,8 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::domain::keyring::{Cipher, CryptoError, Key};
 
-const NONCE: usize = 12;
+/// The AES-GCM nonce that leads every sealed box.
+pub const NONCE_BYTES: usize = 12;
 
 fn unavailable(e: JsValue) -> CryptoError {
     CryptoError::Unavailable(e.as_string().or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string())).unwrap_or_else(|| "WebCrypto".into()))
@@ -60,7 +61,7 @@ impl Cipher for WebCipher {
     }
 
     async fn seal(&self, key: &Key, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let mut nonce = [0u8; NONCE];
+        let mut nonce = [0u8; NONCE_BYTES];
         self.random(&mut nonce)?;
         let key = aes_key(key, "encrypt").await?;
         let algorithm = object(&[("name", "AES-GCM".into()), ("iv", Uint8Array::from(nonce.as_slice()).into())]);
@@ -73,12 +74,12 @@ impl Cipher for WebCipher {
     }
 
     async fn open(&self, key: &Key, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        if sealed.len() < NONCE {
+        if sealed.len() < NONCE_BYTES {
             return Err(CryptoError::Refused);
         }
         let key = aes_key(key, "decrypt").await?;
-        let algorithm = object(&[("name", "AES-GCM".into()), ("iv", Uint8Array::from(&sealed[..NONCE]).into())]);
-        let promise = crypto()?.subtle().decrypt_with_object_and_u8_array(&algorithm, &key, &sealed[NONCE..]).map_err(unavailable)?;
+        let algorithm = object(&[("name", "AES-GCM".into()), ("iv", Uint8Array::from(&sealed[..NONCE_BYTES]).into())]);
+        let promise = crypto()?.subtle().decrypt_with_object_and_u8_array(&algorithm, &key, &sealed[NONCE_BYTES..]).map_err(unavailable)?;
         // A rejected decrypt is AES-GCM's tag failing: a wrong key or changed bytes.
         let plain = JsFuture::from(promise).await.map_err(|_| CryptoError::Refused)?;
         Ok(Uint8Array::new(&plain).to_vec())

@@ -1,13 +1,16 @@
 //! Files in and out of the browser: downloading an export, reading a chosen file, photo
-//! Blobs as bytes, and sealing/opening an encrypted payload with WebCrypto (AES-GCM, key from
-//! PBKDF2-SHA-256). The envelope and every check are the domain's (`domain::export`).
+//! Blobs as bytes, and sealing/opening an encrypted payload with WebCrypto through
+//! [`WebCipher`] (AES-GCM, key from PBKDF2-SHA-256). The envelope and every check are the
+//! domain's (`domain::export`).
 
 use base64::Engine;
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::domain::export::{Encryption, MIN_ITERATIONS};
+use crate::domain::keyring::{Cipher, CryptoError};
+use crate::platform::crypto::{WebCipher, NONCE_BYTES};
 
 /// Why the browser could not do a file operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,70 +72,39 @@ pub async fn blob_bytes(blob: &web_sys::Blob) -> Result<Vec<u8>, FileError> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-fn subtle() -> Result<web_sys::SubtleCrypto, FileError> {
-    Ok(web_sys::window().ok_or_else(|| FileError::Unsupported("no window".into()))?.crypto().map_err(unsupported)?.subtle())
-}
-
-fn object(pairs: &[(&str, JsValue)]) -> Object {
-    let o = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+impl From<CryptoError> for FileError {
+    fn from(e: CryptoError) -> Self {
+        match e {
+            // AES-GCM's tag failed: the passphrase is wrong (or the file was altered).
+            CryptoError::Refused => FileError::WrongPassphrase,
+            CryptoError::Unavailable(reason) => FileError::Unsupported(reason),
+        }
     }
-    o
 }
 
-async fn derive_key(passphrase: &str, salt: &[u8], iterations: u32, usage: &str) -> Result<web_sys::CryptoKey, FileError> {
-    let subtle = subtle()?;
-    let raw = Uint8Array::from(passphrase.as_bytes());
-    let usages = js_sys::Array::of1(&JsValue::from_str("deriveKey"));
-    let base = JsFuture::from(subtle.import_key_with_object("raw", &raw, &object(&[("name", "PBKDF2".into())]), false, &usages).map_err(unsupported)?)
-        .await
-        .map_err(unsupported)?;
-    let algorithm = object(&[
-        ("name", "PBKDF2".into()),
-        ("hash", "SHA-256".into()),
-        ("salt", Uint8Array::from(salt).into()),
-        ("iterations", iterations.into()),
-    ]);
-    let target = object(&[("name", "AES-GCM".into()), ("length", 256.into())]);
-    let usages = js_sys::Array::of1(&JsValue::from_str(usage));
-    let key = JsFuture::from(subtle.derive_key_with_object_and_object(&algorithm, base.unchecked_ref(), &target, false, &usages).map_err(unsupported)?)
-        .await
-        .map_err(unsupported)?;
-    Ok(key.unchecked_into())
-}
-
-fn random(n: usize) -> Result<Vec<u8>, FileError> {
-    let mut bytes = vec![0u8; n];
-    web_sys::window()
-        .ok_or_else(|| FileError::Unsupported("no window".into()))?
-        .crypto()
-        .map_err(unsupported)?
-        .get_random_values_with_u8_array(&mut bytes)
-        .map_err(unsupported)?;
-    Ok(bytes)
-}
-
-/// Encrypts the payload text with a fresh random salt and IV.
+/// Encrypts the payload text with a fresh random salt and IV (the same WebCrypto path as
+/// the key slots: PBKDF2-SHA-256, then AES-256-GCM).
 pub async fn encrypt(plain: &str, passphrase: &str) -> Result<(Encryption, Vec<u8>), FileError> {
-    let (salt, iv) = (random(16)?, random(12)?);
-    let key = derive_key(passphrase, &salt, MIN_ITERATIONS, "encrypt").await?;
-    let algorithm = object(&[("name", "AES-GCM".into()), ("iv", Uint8Array::from(iv.as_slice()).into())]);
-    let sealed = JsFuture::from(subtle()?.encrypt_with_object_and_u8_array(&algorithm, &key, plain.as_bytes()).map_err(unsupported)?)
-        .await
-        .map_err(unsupported)?;
+    let cipher = WebCipher;
+    let mut salt = [0u8; 16];
+    cipher.random(&mut salt)?;
+    let key = cipher.derive(passphrase, &salt, MIN_ITERATIONS).await?;
+    let sealed = cipher.seal(&key, plain.as_bytes()).await?;
+    let (iv, ciphertext) = sealed.split_at(NONCE_BYTES);
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-    let encryption = Encryption { cipher: "AES-GCM".into(), kdf: "PBKDF2-SHA-256".into(), iterations: MIN_ITERATIONS, salt: b64(&salt), iv: b64(&iv) };
-    Ok((encryption, Uint8Array::new(&sealed).to_vec()))
+    let encryption = Encryption { cipher: "AES-GCM".into(), kdf: "PBKDF2-SHA-256".into(), iterations: MIN_ITERATIONS, salt: b64(&salt), iv: b64(iv) };
+    Ok((encryption, ciphertext.to_vec()))
 }
 
 /// Decrypts a sealed payload; a wrong passphrase is reported as such.
 pub async fn decrypt(encryption: &Encryption, ciphertext_b64: &str, passphrase: &str) -> Result<String, FileError> {
     let decode = |s: &str| base64::engine::general_purpose::STANDARD.decode(s).map_err(|_| FileError::WrongPassphrase);
-    let (salt, iv, data) = (decode(&encryption.salt)?, decode(&encryption.iv)?, decode(ciphertext_b64)?);
-    let key = derive_key(passphrase, &salt, encryption.iterations, "decrypt").await?;
-    let algorithm = object(&[("name", "AES-GCM".into()), ("iv", Uint8Array::from(iv.as_slice()).into())]);
-    let promise = subtle()?.decrypt_with_object_and_u8_array(&algorithm, &key, &data).map_err(unsupported)?;
-    let plain = JsFuture::from(promise).await.map_err(|_| FileError::WrongPassphrase)?;
-    String::from_utf8(Uint8Array::new(&plain).to_vec()).map_err(|_| FileError::WrongPassphrase)
+    let (salt, mut sealed, data) = (decode(&encryption.salt)?, decode(&encryption.iv)?, decode(ciphertext_b64)?);
+    if sealed.len() != NONCE_BYTES {
+        return Err(FileError::WrongPassphrase);
+    }
+    let cipher = WebCipher;
+    let key = cipher.derive(passphrase, &salt, encryption.iterations).await?;
+    sealed.extend(data);
+    String::from_utf8(cipher.open(&key, &sealed).await?).map_err(|_| FileError::WrongPassphrase)
 }
