@@ -459,3 +459,35 @@ async fn webcrypto_key_slots_derive_the_rfc_vectors_and_open_only_with_the_right
     store.close();
     delete_database("test-keyring").await.unwrap();
 }
+
+/// What unlocking would cost (issue 19): one key derivation at the slots' rounds, then the
+/// personal fields of 10,000 tickets opened one WebCrypto call at a time. Checked whole, and
+/// printed for the design of the unlock (a batch in wasm if this is too slow).
+#[wasm_bindgen_test]
+async fn ten_thousand_sealed_tickets_open_whole_and_the_cost_is_printed() {
+    use patroldesk::domain::keyring::SECRET_ITERATIONS;
+    use patroldesk::domain::record::RecordKind;
+    use patroldesk::domain::sample::{ticket_records, SampleSpec};
+    use patroldesk::domain::sealing::{open, seal};
+    let c = WebCipher;
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    let start = performance.now();
+    let key = c.derive("a long enough passphrase", b"0123456789abcdef", SECRET_ITERATIONS).await.unwrap();
+    let derive_ms = performance.now() - start;
+    let spec = SampleSpec { seed: 5, tickets: 10_000, days: 90, now: chrono::Utc::now(), offset_min: 480, chinese: true, staff: vec![] };
+    let mut sealed = Vec::with_capacity(spec.tickets);
+    let mut plain = Vec::with_capacity(spec.tickets);
+    for i in 0..spec.tickets {
+        let ticket = ticket_records(&spec, i).into_iter().find(|r| r.kind == RecordKind::Ticket).unwrap();
+        sealed.push(seal(&c, &key, &ticket).await.unwrap());
+        plain.push(ticket);
+    }
+    let start = performance.now();
+    let mut opened = Vec::with_capacity(sealed.len());
+    for record in &sealed {
+        opened.push(open(&c, &key, record).await.unwrap());
+    }
+    let open_ms = performance.now() - start;
+    assert_eq!(opened, plain);
+    console_log!("Unlock: PBKDF2 at {SECRET_ITERATIONS} rounds {derive_ms:.0} ms; 10,000 sealed tickets opened one call at a time {open_ms:.0} ms");
+}
