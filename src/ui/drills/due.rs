@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::drill::schedule::{drills_due, Due};
+use crate::domain::drill::schedule::{drills_due, Due, DueRow};
 use crate::domain::locale::{format_date, to_local, Lang};
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t_string, use_i18n, I18n};
@@ -21,6 +21,21 @@ pub fn due_badge(i18n: I18n, lang: Lang, due: Due) -> String {
 }
 
 /// The KPI view's table: every plan at every site, overdue ones first within a site.
+/// This tablet's site code, and every plan at every site known here with its drill status
+/// today (from the cache, tracked: runs are dozens a year, not thousands).
+pub fn due_rows(ctx: crate::ui::context::AppContext) -> (String, Vec<DueRow>) {
+    let own = ctx.site.with(|s| s.site_code.clone());
+    let today = to_local(chrono::Utc::now(), crate::platform::utc_offset_minutes()).date_naive();
+    let rows = ctx.cache.with(|c| {
+        let plans = c.plans();
+        let runs = c.runs();
+        let plan_refs: Vec<_> = plans.iter().map(|p| (p.0.id, &p.1)).collect();
+        let run_refs: Vec<_> = runs.iter().map(|r| &r.1).collect();
+        drills_due(&plan_refs, &run_refs, &own, today)
+    });
+    (own, rows)
+}
+
 #[component]
 pub fn DrillsDue() -> impl IntoView {
     let i18n = use_i18n();
@@ -28,18 +43,10 @@ pub fn DrillsDue() -> impl IntoView {
     // Until the runs are read every plan would look never drilled.
     let ready = crate::ui::live::drills_ready(ctx);
     let rows = Memo::new(move |_| {
-        let own = ctx.site.with(|s| s.site_code.clone());
-        let today = to_local(chrono::Utc::now(), crate::platform::utc_offset_minutes()).date_naive();
-        ctx.cache.with(|c| {
-            let plans = c.plans();
-            let runs = c.runs();
-            let plan_refs: Vec<_> = plans.iter().map(|p| (p.0.id, &p.1)).collect();
-            let run_refs: Vec<_> = runs.iter().map(|r| &r.1).collect();
-            let mut rows = drills_due(&plan_refs, &run_refs, &own, today);
-            // Stable: sites keep their order, overdue first within each.
-            rows.sort_by_key(|r| (r.site != own, r.site.clone(), !r.due.is_overdue(), !matches!(r.due, Due::Soon { .. })));
-            rows
-        })
+        let (own, mut rows) = due_rows(ctx);
+        // Stable: sites keep their order, overdue first within each.
+        rows.sort_by_key(|r| (r.site != own, r.site.clone(), !r.due.is_overdue(), !matches!(r.due, Due::Soon { .. })));
+        rows
     });
     view! {
         <Show when=move || ready.get()>

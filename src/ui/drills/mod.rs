@@ -11,7 +11,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-use crate::domain::drill::schedule::drills_due;
 use crate::domain::drill::{adopt_built_in, newer_built_in, DrillPlan, Evaluation, PlanType, RunMode};
 use crate::domain::locale::format_datetime;
 use crate::domain::record::Record;
@@ -92,19 +91,8 @@ pub fn DrillsPage() -> impl IntoView {
         if !drills_read.get() {
             return std::collections::HashMap::new();
         }
-        let own = ctx.site.with(|s| s.site_code.clone());
-        let today = crate::domain::locale::to_local(chrono::Utc::now(), crate::platform::utc_offset_minutes()).date_naive();
-        plans.with(|ps| {
-            runs.with(|rs| {
-                let plan_refs: Vec<_> = ps.iter().map(|(r, p)| (r.id, p)).collect();
-                let run_refs: Vec<_> = rs.iter().map(|(_, r)| r).collect();
-                drills_due(&plan_refs, &run_refs, &own, today)
-                    .into_iter()
-                    .filter(|row| row.site == own)
-                    .map(|row| (row.plan_id, row.due))
-                    .collect::<std::collections::HashMap<_, _>>()
-            })
-        })
+        let (own, rows) = due::due_rows(ctx);
+        rows.into_iter().filter(|row| row.site == own).map(|row| (row.plan_id, row.due)).collect::<std::collections::HashMap<_, _>>()
     });
     let adopting = RwSignal::new(false);
     let adopt = move |record: Record, plan: DrillPlan| {
