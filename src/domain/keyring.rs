@@ -176,6 +176,36 @@ pub fn normalise_recovery(typed: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Keyring {
     pub slots: Vec<Slot>,
+    /// Minutes without a touch before the tablet locks (`None`: [`LOCK_AFTER_MIN`]). Kept
+    /// with the slots: it is this tablet's policy, never exported.
+    #[serde(default)]
+    pub lock_after_min: Option<u32>,
+}
+
+/// Idle minutes before the lock, unless the supervisor chose otherwise: short enough that a
+/// tablet put down in a lobby locks before a passer-by picks it up, long enough not to lock
+/// during a resident's call.
+pub const LOCK_AFTER_MIN: u32 = 5;
+pub const LOCK_AFTER_RANGE: std::ops::RangeInclusive<u32> = 1..=30;
+/// Seconds the page may be hidden (another app, the screen off) before the tablet locks.
+pub const HIDDEN_GRACE_S: u32 = 30;
+
+impl Keyring {
+    pub fn lock_after_min(&self) -> u32 {
+        self.lock_after_min.filter(|m| LOCK_AFTER_RANGE.contains(m)).unwrap_or(LOCK_AFTER_MIN)
+    }
+
+    /// The people who can sign in on this tablet (have a slot that is not the recovery key's).
+    pub fn people(&self) -> Vec<Uuid> {
+        let mut people: Vec<Uuid> = self.slots.iter().filter_map(|s| s.staff).collect();
+        people.sort_unstable();
+        people.dedup();
+        people
+    }
+
+    pub fn slot(&self, staff: Option<Uuid>, kind: SlotKind) -> Option<&Slot> {
+        self.slots.iter().find(|s| s.staff == staff && s.kind == kind)
+    }
 }
 
 /// A new keyring: the first supervisor's PIN and passphrase, and the recovery key, which is

@@ -94,3 +94,9 @@ impl Cipher for WebCipher {
         Ok(())
     }
 }
+
+/// The data key as the store's [`Sealer`](crate::domain::sealing::Sealer), with nonces from
+/// the browser's `getRandomValues` (synchronous, so sealing fits inside a transaction).
+pub fn sealer(key: &Key) -> crate::domain::sealing::Sealer {
+    crate::domain::sealing::Sealer::new(key, |out| WebCipher.random(out))
+}

@@ -43,6 +43,10 @@ pub enum StoreError {
     /// A stored value could not be read back as the record it should be.
     #[error("corrupt record {key}: {reason}")]
     Corrupt { key: String, reason: String },
+    /// The tablet is locked: residents' data can be neither read nor written until someone
+    /// signs in.
+    #[error("locked")]
+    Locked,
 }
 
 /// Device identity and site settings. Small, read at start, written from Settings.

@@ -9,7 +9,7 @@ use crate::store::idb::DB_NAME;
 use crate::platform::broadcast::{self, Topic};
 use crate::store::{ensure_device, DeviceStore, RecordStore, SettingsStore, StoreError};
 use crate::domain::clock::Hlc;
-use crate::ui::context::AppContext;
+use crate::ui::context::{AppContext, Session};
 use crate::ui::i18n::{use_i18n, I18nContextProvider, Locale};
 use crate::ui::shell::{Header, NavBar, StorageNotice, UpdateNotice};
 use crate::ui::{board, data, drills, intake, kpi, settings};
@@ -37,6 +37,10 @@ fn AppWithContext() -> impl IntoView {
     i18n.set_locale(to_locale(lang));
 
     let ctx = AppContext {
+        session: RwSignal::new(crate::ui::context::Session::Open),
+        keyring: RwSignal::new(None),
+        data_key: StoredValue::new(None),
+        sealing: RwSignal::new(None),
         site: RwSignal::new(Default::default()),
         device: RwSignal::new(None),
         on_duty: RwSignal::new(prefs::stored_on_duty()),
@@ -63,6 +67,10 @@ fn AppWithContext() -> impl IntoView {
     broadcast::listen(move |topic| {
         spawn_local(async move {
             let Some(store) = ctx.store.get_value() else { return };
+            // Locked, nothing of the records is read; the next sign-in reads them all.
+            if store.is_locked() {
+                return;
+            }
             let result = match topic {
                 Topic::Settings => store.load_site().await.map(|site| {
                     ctx.site.try_set(site.unwrap_or_default());
@@ -77,6 +85,7 @@ fn AppWithContext() -> impl IntoView {
     });
 
     crate::ui::live::save_summary_on_hide(ctx);
+    crate::ui::lock::watch(ctx);
     spawn_local(async move {
         match load(ctx).await {
             Ok(()) => {}
@@ -91,7 +100,9 @@ fn AppWithContext() -> impl IntoView {
             <Header/>
             <UpdateNotice/>
             <StorageNotice/>
+            <settings::sign_in::SealingProgress/>
             <main id="main" class="view" tabindex="-1">
+              <Show when=move || ctx.session.get() != Session::Locked fallback=crate::ui::lock::LockScreen>
                 <Routes fallback=|| view! { <intake::IntakePage/> }>
                     <Route path=path!("/") view=intake::IntakePage/>
                     <Route path=path!("/intake") view=intake::IntakePage/>
@@ -106,8 +117,11 @@ fn AppWithContext() -> impl IntoView {
                     <Route path=path!("/data") view=data::DataPage/>
                     <Route path=path!("/settings") view=settings::SettingsPage/>
                 </Routes>
+              </Show>
             </main>
-            <NavBar/>
+            <Show when=move || ctx.session.get() != Session::Locked>
+                <NavBar/>
+            </Show>
         </Router>
     }
 }
@@ -136,14 +150,33 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     ctx.device.set(Some(device));
     ctx.site.set(site);
     platform::mark("pd-store");
+    // With sign-in set up the tablet starts locked: nothing of the records is read until
+    // someone signs in.
+    let keyring = store.load_keyring().await?;
+    if keyring.is_some() {
+        store.set_at_rest(crate::store::idb::AtRest::Locked);
+        ctx.on_duty.set(None);
+        ctx.session.set(Session::Locked);
+    }
+    ctx.keyring.set(keyring);
     ctx.store.set_value(Some(store.clone()));
     // Forms can start now; the records follow into the cache.
     ctx.loaded.set(true);
     crate::ui::live::refresh_unexported(ctx);
-    crate::ui::live::load(ctx, &store, highest).await?;
+    if ctx.session.get_untracked() == Session::Locked {
+        return Ok(());
+    }
+    load_records(ctx, &store).await
+}
+
+/// The records into the cache (at start, or after sign-in), then the check for stamps from
+/// the future.
+pub async fn load_records(ctx: AppContext, store: &DeviceStore) -> Result<(), StoreError> {
+    let highest = store.highest_stamp().await?;
+    crate::ui::live::load(ctx, store, highest).await?;
     // After the board: two index ranges per kind, empty on a sound tablet, and the clock is
     // already safe from what they would find.
-    let future = crate::app::repair::find_future_stamped(&store, chrono::Utc::now()).await?;
+    let future = crate::app::repair::find_future_stamped(store, chrono::Utc::now()).await?;
     ctx.future_stamped.set(future.iter().map(|r| (r.kind, r.id)).collect());
     Ok(())
 }

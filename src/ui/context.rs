@@ -12,8 +12,27 @@ use crate::domain::locale::Lang;
 use crate::domain::settings::{DeviceIdentity, SiteSettings, StaffRole};
 use crate::store::{ChangeSummary, DeviceStore, StoreError};
 
+/// Who has unlocked the tablet (issue 19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Session {
+    /// Staff sign-in is not set up: the on-duty picker says who is using the tablet.
+    Open,
+    /// Set up and nobody signed in: only the lock screen shows.
+    Locked,
+    /// Signed in: `Some(staff)`, or `None` with the site's recovery key.
+    SignedIn(Option<Uuid>),
+}
+
 #[derive(Clone, Copy)]
 pub struct AppContext {
+    pub session: RwSignal<Session>,
+    /// The key slots as stored (`None`: sign-in not set up); the lock screen lists its people.
+    pub keyring: RwSignal<Option<crate::domain::keyring::Keyring>>,
+    /// The data key while someone is signed in (to add their colleagues' credentials);
+    /// dropped by the lock.
+    pub data_key: StoredValue<Option<crate::domain::keyring::Key>>,
+    /// Sealing what was stored in the clear: values looked at, of how many.
+    pub sealing: RwSignal<Option<(usize, usize)>>,
     pub site: RwSignal<SiteSettings>,
     pub device: RwSignal<Option<DeviceIdentity>>,
     /// The staff member using the tablet; actions are stamped with them.
@@ -59,6 +78,17 @@ impl AppContext {
     /// Who is making a change, now.
     pub fn who(&self) -> Who {
         Who { actor: self.on_duty.get_untracked(), now: chrono::Utc::now(), offset_min: crate::platform::utc_offset_minutes() }
+    }
+
+    /// Whether settings, the roster, imports and purges may be used now: with sign-in set up,
+    /// only by a supervisor signed in (or whoever used the site's recovery key); before it is
+    /// set up, by anyone, as before (the first roster and set-up need it).
+    pub fn may_administer(&self) -> bool {
+        match self.session.get() {
+            Session::Open | Session::SignedIn(None) => true,
+            Session::Locked => false,
+            Session::SignedIn(Some(id)) => self.site.with(|s| s.staff(id).map(|m| m.role)) == Some(StaffRole::Supervisor),
+        }
     }
 
     /// The role of the staff member on duty (some steps are the supervisor's).

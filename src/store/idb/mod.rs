@@ -39,6 +39,8 @@ struct Head {
 #[derive(Clone)]
 pub struct IdbStore {
     db: Rc<Database>,
+    /// Shared by every clone, so locking reaches every view and use case at once.
+    at_rest: Rc<std::cell::RefCell<AtRest>>,
 }
 
 /// Turns an `idb` error into one the user can act on, by the DOMException's name.
@@ -108,7 +110,9 @@ macro_rules! in_transaction {
 
 mod codec;
 mod photos;
+pub use codec::AtRest;
 mod records;
+mod sealing;
 mod settings;
 mod sync;
 
@@ -148,7 +152,7 @@ impl IdbStore {
             }
             on_version_change();
         });
-        Ok(IdbStore { db: Rc::new(db) })
+        Ok(IdbStore { db: Rc::new(db), at_rest: Default::default() })
     }
 
     async fn read_text(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -204,6 +208,16 @@ impl IdbStore {
                 None => StoreError::Aborted("aborted".to_owned()),
             }),
         }
+    }
+
+    /// Locks, unlocks or (before sign-in is set up) clears the sealing of residents' data.
+    /// Locking drops the data key: what is sealed cannot be read again without a credential.
+    pub fn set_at_rest(&self, at_rest: AtRest) {
+        *self.at_rest.borrow_mut() = at_rest;
+    }
+
+    pub fn is_locked(&self) -> bool {
+        matches!(*self.at_rest.borrow(), AtRest::Locked)
     }
 
     /// Closes the handle (tests delete their databases afterwards).

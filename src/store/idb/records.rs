@@ -5,7 +5,6 @@ use idb::{CursorDirection, KeyRange, Query, TransactionMode, TransactionResult};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
-use super::codec::{from_js, to_js};
 use super::{classify, Head, IdbStore, PHOTOS};
 use crate::domain::clock::Stamp;
 use crate::domain::record::{IndexName, Record, RecordKind};
@@ -46,6 +45,10 @@ pub(super) async fn read_records(tx: &idb::Transaction, keys: &[(RecordKind, Uui
     Ok(out)
 }
 
+/// How a sealed record shows in its stored JSON (as a key; a user's text equal to the word
+/// only costs that record the slower path).
+const SEALED_KEY: &str = "\"sealed\"";
+
 /// Up to this many keys, [`read_records`] asks for each without reading the key lists first.
 const DIRECT_READS: usize = 256;
 
@@ -78,7 +81,7 @@ impl IdbStore {
             None => store.get_all(query, None).map_err(classify)?.await.map_err(classify)?,
         };
         tx.await.map_err(classify)?;
-        values.iter().map(from_js).collect()
+        values.iter().map(|v| self.from_js(v)).collect()
     }
 
     /// Every live record of `kind` with its body read straight into `T`, and how many did
@@ -120,7 +123,12 @@ impl IdbStore {
                 .ok_or_else(|| StoreError::Corrupt { key: name.into(), reason: "not JSON-compatible".into() })?;
             let slices: Vec<&serde_json::value::RawValue> = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt { key: name.into(), reason: e.to_string() })?;
             for slice in slices {
-                match serde_json::from_str::<Row<T>>(slice.get()) {
+                let read = if slice.get().contains(SEALED_KEY) {
+                    self.open_row::<T>(slice.get())?
+                } else {
+                    serde_json::from_str::<Row<T>>(slice.get()).map_err(|e| e.to_string())
+                };
+                match read {
                     Ok(row) if row.deleted_at.is_none() => rows.push(row),
                     Ok(_) => {}
                     // A tombstone's body may be anything: only a live record that does not
@@ -136,6 +144,21 @@ impl IdbStore {
         }
         crate::platform::mark(&format!("pd-got-{name}"));
         Ok((rows, unreadable))
+    }
+
+    /// A sealed record's row: opened as a whole record, then read as the row. The outer
+    /// error is for the read as a whole (locked); the inner one is this record's.
+    fn open_row<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<Result<Row<T>, String>, StoreError> {
+        let mut record: Record = match serde_json::from_str(text) {
+            Ok(record) => record,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        match self.open_record(&mut record) {
+            Ok(()) => {}
+            Err(StoreError::Locked) => return Err(StoreError::Locked),
+            Err(e) => return Ok(Err(e.to_string())),
+        }
+        Ok(serde_json::to_value(&record).and_then(serde_json::from_value::<Row<T>>).map_err(|e| e.to_string()))
     }
 
     /// Counts a kind's changes after `since` and finds the oldest and newest of them, from
@@ -181,7 +204,13 @@ impl IdbStore {
         if names.is_empty() {
             return Ok(report);
         }
-        let values = records.iter().map(to_js).collect::<Result<Vec<_>, StoreError>>()?;
+        let values = records.iter().map(|r| self.to_js(r)).collect::<Result<Vec<_>, StoreError>>()?;
+        // Sealed before the transaction opens: reading a Blob's bytes is a promise, and
+        // awaiting one inside would let the transaction commit half-way.
+        let mut sealed_photos = Vec::with_capacity(photos.len());
+        for (sha256, blob) in photos {
+            sealed_photos.push((sha256, self.photo_at_rest(blob).await?));
+        }
         // Read, compare and write in the same transaction, so no other tab's write can slip
         // in between the comparison and the put.
         let tx = self.db.transaction(&names, TransactionMode::ReadWrite).map_err(classify)?;
@@ -200,7 +229,7 @@ impl IdbStore {
                     return Err(classify(e));
                 }
             };
-            let stored = match stored.as_ref().map(from_js).transpose() {
+            let stored = match stored.as_ref().map(|v| self.from_js(v)).transpose() {
                 Ok(stored) => stored,
                 Err(e) => {
                     let _ = tx.abort();
@@ -218,7 +247,7 @@ impl IdbStore {
                 return Err(classify(e));
             }
         }
-        for (sha256, blob) in photos {
+        for (sha256, blob) in &sealed_photos {
             let put = tx.object_store(PHOTOS).and_then(|store| store.put(blob, Some(&JsValue::from_str(sha256))));
             if let Err(e) = put {
                 let _ = tx.abort();
@@ -242,7 +271,7 @@ impl RecordStore for IdbStore {
         let store = tx.object_store(name).map_err(classify)?;
         let value = store.get(JsValue::from_str(&id.to_string())).map_err(classify)?.await.map_err(classify)?;
         tx.await.map_err(classify)?;
-        value.as_ref().map(from_js).transpose()
+        value.as_ref().map(|v| self.from_js(v)).transpose()
     }
 
     async fn put_many(&self, records: &[Record]) -> Result<PutReport, StoreError> {
@@ -257,7 +286,7 @@ impl RecordStore for IdbStore {
         let names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.store_name()).collect();
         let tx = self.db.transaction(&names, TransactionMode::ReadOnly).map_err(classify)?;
         let values = read_records(&tx, keys).await?;
-        let out = values.iter().map(|v| v.as_ref().map(from_js).transpose()).collect::<Result<Vec<_>, _>>()?;
+        let out = values.iter().map(|v| v.as_ref().map(|v| self.from_js(v)).transpose()).collect::<Result<Vec<_>, _>>()?;
         tx.await.map_err(classify)?;
         Ok(out)
     }
@@ -270,7 +299,7 @@ impl RecordStore for IdbStore {
                 let store = tx.object_store(kind.store_name()).map_err(classify)?;
                 let all = store.get_all(None, None).map_err(classify)?.await.map_err(classify)?;
                 for value in all {
-                    let record = from_js(&value)?;
+                    let record = self.from_js(&value)?;
                     if record.origin_device == device {
                         drop(store.delete(JsValue::from_str(&record.id.to_string())).map_err(classify)?);
                         removed += 1;

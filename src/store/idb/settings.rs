@@ -63,11 +63,14 @@ impl SettingsStore for IdbStore {
 
     async fn load_board_summary(&self) -> Result<Option<crate::domain::board::BoardSummary>, StoreError> {
         // A summary that does not read is no loss: the board reads the tickets instead.
-        Ok(self.read_text(crate::store::BOARD_SUMMARY_KEY).await?.and_then(|j| decode(crate::store::BOARD_SUMMARY_KEY, &j).ok()))
+        // Locked, or sealed under another key: the same.
+        let key = crate::store::BOARD_SUMMARY_KEY;
+        Ok(self.read_text(key).await?.and_then(|j| self.open_text(key, j).ok()).and_then(|j| decode(key, &j).ok()))
     }
 
     async fn save_board_summary(&self, summary: &crate::domain::board::BoardSummary) -> Result<(), StoreError> {
-        self.write_text(crate::store::BOARD_SUMMARY_KEY, encode(crate::store::BOARD_SUMMARY_KEY, summary)?).await
+        let key = crate::store::BOARD_SUMMARY_KEY;
+        self.write_text(key, self.seal_text(key, encode(key, summary)?)?).await
     }
 
     async fn load_follow_up(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -91,11 +94,11 @@ impl SettingsStore for IdbStore {
 
 impl DraftStore for IdbStore {
     async fn load_draft(&self, form: &str) -> Result<Option<Draft>, StoreError> {
-        self.read_text_in(DRAFTS, form).await?.map(|j| decode(form, &j)).transpose()
+        self.read_text_in(DRAFTS, form).await?.map(|j| self.open_text(form, j).and_then(|j| decode(form, &j))).transpose()
     }
 
     async fn save_draft(&self, draft: &Draft) -> Result<(), StoreError> {
-        let json = encode(&draft.form, draft)?;
+        let json = self.seal_text(&draft.form, encode(&draft.form, draft)?)?;
         self.put_raw(&[(DRAFTS, JsValue::from_str(&json), Some(JsValue::from_str(&draft.form)))]).await
     }
 

@@ -5,7 +5,6 @@ use idb::{TransactionMode, TransactionResult};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
-use super::codec::{from_js, ledger_from_js, ledger_to_js, photo_blob, to_js};
 use super::records::read_records;
 use super::{classify, IdbStore, IMPORT_LEDGER, PHOTOS};
 use crate::domain::record::{Record, RecordKind};
@@ -26,7 +25,7 @@ impl crate::store::sync::SyncStore for IdbStore {
             let mut stored = std::collections::HashMap::new();
             for (key, value) in keys.iter().zip(read_records(&tx, &keys).await?) {
                 if let Some(v) = value {
-                    stored.insert(*key, from_js(&v)?);
+                    stored.insert(*key, self.from_js(&v)?);
                 }
             }
             let writes = crate::store::sync::decide(records, |r| stored.get(&(r.kind, r.id)).cloned(), &mut entry);
@@ -35,7 +34,7 @@ impl crate::store::sync::SyncStore for IdbStore {
             for (sha256, mime, bytes) in photos {
                 let key = JsValue::from_str(sha256);
                 if photo_store.get(key.clone()).map_err(classify)?.await.map_err(classify)?.is_none() {
-                    photo_store.put(&JsValue::from(photo_blob(mime, bytes)?), Some(&key)).map_err(classify)?;
+                    photo_store.put(&JsValue::from(self.photo_blob_at_rest(mime, bytes)?), Some(&key)).map_err(classify)?;
                     new_photos += 1;
                 }
             }
@@ -43,9 +42,9 @@ impl crate::store::sync::SyncStore for IdbStore {
                 return Ok(entry);
             }
             for r in &writes {
-                tx.object_store(r.kind.store_name()).map_err(classify)?.put(&to_js(r)?, None).map_err(classify)?;
+                tx.object_store(r.kind.store_name()).map_err(classify)?.put(&self.to_js(r)?, None).map_err(classify)?;
             }
-            tx.object_store(IMPORT_LEDGER).map_err(classify)?.put(&ledger_to_js(&entry)?, None).map_err(classify)?;
+            tx.object_store(IMPORT_LEDGER).map_err(classify)?.put(&self.ledger_to_js(&entry)?, None).map_err(classify)?;
             Ok(entry)
         })
     }
@@ -54,7 +53,7 @@ impl crate::store::sync::SyncStore for IdbStore {
         let tx = self.db.transaction(&[IMPORT_LEDGER], TransactionMode::ReadOnly).map_err(classify)?;
         let values = tx.object_store(IMPORT_LEDGER).map_err(classify)?.get_all(None, None).map_err(classify)?.await.map_err(classify)?;
         tx.await.map_err(classify)?;
-        let mut list = values.iter().map(ledger_from_js).collect::<Result<Vec<_>, _>>()?;
+        let mut list = values.iter().map(|v| self.ledger_from_js(v)).collect::<Result<Vec<_>, _>>()?;
         list.sort_by(|a, b| b.imported_at.cmp(&a.imported_at).then(b.id.cmp(&a.id)));
         Ok(list)
     }
@@ -65,26 +64,26 @@ impl crate::store::sync::SyncStore for IdbStore {
             let Some(value) = ledger.get(JsValue::from_str(&ledger_id.to_string())).map_err(classify)?.await.map_err(classify)? else {
                 return Ok(crate::store::sync::UndoReport::default());
             };
-            let mut entry = ledger_from_js(&value)?;
+            let mut entry = self.ledger_from_js(&value)?;
             let mut report = crate::store::sync::UndoReport::default();
             if !entry.undone {
                 for p in &entry.priors {
                     let store = tx.object_store(p.kind.store_name()).map_err(classify)?;
                     let key = JsValue::from_str(&p.id.to_string());
-                    let current = store.get(key.clone()).map_err(classify)?.await.map_err(classify)?.map(|v| from_js(&v)).transpose()?;
+                    let current = store.get(key.clone()).map_err(classify)?.await.map_err(classify)?.map(|v| self.from_js(&v)).transpose()?;
                     if current.as_ref().map(crate::store::sync::fingerprint).as_ref() != Some(&p.after) {
                         report.kept += 1;
                         continue;
                     }
                     match &p.before {
-                        Some(before) => drop(store.put(&to_js(before)?, None).map_err(classify)?),
+                        Some(before) => drop(store.put(&self.to_js(before)?, None).map_err(classify)?),
                         None => drop(store.delete(key).map_err(classify)?),
                     }
                     report.restored += 1;
                 }
             }
             entry.undone = true;
-            ledger.put(&ledger_to_js(&entry)?, None).map_err(classify)?;
+            ledger.put(&self.ledger_to_js(&entry)?, None).map_err(classify)?;
             Ok(report)
         })
     }

@@ -234,8 +234,10 @@ impl Shown {
         let minute_taken = StoredValue::new(0u64);
         if let Ok(handle) = set_interval_with_handle(
             move || {
-                if filter.with_untracked(moves_with_the_clock) {
-                    minute.update(|m| *m += 1);
+                // `try_`: a lock tears the board down, and a timer may still be due in the
+                // same turn.
+                if filter.try_with_untracked(moves_with_the_clock) == Some(true) {
+                    minute.try_update(|m| *m += 1);
                 }
             },
             std::time::Duration::from_secs(60),

@@ -207,7 +207,7 @@ pub fn RunPage() -> impl IntoView {
 
     // The live clock: re-reads the time every second; the elapsed time itself always comes
     // from the stored start, so sleep or reload cannot make it drift.
-    if let Ok(handle) = set_interval_with_handle(move || now.set(Utc::now()), StdDuration::from_secs(1)) {
+    if let Ok(handle) = set_interval_with_handle(move || { now.try_set(Utc::now()); }, StdDuration::from_secs(1)) {
         on_cleanup(move || handle.clear());
     }
     let run_id = move || params.with(|p| p.get("id")).and_then(|s| Uuid::parse_str(&s).ok());

@@ -2,6 +2,7 @@
 //! domain, written to IndexedDB, and shown as saved only after the write committed.
 
 mod intake_rules;
+pub mod sign_in;
 mod targets;
 pub use targets::target_label;
 
@@ -87,11 +88,15 @@ pub fn SettingsPage() -> impl IntoView {
         <section class="settings" aria-labelledby="view-title">
             <h1 id="view-title">{t!(i18n, settings.title)}</h1>
             <Show when=move || ctx.loaded.get() fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+              <Show when=move || ctx.may_administer()
+                  fallback=move || view! { <p class="notice" data-testid="supervisor-only">{t!(i18n, sign_in.only_supervisor)}</p> }>
                 <SiteSection/>
                 <RosterSection/>
                 <intake_rules::CategoriesSection/>
                 <intake_rules::SlaSection/>
                 <targets::TargetsSection/>
+                <sign_in::SignInSection/>
+              </Show>
             </Show>
         </section>
     }

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use crate::domain::locale::Lang;
 use crate::platform::{prefs, update};
 use crate::store::StoreError;
-use crate::ui::context::use_app;
+use crate::ui::context::{use_app, Session};
 use crate::ui::i18n::{t, t_string, use_i18n};
 
 #[component]
@@ -33,9 +33,15 @@ pub fn Header() -> impl IntoView {
                 </span>
             </div>
             <div class="header-controls">
-                <crate::ui::intake::quick::QuickReportButton/>
+                <Show when=move || ctx.session.get() != Session::Locked>
+                    <crate::ui::intake::quick::QuickReportButton/>
+                </Show>
                 <Today/>
-                <OnDutyPicker/>
+                {move || match ctx.session.get() {
+                    Session::Open => view! { <OnDutyPicker/> }.into_any(),
+                    Session::Locked => ().into_any(),
+                    Session::SignedIn(_) => view! { <crate::ui::lock::SignedInAs/> }.into_any(),
+                }}
                 <LanguageSwitch/>
             </div>
         </header>
@@ -180,6 +186,7 @@ pub fn store_error_text(i18n: crate::ui::i18n::I18n, error: &StoreError) -> &'st
         StoreError::UpgradeBlocked => t_string!(i18n, storage.blocked),
         StoreError::Aborted(_) => t_string!(i18n, storage.aborted),
         StoreError::Corrupt { .. } => t_string!(i18n, storage.corrupt),
+        StoreError::Locked => t_string!(i18n, storage.locked),
     }
 }
 

@@ -141,8 +141,11 @@ impl DraftKeeper {
     pub fn flush(self) {
         self.cancel_timer();
         let Some(fields) = self.pending.try_update_value(|p| p.take()).flatten() else { return };
+        // A timer may fire after its form was torn down (timers run late when the page was
+        // asleep): what it held was already written by the teardown's flush.
+        let Some(form) = self.form.try_get_value() else { return };
         let ctx = self.ctx;
-        let draft = Draft { form: self.form.get_value(), saved_at_ms: js_sys::Date::now() as i64, fields };
+        let draft = Draft { form, saved_at_ms: js_sys::Date::now() as i64, fields };
         spawn_local(async move {
             let Some(store) = ctx.store.get_value() else { return };
             if let Err(e) = store.save_draft(&draft).await {

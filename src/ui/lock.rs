@@ -1,0 +1,218 @@
+//! Sign-in and the lock (issue 19). Once staff sign-in is set up the tablet starts locked,
+//! and locks again after the idle time, when the page stays hidden past a short grace, and
+//! from the header. Locking drops the data key and the cache of records, and the views (with
+//! their photos' object URLs) give way to this screen; unlocking as a person is what "on
+//! duty" means, so every step is stamped with whoever signed in.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+
+use crate::app::security::{self, SecurityError};
+use crate::domain::keyring::{Key, SlotKind, UnlockError, HIDDEN_GRACE_S};
+use crate::platform::crypto::{sealer, WebCipher};
+use crate::store::idb::AtRest;
+use crate::store::{SettingsStore, StoreError};
+use crate::ui::context::{use_app, AppContext, Session};
+use crate::ui::i18n::{t, t_string, use_i18n, I18n};
+use crate::ui::widgets::fill;
+
+/// Locks now: nothing of the records stays in the page.
+pub fn lock(ctx: AppContext) {
+    if matches!(ctx.session.get_untracked(), Session::Open | Session::Locked) {
+        return;
+    }
+    if let Some(store) = ctx.store.get_value() {
+        store.set_at_rest(AtRest::Locked);
+    }
+    ctx.data_key.set_value(None);
+    ctx.cache.update(|c| c.clear());
+    ctx.on_duty.set(None);
+    ctx.session.set(Session::Locked);
+}
+
+/// Opens the records with the data key for `who` (`None`: the site's recovery key), then
+/// finishes any sealing a closed tab left half-way.
+pub async fn signed_in(ctx: AppContext, key: Key, who: Option<Uuid>) -> Result<(), StoreError> {
+    let store = ctx.store()?;
+    store.set_at_rest(AtRest::Sealed(Rc::new(sealer(&key))));
+    ctx.data_key.set_value(Some(key));
+    ctx.on_duty.set(who);
+    ctx.session.set(Session::SignedIn(who));
+    crate::ui::app::load_records(ctx, &store).await?;
+    if store.sealing_pending().await? {
+        crate::ui::settings::sign_in::seal_existing(ctx).await;
+    }
+    Ok(())
+}
+
+/// The idle lock and the hidden-page lock, for the life of the page.
+pub fn watch(ctx: AppContext) {
+    let last_touch = Rc::new(Cell::new(js_sys::Date::now()));
+    let hidden_since = Rc::new(Cell::new(None::<f64>));
+    for event in ["pointerdown", "keydown", "input", "wheel"] {
+        let last_touch = last_touch.clone();
+        std::mem::forget(window_event_listener_untyped(event, move |_| last_touch.set(js_sys::Date::now())));
+    }
+    let on_visibility = {
+        let (last_touch, hidden_since) = (last_touch.clone(), hidden_since.clone());
+        move |_| {
+            let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+            let now = js_sys::Date::now();
+            if hidden {
+                hidden_since.set(Some(now));
+            } else {
+                if hidden_since.take().is_some_and(|at| now - at > f64::from(HIDDEN_GRACE_S) * 1000.0) {
+                    lock(ctx);
+                }
+                last_touch.set(now);
+            }
+        }
+    };
+    std::mem::forget(window_event_listener_untyped("visibilitychange", on_visibility));
+    let tick = move || {
+        if !matches!(ctx.session.get_untracked(), Session::SignedIn(_)) {
+            return;
+        }
+        let now = js_sys::Date::now();
+        let idle_ms = ctx.keyring.with_untracked(|k| k.as_ref().map_or(u32::MAX, |k| k.lock_after_min())) as f64 * 60_000.0;
+        let hidden_too_long = hidden_since.get().is_some_and(|at| now - at > f64::from(HIDDEN_GRACE_S) * 1000.0);
+        if now - last_touch.get() >= idle_ms || hidden_too_long {
+            lock(ctx);
+        }
+    };
+    // For the life of the page (the handle clears nothing when dropped).
+    let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(5));
+}
+
+/// The header's lock button and who is signed in.
+#[component]
+pub fn SignedInAs() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let name = move || match ctx.session.get() {
+        Session::SignedIn(Some(id)) => ctx.site.with(|s| s.staff(id).map(|m| m.name.clone())).unwrap_or_default(),
+        Session::SignedIn(None) => t_string!(i18n, lock.recovery_user).to_owned(),
+        _ => String::new(),
+    };
+    view! {
+        <span class="signed-in" data-testid="signed-in">{name}</span>
+        <button type="button" class="btn" data-testid="lock-now" on:click=move |_| lock(ctx)>
+            {t!(i18n, lock.lock_now)}
+        </button>
+    }
+}
+
+fn unlock_error_text(i18n: I18n, error: &SecurityError, lang: crate::domain::locale::Lang) -> String {
+    match error {
+        SecurityError::Unlock(UnlockError::Wrong { left }) => fill(t_string!(i18n, lock.wrong), "left", &left.to_string()),
+        SecurityError::Unlock(UnlockError::WaitUntil(until)) => {
+            fill(t_string!(i18n, lock.wait), "time", &crate::domain::locale::format_datetime(lang, *until, crate::platform::utc_offset_minutes()))
+        }
+        SecurityError::Unlock(UnlockError::Disabled) => t_string!(i18n, lock.disabled).to_owned(),
+        SecurityError::Unlock(UnlockError::NoSlot) => t_string!(i18n, lock.no_slot).to_owned(),
+        SecurityError::Store(e) => crate::ui::shell::store_error_text(i18n, e).to_owned(),
+        _ => t_string!(i18n, lock.failed).to_owned(),
+    }
+}
+
+/// What shows while the tablet is locked: who is unlocking, and their credential.
+#[component]
+pub fn LockScreen() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let person = RwSignal::new(String::new());
+    let kind = RwSignal::new(SlotKind::Pin);
+    let secret = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let people = move || {
+        let people = ctx.keyring.with(|k| k.as_ref().map(|k| k.people()).unwrap_or_default());
+        ctx.site.with(|site| people.into_iter().filter_map(|id| site.staff(id).filter(|m| m.active).map(|m| (id, m.name.clone()))).collect::<Vec<_>>())
+    };
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let kind_now = kind.get_untracked();
+        let who = if kind_now == SlotKind::Recovery { None } else { Uuid::parse_str(&person.get_untracked()).ok() };
+        if kind_now != SlotKind::Recovery && who.is_none() {
+            error.set(Some(t_string!(i18n, lock.choose_person).to_owned()));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let typed = secret.get_untracked();
+        spawn_local(async move {
+            let outcome = async {
+                let store = ctx.store()?;
+                let result = security::unlock(&store, &WebCipher, who, kind_now, &typed, chrono::Utc::now()).await;
+                // The count of wrong guesses changed either way.
+                ctx.keyring.set(store.load_keyring().await.map_err(SecurityError::Store)?);
+                let key = result?;
+                signed_in(ctx, key, who).await.map_err(SecurityError::Store)
+            }
+            .await;
+            match outcome {
+                Ok(()) => secret.set(String::new()),
+                Err(e) => error.set(Some(unlock_error_text(i18n, &e, ctx.lang.get_untracked()))),
+            }
+            busy.set(false);
+        });
+    };
+    let label = move || match kind.get() {
+        SlotKind::Pin => t_string!(i18n, lock.pin),
+        SlotKind::Passphrase => t_string!(i18n, lock.passphrase),
+        SlotKind::Recovery => t_string!(i18n, lock.recovery),
+    };
+    let kinds = [SlotKind::Pin, SlotKind::Passphrase, SlotKind::Recovery];
+    view! {
+        <section class="card lock-screen" data-testid="lock-screen" aria-labelledby="lock-title">
+            <h1 id="lock-title">{t!(i18n, lock.title)}</h1>
+            <p class="hint">{t!(i18n, lock.intro)}</p>
+            <form on:submit=submit class="lock-form">
+                <fieldset class="choice-row">
+                    <legend>{t!(i18n, lock.method)}</legend>
+                    {kinds.into_iter().map(|k| {
+                        let text = move || match k {
+                            SlotKind::Pin => t_string!(i18n, lock.pin),
+                            SlotKind::Passphrase => t_string!(i18n, lock.passphrase),
+                            SlotKind::Recovery => t_string!(i18n, lock.recovery),
+                        };
+                        view! {
+                            <label class="choice">
+                                <input type="radio" name="unlock-kind" prop:checked=move || kind.get() == k
+                                    on:change=move |_| { kind.set(k); secret.set(String::new()); error.set(None); }/>
+                                <span>{text}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <Show when=move || kind.get() != SlotKind::Recovery>
+                    <label class="field">
+                        <span>{t!(i18n, lock.who)}</span>
+                        <select data-testid="unlock-person" prop:value=move || person.get()
+                            on:change=move |ev| person.set(event_target_value(&ev))>
+                            <option value="">{move || t_string!(i18n, lock.choose_person)}</option>
+                            {move || people().into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
+                <label class="field">
+                    <span>{label}</span>
+                    <input type="password" data-testid="unlock-secret" autocomplete="off" autocapitalize="off" spellcheck="false"
+                        inputmode=move || if kind.get() == SlotKind::Pin { "numeric" } else { "text" }
+                        prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
+                </label>
+                <button type="submit" class="btn btn-primary" data-testid="unlock" disabled=move || busy.get()>
+                    {move || if busy.get() { t_string!(i18n, lock.unlocking) } else { t_string!(i18n, lock.unlock) }}
+                </button>
+                <p class="field-error" role="alert" data-testid="unlock-error">{move || error.get()}</p>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,283 @@
+// A lost tablet leaks nothing (issue 19): staff sign-in, the lock, and residents' data
+// encrypted at rest. Marker strings typed into every personal field (and a photo) are
+// searched for in the browser profile's files and in a dump of IndexedDB.
+import { test, expect, chromium } from '@playwright/test';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM_ARGS } from '../../playwright.config.js';
+import { addStaff, appReady, cameraPhoto, intake } from './helpers.js';
+
+const BASE = 'http://127.0.0.1:8090';
+const PIN = '246810';
+const PASSPHRASE = 'the blue gate by block 3';
+const PATROL_PIN = '975310';
+const MARKERS = {
+  name: 'MRKNAME7731',
+  phone: '13912347731',
+  unit: 'MRKUNIT-7731',
+  description: 'MRKDESC7731',
+  note: 'MRKNOTE7731',
+};
+
+/** Adds a supervisor and a patrol officer, sets up sign-in; returns the recovery key. */
+async function setUpSignIn(page) {
+  await page.goto('/settings');
+  await appReady(page);
+  await addStaff(page, '王主管', 'supervisor', 'customer_service');
+  await addStaff(page, '张巡逻', 'patrol', 'security');
+  await page.getByTestId('setup-supervisor').selectOption({ label: '王主管' });
+  await page.getByTestId('setup-pin').fill(PIN);
+  await page.getByTestId('setup-passphrase').fill(PASSPHRASE);
+  await page.getByTestId('setup-sign-in').click();
+  const recovery = (await page.getByTestId('recovery-key').textContent()).trim();
+  expect(recovery).toMatch(/^[0-9A-Z -]{32,}$/);
+  await page.getByTestId('recovery-done').click();
+  await expect(page.getByTestId('signed-in')).toHaveText('王主管');
+  await expect(page.getByTestId('sealing-progress')).toHaveCount(0);
+  return recovery;
+}
+
+async function unlock(page, { name = '王主管', kind = 'PIN', secret = PIN } = {}) {
+  await expect(page.getByTestId('lock-screen')).toBeVisible();
+  await page.getByRole('radio', { name: kind }).check();
+  if (kind !== 'Site recovery key') await page.getByTestId('unlock-person').selectOption({ label: name });
+  await page.getByTestId('unlock-secret').fill(secret);
+  await page.getByTestId('unlock').click();
+  await appReady(page);
+}
+
+/** Goes to a view by the navigation bar: a page load would start locked. */
+async function go(page, name) {
+  await page.getByRole('link', { name, exact: true }).click();
+}
+
+/** Takes in a ticket with a marker in every personal field, a photo, and a noted step. */
+async function markedTicket(page) {
+  await go(page, 'Intake');
+  await page.locator('label[for="kind-repair"]').click();
+  await page.locator('#reporter-name').fill(MARKERS.name);
+  await page.locator('#phone').fill(MARKERS.phone);
+  await page.locator('#unit').fill(MARKERS.unit);
+  await page.locator('#category').selectOption('plumbing');
+  await page.locator('#description').fill(`${MARKERS.description} 厨房漏水`);
+  await page.locator('#intake-photos').setInputFiles(await cameraPhoto(page, 800, 600, 7));
+  await expect(page.getByTestId('photo-list').locator('img')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  await go(page, 'Board');
+  await page.getByRole('button', { name: /^Assess · / }).first().click();
+  await page.getByRole('dialog').getByLabel('Note', { exact: true }).fill(MARKERS.note);
+  await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('dialog')).toBeHidden();
+}
+
+/** Every store of the app's database as text (Blobs as their bytes). */
+async function dumpIndexedDb(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const r = indexedDB.open('patroldesk');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const out = [];
+    for (const name of db.objectStoreNames) {
+      const all = await new Promise((resolve, reject) => {
+        const r = db.transaction(name).objectStore(name).getAll();
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      for (const v of all) {
+        if (v instanceof Blob) out.push(`${name}:${v.type}:${new TextDecoder('latin1').decode(await v.arrayBuffer())}`);
+        else out.push(`${name}:${JSON.stringify(v)}`);
+      }
+    }
+    db.close();
+    return out.join('\n');
+  });
+}
+
+function filesUnder(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(path));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out;
+}
+
+/** The profile's files holding any marker (UTF-8 or UTF-16) or a JPEG's JFIF header. */
+function leaks(profile) {
+  const needles = Object.values(MARKERS).flatMap((m) => [Buffer.from(m, 'utf8'), Buffer.from(m, 'utf16le')]);
+  const found = [];
+  for (const file of filesUnder(profile)) {
+    if (statSync(file).size > 50_000_000) continue;
+    const bytes = readFileSync(file);
+    for (const n of needles) if (bytes.includes(n)) found.push(`${file}: ${n.toString(n.length === 22 ? 'utf16le' : 'utf8')}`);
+    // A plaintext photo: the app's stores are the only JPEGs this profile could hold.
+    if (/IndexedDB|blob_storage/.test(file) && bytes.includes(Buffer.from('JFIF'))) found.push(`${file}: JFIF`);
+  }
+  return found;
+}
+
+test('markers typed into every personal field and a photo are nowhere on disk after lock and after the browser is closed', async () => {
+  test.setTimeout(120_000);
+  const profile = mkdtempSync(join(tmpdir(), 'patroldesk-profile-'));
+  const launch = () => chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, baseURL: BASE, locale: 'en-US',
+  });
+  let context = await launch();
+  let page = await context.newPage();
+  await setUpSignIn(page);
+  await markedTicket(page);
+  // Readable while signed in.
+  await go(page, 'Board');
+  await expect(page.locator('main')).toContainText(MARKERS.unit);
+
+  await page.getByTestId('lock-now').click();
+  await expect(page.getByTestId('lock-screen')).toBeVisible();
+  await expect(page.locator('body')).not.toContainText(MARKERS.description);
+  await expect(page.locator('img[src^="blob:"]')).toHaveCount(0);
+  const dump = await dumpIndexedDb(page);
+  expect(dump).toContain('tickets:');
+  for (const m of Object.values(MARKERS)) expect(dump).not.toContain(m);
+  expect(dump).not.toContain('JFIF');
+  expect(leaks(profile)).toEqual([]);
+
+  await context.close();
+  expect(leaks(profile)).toEqual([]);
+
+  // Opened again: locked from the start, and whole after sign-in.
+  context = await launch();
+  page = await context.newPage();
+  await page.goto('/board');
+  await unlock(page);
+  await expect(page.locator('main')).toContainText(MARKERS.unit);
+  await page.getByRole('link', { name: /^Open / }).first().click();
+  await expect(page.getByTestId('history')).toContainText(MARKERS.note);
+  await expect(page.getByTestId('stored-photo')).toHaveAttribute('src', /^blob:/);
+  await context.close();
+});
+
+test('the idle lock fires after the idle time, and a touch resets it', async ({ page }) => {
+  await page.clock.install();
+  await setUpSignIn(page);
+  await page.clock.fastForward('04:00');
+  await page.getByRole('link', { name: 'Board' }).click();
+  await page.clock.fastForward('04:00');
+  await expect(page.getByTestId('lock-screen')).toHaveCount(0);
+  await page.clock.fastForward('01:30');
+  await expect(page.getByTestId('lock-screen')).toBeVisible();
+  await expect(page.locator('nav.shell-nav')).toHaveCount(0);
+});
+
+test('each step is stamped with the person signed in; a patrol officer cannot close or open Settings', async ({ page }) => {
+  await setUpSignIn(page);
+  // The supervisor sets the patrol officer's PIN with them.
+  await page.getByRole('button', { name: 'Set PIN for 张巡逻' }).click();
+  await page.getByTestId('credential-secret').fill(PATROL_PIN);
+  await page.getByTestId('credential-save').click();
+  await expect(page.getByTestId('sign-in-status')).toHaveText('Saved.');
+  await expect(page.getByTestId('credential-row').filter({ hasText: '张巡逻' })).toContainText('PIN');
+  await page.getByTestId('lock-now').click();
+
+  await unlock(page, { name: '张巡逻', secret: PATROL_PIN });
+  await expect(page.getByTestId('signed-in')).toHaveText('张巡逻');
+  await go(page, 'Intake');
+  await page.locator('label[for="kind-repair"]').click();
+  await page.locator('#reporter-name').fill('李娜');
+  await page.locator('#phone').fill('13800138000');
+  await page.locator('#unit').fill('1-1-101');
+  await page.locator('#category').selectOption('plumbing');
+  await page.locator('#description').fill('水龙头滴水');
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  await go(page, 'Board');
+  for (const step of ['Assess', 'Dispatch', 'Start work', 'Resolve', 'Return visit']) {
+    await page.getByRole('button', { name: new RegExp(`^${step} · `) }).first().click();
+    const dialog = page.getByRole('dialog');
+    if (step === 'Resolve') await dialog.getByLabel('What was done').fill('更换阀芯');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expect(dialog).toBeHidden();
+  }
+  await expect(page.getByRole('button', { name: /^Close · / }).first()).toBeDisabled();
+  await page.getByRole('link', { name: /^Open / }).first().click();
+  const history = page.getByTestId('history-entry');
+  await expect(history).toHaveCount(6);
+  for (let i = 0; i < 6; i += 1) await expect(history.nth(i).locator('.timeline-meta')).toContainText('张巡逻');
+  await go(page, 'Settings');
+  await expect(page.getByTestId('supervisor-only')).toBeVisible();
+  await expect(page.getByTestId('sign-in-section')).toHaveCount(0);
+});
+
+test('wrong PINs are counted and disable the credential; the recovery key opens a tablet whose supervisors forgot', async ({ page }) => {
+  const recovery = await setUpSignIn(page);
+  await page.getByTestId('lock-now').click();
+  await page.getByRole('radio', { name: 'PIN' }).check();
+  await page.getByTestId('unlock-person').selectOption({ label: '王主管' });
+  await page.getByTestId('unlock-secret').fill('135792');
+  await page.getByTestId('unlock').click();
+  await expect(page.getByTestId('unlock-error')).toHaveText(/9 more wrong tries/);
+  await page.getByTestId('unlock-secret').fill('135793');
+  await page.getByTestId('unlock').click();
+  await expect(page.getByTestId('unlock-error')).toHaveText(/8 more wrong tries/);
+  // Forgot both PIN and passphrase: the site's recovery key, typed in lower case with spaces.
+  await unlock(page, { kind: 'Site recovery key', secret: recovery.toLowerCase().replace(/-/g, ' ') });
+  await expect(page.getByTestId('signed-in')).toHaveText('Recovery key');
+  await page.goto('/settings');
+  await unlock(page, { kind: 'Site recovery key', secret: recovery });
+  // A new PIN for the supervisor, set under the recovery key.
+  await page.getByRole('button', { name: 'Set PIN for 王主管' }).click();
+  await page.getByTestId('credential-secret').fill('864209');
+  await page.getByTestId('credential-save').click();
+  await expect(page.getByTestId('sign-in-status')).toHaveText('Saved.');
+  await page.getByTestId('lock-now').click();
+  await unlock(page, { secret: '864209' });
+  await expect(page.getByTestId('signed-in')).toHaveText('王主管');
+});
+
+test('a database from before sign-in is sealed at set-up, opens only with a credential, and a pass cut short resumes', async ({ page }) => {
+  await intake(page, { category: 'plumbing', description: 'MRKOLD7731 旧工单' });
+  await setUpSignIn(page);
+  let dump = await dumpIndexedDb(page);
+  expect(dump).not.toContain('MRKOLD7731');
+  expect(dump).not.toContain('13800138000');
+  await page.reload();
+  await expect(page.getByTestId('lock-screen')).toBeVisible();
+  await unlock(page);
+  await go(page, 'Board');
+  await page.getByRole('link', { name: /^Open / }).first().click();
+  await expect(page.locator('main')).toContainText('MRKOLD7731');
+
+  // A tab closed half-way through sealing: a record still in the clear and the pass due.
+  await page.evaluate(async () => {
+    const db = await new Promise((resolve) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => resolve(r.result); });
+    const tx = db.transaction(['tickets', 'settings'], 'readwrite');
+    const tickets = tx.objectStore('tickets');
+    const all = await new Promise((resolve) => { const r = tickets.getAll(); r.onsuccess = () => resolve(r.result); });
+    const copy = structuredClone(all[0]);
+    copy.id = '018f0000-0000-7000-8000-000000007731';
+    delete copy.body.sealed;
+    Object.assign(copy.body, { reporter_name: '李娜', phone: '13700007731', unit: '9-9-901', description: 'MRKHALF7731 半途' });
+    copy.writes = [];
+    tickets.put(copy);
+    tx.objectStore('settings').put('true', 'sealing_pending');
+    await new Promise((resolve) => { tx.oncomplete = resolve; });
+    db.close();
+  });
+  await page.reload();
+  await unlock(page);
+  await expect(page.getByTestId('sealing-progress')).toHaveCount(0);
+  await go(page, 'Board');
+  await expect(page.locator('main')).toContainText('9-9-901');
+  dump = await dumpIndexedDb(page);
+  expect(dump).not.toContain('MRKHALF7731');
+  const pending = await page.evaluate(async () => {
+    const db = await new Promise((resolve) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => resolve(r.result); });
+    const value = await new Promise((resolve) => { const r = db.transaction('settings').objectStore('settings').get('sealing_pending'); r.onsuccess = () => resolve(r.result); });
+    db.close();
+    return value ?? null;
+  });
+  expect(pending).toBeNull();
+});
