@@ -1,6 +1,7 @@
 //! The rules of the business. Plain Rust, no browser types: everything here is tested
 //! natively with `cargo test` in seconds.
 
+pub mod access;
 pub mod board;
 pub mod clock;
 pub mod draft;

@@ -65,6 +65,20 @@ impl MemoryStore {
     }
 }
 
+impl crate::store::AccessLogStore for MemoryStore {
+    async fn append_access(&self, entry: &crate::domain::access::AccessEntry) -> Result<(), StoreError> {
+        let key = format!("{}{}", crate::store::ACCESS_PREFIX, entry.id);
+        self.write(&key, encode(&key, entry)?)
+    }
+
+    async fn access_log(&self) -> Result<Vec<crate::domain::access::AccessEntry>, StoreError> {
+        let texts: Vec<(String, String)> = self.settings.borrow().iter().filter(|(k, _)| k.starts_with(crate::store::ACCESS_PREFIX)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut entries = texts.iter().map(|(k, v)| decode(k, v)).collect::<Result<Vec<crate::domain::access::AccessEntry>, _>>()?;
+        entries.reverse();
+        Ok(entries)
+    }
+}
+
 impl SettingsStore for MemoryStore {
     async fn load_device(&self) -> Result<Option<DeviceIdentity>, StoreError> {
         self.read(DEVICE_KEY)

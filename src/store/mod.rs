@@ -81,6 +81,19 @@ pub trait SettingsStore {
 
 pub(crate) const KEYRING_KEY: &str = "keyring";
 
+/// The access log ([`crate::domain::access`]), kept beside the settings under
+/// [`ACCESS_PREFIX`]`<entry id>`: an entry id is a UUID v7, so the keys sort by time.
+#[allow(async_fn_in_trait)]
+pub trait AccessLogStore {
+    async fn append_access(&self, entry: &crate::domain::access::AccessEntry) -> Result<(), StoreError>;
+    /// Every entry, newest first.
+    async fn access_log(&self) -> Result<Vec<crate::domain::access::AccessEntry>, StoreError>;
+}
+
+pub(crate) const ACCESS_PREFIX: &str = "access:";
+/// Entries written while locked (wrong guesses), in the clear until the next sign-in.
+pub(crate) const ACCESS_WAITING_PREFIX: &str = "access-waiting:";
+
 pub(crate) const BOARD_SUMMARY_KEY: &str = "board_summary";
 
 pub(crate) const WATERMARK_KEY: &str = "export_watermark";

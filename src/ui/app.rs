@@ -41,6 +41,7 @@ fn AppWithContext() -> impl IntoView {
         keyring: RwSignal::new(None),
         data_key: StoredValue::new(None),
         sealing: RwSignal::new(None),
+        access_logged: RwSignal::new(0),
         site: RwSignal::new(Default::default()),
         device: RwSignal::new(None),
         on_duty: RwSignal::new(prefs::stored_on_duty()),

@@ -31,6 +31,8 @@ pub struct AppContext {
     /// The data key while someone is signed in (to add their colleagues' credentials);
     /// dropped by the lock.
     pub data_key: StoredValue<Option<crate::domain::keyring::Key>>,
+    /// Bumped after each access-log entry: the Data view's log reads it again.
+    pub access_logged: RwSignal<u64>,
     /// Sealing what was stored in the clear: values looked at, of how many.
     pub sealing: RwSignal<Option<(usize, usize)>>,
     pub site: RwSignal<SiteSettings>,

@@ -12,6 +12,7 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 
 use crate::app::security::{self, SecurityError};
+use crate::domain::access::AccessEvent;
 use crate::domain::keyring::{Key, SlotKind, UnlockError, HIDDEN_GRACE_S};
 use crate::platform::crypto::{sealer, WebCipher};
 use crate::store::idb::AtRest;
@@ -25,13 +26,32 @@ pub fn lock(ctx: AppContext) {
     if matches!(ctx.session.get_untracked(), Session::Open | Session::Locked) {
         return;
     }
-    if let Some(store) = ctx.store.get_value() {
-        store.set_at_rest(AtRest::Locked);
-    }
-    ctx.data_key.set_value(None);
+    // The views go first: a form torn down writes its draft, sealed, as it goes. The key
+    // is dropped a turn later, once those writes have sealed what they hold.
+    ctx.session.set(Session::Locked);
     ctx.cache.update(|c| c.clear());
     ctx.on_duty.set(None);
-    ctx.session.set(Session::Locked);
+    spawn_local(async move {
+        crate::platform::next_turn().await;
+        if ctx.session.get_untracked() != Session::Locked {
+            return;
+        }
+        if let Some(store) = ctx.store.get_value() {
+            store.set_at_rest(AtRest::Locked);
+        }
+        ctx.data_key.set_value(None);
+    });
+}
+
+/// Adds an entry to the access log under whoever is signed in (or on duty).
+pub fn log(ctx: AppContext, event: AccessEvent) {
+    spawn_local(async move {
+        let Ok(store) = ctx.store() else { return };
+        match security::record(&store, &ctx.who(), event).await {
+            Ok(()) => ctx.access_logged.update(|n| *n += 1),
+            Err(e) => ctx.storage_error.set(Some(e)),
+        }
+    });
 }
 
 /// Opens the records with the data key for `who` (`None`: the site's recovery key), then
@@ -42,6 +62,7 @@ pub async fn signed_in(ctx: AppContext, key: Key, who: Option<Uuid>) -> Result<(
     ctx.data_key.set_value(Some(key));
     ctx.on_duty.set(who);
     ctx.session.set(Session::SignedIn(who));
+    store.seal_waiting_access().await?;
     crate::ui::app::load_records(ctx, &store).await?;
     if store.sealing_pending().await? {
         crate::ui::settings::sign_in::seal_existing(ctx).await;
@@ -150,7 +171,7 @@ pub fn LockScreen() -> impl IntoView {
         spawn_local(async move {
             let outcome = async {
                 let store = ctx.store()?;
-                let result = security::unlock(&store, &WebCipher, who, kind_now, &typed, chrono::Utc::now()).await;
+                let result = security::unlock(&store, &WebCipher, who, kind_now, &typed, &ctx.who()).await;
                 // The count of wrong guesses changed either way.
                 ctx.keyring.set(store.load_keyring().await.map_err(SecurityError::Store)?);
                 let key = result?;

@@ -49,7 +49,7 @@ async function unlock(page, { name = '王主管', kind = 'PIN', secret = PIN } =
 
 /** Goes to a view by the navigation bar: a page load would start locked. */
 async function go(page, name) {
-  await page.getByRole('link', { name, exact: true }).click();
+  await page.locator('nav.shell-nav a', { hasText: name }).first().click();
 }
 
 /** Takes in a ticket with a marker in every personal field, a photo, and a noted step. */
@@ -209,6 +209,61 @@ test('each step is stamped with the person signed in; a patrol officer cannot cl
   await go(page, 'Settings');
   await expect(page.getByTestId('supervisor-only')).toBeVisible();
   await expect(page.getByTestId('sign-in-section')).toHaveCount(0);
+  await go(page, 'Data');
+  await expect(page.getByTestId('import-supervisor-only')).toBeVisible();
+  await expect(page.getByTestId('import')).toHaveCount(0);
+  await expect(page.getByTestId('access-log')).toHaveCount(0);
+});
+
+test('the access log keeps sign-ins, a failed try, a phone number shown and an export, and downloads for head office', async ({ page }) => {
+  await setUpSignIn(page);
+  await page.getByRole('button', { name: 'Set PIN for 张巡逻' }).click();
+  await page.getByTestId('credential-secret').fill(PATROL_PIN);
+  await page.getByTestId('credential-save').click();
+  await expect(page.getByTestId('sign-in-status')).toHaveText('Saved.');
+  await page.getByTestId('lock-now').click();
+  await page.getByRole('radio', { name: 'PIN' }).check();
+  await page.getByTestId('unlock-person').selectOption({ label: '张巡逻' });
+  await page.getByTestId('unlock-secret').fill('135792');
+  await page.getByTestId('unlock').click();
+  await expect(page.getByTestId('unlock-error')).toHaveText(/more wrong tries/);
+  await unlock(page);
+  await go(page, 'Intake');
+  await page.locator('label[for="kind-complaint"]').click();
+  await page.locator('#reporter-name').fill('李娜');
+  await page.locator('#phone').fill(MARKERS.phone);
+  await page.locator('#unit').fill('1-1-101');
+  await page.locator('#category').selectOption('noise');
+  await page.locator('#description').fill('楼上噪音');
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  await go(page, 'Board');
+  await page.getByRole('link', { name: /^Open / }).first().click();
+  await page.getByTestId('reveal-phone').click();
+  await expect(page.getByTestId('detail-phone')).toHaveText(MARKERS.phone);
+  const number = (await page.locator('h1').first().textContent()).match(/[A-Z0-9]+-[A-Z0-9]+-\d{6}-\d{3}/)?.[0];
+  await go(page, 'Data');
+  const exported = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export everything' }).click();
+  await exported;
+  const log = page.getByTestId('access-log');
+  await expect(log.getByTestId('access-entry').first()).toContainText('Export');
+  const rows = await log.getByTestId('access-entry').allTextContents();
+  const all = rows.join('\n');
+  for (const text of ['Sign-in set up', 'Credential set', 'Failed sign-in', '张巡逻 · PIN', 'Signed in', 'Phone number shown']) expect(all).toContain(text);
+  if (number) expect(all).toContain(number);
+  expect(all).not.toContain(MARKERS.phone);
+  const download = page.waitForEvent('download');
+  await page.getByTestId('download-access-log').click();
+  const file = await download;
+  const csv = readFileSync(await file.path(), 'utf8');
+  expect(csv.split('\r\n')[0]).toBe('\ufeffTime,Who,Event,Detail');
+  expect(csv).toContain('Failed sign-in');
+  expect(csv).toContain('Phone number shown');
+  expect(csv).not.toContain(MARKERS.phone);
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(log.getByRole('heading')).toHaveText('访问日志');
+  await expect(log).toContainText('查看电话号码');
 });
 
 test('wrong PINs are counted and disable the credential; the recovery key opens a tablet whose supervisors forgot', async ({ page }) => {

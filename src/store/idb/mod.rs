@@ -108,6 +108,7 @@ macro_rules! in_transaction {
     }};
 }
 
+mod access;
 mod codec;
 mod photos;
 pub use codec::AtRest;

@@ -169,7 +169,13 @@ fn Detail(item: Arc<BoardItem>, pending: PendingAction, message: RwSignal<Option
                         <dt>{t_string!(i18n, detail.phone)}</dt>
                         <dd class="phone-fact">
                             <span data-testid="detail-phone">{move || if shown.get() { whole.clone() } else { hidden.clone() }}</span>" "
-                            <button type="button" class="btn" data-testid="reveal-phone" on:click=move |_| shown.update(|s| *s = !*s)>
+                            <button type="button" class="btn" data-testid="reveal-phone" on:click=move |_| {
+                                    // Each reveal is in the access log: who saw whose number, when.
+                                    if !shown.get_untracked() {
+                                        crate::ui::lock::log(ctx, crate::domain::access::AccessEvent::PhoneRevealed { ticket: ticket_id });
+                                    }
+                                    shown.update(|s| *s = !*s);
+                                }>
                                 {move || if shown.get() { t_string!(i18n, detail.hide_phone) } else { t_string!(i18n, detail.show_phone) }}
                             </button>
                         </dd>

@@ -38,6 +38,7 @@ async fn run_export(ctx: AppContext, options: ExportOptions, passphrase: Option<
     files::download(&export::to_file_text(&envelope), &file.name, "application/json").map_err(|_| t_string!(i18n, sync.browser_refused).to_owned())?;
     sync::mark_exported(&store, &file).await.map_err(store_text)?;
     crate::ui::live::refresh_unexported(ctx);
+    crate::ui::lock::log(ctx, crate::domain::access::AccessEvent::Exported { records: file.records, encrypted: options.encrypted, redacted: options.redacted });
     Ok(file)
 }
 

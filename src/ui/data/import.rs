@@ -160,6 +160,8 @@ pub fn ImportCard() -> impl IntoView {
                 let result = sync::import_checked(&store, &ctx, env, payload, &item.name, Utc::now()).await;
                 item.result = Some(match result {
                     Ok(imported) => {
+                        let records = imported.changed.len();
+                        crate::ui::lock::log(ctx, crate::domain::access::AccessEvent::Imported { file: item.name.clone(), records });
                         changed.extend(imported.changed);
                         Ok(imported.entry)
                     }

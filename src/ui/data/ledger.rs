@@ -47,6 +47,8 @@ pub fn LedgerCard() -> impl IntoView {
             let Some(store) = store_or_report(ctx, busy) else { return };
             match sync::undo_import(&store, id).await {
                 Ok(report) => {
+                    let file = entries.with_untracked(|list| list.iter().find(|e| e.id == id).map(|e| e.file_name.clone())).unwrap_or_default();
+                    crate::ui::lock::log(ctx, crate::domain::access::AccessEvent::ImportUndone { file });
                     status.set(Some(fill(&fill(t_string!(i18n, sync.undone), "restored", &report.restored.to_string()), "kept", &report.kept.to_string())));
                     // An undo may remove records physically: load everything again, here
                     // and in the other tabs (rare, and asked for).

@@ -6,6 +6,7 @@ mod sample;
 mod sheets;
 mod devices;
 mod export;
+mod access;
 mod import;
 mod ledger;
 mod repair;
@@ -77,11 +78,19 @@ pub fn DataPage() -> impl IntoView {
                 </dl>
             </div>
             <export::ExportCard/>
-            <import::ImportCard/>
             <sheets::SheetsCard/>
-            <ledger::LedgerCard/>
-            <devices::DevicesCard/>
-            <sample::SampleDataCard/>
+            // Imports, their undo, sample data and the access log are a supervisor's once
+            // sign-in is set up.
+            <Show when=move || ctx.may_administer()
+                fallback=move || view! { <p class="notice" data-testid="import-supervisor-only">{t!(i18n, sign_in.import_supervisor_only)}</p> }>
+                <import::ImportCard/>
+                <ledger::LedgerCard/>
+                <devices::DevicesCard/>
+                <sample::SampleDataCard/>
+                <Show when=move || ctx.session.get() != crate::ui::context::Session::Open>
+                    <access::AccessLogCard/>
+                </Show>
+            </Show>
         </section>
     }
 }

@@ -121,7 +121,7 @@ fn SetUp(recovery: RwSignal<Option<String>>) -> impl IntoView {
                 let store = ctx.store()?;
                 // Before the keyring: a tab closed in between still seals after sign-in.
                 store.mark_sealing_pending().await?;
-                let (key, recovery_text) = security::set_up(&store, &WebCipher, who, &pin_now, &pass_now).await?;
+                let (key, recovery_text) = security::set_up(&store, &WebCipher, who, &pin_now, &pass_now, &ctx.who()).await?;
                 store.set_at_rest(AtRest::Sealed(Rc::new(sealer(&key))));
                 ctx.data_key.set_value(Some(key));
                 ctx.on_duty.set(Some(who));
@@ -230,7 +230,7 @@ fn Credentials() -> impl IntoView {
         let Some(key) = ctx.data_key.get_value() else { return };
         run(Box::pin(async move {
             let store = ctx.store()?;
-            security::set_credential(&store, &WebCipher, &key, staff, kind, &typed).await?;
+            security::set_credential(&store, &WebCipher, &key, staff, kind, &typed, &ctx.who()).await?;
             editing.set(None);
             secret.set(String::new());
             Ok(())
@@ -275,11 +275,11 @@ fn Credentials() -> impl IntoView {
                             on:click=move |_| { secret.set(String::new()); editing.set(Some((id, SlotKind::Passphrase))); }>{t!(i18n, sign_in.set_passphrase)}</button>
                         {disabled.then(|| view! {
                             <button type="button" class="btn" aria-label=fill(t_string!(i18n, sign_in.enable_for), "name", &name)
-                                on:click=move |_| run(Box::pin(async move { security::enable(&ctx.store()?, id).await }))>{t!(i18n, sign_in.enable)}</button>
+                                on:click=move |_| run(Box::pin(async move { security::enable(&ctx.store()?, id, &ctx.who()).await }))>{t!(i18n, sign_in.enable)}</button>
                         })}
                         {any.then(|| view! {
                             <button type="button" class="btn" aria-label=fill(t_string!(i18n, sign_in.remove_for), "name", &name)
-                                on:click=move |_| run(Box::pin(async move { security::remove(&ctx.store()?, id).await }))>{t!(i18n, sign_in.remove)}</button>
+                                on:click=move |_| run(Box::pin(async move { security::remove(&ctx.store()?, id, &ctx.who()).await }))>{t!(i18n, sign_in.remove)}</button>
                         })}
                     </td>
                 </tr>

@@ -1,0 +1,73 @@
+//! The access log in IndexedDB: one settings-store entry per event, sealed once signed in.
+//! A wrong guess on the lock screen cannot be sealed (nobody is signed in): it waits under
+//! its own prefix, holding only who was tried and when, and is sealed at the next sign-in.
+
+use idb::{KeyRange, Query, TransactionMode};
+use wasm_bindgen::JsValue;
+
+use super::codec::AtRest;
+use super::{classify, IdbStore, SETTINGS};
+use crate::domain::access::AccessEntry;
+use crate::store::{decode, encode, AccessLogStore, StoreError, ACCESS_PREFIX, ACCESS_WAITING_PREFIX};
+
+impl IdbStore {
+    /// Keys and texts under a prefix, in key order.
+    async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(JsValue, String)>, StoreError> {
+        let tx = self.db.transaction(&[SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
+        let store = tx.object_store(SETTINGS).map_err(classify)?;
+        // Every key with the prefix sorts below the prefix followed by U+FFFF.
+        let range = KeyRange::bound(&JsValue::from_str(prefix), &JsValue::from_str(&format!("{prefix}\u{ffff}")), Some(false), Some(false)).map_err(classify)?;
+        let keys = store.get_all_keys(Some(Query::KeyRange(range.clone())), None).map_err(classify)?.await.map_err(classify)?;
+        let values = store.get_all(Some(Query::KeyRange(range)), None).map_err(classify)?.await.map_err(classify)?;
+        tx.await.map_err(classify)?;
+        Ok(keys.into_iter().zip(values).map(|(k, v)| (k, v.as_string().unwrap_or_default())).collect())
+    }
+
+    /// Seals the wrong guesses made while locked into the log (at sign-in).
+    pub async fn seal_waiting_access(&self) -> Result<(), StoreError> {
+        let waiting = self.settings_with_prefix(ACCESS_WAITING_PREFIX).await?;
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let mut items = Vec::with_capacity(waiting.len());
+        for (_, text) in &waiting {
+            let entry: AccessEntry = decode("access", text)?;
+            let key = format!("{ACCESS_PREFIX}{}", entry.id);
+            items.push((SETTINGS, JsValue::from_str(&self.seal_text(&key, text.clone())?), Some(JsValue::from_str(&key))));
+        }
+        self.put_raw(&items).await?;
+        let tx = self.db.transaction(&[SETTINGS], TransactionMode::ReadWrite).map_err(classify)?;
+        let store = tx.object_store(SETTINGS).map_err(classify)?;
+        for (key, _) in waiting {
+            store.delete(Query::Key(key)).map_err(classify)?;
+        }
+        tx.commit().map_err(classify)?.await.map_err(classify)?;
+        Ok(())
+    }
+}
+
+impl AccessLogStore for IdbStore {
+    async fn append_access(&self, entry: &AccessEntry) -> Result<(), StoreError> {
+        let text = encode("access", entry)?;
+        let (key, stored) = match self.at_rest() {
+            AtRest::Locked => (format!("{ACCESS_WAITING_PREFIX}{}", entry.id), text),
+            _ => {
+                let key = format!("{ACCESS_PREFIX}{}", entry.id);
+                let sealed = self.seal_text(&key, text)?;
+                (key, sealed)
+            }
+        };
+        self.write_text(&key, stored).await
+    }
+
+    async fn access_log(&self) -> Result<Vec<AccessEntry>, StoreError> {
+        let mut entries = Vec::new();
+        for prefix in [ACCESS_PREFIX, ACCESS_WAITING_PREFIX] {
+            for (_, text) in self.settings_with_prefix(prefix).await? {
+                entries.push(decode::<AccessEntry>("access", &self.open_text("access", text)?)?);
+            }
+        }
+        entries.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(entries)
+    }
+}
