@@ -236,6 +236,7 @@ if (ONLY.has('unlock') && stocked) {
   const cdp = await page.context().newCDPSession(page);
   const toLock = [];
   const unlocks = [];
+  const settles = [];
   for (let i = 0; i < RUNS; i++) {
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
     const t0 = Date.now();
@@ -249,14 +250,15 @@ if (ONLY.has('unlock') && stocked) {
     await page.getByTestId('board-count').filter({ hasText: /^[\d,]+ tickets?$/ }).filter({ hasNotText: /^0 tickets$/ }).waitFor(LONG);
     await page.locator('#f-search').waitFor(LONG);
     unlocks.push(Date.now() - t1);
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
-    // Every record opened (the steps too) before the next start.
+    // Every record opened (the steps too).
     await page.locator('[data-testid="board-count"][data-settled="true"]').filter({ hasNotText: /^0 tickets$/ }).waitFor(LONG);
+    settles.push(Date.now() - t1);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   }
   const plain = results.figures[`cold start to board with ${tickets} tickets, CPU 4× slower (ms)`]?.value;
   put(`sealing ${tickets} stored tickets and their steps at sign-in set-up (ms)`, sealing, 'once per tablet', '—');
   put(`cold start to the lock screen with ${tickets} sealed tickets, CPU 4× slower (ms)`, median(toLock), plain ? `cold start without sign-in ${Math.round(plain)} ms` : '—', '≤ 1000');
-  put(`unlock with a PIN to the board, ${tickets} sealed tickets, CPU 4× slower (ms)`, median(unlocks), 'PBKDF2 600,000 rounds + opening the board', '≤ 1000');
+  put(`unlock with a PIN to the board, ${tickets} sealed tickets, CPU 4× slower (ms)`, median(unlocks), `PBKDF2 600,000 rounds + the board's first look; every ticket and step opened after ${Math.round(median(settles))} ms`, '≤ 1000');
 }
 if (stocked) await stocked.context.close();
 

@@ -35,17 +35,23 @@ fn security_error_text(i18n: I18n, e: &SecurityError) -> String {
     }
 }
 
+thread_local! {
+    static SEALING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Seals what the tablet stored in the clear, showing its progress; run after set-up and,
-/// if a tab closed half-way, after the next sign-in.
+/// if a tab closed half-way, after the next sign-in. Once at a time.
 pub async fn seal_existing(ctx: AppContext) {
     let Ok(store) = ctx.store() else { return };
-    if ctx.sealing.get_untracked().is_some() {
+    if SEALING.with(|s| s.replace(true)) {
         return;
     }
+    ctx.sealing.set(Some((0, 0)));
     let total = store.sealing_total().await.unwrap_or(0);
     ctx.sealing.set(Some((0, total)));
     let result = store.seal_existing(move |done| ctx.sealing.set(Some((done.min(total), total)))).await;
     ctx.sealing.set(None);
+    SEALING.with(|s| s.set(false));
     if let Err(e) = result {
         // Locked half-way is no loss: the pass resumes after the next sign-in.
         if e != crate::store::StoreError::Locked {
@@ -133,6 +139,9 @@ fn SetUp(recovery: RwSignal<Option<String>>) -> impl IntoView {
             .await;
             match outcome {
                 Ok(text) => {
+                    // The progress shows with the recovery key, so nobody takes a half-sealed
+                    // tablet for a finished one.
+                    ctx.sealing.set(Some((0, 0)));
                     recovery.set(Some(text));
                     seal_existing(ctx).await;
                 }
