@@ -491,3 +491,21 @@ async fn ten_thousand_sealed_tickets_open_whole_and_the_cost_is_printed() {
     assert_eq!(opened, plain);
     console_log!("Unlock: PBKDF2 at {SECRET_ITERATIONS} rounds {derive_ms:.0} ms; 10,000 sealed tickets opened in wasm {open_ms:.0} ms");
 }
+
+/// The drop box of the lock screen's quick report (issue 19): sealed to the public key by
+/// anyone, opened only with the data key; a changed box or another data key is refused.
+#[wasm_bindgen_test]
+async fn a_report_sealed_to_the_drop_box_opens_only_with_the_data_key() {
+    use patroldesk::domain::keyring::CryptoError;
+    use patroldesk::platform::crypto::{drop_open, drop_seal, new_drop_box};
+    let key = [7u8; 32];
+    let drop_box = new_drop_box(&key).await.unwrap();
+    assert_eq!(drop_box.public.len(), 65);
+    let sealed = drop_seal(&drop_box.public, "MRKDROP 地库灯不亮".as_bytes()).await.unwrap();
+    assert!(!String::from_utf8_lossy(&sealed).contains("MRKDROP"));
+    assert_eq!(drop_open(&drop_box, &key, &sealed).await.unwrap(), "MRKDROP 地库灯不亮".as_bytes());
+    assert_eq!(drop_open(&drop_box, &[8u8; 32], &sealed).await, Err(CryptoError::Refused));
+    let mut changed = sealed.clone();
+    *changed.last_mut().unwrap() ^= 1;
+    assert_eq!(drop_open(&drop_box, &key, &changed).await, Err(CryptoError::Refused));
+}

@@ -180,6 +180,19 @@ pub struct Keyring {
     /// with the slots: it is this tablet's policy, never exported.
     #[serde(default)]
     pub lock_after_min: Option<u32>,
+    /// Where a quick patrol report made while locked is sealed (nobody signed in holds the
+    /// data key then): a public key anyone may seal to, whose private half is sealed under the
+    /// data key and opened at the next sign-in.
+    #[serde(default)]
+    pub drop_box: Option<DropBox>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DropBox {
+    /// An ECDH P-256 public key, uncompressed (65 bytes).
+    pub public: Vec<u8>,
+    /// Its private key (PKCS #8) sealed under the data key.
+    pub private_sealed: Vec<u8>,
 }
 
 /// Idle minutes before the lock, unless the supervisor chose otherwise: short enough that a

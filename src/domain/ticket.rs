@@ -392,6 +392,15 @@ pub struct QuickReport {
     pub note: String,
 }
 
+/// A quick patrol report made on the lock screen, sealed to the drop box until someone
+/// signs in (then it becomes a ticket received when it was made, by nobody signed in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockedReport {
+    pub report: QuickReport,
+    pub at: DateTime<Utc>,
+    pub utc_offset_min: i32,
+}
+
 impl QuickReport {
     /// Only the category is required; location and note can be added later (the ticket is
     /// marked as needing details). Triage defaults to low urgency, high importance (P3) until

@@ -100,3 +100,75 @@ impl Cipher for WebCipher {
 pub fn sealer(key: &Key) -> crate::domain::sealing::Sealer {
     crate::domain::sealing::Sealer::new(key, |out| WebCipher.random(out))
 }
+
+/// ECDH on P-256: the drop box of the quick patrol report made while locked (see
+/// [`crate::domain::keyring::DropBox`]).
+fn ecdh() -> Object {
+    object(&[("name", "ECDH".into()), ("namedCurve", "P-256".into())])
+}
+
+async fn subtle_call(promise: Result<js_sys::Promise, JsValue>) -> Result<JsValue, CryptoError> {
+    JsFuture::from(promise.map_err(unavailable)?).await.map_err(unavailable)
+}
+
+async fn key_pair() -> Result<(web_sys::CryptoKey, web_sys::CryptoKey), CryptoError> {
+    let usages = js_sys::Array::of1(&JsValue::from_str("deriveBits"));
+    let pair = subtle_call(crypto()?.subtle().generate_key_with_object(&ecdh(), true, &usages)).await?;
+    let half = |name: &str| Reflect::get(&pair, &JsValue::from_str(name)).map(|k| k.unchecked_into::<web_sys::CryptoKey>()).map_err(unavailable);
+    Ok((half("publicKey")?, half("privateKey")?))
+}
+
+async fn export(format: &str, key: &web_sys::CryptoKey) -> Result<Vec<u8>, CryptoError> {
+    Ok(Uint8Array::new(&subtle_call(crypto()?.subtle().export_key(format, key)).await?).to_vec())
+}
+
+async fn import(format: &str, bytes: &[u8], private: bool) -> Result<web_sys::CryptoKey, CryptoError> {
+    let usages = if private { js_sys::Array::of1(&JsValue::from_str("deriveBits")) } else { js_sys::Array::new() };
+    let raw = Uint8Array::from(bytes);
+    Ok(subtle_call(crypto()?.subtle().import_key_with_object(format, &raw, &ecdh(), false, &usages)).await.map_err(|_| CryptoError::Refused)?.unchecked_into())
+}
+
+/// The AES key both sides reach: SHA-256 over a label, the ECDH secret and the sender's
+/// one-time public key.
+async fn shared_key(private: &web_sys::CryptoKey, public: &web_sys::CryptoKey, sender_public: &[u8]) -> Result<Key, CryptoError> {
+    use sha2::Digest;
+    let algorithm = object(&[("name", "ECDH".into()), ("public", public.into())]);
+    let secret = Uint8Array::new(&subtle_call(crypto()?.subtle().derive_bits_with_object(&algorithm, private, 256)).await?).to_vec();
+    let mut hash = sha2::Sha256::new();
+    hash.update(b"patroldesk drop box v1");
+    hash.update(&secret);
+    hash.update(sender_public);
+    Ok(hash.finalize().into())
+}
+
+/// A new drop box, its private half sealed under the data key.
+pub async fn new_drop_box(data_key: &Key) -> Result<crate::domain::keyring::DropBox, CryptoError> {
+    let (public, private) = key_pair().await?;
+    let public = export("raw", &public).await?;
+    let private = export("pkcs8", &private).await?;
+    Ok(crate::domain::keyring::DropBox { public, private_sealed: sealer(data_key).seal_bytes(&private)? })
+}
+
+/// Seals `plain` to the drop box's public key: a one-time key pair's public half (65 bytes),
+/// then the AES-GCM box.
+pub async fn drop_seal(public: &[u8], plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let recipient = import("raw", public, false).await?;
+    let (mine_public, mine_private) = key_pair().await?;
+    let mine = export("raw", &mine_public).await?;
+    let key = shared_key(&mine_private, &recipient, &mine).await?;
+    let mut out = mine;
+    out.extend(sealer(&key).seal_bytes(plain)?);
+    Ok(out)
+}
+
+/// Opens what [`drop_seal`] sealed, with the data key of whoever signed in.
+pub async fn drop_open(drop_box: &crate::domain::keyring::DropBox, data_key: &Key, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    const PUBLIC: usize = 65;
+    if sealed.len() < PUBLIC {
+        return Err(CryptoError::Refused);
+    }
+    let private = import("pkcs8", &sealer(data_key).open_bytes(&drop_box.private_sealed)?, true).await?;
+    let sender = import("raw", &sealed[..PUBLIC], false).await?;
+    let key = shared_key(&private, &sender, &sealed[..PUBLIC]).await?;
+    sealer(&key).open_bytes(&sealed[PUBLIC..])
+}

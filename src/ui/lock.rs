@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::app::security::{self, SecurityError};
 use crate::domain::access::AccessEvent;
+use crate::domain::ticket::{LockedReport, QuickReport, Ticket};
 use crate::domain::keyring::{Key, SlotKind, UnlockError, HIDDEN_GRACE_S};
 use crate::platform::crypto::{sealer, WebCipher};
 use crate::store::idb::AtRest;
@@ -64,6 +65,7 @@ pub async fn signed_in(ctx: AppContext, key: Key, who: Option<Uuid>) -> Result<(
     ctx.session.set(Session::SignedIn(who));
     store.seal_waiting_access().await?;
     crate::ui::app::load_records(ctx, &store).await?;
+    take_locked_reports(ctx, &store, &key).await?;
     if store.sealing_pending().await? {
         crate::ui::settings::sign_in::seal_existing(ctx).await;
     }
@@ -234,6 +236,127 @@ pub fn LockScreen() -> impl IntoView {
                 </button>
                 <p class="field-error" role="alert" data-testid="unlock-error">{move || error.get()}</p>
             </form>
+        </section>
+        <LockedQuickReport/>
+    }
+}
+
+/// The quick patrol reports made on the lock screen become tickets, received when they were
+/// made and by nobody signed in (whoever made them did not sign in).
+async fn take_locked_reports(ctx: AppContext, store: &crate::store::DeviceStore, key: &Key) -> Result<(), StoreError> {
+    use base64::Engine;
+    let waiting = store.locked_reports().await?;
+    let Some(drop_box) = ctx.keyring.with_untracked(|k| k.as_ref().and_then(|k| k.drop_box.clone())) else { return Ok(()) };
+    let device = ctx.device.get_untracked().ok_or(StoreError::Unavailable("no device identity".into()))?;
+    for (stored_key, text) in waiting {
+        let opened = async {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(&text).ok()?;
+            let plain = crate::platform::crypto::drop_open(&drop_box, key, &bytes).await.ok()?;
+            serde_json::from_slice::<LockedReport>(&plain).ok()
+        }
+        .await;
+        let Some(locked) = opened else {
+            // Not ours to open (another key): left as it is, never a half-made ticket.
+            continue;
+        };
+        let site = ctx.site.get_untracked();
+        let Ok(form) = locked.report.validate(&site.categories) else { continue };
+        let who = crate::app::Who { actor: None, now: locked.at, offset_min: locked.utc_offset_min };
+        let sla = site.sla.clone();
+        let build = move |number| Ticket::from_quick(form, number, &sla, locked.at, locked.utc_offset_min, Vec::new());
+        let saved = crate::app::intake::save_ticket(store, &ctx, who, &device, &site, build, &[]).await?;
+        crate::ui::live::commit(ctx, &saved.changed);
+        store.forget_locked_report(&stored_key).await?;
+    }
+    Ok(())
+}
+
+/// The quick patrol report on the lock screen: saved sealed to the drop box, and not shown
+/// again here — it is read when someone signs in.
+#[component]
+fn LockedQuickReport() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let open = RwSignal::new(false);
+    let category = RwSignal::new(String::new());
+    let location = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let status = RwSignal::new(None::<String>);
+    let save = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let report = QuickReport { category: category.get_untracked(), location: location.get_untracked(), note: note.get_untracked() };
+        if report.validate(&ctx.site.with_untracked(|s| s.categories.clone())).is_err() {
+            status.set(Some(t_string!(i18n, lock.report_category).to_owned()));
+            return;
+        }
+        let Some(drop_box) = ctx.keyring.with_untracked(|k| k.as_ref().and_then(|k| k.drop_box.clone())) else { return };
+        busy.set(true);
+        spawn_local(async move {
+            use base64::Engine;
+            let locked = LockedReport { report, at: chrono::Utc::now(), utc_offset_min: crate::platform::utc_offset_minutes() };
+            let result = async {
+                let plain = serde_json::to_vec(&locked).map_err(|_| t_string!(i18n, lock.failed).to_owned())?;
+                let sealed = crate::platform::crypto::drop_seal(&drop_box.public, &plain).await.map_err(|_| t_string!(i18n, lock.failed).to_owned())?;
+                let store = ctx.store().map_err(|e| crate::ui::shell::store_error_text(i18n, &e).to_owned())?;
+                store
+                    .keep_locked_report(Uuid::now_v7(), base64::engine::general_purpose::STANDARD.encode(sealed))
+                    .await
+                    .map_err(|e| crate::ui::shell::store_error_text(i18n, &e).to_owned())
+            }
+            .await;
+            match result {
+                Ok(()) => {
+                    category.set(String::new());
+                    location.set(String::new());
+                    note.set(String::new());
+                    open.set(false);
+                    status.set(Some(t_string!(i18n, lock.report_saved).to_owned()));
+                }
+                Err(message) => status.set(Some(message)),
+            }
+            busy.set(false);
+        });
+    };
+    let categories = move || ctx.site.with(|s| s.active_categories().cloned().collect::<Vec<_>>());
+    view! {
+        <section class="card" aria-labelledby="locked-report-title">
+            <h2 id="locked-report-title">{t!(i18n, lock.report_title)}</h2>
+            <p class="hint">{t!(i18n, lock.report_hint)}</p>
+            <Show when=move || open.get() fallback=move || view! {
+                <button type="button" class="btn" data-testid="locked-report-open" on:click=move |_| { status.set(None); open.set(true); }>{t!(i18n, lock.report_open)}</button>
+            }>
+                <form on:submit=save class="stack" data-testid="locked-report">
+                    <label class="field">
+                        <span>{t!(i18n, lock.report_category_label)}</span>
+                        <select data-testid="locked-report-category" prop:value=move || category.get() on:change=move |ev| category.set(event_target_value(&ev))>
+                            <option value="">{move || t_string!(i18n, lock.report_choose)}</option>
+                            {move || { let all = categories(); all.iter().map(|c| {
+                                let name = crate::ui::widgets::terms::category_text(i18n, &all, &c.key);
+                                view! { <option value=c.key.clone()>{name}</option> }
+                            }).collect_view() }}
+                        </select>
+                    </label>
+                    <label class="field">
+                        <span>{t!(i18n, lock.report_location)}</span>
+                        <input type="text" data-testid="locked-report-location" maxlength=crate::domain::ticket::LOCATION_MAX.to_string()
+                            prop:value=move || location.get() on:input=move |ev| location.set(event_target_value(&ev))/>
+                    </label>
+                    <label class="field">
+                        <span>{t!(i18n, lock.report_note)}</span>
+                        <textarea data-testid="locked-report-note" maxlength=crate::domain::ticket::DESCRIPTION_MAX.to_string()
+                            prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <div class="actions">
+                        <button type="submit" class="btn btn-primary" data-testid="locked-report-save" disabled=move || busy.get()>{t!(i18n, lock.report_save)}</button>
+                        <button type="button" class="btn" on:click=move |_| open.set(false)>{t!(i18n, sign_in.cancel)}</button>
+                    </div>
+                </form>
+            </Show>
+            <p role="status" data-testid="locked-report-status">{move || status.get()}</p>
         </section>
     }
 }

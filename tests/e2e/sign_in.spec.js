@@ -5,6 +5,7 @@ import { test, expect, chromium } from '@playwright/test';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
 import { addStaff, appReady, cameraPhoto, intake } from './helpers.js';
 
@@ -335,4 +336,51 @@ test('a database from before sign-in is sealed at set-up, opens only with a cred
     return value ?? null;
   });
   expect(pending).toBeNull();
+});
+
+test('a quick patrol report made on the lock screen is sealed, cannot be read back, and becomes a ticket at sign-in', async ({ page }) => {
+  await setUpSignIn(page);
+  await page.getByTestId('lock-now').click();
+  await page.getByTestId('locked-report-open').click();
+  await page.getByTestId('locked-report-save').click();
+  await expect(page.getByTestId('locked-report-status')).toHaveText('Choose a category first.');
+  await page.getByTestId('locked-report-category').selectOption('electrical');
+  await page.getByTestId('locked-report-location').fill('MRKLOC7731 地库B2');
+  await page.getByTestId('locked-report-note').fill('MRKLOCKED7731 灯不亮');
+  await page.getByTestId('locked-report-save').click();
+  await expect(page.getByTestId('locked-report-status')).toHaveText(/becomes a ticket when someone signs in/);
+  await expect(page.locator('body')).not.toContainText('MRKLOCKED7731');
+  const dump = await dumpIndexedDb(page);
+  expect(dump).not.toContain('MRKLOCKED7731');
+  expect(dump).not.toContain('MRKLOC7731');
+  await unlock(page);
+  await go(page, 'Board');
+  await expect(page.locator('main')).toContainText('MRKLOC7731');
+  await page.getByRole('link', { name: /^Open / }).first().click();
+  await expect(page.locator('main')).toContainText('MRKLOCKED7731');
+  // Made by nobody signed in, not by whoever signed in afterwards.
+  await expect(page.getByTestId('history-entry').first().locator('.timeline-meta')).not.toContainText('王主管');
+});
+
+test('the lock screen, its quick report and the sign-in settings pass axe in both languages, with 44 px targets', async ({ page }) => {
+  const serious = async () => (await new AxeBuilder({ page }).analyze()).violations
+    .filter((v) => ['moderate', 'serious', 'critical'].includes(v.impact))
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  await setUpSignIn(page);
+  for (const lang of ['en', 'zh-CN']) {
+    await page.getByTestId('language').selectOption(lang);
+    expect(await serious(), `settings ${lang}`).toEqual([]);
+    await page.getByTestId('lock-now').click();
+    await page.getByTestId('locked-report-open').click();
+    expect(await serious(), `lock screen ${lang}`).toEqual([]);
+    for (const control of await page.locator('[data-testid="lock-screen"] button, [data-testid="lock-screen"] select, [data-testid="lock-screen"] input, [data-testid="locked-report"] button').all()) {
+      const box = await control.boundingBox();
+      expect(box.height, await control.evaluate((e) => e.outerHTML.slice(0, 80))).toBeGreaterThanOrEqual(24);
+    }
+    for (const control of await page.locator('[data-testid="lock-screen"] button, [data-testid="lock-screen"] select, [data-testid="lock-screen"] input[type="password"], [data-testid="lock-screen"] label.choice, [data-testid="locked-report"] button').all()) {
+      expect((await control.boundingBox()).height).toBeGreaterThanOrEqual(44);
+    }
+    await unlock(page, lang === 'en' ? {} : { kind: 'PIN 码' });
+    await go(page, lang === 'en' ? 'Settings' : '设置');
+  }
 });

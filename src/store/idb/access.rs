@@ -46,6 +46,27 @@ impl IdbStore {
     }
 }
 
+/// Quick patrol reports made while locked, each sealed to the drop box.
+const LOCKED_REPORT_PREFIX: &str = "locked-report:";
+
+impl IdbStore {
+    pub async fn keep_locked_report(&self, id: uuid::Uuid, sealed_b64: String) -> Result<(), StoreError> {
+        self.write_text(&format!("{LOCKED_REPORT_PREFIX}{id}"), sealed_b64).await
+    }
+
+    /// The reports waiting, as (key, sealed text).
+    pub async fn locked_reports(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(self.settings_with_prefix(LOCKED_REPORT_PREFIX).await?.into_iter().filter_map(|(k, v)| Some((k.as_string()?, v))).collect())
+    }
+
+    pub async fn forget_locked_report(&self, key: &str) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[SETTINGS], TransactionMode::ReadWrite).map_err(classify)?;
+        tx.object_store(SETTINGS).map_err(classify)?.delete(Query::Key(JsValue::from_str(key))).map_err(classify)?;
+        tx.commit().map_err(classify)?.await.map_err(classify)?;
+        Ok(())
+    }
+}
+
 impl AccessLogStore for IdbStore {
     async fn append_access(&self, entry: &AccessEntry) -> Result<(), StoreError> {
         let text = encode("access", entry)?;

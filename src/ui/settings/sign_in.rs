@@ -128,6 +128,10 @@ fn SetUp(recovery: RwSignal<Option<String>>) -> impl IntoView {
                 // Before the keyring: a tab closed in between still seals after sign-in.
                 store.mark_sealing_pending().await?;
                 let (key, recovery_text) = security::set_up(&store, &WebCipher, who, &pin_now, &pass_now, &ctx.who()).await?;
+                // The drop box for quick reports made while locked.
+                let mut keyring = store.load_keyring().await?.ok_or(SecurityError::NotSetUp)?;
+                keyring.drop_box = Some(crate::platform::crypto::new_drop_box(&key).await.map_err(|e| SecurityError::Crypto(e.to_string()))?);
+                store.save_keyring(&keyring).await?;
                 store.set_at_rest(AtRest::Sealed(Rc::new(sealer(&key))));
                 ctx.data_key.set_value(Some(key));
                 ctx.on_duty.set(Some(who));
