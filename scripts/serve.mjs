@@ -51,7 +51,7 @@ createServer(async (req, res) => {
       'content-type': TYPES[extname(file)] || 'application/octet-stream',
       // Hashed files never change; index.html and sw.js must always be checked.
       'cache-control': maxAge !== null ? `public, max-age=${Number(maxAge)}`
-        : /-[0-9a-f]{16}\.|\/icons\//.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        : /-[0-9a-f]{12,16}\.|\/icons\//.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
     };
     const accept = String(req.headers['accept-encoding'] || '');
     if (compress && !/\.png$/.test(file)) {

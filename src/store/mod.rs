@@ -91,8 +91,6 @@ pub trait AccessLogStore {
 }
 
 pub(crate) const ACCESS_PREFIX: &str = "access:";
-/// Entries written while locked (wrong guesses), in the clear until the next sign-in.
-pub(crate) const ACCESS_WAITING_PREFIX: &str = "access-waiting:";
 
 pub(crate) const BOARD_SUMMARY_KEY: &str = "board_summary";
 

@@ -8,7 +8,10 @@ use wasm_bindgen::JsValue;
 use super::codec::AtRest;
 use super::{classify, IdbStore, SETTINGS};
 use crate::domain::access::AccessEntry;
-use crate::store::{decode, encode, AccessLogStore, StoreError, ACCESS_PREFIX, ACCESS_WAITING_PREFIX};
+use crate::store::{decode, encode, AccessLogStore, StoreError, ACCESS_PREFIX};
+
+/// Entries written while locked (wrong guesses), in the clear until the next sign-in.
+const ACCESS_WAITING_PREFIX: &str = "access-waiting:";
 
 impl IdbStore {
     /// Keys and texts under a prefix, in key order.
