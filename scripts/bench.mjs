@@ -218,6 +218,18 @@ if (ONLY.has('memory')) {
 if (ONLY.has('unlock') && stocked) {
   const { page } = stocked;
   const LONG = { timeout: 900_000 };
+  const settled = () => page.locator('[data-testid="board-count"][data-settled="true"]').filter({ hasNotText: /^0 tickets$/ }).waitFor(LONG);
+  // The reference: a cold start until every ticket and step is read, before sign-in.
+  const cdpPlain = await page.context().newCDPSession(page);
+  const plainSettles = [];
+  for (let i = 0; i < RUNS; i++) {
+    await cdpPlain.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    const t0 = Date.now();
+    await page.goto(`${URL}/board`);
+    await settled();
+    plainSettles.push(Date.now() - t0);
+    await cdpPlain.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  }
   await page.goto(`${URL}/settings`);
   await page.locator('nav.shell-nav a').nth(5).waitFor(LONG);
   await page.getByLabel('Name', { exact: true }).fill('王主管');
@@ -258,7 +270,8 @@ if (ONLY.has('unlock') && stocked) {
   const plain = results.figures[`cold start to board with ${tickets} tickets, CPU 4× slower (ms)`]?.value;
   put(`sealing ${tickets} stored tickets and their steps at sign-in set-up (ms)`, sealing, 'once per tablet', '—');
   put(`cold start to the lock screen with ${tickets} sealed tickets, CPU 4× slower (ms)`, median(toLock), plain ? `cold start without sign-in ${Math.round(plain)} ms` : '—', '≤ 1000');
-  put(`unlock with a PIN to the board, ${tickets} sealed tickets, CPU 4× slower (ms)`, median(unlocks), `PBKDF2 600,000 rounds + the board's first look; every ticket and step opened after ${Math.round(median(settles))} ms`, '≤ 1000');
+  put(`unlock with a PIN to the board, ${tickets} sealed tickets, CPU 4× slower (ms)`, median(unlocks), `PBKDF2 600,000 rounds + the board's first look`, '≤ 1000');
+  put(`unlock to every ticket and step opened, ${tickets} sealed tickets, CPU 4× slower (ms)`, median(settles), `cold start to every record read without sign-in ${Math.round(median(plainSettles))} ms`, `≤ 1.5× reference (${(median(settles) / median(plainSettles)).toFixed(1)}×)`);
 }
 if (stocked) await stocked.context.close();
 

@@ -83,6 +83,12 @@ impl Sealer {
         Ok(Value::String(b64().encode(self.seal_bytes(&plain)?)))
     }
 
+    /// The fields a record's box holds (the body's personal fields), checked to be that
+    /// record's.
+    pub fn open_fields(&self, id: Uuid, sealed: &Value) -> Result<Map<String, Value>, CryptoError> {
+        self.open_value(id, sealed)
+    }
+
     fn open_value(&self, id: Uuid, sealed: &Value) -> Result<Map<String, Value>, CryptoError> {
         let bytes = sealed.as_str().and_then(|s| b64().decode(s).ok()).ok_or(CryptoError::Refused)?;
         let plain = self.open_bytes(&bytes)?;
