@@ -173,6 +173,24 @@ test('the idle lock fires after the idle time, and a touch resets it', async ({ 
   await expect(page.locator('nav.shell-nav')).toHaveCount(0);
 });
 
+test('the page hidden for longer than the grace locks; a short look away does not', async ({ page }) => {
+  await page.clock.install();
+  await setUpSignIn(page);
+  const setHidden = (hidden) => page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+  }, hidden);
+  await setHidden(true);
+  await page.clock.fastForward('00:20');
+  await setHidden(false);
+  await expect(page.getByTestId('signed-in')).toHaveText('王主管');
+  await setHidden(true);
+  await page.clock.fastForward('00:40');
+  await setHidden(false);
+  await expect(page.getByTestId('lock-screen')).toBeVisible();
+});
+
 test('each step is stamped with the person signed in; a patrol officer cannot close or open Settings', async ({ page }) => {
   await setUpSignIn(page);
   // The supervisor sets the patrol officer's PIN with them.
