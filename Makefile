@@ -11,14 +11,14 @@ export WASM_BINDGEN_TEST_TIMEOUT := 300
 PORT ?= 8080
 COMMA := ,
 
-.PHONY: run test bench build-release tools tools-test test-native test-wasm test-e2e clean
+.PHONY: run test bench build-release tools tools-test test-native test-wasm test-couch test-e2e clean
 
 ## Build and serve the app on http://127.0.0.1:$(PORT).
 run: tools
 	trunk serve --release --port $(PORT) --address 127.0.0.1
 
 ## Every test layer: native domain tests, wasm tests in headless Chromium, end to end.
-test: tools-test test-native test-wasm test-e2e
+test: tools-test test-native test-wasm test-couch test-e2e
 
 ## Benchmarks against a release build: size, speed beside their references, the scale
 ## table, and Lighthouse. Results in bench/results.json; each speed figure the median of
@@ -63,6 +63,11 @@ test-native:
 
 test-wasm: tools-test
 	scripts/run-counted.sh wasm cargo test --locked --target wasm32-unknown-unknown --test browser
+
+## The server kit against a CouchDB-protocol server: npm's pouchdb-server in memory on
+## loopback, started and stopped by the suite (or a real CouchDB: COUCHDB_URL=http://admin:pw@host:5984).
+test-couch: tools-test
+	scripts/run-counted.sh couch node --test tests/couch/
 
 test-e2e: tools-test build-release
 	@# The 10,000-ticket file the live-cache test imports (the same one make bench uses).

@@ -33,7 +33,9 @@ fi
 # npm packages from the committed lock file: binaryen's wasm-opt 132 and Playwright.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund
+  # --ignore-scripts: pouchdb-server (the test CouchDB) pulls leveldown and sqlite3, whose
+  # install scripts would fetch prebuilt binaries; it runs in memory and needs neither.
+  npm ci --no-audit --no-fund --ignore-scripts
 fi
 
 # Trunk runs cargo offline (so it cannot fetch tools either); fetch crates first.

@@ -6,8 +6,10 @@ label=$1; shift
 log=$(mktemp)
 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-# cargo / wasm-bindgen-test: "test result: ok. N passed"; Playwright: "  N passed (…)".
+# cargo / wasm-bindgen-test: "test result: ok. N passed"; Playwright: "  N passed (…)";
+# node --test: "# pass N".
 passed=$(grep -aoE '([0-9]+) passed' "$log" | awk '{s += $1} END {print s + 0}')
+passed=$((passed + $(grep -aoE '^# pass [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')))
 rm -f "$log"
 if [ "$status" -ne 0 ]; then
   echo "== $label: FAILED (exit $status)"

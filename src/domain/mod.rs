@@ -4,6 +4,7 @@
 pub mod access;
 pub mod board;
 pub mod clock;
+pub mod couch;
 pub mod draft;
 pub mod drill;
 pub mod export;

@@ -616,6 +616,18 @@ pub fn open(envelope: &Envelope, decrypted: Option<&str>, now: DateTime<Utc>) ->
 /// One record of a payload, checked: its envelope and body typed, ids canonical, texts within
 /// their limits, no stamp from the future. Every problem goes to `report`; the record comes
 /// back when it reads (even with problems, to find duplicates).
+/// One record read as strictly as a file's: typed, ids canonical, texts within their limits,
+/// no stamp from the future. For records that come by another way than a file (replication).
+pub fn check_one_record(raw: &Value, at: &str, now: DateTime<Utc>) -> Result<Record, Vec<(String, RecordProblemKind)>> {
+    let known: Vec<String> = RecordKind::ALL.iter().map(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()).collect();
+    let mut problems = Vec::new();
+    let record = check_record(raw, at, &known, now, &mut |path, kind| problems.push((path, kind)));
+    match record {
+        Some(record) if problems.is_empty() => Ok(record),
+        _ => Err(problems),
+    }
+}
+
 fn check_record(raw: &Value, at: &str, known: &[String], now: DateTime<Utc>, report: &mut dyn FnMut(String, RecordProblemKind)) -> Option<Record> {
     if raw.get("id").is_none_or(Value::is_null) {
         report(format!("{at}.id"), RecordProblemKind::MissingId);

@@ -1,0 +1,45 @@
+// PatrolDesk's validate_doc_update for a site database (issue 20, server kit). Runs inside
+// CouchDB's JavaScript query server, so: one function expression, ES5, no modules.
+// The tablets check every document they receive as strictly as an imported file; this is the
+// server's own line: malformed documents and edits of a step never get in, whoever sends them.
+function (newDoc, oldDoc, userCtx, secObj) {
+  var KINDS = { ticket: 1, ticket_event: 1, drill_plan: 1, drill_run: 1 };
+  var UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+  var STAMP = /^\d{13}-\d{6}-[0-9a-f]{32}$/;
+  var MAX_BYTES = 1048576;
+  function refuse(why) { throw({ forbidden: why }); }
+
+  var roles = (userCtx && userCtx.roles) || [];
+  var site = (secObj && secObj.members && secObj.members.roles) || [];
+  var allowed = roles.indexOf('_admin') !== -1;
+  for (var i = 0; i < roles.length && !allowed; i++) {
+    if (site.indexOf(roles[i]) !== -1) allowed = true;
+  }
+  // No members configured (a fresh database, or a test server in admin party): anyone the
+  // server let in may write; the site roles take over once `_security` names them.
+  if (site.length > 0 && !allowed) throw({ unauthorized: 'not a member of this site' });
+
+  if (newDoc._id.indexOf('_design/') === 0) {
+    if (roles.indexOf('_admin') === -1 && site.length > 0) throw({ unauthorized: 'only an administrator changes design documents' });
+    return;
+  }
+  // Conflict losers are deleted by the tablets that settle a conflict; a deletion carries
+  // no record. (The app's own deletions are tombstones inside the record.)
+  if (newDoc._deleted === true) return;
+
+  var m = new RegExp('^(ticket|ticket_event|drill_plan|drill_run):(' + UUID + ')$').exec(newDoc._id);
+  if (!m || !KINDS[m[1]]) refuse('not a PatrolDesk record id: ' + String(newDoc._id).slice(0, 80));
+  var r = newDoc.record;
+  if (!r || typeof r !== 'object') refuse('no record');
+  if (r.kind !== m[1] || r.id !== m[2]) refuse('the _id and the record name different records');
+  if (typeof r.created_at !== 'string' || !STAMP.test(r.created_at)) refuse('created_at is not a stamp');
+  if (typeof r.updated_at !== 'string' || !STAMP.test(r.updated_at)) refuse('updated_at is not a stamp');
+  if (typeof r.origin_device !== 'string' || !new RegExp('^' + UUID + '$').test(r.origin_device)) refuse('origin_device is not an id');
+  if (!r.body || typeof r.body !== 'object' || Array.isArray(r.body)) refuse('body is not an object');
+  if (r.writes !== undefined && !Array.isArray(r.writes)) refuse('writes is not a list');
+  if (JSON.stringify(newDoc).length > MAX_BYTES) refuse('larger than 1 MB');
+  // A step is written once and never edited: the same step again is fine, a change is not.
+  if (m[1] === 'ticket_event' && oldDoc && !oldDoc._deleted && JSON.stringify(oldDoc.record) !== JSON.stringify(r)) {
+    refuse('a step is never edited');
+  }
+}

@@ -1,0 +1,216 @@
+//! Records as CouchDB documents (issue 20, live replication), designed so the app's merge
+//! stays the truth:
+//!
+//! - One document per record, `_id` `<kind>:<record id>` (e.g. `ticket:0190…`), the record
+//!   nested under `record` so none of its fields can meet CouchDB's own `_` fields.
+//! - A revision conflict (two tablets wrote the same record between replications) is
+//!   resolved by merging every leaf's record with [`super::merge::merge`] — commutative and
+//!   associative, so the result does not depend on which device resolves it or in which
+//!   order the leaves come. The merged document is written on the winning leaf (CouchDB's
+//!   own rule: the longest revision path, then the highest revision id) and the other leaves
+//!   are deleted; with CouchDB's deterministic revision ids two devices resolving the same
+//!   conflict write the same revision.
+//! - A deletion is the app's tombstone inside the record; a CouchDB `_deleted` document is
+//!   never read as a record (it would win over a live edit), only as a leaf to ignore.
+//! - What comes from the server is read as strictly as a file: typed, ids canonical, texts
+//!   within limits, no stamp more than the skew margin ahead.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::export::RecordProblemKind;
+use super::record::{Record, RecordKind};
+
+/// The `_id` of a record's document.
+pub fn doc_id(kind: RecordKind, id: Uuid) -> String {
+    format!("{}:{id}", kind_name(kind))
+}
+
+fn kind_name(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Ticket => "ticket",
+        RecordKind::TicketEvent => "ticket_event",
+        RecordKind::DrillPlan => "drill_plan",
+        RecordKind::DrillRun => "drill_run",
+    }
+}
+
+/// The record a document `_id` names; `None` for any other document (design documents,
+/// `_local` checkpoints, ids in another spelling).
+pub fn parse_doc_id(text: &str) -> Option<(RecordKind, Uuid)> {
+    let (kind, id) = text.split_once(':')?;
+    let kind = RecordKind::ALL.into_iter().find(|k| kind_name(*k) == kind)?;
+    let id = Uuid::try_parse(id).ok().filter(|u| u.hyphenated().to_string() == id)?;
+    Some((kind, id))
+}
+
+/// The document for a record, at revision `rev` when it replaces one.
+pub fn to_doc(record: &Record, rev: Option<&str>) -> Value {
+    let mut doc = json!({ "_id": doc_id(record.kind, record.id), "record": record });
+    if let Some(rev) = rev {
+        doc["_rev"] = Value::String(rev.to_owned());
+    }
+    doc
+}
+
+/// Why a document from the server is not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocProblem {
+    /// Not a record's document (a design document, something else in the database).
+    NotARecord,
+    /// CouchDB's own deletion: the app's deletions are tombstones inside the record.
+    CouchDeleted,
+    /// The `_id` and the record inside name different records.
+    IdMismatch,
+    /// The record inside does not pass the import's checks: (path, problem).
+    Invalid(Vec<(String, RecordProblemKind)>),
+}
+
+/// A document's revision (`_rev`).
+pub fn rev_of(doc: &Value) -> Option<&str> {
+    doc.get("_rev").and_then(Value::as_str)
+}
+
+/// The record a document from the server holds, checked as strictly as an imported file's.
+pub fn from_doc(doc: &Value, now: DateTime<Utc>) -> Result<Record, DocProblem> {
+    let id = doc.get("_id").and_then(Value::as_str).ok_or(DocProblem::NotARecord)?;
+    let (kind, record_id) = parse_doc_id(id).ok_or(DocProblem::NotARecord)?;
+    if doc.get("_deleted").and_then(Value::as_bool) == Some(true) {
+        return Err(DocProblem::CouchDeleted);
+    }
+    let raw = doc.get("record").ok_or_else(|| DocProblem::Invalid(vec![("record".into(), RecordProblemKind::MissingField("record".into()))]))?;
+    let record = super::export::check_one_record(raw, "record", now).map_err(DocProblem::Invalid)?;
+    if (record.kind, record.id) != (kind, record_id) {
+        return Err(DocProblem::IdMismatch);
+    }
+    Ok(record)
+}
+
+/// A revision id `N-hash` as CouchDB orders them: by `N`, then by the hash as text.
+pub fn compare_revs(a: &str, b: &str) -> Ordering {
+    let split = |r: &str| {
+        let (n, hash) = r.split_once('-').unwrap_or(("0", r));
+        (n.parse::<u64>().unwrap_or(0), hash.to_owned())
+    };
+    split(a).cmp(&split(b))
+}
+
+/// How to settle a document's conflicting leaves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolution {
+    /// Every leaf's record merged.
+    pub merged: Record,
+    /// The leaf the merged document is written on (CouchDB's winner).
+    pub write_on: String,
+    /// The other leaves, to be deleted.
+    pub delete: Vec<String>,
+}
+
+/// Settles the live leaves of one document: `(revision, record)` pairs, in any order.
+/// `None` when there is nothing to settle (fewer than two leaves).
+pub fn resolve(leaves: &[(String, Record)]) -> Option<Resolution> {
+    if leaves.len() < 2 {
+        return None;
+    }
+    let write_on = leaves.iter().map(|(rev, _)| rev).max_by(|a, b| compare_revs(a, b))?.clone();
+    // Folded in revision order: any order gives the same record, this one is just fixed.
+    let mut sorted: Vec<&(String, Record)> = leaves.iter().collect();
+    sorted.sort_by(|a, b| compare_revs(&a.0, &b.0));
+    let mut merged = sorted[0].1.clone();
+    for (_, record) in &sorted[1..] {
+        merged = super::merge::merge(&merged, record);
+    }
+    let mut delete: Vec<String> = leaves.iter().map(|(rev, _)| rev.clone()).filter(|rev| *rev != write_on).collect();
+    delete.sort_by(|a, b| compare_revs(a, b));
+    Some(Resolution { merged, write_on, delete })
+}
+
+/// The replication's id, the name of its checkpoint (`_local/<id>`) on both sides: the same
+/// for the same tablet, database and direction, whatever credentials were used.
+pub fn replication_id(device: Uuid, server_db_url: &str, direction: Direction) -> String {
+    use sha2::{Digest, Sha256};
+    let without_credentials = match server_db_url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.rsplit_once('@').map_or(rest, |(_, host)| host)),
+        None => server_db_url.to_owned(),
+    };
+    let mut hash = Sha256::new();
+    hash.update(format!("patroldesk-replication-v1\n{device}\n{}\n{direction:?}", without_credentials.trim_end_matches('/')));
+    hash.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    /// Tablet to server.
+    Push,
+    /// Server to tablet.
+    Pull,
+}
+
+/// The checkpoint kept in `_local/<replication id>` on both sides after every batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The last sequence handled (opaque to the replicator: CouchDB's is a string, others'
+    /// a number).
+    pub last_seq: Value,
+    /// Which run wrote it: a checkpoint on one side only from another run is not trusted.
+    pub session_id: String,
+}
+
+/// The sequence to resume from: the checkpoint's when both sides hold the same, else the
+/// start (everything is compared again; nothing is lost, only time).
+pub fn resume_from(local: Option<&Checkpoint>, remote: Option<&Checkpoint>) -> Value {
+    match (local, remote) {
+        (Some(l), Some(r)) if l == r => l.last_seq.clone(),
+        _ => Value::from(0),
+    }
+}
+
+/// One row of `_changes?style=all_docs`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Change {
+    pub seq: Value,
+    pub id: String,
+    pub changes: Vec<ChangeRev>,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ChangeRev {
+    pub rev: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ChangesResponse {
+    pub results: Vec<Change>,
+    pub last_seq: Value,
+    #[serde(default)]
+    pub pending: Option<u64>,
+}
+
+/// The `_revs_diff` request for a batch of changes: every revision of every record document
+/// (others are not replicated).
+pub fn revs_diff_request(changes: &[Change]) -> Value {
+    let mut map = serde_json::Map::new();
+    for change in changes.iter().filter(|c| parse_doc_id(&c.id).is_some()) {
+        let revs: Vec<Value> = change.changes.iter().map(|c| Value::String(c.rev.clone())).collect();
+        map.insert(change.id.clone(), Value::Array(revs));
+    }
+    Value::Object(map)
+}
+
+/// The `(id, rev)` pairs `_revs_diff` says the other side is missing, in a fixed order.
+pub fn missing_from_revs_diff(response: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = response
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(id, v)| v.get("missing").and_then(Value::as_array).into_iter().flatten().filter_map(|r| Some((id.clone(), r.as_str()?.to_owned()))))
+        .collect();
+    out.sort();
+    out
+}
