@@ -4,7 +4,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use patroldesk::domain::clock::Stamp;
 use patroldesk::domain::couch::{
-    compare_revs, doc_id, from_doc, missing_from_revs_diff, parse_doc_id, replication_id, resolve, resume_from, revs_diff_request, to_doc, ChangesResponse,
+    compare_revs, doc_id, from_doc, next_rev, push_doc, missing_from_revs_diff, parse_doc_id, replication_id, resolve, resume_from, revs_diff_request, to_doc, ChangesResponse,
     Checkpoint, Direction, DocProblem,
 };
 use patroldesk::domain::export::RecordProblemKind;
@@ -194,4 +194,31 @@ fn a_batch_of_changes_asks_only_for_record_documents_and_reads_what_is_missing()
         ("ticket:0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000".to_owned(), "2-y".to_owned()),
         ("ticket_event:0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001".to_owned(), "1-e".to_owned()),
     ]);
+}
+
+#[test]
+fn a_pushed_revision_hangs_on_the_one_known_and_is_the_same_on_every_tablet() {
+    let ticket = a_ticket();
+    let (first, revisions) = next_rev(&ticket, None);
+    assert!(first.starts_with("1-") && first.len() == 34, "{first}");
+    assert_eq!(revisions, json!({ "start": 1, "ids": [&first[2..]] }));
+    let mut body = ticket.body.clone();
+    body["description"] = json!("已更换阀芯");
+    let edited = ticket.edited(body, stamp(5_000, 1), None);
+    let (second, revisions) = next_rev(&edited, Some(&first));
+    assert!(second.starts_with("2-"));
+    assert_eq!(revisions, json!({ "start": 2, "ids": [&second[2..], &first[2..]] }));
+    assert_eq!(next_rev(&edited, Some(&first)).0, second, "the same record on the same parent: the same revision");
+    assert_ne!(next_rev(&edited, Some("1-other")).0, "", "another parent still gives a revision");
+    assert_ne!(next_rev(&ticket, Some(&first)).0, second, "another record: another revision");
+    let doc = push_doc(&edited, Some(&first));
+    assert_eq!(doc["_rev"], json!(second));
+    assert_eq!(from_doc(&doc, now()).unwrap(), edited, "CouchDB's own fields do not disturb the record");
+    // Two tablets settling the same conflict push the same document.
+    let leaves = three_leaves();
+    let a = resolve(&leaves).unwrap();
+    let mut reversed = leaves.clone();
+    reversed.reverse();
+    let b = resolve(&reversed).unwrap();
+    assert_eq!(push_doc(&a.merged, Some(&a.write_on)), push_doc(&b.merged, Some(&b.write_on)));
 }

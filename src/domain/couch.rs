@@ -57,6 +57,32 @@ pub fn to_doc(record: &Record, rev: Option<&str>) -> Value {
     doc
 }
 
+/// The revision a tablet writes a record's document at, as a child of `parent` (the last
+/// server revision it knows; `None` for a record the server has never had): `(n + 1)-H`, `H`
+/// the first 32 hex digits of SHA-256 over the record's JSON, and the `_revisions` that
+/// tells CouchDB (with `new_edits: false`) where it hangs. The same record on the same parent
+/// gives the same revision on every tablet, so a conflict settled twice is settled once.
+pub fn next_rev(record: &Record, parent: Option<&str>) -> (String, Value) {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::to_string(record).unwrap_or_default();
+    let hash: String = Sha256::digest(text.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let (n, parent_hash) = match parent.and_then(|p| p.split_once('-')) {
+        Some((n, h)) => (n.parse::<u64>().unwrap_or(0), Some(h.to_owned())),
+        None => (0, None),
+    };
+    let ids: Vec<Value> = std::iter::once(Value::String(hash.clone())).chain(parent_hash.map(Value::String)).collect();
+    (format!("{}-{hash}", n + 1), json!({ "start": n + 1, "ids": ids }))
+}
+
+/// A record's document as the tablet pushes it (`new_edits: false`): at [`next_rev`] on
+/// `parent`.
+pub fn push_doc(record: &Record, parent: Option<&str>) -> Value {
+    let (rev, revisions) = next_rev(record, parent);
+    let mut doc = to_doc(record, Some(&rev));
+    doc["_revisions"] = revisions;
+    doc
+}
+
 /// Why a document from the server is not taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DocProblem {

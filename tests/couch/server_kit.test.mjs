@@ -32,7 +32,10 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env.COUCHDB_URL) await call('DELETE', DB);
+  if (process.env.COUCHDB_URL) {
+    await call('DELETE', DB);
+    await call('DELETE', `${DB}-plain`);
+  }
   if (child) child.kill();
 });
 
@@ -87,4 +90,34 @@ test('a replicated conflict is kept (new_edits: false), as the tablets settle it
   const got = (await call('GET', `${DB}/ticket_event:${id}?conflicts=true`)).json;
   assert.equal(got._rev, '1-bbb', 'the higher revision id wins, as domain::couch::compare_revs says');
   assert.deepEqual(got._conflicts, ['1-aaa']);
+});
+
+test('a revision pushed with its parent (_revisions) extends the document; two on one parent are a conflict', async () => {
+  // On a database without the kit's validation: with one, pouchdb-server drops every
+  // `new_edits: false` update of an existing document without an error (README).
+  const PLAIN = `${DB}-plain`;
+  await call('PUT', PLAIN);
+  const id = ID.replace('0001', '0020');
+  const doc = (note, rev, ids) => ({ ...step(note), _id: `ticket:${id}`, _rev: rev, _revisions: { start: Number(rev.split('-')[0]), ids },
+    record: { ...step(note).record, id, kind: 'ticket' } });
+  const a = 'a'.repeat(32);
+  const b = 'b'.repeat(32);
+  const c = 'c'.repeat(32);
+  let bulk = await call('POST', `${PLAIN}/_bulk_docs`, { new_edits: false, docs: [doc('one', `1-${a}`, [a])] });
+  assert.ok(bulk.status < 300, JSON.stringify(bulk.json));
+  bulk = await call('POST', `${PLAIN}/_bulk_docs`, { new_edits: false, docs: [doc('two', `2-${b}`, [b, a])] });
+  assert.ok(bulk.status < 300, JSON.stringify(bulk.json));
+  let got = (await call('GET', `${PLAIN}/ticket:${id}?conflicts=true`)).json;
+  assert.equal(got._rev, `2-${b}`);
+  assert.equal(got._conflicts, undefined, 'a child of the known revision is no conflict');
+  // The same push again (a retry after a cut connection) changes nothing.
+  bulk = await call('POST', `${PLAIN}/_bulk_docs`, { new_edits: false, docs: [doc('two', `2-${b}`, [b, a])] });
+  got = (await call('GET', `${PLAIN}/ticket:${id}?conflicts=true`)).json;
+  assert.equal(got._rev, `2-${b}`);
+  assert.equal(got._conflicts, undefined);
+  // Another tablet pushed on the same parent: siblings, settled by the tablets.
+  bulk = await call('POST', `${PLAIN}/_bulk_docs`, { new_edits: false, docs: [doc('other', `2-${c}`, [c, a])] });
+  got = (await call('GET', `${PLAIN}/ticket:${id}?conflicts=true`)).json;
+  assert.equal(got._rev, `2-${c}`, 'the higher revision id wins');
+  assert.deepEqual(got._conflicts, [`2-${b}`]);
 });
