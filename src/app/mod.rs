@@ -8,6 +8,7 @@ pub mod cache;
 pub mod drills;
 pub mod intake;
 pub mod repair;
+pub mod replicate;
 pub mod sample;
 pub mod security;
 pub mod settings;

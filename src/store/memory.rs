@@ -65,6 +65,34 @@ impl MemoryStore {
     }
 }
 
+impl crate::store::couch::ReplicaStore for MemoryStore {
+    async fn known_revs(&self, doc_ids: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        let settings = self.settings.borrow();
+        Ok(doc_ids.iter().map(|id| settings.get(&format!("couch-rev:{id}")).cloned()).collect())
+    }
+
+    async fn remember_revs(&self, revs: &[(String, String)]) -> Result<(), StoreError> {
+        if let Some(error) = self.fail_next_write.borrow_mut().take() {
+            return Err(error);
+        }
+        let mut settings = self.settings.borrow_mut();
+        for (id, rev) in revs {
+            settings.insert(format!("couch-rev:{id}"), rev.clone());
+        }
+        Ok(())
+    }
+
+    async fn load_checkpoint(&self, replication: &str) -> Result<Option<crate::domain::couch::Checkpoint>, StoreError> {
+        let key = format!("couch-checkpoint:{replication}");
+        self.read(&key)
+    }
+
+    async fn save_checkpoint(&self, replication: &str, checkpoint: &crate::domain::couch::Checkpoint) -> Result<(), StoreError> {
+        let key = format!("couch-checkpoint:{replication}");
+        self.write(&key, encode(&key, checkpoint)?)
+    }
+}
+
 impl crate::store::AccessLogStore for MemoryStore {
     async fn append_access(&self, entry: &crate::domain::access::AccessEntry) -> Result<(), StoreError> {
         let key = format!("{}{}", crate::store::ACCESS_PREFIX, entry.id);

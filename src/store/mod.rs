@@ -3,6 +3,7 @@
 //! implementations are [`memory::MemoryStore`] (everywhere, for native tests) and
 //! `idb::IdbStore` (IndexedDB, in the browser).
 
+pub mod couch;
 pub mod memory;
 pub mod sync;
 

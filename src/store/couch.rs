@@ -1,0 +1,246 @@
+//! What the replicator needs of a CouchDB database (issue 20), declared once: the browser's
+//! client over `fetch` implements it against a real server; [`MemoryCouch`] implements the
+//! same protocol in memory for native tests, with a cut connection at any call.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::domain::couch::{compare_revs, Change, ChangeRev, ChangesResponse, Checkpoint};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CouchError {
+    /// No answer (no network, the server down, a connection cut): retried later.
+    #[error("offline")]
+    Offline,
+    /// The server answered no, with its reason (a validation message, 401, 403).
+    #[error("refused: {0}")]
+    Refused(String),
+}
+
+/// The CouchDB replication protocol's calls on one database.
+#[allow(async_fn_in_trait)]
+pub trait CouchApi {
+    /// `_changes?style=all_docs&since=…&limit=…`.
+    async fn changes(&self, since: &Value, limit: usize) -> Result<ChangesResponse, CouchError>;
+    /// `_revs_diff`.
+    async fn revs_diff(&self, request: &Value) -> Result<Value, CouchError>;
+    /// `_bulk_get` of `(id, rev)` pairs: the documents found.
+    async fn bulk_get(&self, wanted: &[(String, String)]) -> Result<Vec<Value>, CouchError>;
+    /// `_bulk_docs` with `new_edits: false`.
+    async fn bulk_docs(&self, docs: &[Value]) -> Result<(), CouchError>;
+    /// The live leaves of a document (`?open_revs=all`, deleted leaves left out).
+    async fn leaves(&self, id: &str) -> Result<Vec<Value>, CouchError>;
+    async fn get_local(&self, id: &str) -> Result<Option<Checkpoint>, CouchError>;
+    async fn put_local(&self, id: &str, checkpoint: &Checkpoint) -> Result<(), CouchError>;
+}
+
+/// One revision of a document: its id, its ancestors (newest first) and its body.
+#[derive(Debug, Clone)]
+struct Leaf {
+    rev: String,
+    ancestors: Vec<String>,
+    doc: Value,
+}
+
+#[derive(Debug, Default)]
+struct DocTree {
+    leaves: Vec<Leaf>,
+    seq: u64,
+}
+
+impl DocTree {
+    fn knows(&self, rev: &str) -> bool {
+        self.leaves.iter().any(|l| l.rev == rev || l.ancestors.iter().any(|a| a == rev))
+    }
+}
+
+/// A CouchDB database in memory, as the protocol shows it: revision trees kept as leaves with
+/// their ancestry, a sequence per change, `_local` documents. `cut_after(n)` makes the n-th
+/// call from now fail as a cut connection (before it does anything).
+#[derive(Debug, Default)]
+pub struct MemoryCouch {
+    docs: RefCell<BTreeMap<String, DocTree>>,
+    local: RefCell<BTreeMap<String, Checkpoint>>,
+    seq: Cell<u64>,
+    calls_left: Cell<Option<usize>>,
+    pub calls: Cell<usize>,
+}
+
+fn rev_hash(rev: &str) -> &str {
+    rev.split_once('-').map_or(rev, |(_, h)| h)
+}
+
+fn rev_pos(rev: &str) -> u64 {
+    rev.split_once('-').and_then(|(n, _)| n.parse().ok()).unwrap_or(0)
+}
+
+impl MemoryCouch {
+    pub fn new() -> MemoryCouch {
+        MemoryCouch::default()
+    }
+
+    /// The next `n` calls answer; the one after is cut.
+    pub fn cut_after(&self, n: usize) {
+        self.calls_left.set(Some(n));
+    }
+
+    fn call(&self) -> Result<(), CouchError> {
+        self.calls.set(self.calls.get() + 1);
+        match self.calls_left.get() {
+            Some(0) => {
+                self.calls_left.set(None);
+                Err(CouchError::Offline)
+            }
+            Some(n) => {
+                self.calls_left.set(Some(n - 1));
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The winning revision's document of every record document (what a reader sees).
+    pub fn winners(&self) -> BTreeMap<String, Value> {
+        self.docs
+            .borrow()
+            .iter()
+            .filter_map(|(id, tree)| {
+                let live: Vec<&Leaf> = tree.leaves.iter().filter(|l| l.doc.get("_deleted") != Some(&Value::Bool(true))).collect();
+                let winner = live.into_iter().max_by(|a, b| compare_revs(&a.rev, &b.rev))?;
+                Some((id.clone(), winner.doc.clone()))
+            })
+            .collect()
+    }
+
+    /// How many documents have more than one live leaf.
+    pub fn conflicted(&self) -> usize {
+        self.docs.borrow().values().filter(|t| t.leaves.iter().filter(|l| l.doc.get("_deleted") != Some(&Value::Bool(true))).count() > 1).count()
+    }
+
+    /// Stores one revision as CouchDB does with `new_edits: false`.
+    fn store(&self, doc: &Value) {
+        let Some(id) = doc.get("_id").and_then(Value::as_str) else { return };
+        let Some(rev) = doc.get("_rev").and_then(Value::as_str) else { return };
+        let mut docs = self.docs.borrow_mut();
+        let tree = docs.entry(id.to_owned()).or_default();
+        if tree.knows(rev) {
+            return;
+        }
+        // Ancestors from `_revisions` (newest first, the first being this revision's own).
+        let pos = rev_pos(rev);
+        let ancestors: Vec<String> = doc
+            .get("_revisions")
+            .and_then(|r| r.get("ids"))
+            .and_then(Value::as_array)
+            .map(|ids| ids.iter().skip(1).enumerate().filter_map(|(i, h)| Some(format!("{}-{}", pos.checked_sub(i as u64 + 1)?, h.as_str()?))).collect())
+            .unwrap_or_default();
+        let mut body = doc.clone();
+        if let Some(o) = body.as_object_mut() {
+            o.remove("_revisions");
+        }
+        tree.leaves.retain(|l| !ancestors.contains(&l.rev));
+        tree.leaves.push(Leaf { rev: rev.to_owned(), ancestors, doc: body });
+        self.seq.set(self.seq.get() + 1);
+        tree.seq = self.seq.get();
+    }
+}
+
+impl CouchApi for MemoryCouch {
+    async fn changes(&self, since: &Value, limit: usize) -> Result<ChangesResponse, CouchError> {
+        self.call()?;
+        let since = since.as_u64().unwrap_or(0);
+        let docs = self.docs.borrow();
+        let mut rows: Vec<(&String, &DocTree)> = docs.iter().filter(|(_, t)| t.seq > since).collect();
+        rows.sort_by_key(|(_, t)| t.seq);
+        let pending = rows.len().saturating_sub(limit) as u64;
+        let results: Vec<Change> = rows
+            .into_iter()
+            .take(limit)
+            .map(|(id, tree)| Change {
+                seq: json!(tree.seq),
+                id: id.clone(),
+                changes: tree.leaves.iter().map(|l| ChangeRev { rev: l.rev.clone() }).collect(),
+                deleted: false,
+            })
+            .collect();
+        let last_seq = results.last().map_or(json!(since), |c| c.seq.clone());
+        Ok(ChangesResponse { results, last_seq, pending: Some(pending) })
+    }
+
+    async fn revs_diff(&self, request: &Value) -> Result<Value, CouchError> {
+        self.call()?;
+        let docs = self.docs.borrow();
+        let mut out = serde_json::Map::new();
+        for (id, revs) in request.as_object().into_iter().flatten() {
+            let missing: Vec<Value> = revs
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter(|rev| docs.get(id).is_none_or(|t| !t.knows(rev)))
+                .map(|r| Value::String(r.to_owned()))
+                .collect();
+            if !missing.is_empty() {
+                out.insert(id.clone(), json!({ "missing": missing }));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+
+    async fn bulk_get(&self, wanted: &[(String, String)]) -> Result<Vec<Value>, CouchError> {
+        self.call()?;
+        let docs = self.docs.borrow();
+        Ok(wanted
+            .iter()
+            .filter_map(|(id, rev)| {
+                let leaf = docs.get(id)?.leaves.iter().find(|l| &l.rev == rev)?;
+                // With its revision history, as `_bulk_get?revs=true` sends it.
+                let mut doc = leaf.doc.clone();
+                let ids: Vec<Value> = std::iter::once(&leaf.rev).chain(&leaf.ancestors).map(|r| Value::String(rev_hash(r).to_owned())).collect();
+                doc["_revisions"] = json!({ "start": rev_pos(&leaf.rev), "ids": ids });
+                Some(doc)
+            })
+            .collect())
+    }
+
+    async fn bulk_docs(&self, docs: &[Value]) -> Result<(), CouchError> {
+        self.call()?;
+        for doc in docs {
+            self.store(doc);
+        }
+        Ok(())
+    }
+
+    async fn leaves(&self, id: &str) -> Result<Vec<Value>, CouchError> {
+        self.call()?;
+        Ok(self
+            .docs
+            .borrow()
+            .get(id)
+            .map(|t| t.leaves.iter().filter(|l| l.doc.get("_deleted") != Some(&Value::Bool(true))).map(|l| l.doc.clone()).collect())
+            .unwrap_or_default())
+    }
+
+    async fn get_local(&self, id: &str) -> Result<Option<Checkpoint>, CouchError> {
+        self.call()?;
+        Ok(self.local.borrow().get(id).cloned())
+    }
+
+    async fn put_local(&self, id: &str, checkpoint: &Checkpoint) -> Result<(), CouchError> {
+        self.call()?;
+        self.local.borrow_mut().insert(id.to_owned(), checkpoint.clone());
+        Ok(())
+    }
+}
+
+/// What the replicator keeps on the tablet: the last server revision known per document,
+/// and its checkpoints.
+#[allow(async_fn_in_trait)]
+pub trait ReplicaStore {
+    async fn known_revs(&self, doc_ids: &[String]) -> Result<Vec<Option<String>>, crate::store::StoreError>;
+    async fn remember_revs(&self, revs: &[(String, String)]) -> Result<(), crate::store::StoreError>;
+    async fn load_checkpoint(&self, replication: &str) -> Result<Option<Checkpoint>, crate::store::StoreError>;
+    async fn save_checkpoint(&self, replication: &str, checkpoint: &Checkpoint) -> Result<(), crate::store::StoreError>;
+}

@@ -1,0 +1,199 @@
+//! Live replication against a CouchDB database in memory (issue 20): two tablets converge
+//! through the server to the same data, a conflict is settled the same way whoever settles it,
+//! a tombstone travels, what the server sends is checked like a file, and a connection cut at
+//! every single call of a pass loses and duplicates nothing.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::run;
+use patroldesk::app::replicate::{pass, ReplicateError};
+use patroldesk::domain::clock::Stamp;
+use patroldesk::domain::couch::{to_doc, DocProblem};
+use patroldesk::domain::record::{Record, RecordKind};
+use patroldesk::domain::sample::{ticket_records, SampleSpec};
+use patroldesk::store::couch::{CouchApi, CouchError, MemoryCouch};
+use patroldesk::store::memory::MemoryStore;
+use patroldesk::store::RecordStore;
+use serde_json::json;
+use uuid::Uuid;
+
+const URL: &str = "http://127.0.0.1:5984/patroldesk-dh01";
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 6, 8, 0, 0).unwrap()
+}
+
+fn tablet(n: u128) -> Uuid {
+    Uuid::from_u128(0xabc000 + n)
+}
+
+fn stamp(ms_after: i64, device: Uuid) -> Stamp {
+    Stamp { wall_ms: now().timestamp_millis() - 3_600_000 + ms_after, counter: 0, device }
+}
+
+/// A tablet holding `tickets` sample tickets with their steps.
+fn stocked(tickets: usize) -> MemoryStore {
+    let store = MemoryStore::new();
+    let spec = SampleSpec { seed: 20, tickets, days: 5, now: now() - Duration::hours(2), offset_min: 480, chinese: true, staff: vec![] };
+    let records: Vec<Record> = (0..tickets).flat_map(|i| ticket_records(&spec, i)).collect();
+    run(store.put_many(&records)).unwrap();
+    store
+}
+
+/// Everything a tablet holds, by kind and id.
+fn everything(store: &MemoryStore) -> BTreeMap<(RecordKind, Uuid), Record> {
+    RecordKind::ALL.into_iter().flat_map(|k| run(store.changed_since(k, None)).unwrap()).map(|r| ((r.kind, r.id), r)).collect()
+}
+
+/// Passes until one goes through (a cut connection is retried, as the app does).
+fn pass_until_done(store: &MemoryStore, couch: &MemoryCouch, device: Uuid) {
+    for _ in 0..20 {
+        match run(pass(store, couch, device, URL, now())) {
+            Ok(_) => return,
+            Err(ReplicateError::Couch(CouchError::Offline)) => continue,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("no pass went through");
+}
+
+#[test]
+fn two_tablets_converge_through_the_server() {
+    let couch = MemoryCouch::new();
+    let a = stocked(5);
+    let b = MemoryStore::new();
+    let report = run(pass(&a, &couch, tablet(1), URL, now())).unwrap();
+    assert_eq!(report.pushed, everything(&a).len());
+    assert_eq!(couch.winners().len(), everything(&a).len(), "one document per record");
+    let report = run(pass(&b, &couch, tablet(2), URL, now())).unwrap();
+    assert_eq!(report.pulled, everything(&a).len());
+    assert_eq!(everything(&b), everything(&a));
+    // Nothing new: a pass moves nothing.
+    let again = run(pass(&a, &couch, tablet(1), URL, now())).unwrap();
+    assert_eq!((again.pushed, again.pulled), (0, 0), "{again:?}");
+}
+
+#[test]
+fn edits_made_on_both_tablets_while_apart_merge_field_by_field_and_converge() {
+    let couch = MemoryCouch::new();
+    let a = stocked(3);
+    let b = MemoryStore::new();
+    pass_until_done(&a, &couch, tablet(1));
+    pass_until_done(&b, &couch, tablet(2));
+    let ticket = everything(&a).into_values().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    // Offline apart: A changes the description, B the phone number of the same ticket.
+    let mut body = ticket.body.clone();
+    body["description"] = json!("A: 已关阀，等师傅");
+    run(a.put_many(&[ticket.edited(body, stamp(10_000, tablet(1)), None)])).unwrap();
+    let mut body = ticket.body.clone();
+    body["phone"] = json!("13911112222");
+    run(b.put_many(&[ticket.edited(body, stamp(20_000, tablet(2)), None)])).unwrap();
+    // Online again, in turn.
+    pass_until_done(&a, &couch, tablet(1));
+    pass_until_done(&b, &couch, tablet(2));
+    pass_until_done(&a, &couch, tablet(1));
+    assert_eq!(everything(&a), everything(&b), "both tablets hold the same data");
+    let merged = &everything(&a)[&(RecordKind::Ticket, ticket.id)];
+    assert_eq!(merged.body["description"], json!("A: 已关阀，等师傅"));
+    assert_eq!(merged.body["phone"], json!("13911112222"));
+    assert_eq!(couch.conflicted(), 0, "the conflict was settled on the server too");
+}
+
+#[test]
+fn a_conflict_settled_by_two_tablets_at_once_is_settled_once() {
+    let couch = MemoryCouch::new();
+    let a = stocked(1);
+    let b = MemoryStore::new();
+    pass_until_done(&a, &couch, tablet(1));
+    pass_until_done(&b, &couch, tablet(2));
+    let ticket = everything(&a).into_values().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    let mut body = ticket.body.clone();
+    body["description"] = json!("A");
+    run(a.put_many(&[ticket.edited(body, stamp(10_000, tablet(1)), None)])).unwrap();
+    let mut body = ticket.body.clone();
+    body["unit"] = json!("3-2-1201");
+    run(b.put_many(&[ticket.edited(body, stamp(20_000, tablet(2)), None)])).unwrap();
+    // Both push before either pulls: the server holds two leaves.
+    run(patroldesk::app::replicate::push(&a, &couch, tablet(1), URL)).unwrap();
+    run(patroldesk::app::replicate::push(&b, &couch, tablet(2), URL)).unwrap();
+    assert_eq!(couch.conflicted(), 1);
+    // Each settles it on its own; the second writes what the first wrote.
+    let settled_a = run(pass(&a, &couch, tablet(1), URL, now())).unwrap().settled;
+    let winners_after_a = couch.winners();
+    pass_until_done(&b, &couch, tablet(2));
+    assert_eq!(settled_a, 1);
+    assert_eq!(couch.conflicted(), 0);
+    assert_eq!(couch.winners(), winners_after_a, "b's settling wrote the same revision");
+    assert_eq!(everything(&a), everything(&b));
+}
+
+#[test]
+fn a_tombstone_travels_and_an_older_copy_does_not_bring_the_record_back() {
+    let couch = MemoryCouch::new();
+    let a = stocked(2);
+    let b = MemoryStore::new();
+    pass_until_done(&a, &couch, tablet(1));
+    pass_until_done(&b, &couch, tablet(2));
+    let ticket = everything(&a).into_values().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    run(a.put_many(&[ticket.tombstoned(stamp(30_000, tablet(1)), None)])).unwrap();
+    pass_until_done(&a, &couch, tablet(1));
+    pass_until_done(&b, &couch, tablet(2));
+    assert!(everything(&b)[&(RecordKind::Ticket, ticket.id)].is_deleted());
+    // A third tablet that still holds the old copy joins.
+    let c = MemoryStore::new();
+    run(c.put_many(&[ticket.clone()])).unwrap();
+    pass_until_done(&c, &couch, tablet(3));
+    pass_until_done(&b, &couch, tablet(2));
+    assert!(everything(&c)[&(RecordKind::Ticket, ticket.id)].is_deleted());
+    assert!(everything(&b)[&(RecordKind::Ticket, ticket.id)].is_deleted());
+}
+
+#[test]
+fn what_the_server_sends_is_checked_like_a_file_and_refused_documents_are_not_written() {
+    let couch = MemoryCouch::new();
+    let b = MemoryStore::new();
+    let a = stocked(1);
+    let ticket = everything(&a).into_values().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    let future = ticket.edited(ticket.body.clone(), Stamp { wall_ms: (now() + Duration::days(3)).timestamp_millis(), counter: 0, device: tablet(9) }, None);
+    let mut doc = to_doc(&future, Some("1-ffff"));
+    doc["_revisions"] = json!({ "start": 1, "ids": ["ffff"] });
+    run(couch.bulk_docs(&[doc])).unwrap();
+    let report = run(pass(&b, &couch, tablet(2), URL, now())).unwrap();
+    assert_eq!(report.refused.len(), 1);
+    assert!(matches!(&report.refused[0].1, DocProblem::Invalid(_)));
+    assert!(everything(&b).is_empty(), "nothing of a refused document is written");
+}
+
+#[test]
+fn a_connection_cut_at_any_call_of_a_pass_loses_and_duplicates_nothing() {
+    // How many calls a whole pass takes, each way.
+    let probe = MemoryCouch::new();
+    let a = stocked(4);
+    run(pass(&a, &probe, tablet(1), URL, now())).unwrap();
+    let push_calls = probe.calls.get();
+    let b = MemoryStore::new();
+    probe.calls.set(0);
+    run(pass(&b, &probe, tablet(2), URL, now())).unwrap();
+    let pull_calls = probe.calls.get();
+    assert!(push_calls > 3 && pull_calls > 3, "{push_calls} {pull_calls}");
+
+    for cut in 0..push_calls {
+        let couch = MemoryCouch::new();
+        let a = stocked(4);
+        couch.cut_after(cut);
+        assert_eq!(run(pass(&a, &couch, tablet(1), URL, now())).err(), Some(ReplicateError::Couch(CouchError::Offline)), "cut at call {cut}");
+        pass_until_done(&a, &couch, tablet(1));
+        assert_eq!(couch.winners().len(), everything(&a).len(), "push cut at call {cut}");
+        assert_eq!(couch.conflicted(), 0);
+        for cut_b in [0, cut.min(pull_calls.saturating_sub(1))] {
+            let b = MemoryStore::new();
+            couch.cut_after(cut_b);
+            let _ = run(pass(&b, &couch, tablet(2), URL, now()));
+            pass_until_done(&b, &couch, tablet(2));
+            assert_eq!(everything(&b), everything(&a), "push cut at {cut}, pull cut at {cut_b}");
+        }
+    }
+}
