@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::domain::clock::Stamp;
-use crate::domain::couch::{doc_id, from_doc, next_rev, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
+use crate::domain::couch::{doc_id, from_doc, missing_from_revs_diff, next_rev, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
 use crate::domain::merge::merge;
 use crate::domain::record::{Record, RecordKind};
 use crate::store::couch::{CouchApi, CouchError, ReplicaStore};
@@ -95,7 +95,16 @@ pub async fn push<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: 
             revs.push((doc_id.clone(), rev));
         }
         if !docs.is_empty() {
-            couch.bulk_docs(&docs).await?;
+            // Only what the server lacks (a batch retried after a cut sends nothing twice).
+            let mut ask = serde_json::Map::new();
+            for (doc_id, rev) in &revs {
+                ask.insert(doc_id.clone(), json!([rev]));
+            }
+            let missing: std::collections::HashSet<(String, String)> = missing_from_revs_diff(&couch.revs_diff(&Value::Object(ask)).await?).into_iter().collect();
+            let docs: Vec<Value> = docs.into_iter().zip(&revs).filter(|(_, key)| missing.contains(*key)).map(|(doc, _)| doc).collect();
+            if !docs.is_empty() {
+                couch.bulk_docs(&docs).await?;
+            }
             store.remember_revs(&revs).await?;
             pushed += docs.len();
         }
