@@ -61,8 +61,10 @@ build-release: tools
 test-native:
 	scripts/run-counted.sh native cargo test --locked
 
+## Under a CouchDB-protocol server (pouchdb-server in memory on 127.0.0.1:5988) for the
+## replication over fetch; COUCHDB_TEST_URL=http://admin:pw@host:5984 uses a real CouchDB.
 test-wasm: tools-test
-	scripts/run-counted.sh wasm cargo test --locked --target wasm32-unknown-unknown --test browser
+	scripts/run-counted.sh wasm scripts/with-couch.sh cargo test --locked --target wasm32-unknown-unknown --test browser
 
 ## The server kit against a CouchDB-protocol server: npm's pouchdb-server in memory on
 ## loopback, started and stopped by the suite (or a real CouchDB: COUCHDB_URL=http://admin:pw@host:5984).

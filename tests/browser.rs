@@ -509,3 +509,60 @@ async fn a_report_sealed_to_the_drop_box_opens_only_with_the_data_key() {
     *changed.last_mut().unwrap() ^= 1;
     assert_eq!(drop_open(&drop_box, &key, &changed).await, Err(CryptoError::Refused));
 }
+
+/// Two tablets (two IndexedDB databases) replicating through a CouchDB-protocol server over
+/// `fetch` (issue 20): `make test` runs this under `scripts/with-couch.sh` (pouchdb-server in
+/// memory); set `COUCHDB_TEST_URL` to run it against a real CouchDB 3.
+#[wasm_bindgen_test]
+async fn two_tablets_replicate_through_a_couchdb_protocol_server_over_fetch() {
+    use patroldesk::app::replicate::pass;
+    use patroldesk::domain::record::{Record, RecordKind};
+    use patroldesk::domain::sample::{ticket_records, SampleSpec};
+    use patroldesk::platform::couch::FetchCouch;
+    use patroldesk::store::RecordStore;
+    let server = option_env!("COUCHDB_TEST_URL").expect("no COUCHDB_TEST_URL: run the browser tests through scripts/with-couch.sh (make test does)");
+    let url = format!("{server}/patroldesk-wasm-{}", uuid::Uuid::now_v7().simple());
+    let couch = FetchCouch::new(&url, None);
+    couch.create_database().await.unwrap();
+    let (a, b) = (fresh("test-replicate-a").await, fresh("test-replicate-b").await);
+    let now = chrono::Utc::now();
+    let spec = SampleSpec { seed: 21, tickets: 3, days: 5, now: now - chrono::Duration::hours(2), offset_min: 480, chinese: true, staff: vec![] };
+    let records: Vec<Record> = (0..3).flat_map(|i| ticket_records(&spec, i)).collect();
+    a.put_many(&records).await.unwrap();
+    let all = |store: &patroldesk::store::DeviceStore| {
+        let store = store.clone();
+        async move {
+            let mut out = Vec::new();
+            for kind in RecordKind::ALL {
+                out.extend(store.changed_since(kind, None).await.unwrap());
+            }
+            out.sort_by_key(|r| (r.kind as u8, r.id));
+            out
+        }
+    };
+    let pushed = pass(&a, &couch, uuid::Uuid::from_u128(1), &url, now).await.unwrap();
+    assert_eq!(pushed.pushed, records.len());
+    let pulled = pass(&b, &couch, uuid::Uuid::from_u128(2), &url, now).await.unwrap();
+    assert_eq!(pulled.pulled, records.len());
+    assert_eq!(all(&b).await, all(&a).await);
+    // Apart, each edits the same ticket; then both online, in turn: the same data.
+    let ticket = records.iter().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    let mut body = ticket.body.clone();
+    body["description"] = serde_json::json!("A: 已关阀");
+    let stamp = |n: i64, d: u128| patroldesk::domain::clock::Stamp { wall_ms: now.timestamp_millis() - 60_000 + n, counter: 0, device: uuid::Uuid::from_u128(d) };
+    a.put_many(&[ticket.edited(body, stamp(1, 1), None)]).await.unwrap();
+    let mut body = ticket.body.clone();
+    body["phone"] = serde_json::json!("13911112222");
+    b.put_many(&[ticket.edited(body, stamp(2, 2), None)]).await.unwrap();
+    for (store, device) in [(&a, 1), (&b, 2), (&a, 1)] {
+        pass(store, &couch, uuid::Uuid::from_u128(device), &url, now).await.unwrap();
+    }
+    let (left, right) = (all(&a).await, all(&b).await);
+    assert_eq!(left, right);
+    let merged = left.iter().find(|r| r.id == ticket.id).unwrap();
+    assert_eq!((merged.body["description"].as_str(), merged.body["phone"].as_str()), (Some("A: 已关阀"), Some("13911112222")));
+    a.close();
+    b.close();
+    delete_database("test-replicate-a").await.unwrap();
+    delete_database("test-replicate-b").await.unwrap();
+}

@@ -2,6 +2,7 @@
 //! and clock, and the service worker's update handshake.
 
 pub mod broadcast;
+pub mod couch;
 pub mod crypto;
 pub mod files;
 pub mod health;

@@ -113,6 +113,7 @@ mod codec;
 mod photos;
 pub use codec::AtRest;
 mod records;
+mod replica;
 mod sealing;
 mod settings;
 mod sync;

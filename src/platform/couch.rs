@@ -1,0 +1,141 @@
+//! The CouchDB replication protocol over the browser's `fetch` (issue 20): the
+//! [`CouchApi`] the replicator runs on in the app. A request that gets no answer is
+//! [`CouchError::Offline`] (retried later); an answer of 400 or more is
+//! [`CouchError::Refused`] with the server's reason.
+
+use serde_json::{json, Value};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::domain::couch::{ChangesResponse, Checkpoint};
+use crate::store::couch::{CouchApi, CouchError};
+
+/// One site database on a server: `https://couch.example.com/patroldesk-dh01`.
+#[derive(Debug, Clone)]
+pub struct FetchCouch {
+    base: String,
+    /// `Basic …` or `Bearer …` (a JWT); `None` with CouchDB's cookie session.
+    authorization: Option<String>,
+}
+
+fn encode(text: &str) -> String {
+    js_sys::encode_uri_component(text).as_string().unwrap_or_default()
+}
+
+impl FetchCouch {
+    pub fn new(database_url: &str, authorization: Option<String>) -> FetchCouch {
+        FetchCouch { base: database_url.trim_end_matches('/').to_owned(), authorization }
+    }
+
+    async fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, Value), CouchError> {
+        let init = web_sys::RequestInit::new();
+        init.set_method(method);
+        let headers = web_sys::Headers::new().map_err(|_| CouchError::Offline)?;
+        let _ = headers.set("accept", "application/json");
+        if let Some(auth) = &self.authorization {
+            let _ = headers.set("authorization", auth);
+        } else {
+            init.set_credentials(web_sys::RequestCredentials::Include);
+        }
+        if let Some(body) = body {
+            let _ = headers.set("content-type", "application/json");
+            init.set_body(&JsValue::from_str(&body.to_string()));
+        }
+        init.set_headers(&headers);
+        let window = web_sys::window().ok_or(CouchError::Offline)?;
+        let url = format!("{}{path}", self.base);
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.map_err(|_| CouchError::Offline)?.unchecked_into();
+        let text = JsFuture::from(response.text().map_err(|_| CouchError::Offline)?).await.map_err(|_| CouchError::Offline)?.as_string().unwrap_or_default();
+        let status = response.status();
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if status >= 400 && status != 404 {
+            let reason = json.get("reason").and_then(Value::as_str).or_else(|| json.get("error").and_then(Value::as_str)).unwrap_or("").to_owned();
+            return Err(CouchError::Refused(format!("{status} {reason}").trim().to_owned()));
+        }
+        Ok((status, json))
+    }
+}
+
+impl FetchCouch {
+    /// Creates the database if it is not there (412: it is). For tests: on a real server an
+    /// administrator creates site databases with the server kit.
+    pub async fn create_database(&self) -> Result<(), CouchError> {
+        match self.request("PUT", "", None).await {
+            Ok(_) => Ok(()),
+            Err(CouchError::Refused(reason)) if reason.starts_with("412") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl CouchApi for FetchCouch {
+    async fn changes(&self, since: &Value, limit: usize) -> Result<ChangesResponse, CouchError> {
+        let since = match since {
+            Value::String(s) => encode(s),
+            other => encode(&other.to_string()),
+        };
+        let (_, json) = self.request("GET", &format!("/_changes?style=all_docs&since={since}&limit={limit}"), None).await?;
+        serde_json::from_value(json).map_err(|e| CouchError::Refused(format!("_changes: {e}")))
+    }
+
+    async fn revs_diff(&self, request: &Value) -> Result<Value, CouchError> {
+        Ok(self.request("POST", "/_revs_diff", Some(request)).await?.1)
+    }
+
+    async fn bulk_get(&self, wanted: &[(String, String)]) -> Result<Vec<Value>, CouchError> {
+        let docs: Vec<Value> = wanted.iter().map(|(id, rev)| json!({ "id": id, "rev": rev })).collect();
+        let (_, json) = self.request("POST", "/_bulk_get?revs=true", Some(&json!({ "docs": docs }))).await?;
+        Ok(json
+            .get("results")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r.get("docs").and_then(Value::as_array).cloned().unwrap_or_default())
+            .filter_map(|d| d.get("ok").cloned())
+            .collect())
+    }
+
+    async fn bulk_docs(&self, docs: &[Value]) -> Result<(), CouchError> {
+        let (_, json) = self.request("POST", "/_bulk_docs", Some(&json!({ "docs": docs, "new_edits": false }))).await?;
+        // With `new_edits: false` CouchDB lists only what it refused.
+        if let Some(refused) = json.as_array().and_then(|items| items.iter().find(|i| i.get("error").is_some())) {
+            return Err(CouchError::Refused(refused.get("reason").and_then(Value::as_str).unwrap_or("refused").to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn leaves(&self, id: &str) -> Result<Vec<Value>, CouchError> {
+        let (status, json) = self.request("GET", &format!("/{}?open_revs=all", encode(id)), None).await?;
+        if status == 404 {
+            return Ok(Vec::new());
+        }
+        Ok(json
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.get("ok").cloned())
+            .filter(|d| d.get("_deleted") != Some(&Value::Bool(true)))
+            .collect())
+    }
+
+    async fn get_local(&self, id: &str) -> Result<Option<Checkpoint>, CouchError> {
+        let (status, json) = self.request("GET", &format!("/_local/{}", encode(id)), None).await?;
+        if status == 404 {
+            return Ok(None);
+        }
+        Ok(serde_json::from_value(json).ok())
+    }
+
+    async fn put_local(&self, id: &str, checkpoint: &Checkpoint) -> Result<(), CouchError> {
+        let path = format!("/_local/{}", encode(id));
+        let (status, current) = self.request("GET", &path, None).await?;
+        let mut doc = serde_json::to_value(checkpoint).map_err(|e| CouchError::Refused(e.to_string()))?;
+        if status != 404 {
+            if let Some(rev) = current.get("_rev") {
+                doc["_rev"] = rev.clone();
+            }
+        }
+        self.request("PUT", &path, Some(&doc)).await?;
+        Ok(())
+    }
+}

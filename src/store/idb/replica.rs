@@ -1,0 +1,39 @@
+//! What the replicator keeps on the tablet (issue 20): the last server revision known per
+//! document and the checkpoints, as small settings entries. Revisions and sequences say
+//! nothing of a resident.
+
+use wasm_bindgen::JsValue;
+
+use super::IdbStore;
+use crate::domain::couch::Checkpoint;
+use crate::store::couch::ReplicaStore;
+use crate::store::{decode, encode, StoreError};
+
+const REV_PREFIX: &str = "couch-rev:";
+const CHECKPOINT_PREFIX: &str = "couch-checkpoint:";
+
+impl ReplicaStore for IdbStore {
+    async fn known_revs(&self, doc_ids: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        let mut out = Vec::with_capacity(doc_ids.len());
+        for id in doc_ids {
+            out.push(self.read_text(&format!("{REV_PREFIX}{id}")).await?);
+        }
+        Ok(out)
+    }
+
+    async fn remember_revs(&self, revs: &[(String, String)]) -> Result<(), StoreError> {
+        let items: Vec<(&str, JsValue, Option<JsValue>)> =
+            revs.iter().map(|(id, rev)| (super::SETTINGS, JsValue::from_str(rev), Some(JsValue::from_str(&format!("{REV_PREFIX}{id}"))))).collect();
+        self.put_raw(&items).await
+    }
+
+    async fn load_checkpoint(&self, replication: &str) -> Result<Option<Checkpoint>, StoreError> {
+        let key = format!("{CHECKPOINT_PREFIX}{replication}");
+        self.read_text(&key).await?.map(|j| decode(&key, &j)).transpose()
+    }
+
+    async fn save_checkpoint(&self, replication: &str, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let key = format!("{CHECKPOINT_PREFIX}{replication}");
+        self.write_text(&key, encode(&key, checkpoint)?).await
+    }
+}
