@@ -22,7 +22,7 @@ export default defineConfig({
     trace: 'off',
   },
   webServer: {
-    command: 'node scripts/serve.mjs --dir dist --port 8090',
+    command: 'node scripts/serve.mjs --dir dist --port 8090 --couch http://127.0.0.1:5991',
     url: 'http://127.0.0.1:8090/index.html',
     reuseExistingServer: false,
     timeout: 30_000,

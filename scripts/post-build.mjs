@@ -41,7 +41,9 @@ const csp = [
   `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(' ')}`.trim(),
   "style-src 'self'",
   "img-src 'self' blob: data:",
-  "connect-src 'self'",
+  // A company CouchDB on another origin (PATROLDESK_COUCH_ORIGIN=https://couch.example.com
+  // at build time); without it, live sync goes through the app's own origin (/couch/).
+  `connect-src 'self'${process.env.PATROLDESK_COUCH_ORIGIN ? ` ${process.env.PATROLDESK_COUCH_ORIGIN}` : ''}`,
   "worker-src 'self'",
   "manifest-src 'self'",
   "object-src 'none'",

@@ -1,9 +1,12 @@
 // A small static server for release builds (tests, benchmarks): correct MIME types,
 // single-page fallback to index.html, optional gzip/brotli, loopback only.
 // Usage: node scripts/serve.mjs [--dir dist] [--port 8080] [--compress] [--max-age SECONDS]
+//   [--couch http://127.0.0.1:5984]
+// --couch passes /couch/… on to a CouchDB, as the README's same-origin proxy does (the app's
+// CSP lets it talk to its own origin only); a CouchDB that does not answer is a 502.
 // --max-age gives every file that freshness, as a careless host would (the update tests use
 // it to show that a new service worker never precaches a stale copy from the HTTP cache).
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { join, normalize, extname } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -17,6 +20,21 @@ const root = opt('--dir', 'dist');
 const port = Number(opt('--port', '8080'));
 const compress = args.includes('--compress');
 const maxAge = opt('--max-age', null);
+const couch = opt('--couch', null);
+
+function proxy(req, res) {
+  const target = new URL(req.url.replace(/^\/couch/, '') || '/', couch);
+  const headers = { ...req.headers, host: target.host };
+  const upstream = request(target, { method: req.method, headers }, (answer) => {
+    res.writeHead(answer.statusCode || 502, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on('error', () => {
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+    res.end('{"error":"bad_gateway","reason":"CouchDB did not answer"}');
+  });
+  req.pipe(upstream);
+}
 // Compressed bodies by file and encoding: compressing the wasm at quality 11 takes seconds,
 // which a real host does once at deploy time, not per request.
 const packed = new Map();
@@ -39,6 +57,10 @@ async function resolve(urlPath) {
 }
 
 createServer(async (req, res) => {
+  if (couch && (req.url === '/couch' || req.url?.startsWith('/couch/'))) {
+    proxy(req, res);
+    return;
+  }
   try {
     const file = await resolve(req.url || '/');
     if (!file) {

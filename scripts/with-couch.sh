@@ -10,7 +10,7 @@ dir=$(mktemp -d)
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 1 100); do
-  curl -sf http://127.0.0.1:5988/ >/dev/null 2>&1 && break
+  node -e "fetch('http://127.0.0.1:5988/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break
   sleep 0.1
 done
 export COUCHDB_TEST_URL=http://127.0.0.1:5988

@@ -5,7 +5,7 @@ use chrono::{Duration, TimeZone, Utc};
 use patroldesk::domain::clock::Stamp;
 use patroldesk::domain::couch::{
     compare_revs, doc_id, from_doc, next_rev, push_doc, missing_from_revs_diff, parse_doc_id, replication_id, resolve, resume_from, revs_diff_request, to_doc, ChangesResponse,
-    Checkpoint, Direction, DocProblem,
+    Checkpoint, CouchConfig, ConfigProblem, Direction, DocProblem,
 };
 use patroldesk::domain::export::RecordProblemKind;
 use patroldesk::domain::merge::merge;
@@ -221,4 +221,20 @@ fn a_pushed_revision_hangs_on_the_one_known_and_is_the_same_on_every_tablet() {
     reversed.reverse();
     let b = resolve(&reversed).unwrap();
     assert_eq!(push_doc(&a.merged, Some(&a.write_on)), push_doc(&b.merged, Some(&b.write_on)));
+}
+
+#[test]
+fn a_server_address_is_a_site_database_without_credentials_in_it() {
+    let ok = |url: &str| CouchConfig { url: url.into(), ..CouchConfig::default() }.check();
+    assert_eq!(ok("https://couch.example.com/patroldesk-dh01"), Ok(()));
+    assert_eq!(ok("http://127.0.0.1:5984/patroldesk-dh01/"), Ok(()));
+    assert_eq!(ok("/couch/patroldesk-dh01"), Ok(()), "the app's own origin, through its proxy");
+    assert_eq!(ok("/elsewhere/patroldesk-dh01"), Err(ConfigProblem::Url));
+    for bad in ["", "couch.example.com/patroldesk-dh01", "https://couch.example.com", "https://couch.example.com/", "https://admin:pw@couch.example.com/db",
+        "https://couch.example.com/a/b", "ftp://couch.example.com/db", "https://couch.example.com/Patroldesk"] {
+        assert_eq!(ok(bad), Err(ConfigProblem::Url), "{bad}");
+    }
+    let with_account = CouchConfig { url: "https://c.example.com/db".into(), user: "dh01-tablet".into(), password: "秘密".into() };
+    assert_eq!(with_account.authorization().unwrap(), format!("Basic {}", "ZGgwMS10YWJsZXQ656eY5a+G"));
+    assert_eq!(CouchConfig { url: "https://c.example.com/db".into(), ..Default::default() }.authorization(), None);
 }

@@ -41,6 +41,8 @@ pub struct PassReport {
     pub settled: usize,
     /// Documents from the server not taken, with why (checked as strictly as a file).
     pub refused: Vec<(String, DocProblem)>,
+    /// The records the pull wrote here, as stored: the live cache applies exactly these.
+    pub written: Vec<Record>,
 }
 
 /// One pass: push, then pull. `now` bounds the stamps taken from the server.
@@ -179,7 +181,9 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, 
                 }
             }
         }
-        report.pulled += apply(store, &incoming).await?;
+        let written = apply(store, &incoming).await?;
+        report.pulled += written.len();
+        report.written.extend(written);
         let revs: Vec<(String, String)> = incoming.iter().map(|(id, (_, rev))| (id.clone(), rev.clone())).collect();
         store.remember_revs(&revs).await?;
         checkpoint(store, couch, &id, changes.last_seq.clone()).await?;
@@ -192,7 +196,7 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, 
 }
 
 /// Merges what came from the server with what the tablet holds, in one write.
-async fn apply<S: RecordStore>(store: &S, incoming: &BTreeMap<String, (Record, String)>) -> Result<usize, ReplicateError> {
+async fn apply<S: RecordStore>(store: &S, incoming: &BTreeMap<String, (Record, String)>) -> Result<Vec<Record>, ReplicateError> {
     let keys: Vec<(RecordKind, Uuid)> = incoming.values().map(|(r, _)| (r.kind, r.id)).collect();
     let stored = store.get_many(&keys).await?;
     let mut writes = Vec::new();
@@ -208,5 +212,5 @@ async fn apply<S: RecordStore>(store: &S, incoming: &BTreeMap<String, (Record, S
     if !writes.is_empty() {
         store.put_many(&writes).await?;
     }
-    Ok(writes.len())
+    Ok(writes)
 }

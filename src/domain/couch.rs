@@ -240,3 +240,51 @@ pub fn missing_from_revs_diff(response: &Value) -> Vec<(String, String)> {
     out.sort();
     out
 }
+
+/// Where a tablet replicates: one site database and the account it signs in with. Kept
+/// sealed with residents' data; never exported, never logged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CouchConfig {
+    /// The site database, e.g. `/couch/patroldesk-dh01` behind the app's own origin (the
+    /// app's CSP allows no other), or `https://couch.example.com/patroldesk-dh01` when the
+    /// app is built to allow that origin.
+    pub url: String,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigProblem {
+    /// Not `http(s)://host/database`.
+    Url,
+    TooLong,
+}
+
+pub const CONFIG_TEXT_MAX: usize = 300;
+
+impl CouchConfig {
+    pub fn check(&self) -> Result<(), ConfigProblem> {
+        if [&self.url, &self.user, &self.password].iter().any(|t| t.chars().count() > CONFIG_TEXT_MAX) {
+            return Err(ConfigProblem::TooLong);
+        }
+        // The same origin's proxy (README: `/couch/<database>`) or a server of its own.
+        let rest = match self.url.strip_prefix('/') {
+            Some(path) => format!("self/{}", path.strip_prefix("couch/").ok_or(ConfigProblem::Url)?),
+            None => self.url.strip_prefix("https://").or_else(|| self.url.strip_prefix("http://")).ok_or(ConfigProblem::Url)?.to_owned(),
+        };
+        let (host, db) = rest.split_once('/').ok_or(ConfigProblem::Url)?;
+        let db = db.trim_end_matches('/');
+        if host.is_empty() || host.contains('@') || db.is_empty() || db.contains('/') || !db.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err(ConfigProblem::Url);
+        }
+        Ok(())
+    }
+
+    /// The `authorization` header: Basic with the account, none without one.
+    pub fn authorization(&self) -> Option<String> {
+        use base64::Engine;
+        (!self.user.is_empty()).then(|| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.user, self.password))))
+    }
+}

@@ -47,6 +47,10 @@ impl FetchCouch {
         let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.map_err(|_| CouchError::Offline)?.unchecked_into();
         let text = JsFuture::from(response.text().map_err(|_| CouchError::Offline)?).await.map_err(|_| CouchError::Offline)?.as_string().unwrap_or_default();
         let status = response.status();
+        // A proxy in front of CouchDB answering for it: CouchDB itself did not answer.
+        if matches!(status, 502..=504) {
+            return Err(CouchError::Offline);
+        }
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if status >= 400 && status != 404 {
             let reason = json.get("reason").and_then(Value::as_str).or_else(|| json.get("error").and_then(Value::as_str)).unwrap_or("").to_owned();

@@ -37,3 +37,25 @@ impl ReplicaStore for IdbStore {
         self.write_text(&key, encode(&key, checkpoint)?).await
     }
 }
+
+const CONFIG_KEY: &str = "couch";
+
+impl IdbStore {
+    /// Where this tablet replicates, `None` when not set. Sealed once sign-in is set up.
+    pub async fn load_couch_config(&self) -> Result<Option<crate::domain::couch::CouchConfig>, StoreError> {
+        match self.read_text(CONFIG_KEY).await? {
+            None => Ok(None),
+            Some(text) => decode(CONFIG_KEY, &self.open_text(CONFIG_KEY, text)?).map(Some),
+        }
+    }
+
+    /// A password is only kept sealed: with sign-in not set up, only an address without one.
+    pub async fn save_couch_config(&self, config: &crate::domain::couch::CouchConfig) -> Result<(), StoreError> {
+        let text = encode(CONFIG_KEY, config)?;
+        let sealed = self.seal_text(CONFIG_KEY, text)?;
+        if !config.password.is_empty() && !sealed.starts_with(crate::domain::sealing::SEALED_TEXT) {
+            return Err(StoreError::Locked);
+        }
+        self.write_text(CONFIG_KEY, sealed).await
+    }
+}

@@ -8,6 +8,7 @@ mod devices;
 mod export;
 mod access;
 mod import;
+mod live_sync;
 mod ledger;
 mod repair;
 pub mod messages;
@@ -78,6 +79,7 @@ pub fn DataPage() -> impl IntoView {
                 </dl>
             </div>
             <export::ExportCard/>
+            <live_sync::LiveSyncCard/>
             <sheets::SheetsCard/>
             // Imports, their undo, sample data and the access log are a supervisor's once
             // sign-in is set up.
