@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::domain::clock::Stamp;
-use crate::domain::couch::{doc_id, from_doc, missing_from_revs_diff, next_rev, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
+use crate::domain::couch::{doc_id, from_doc, missing_from_revs_diff, next_rev, rev_hash, rev_pos, short_hash, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
 use crate::domain::merge::merge;
 use crate::domain::record::{Record, RecordKind};
 use crate::store::couch::{CouchApi, CouchError, ReplicaStore};
@@ -68,10 +68,6 @@ async fn checkpoint<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, id: &str
     Ok(())
 }
 
-fn hash_of(rev: &str) -> &str {
-    rev.split_once('-').map_or(rev, |(_, h)| h)
-}
-
 /// The tablet's changes after the push checkpoint, a batch at a time.
 pub async fn push<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, device: Uuid, url: &str) -> Result<usize, ReplicateError> {
     let id = replication_id(device, url, Direction::Push);
@@ -90,7 +86,7 @@ pub async fn push<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: 
         for ((record, doc_id), parent) in batch.iter().zip(&ids).zip(&known) {
             let (rev, _) = next_rev(record, parent.as_deref());
             // The server already holds this very record (it came from there).
-            if parent.as_deref().is_some_and(|p| hash_of(p) == hash_of(&rev)) {
+            if parent.as_deref().is_some_and(|p| rev_hash(p) == rev_hash(&rev)) {
                 continue;
             }
             docs.push(push_doc(record, parent.as_deref()));
@@ -118,10 +114,9 @@ pub async fn push<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: 
 
 /// A deletion of a losing leaf, on that leaf: deterministic like every revision written.
 fn deletion(doc_id: &str, loser: &str) -> Value {
-    use sha2::{Digest, Sha256};
-    let hash: String = Sha256::digest(format!("deleted {loser}").as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let pos = loser.split_once('-').and_then(|(n, _)| n.parse::<u64>().ok()).unwrap_or(0) + 1;
-    json!({ "_id": doc_id, "_rev": format!("{pos}-{hash}"), "_deleted": true, "_revisions": { "start": pos, "ids": [hash, hash_of(loser)] } })
+    let hash = short_hash(format!("deleted {loser}").as_bytes());
+    let pos = rev_pos(loser) + 1;
+    json!({ "_id": doc_id, "_rev": format!("{pos}-{hash}"), "_deleted": true, "_revisions": { "start": pos, "ids": [hash, rev_hash(loser)] } })
 }
 
 /// The server's changes after the pull checkpoint, a batch at a time.

@@ -85,18 +85,19 @@ pub async fn set_credential<S: SettingsStore + AccessLogStore, C: Cipher>(store:
 
 /// A supervisor enables a person's credentials disabled by wrong guesses.
 pub async fn enable<S: SettingsStore + AccessLogStore>(store: &S, staff: Uuid, who: &Who) -> Result<(), SecurityError> {
-    let mut keyring = store.load_keyring().await?.ok_or(SecurityError::NotSetUp)?;
-    keyring.enable(staff);
-    store.save_keyring(&keyring).await?;
-    record(store, who, AccessEvent::CredentialEnabled { staff }).await?;
-    Ok(())
+    edit_keyring(store, who, AccessEvent::CredentialEnabled { staff }, |k| k.enable(staff)).await
 }
 
 /// Removes every credential of a person (they left the roster).
 pub async fn remove<S: SettingsStore + AccessLogStore>(store: &S, staff: Uuid, who: &Who) -> Result<(), SecurityError> {
+    edit_keyring(store, who, AccessEvent::CredentialRemoved { staff }, |k| k.remove(staff)).await
+}
+
+/// The stored keyring changed by `edit`, then the change logged.
+async fn edit_keyring<S: SettingsStore + AccessLogStore>(store: &S, who: &Who, event: AccessEvent, edit: impl FnOnce(&mut Keyring)) -> Result<(), SecurityError> {
     let mut keyring = store.load_keyring().await?.ok_or(SecurityError::NotSetUp)?;
-    keyring.remove(staff);
+    edit(&mut keyring);
     store.save_keyring(&keyring).await?;
-    record(store, who, AccessEvent::CredentialRemoved { staff }).await?;
+    record(store, who, event).await?;
     Ok(())
 }

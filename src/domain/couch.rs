@@ -63,11 +63,9 @@ pub fn to_doc(record: &Record, rev: Option<&str>) -> Value {
 /// tells CouchDB (with `new_edits: false`) where it hangs. The same record on the same parent
 /// gives the same revision on every tablet, so a conflict settled twice is settled once.
 pub fn next_rev(record: &Record, parent: Option<&str>) -> (String, Value) {
-    use sha2::{Digest, Sha256};
-    let text = serde_json::to_string(record).unwrap_or_default();
-    let hash: String = Sha256::digest(text.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let (n, parent_hash) = match parent.and_then(|p| p.split_once('-')) {
-        Some((n, h)) => (n.parse::<u64>().unwrap_or(0), Some(h.to_owned())),
+    let hash = short_hash(serde_json::to_string(record).unwrap_or_default().as_bytes());
+    let (n, parent_hash) = match parent {
+        Some(p) => (rev_pos(p), Some(rev_hash(p).to_owned())),
         None => (0, None),
     };
     let ids: Vec<Value> = std::iter::once(Value::String(hash.clone())).chain(parent_hash.map(Value::String)).collect();
@@ -116,13 +114,25 @@ pub fn from_doc(doc: &Value, now: DateTime<Utc>) -> Result<Record, DocProblem> {
     Ok(record)
 }
 
+/// A revision's position, the `N` of `N-hash`.
+pub fn rev_pos(rev: &str) -> u64 {
+    rev.split_once('-').and_then(|(n, _)| n.parse().ok()).unwrap_or(0)
+}
+
+/// A revision's hash, the `hash` of `N-hash`.
+pub fn rev_hash(rev: &str) -> &str {
+    rev.split_once('-').map_or(rev, |(_, h)| h)
+}
+
+/// The first 32 hex digits of SHA-256: revision hashes and replication ids.
+pub fn short_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
 /// A revision id `N-hash` as CouchDB orders them: by `N`, then by the hash as text.
 pub fn compare_revs(a: &str, b: &str) -> Ordering {
-    let split = |r: &str| {
-        let (n, hash) = r.split_once('-').unwrap_or(("0", r));
-        (n.parse::<u64>().unwrap_or(0), hash.to_owned())
-    };
-    split(a).cmp(&split(b))
+    (rev_pos(a), rev_hash(a)).cmp(&(rev_pos(b), rev_hash(b)))
 }
 
 /// How to settle a document's conflicting leaves.
@@ -158,14 +168,11 @@ pub fn resolve(leaves: &[(String, Record)]) -> Option<Resolution> {
 /// The replication's id, the name of its checkpoint (`_local/<id>`) on both sides: the same
 /// for the same tablet, database and direction, whatever credentials were used.
 pub fn replication_id(device: Uuid, server_db_url: &str, direction: Direction) -> String {
-    use sha2::{Digest, Sha256};
     let without_credentials = match server_db_url.split_once("://") {
         Some((scheme, rest)) => format!("{scheme}://{}", rest.rsplit_once('@').map_or(rest, |(_, host)| host)),
         None => server_db_url.to_owned(),
     };
-    let mut hash = Sha256::new();
-    hash.update(format!("patroldesk-replication-v1\n{device}\n{}\n{direction:?}", without_credentials.trim_end_matches('/')));
-    hash.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    short_hash(format!("patroldesk-replication-v1\n{device}\n{}\n{direction:?}", without_credentials.trim_end_matches('/')).as_bytes())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::domain::couch::{compare_revs, Change, ChangeRev, ChangesResponse, Checkpoint};
+use crate::domain::couch::{compare_revs, rev_hash, rev_pos, Change, ChangeRev, ChangesResponse, Checkpoint};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CouchError {
@@ -66,14 +66,6 @@ pub struct MemoryCouch {
     seq: Cell<u64>,
     calls_left: Cell<Option<usize>>,
     pub calls: Cell<usize>,
-}
-
-fn rev_hash(rev: &str) -> &str {
-    rev.split_once('-').map_or(rev, |(_, h)| h)
-}
-
-fn rev_pos(rev: &str) -> u64 {
-    rev.split_once('-').and_then(|(n, _)| n.parse().ok()).unwrap_or(0)
 }
 
 impl MemoryCouch {

@@ -167,13 +167,12 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     if ctx.session.get_untracked() == Session::Locked {
         return Ok(());
     }
-    load_records(ctx, &store).await
+    load_records(ctx, &store, highest).await
 }
 
 /// The records into the cache (at start, or after sign-in), then the check for stamps from
-/// the future.
-pub async fn load_records(ctx: AppContext, store: &DeviceStore) -> Result<(), StoreError> {
-    let highest = store.highest_stamp().await?;
+/// the future. `highest` is the store's highest stamp, read once at start.
+pub async fn load_records(ctx: AppContext, store: &DeviceStore, highest: Option<crate::domain::clock::Stamp>) -> Result<(), StoreError> {
     crate::ui::live::load(ctx, store, highest).await?;
     // After the board: two index ranges per kind, empty on a sound tablet, and the clock is
     // already safe from what they would find.

@@ -17,7 +17,7 @@ use crate::domain::ticket::{LockedReport, QuickReport, Ticket};
 use crate::domain::keyring::{Key, SlotKind, UnlockError, HIDDEN_GRACE_S};
 use crate::platform::crypto::{sealer, WebCipher};
 use crate::store::idb::AtRest;
-use crate::store::{SettingsStore, StoreError};
+use crate::store::{RecordStore, SettingsStore, StoreError};
 use crate::ui::context::{use_app, AppContext, Session};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
 use crate::ui::widgets::fill;
@@ -64,7 +64,9 @@ pub async fn signed_in(ctx: AppContext, key: Key, who: Option<Uuid>) -> Result<(
     ctx.on_duty.set(who);
     ctx.session.set(Session::SignedIn(who));
     store.seal_waiting_access().await?;
-    crate::ui::app::load_records(ctx, &store).await?;
+    // Read again: this tab may have written since it started.
+    let highest = store.highest_stamp().await?;
+    crate::ui::app::load_records(ctx, &store, highest).await?;
     take_locked_reports(ctx, &store, &key).await?;
     if store.sealing_pending().await? {
         crate::ui::settings::sign_in::seal_existing(ctx).await;
@@ -129,6 +131,15 @@ pub fn SignedInAs() -> impl IntoView {
     }
 }
 
+/// A credential kind's name (the lock screen, the access log).
+pub fn slot_kind_text(i18n: I18n, kind: SlotKind) -> &'static str {
+    match kind {
+        SlotKind::Pin => t_string!(i18n, lock.pin),
+        SlotKind::Passphrase => t_string!(i18n, lock.passphrase),
+        SlotKind::Recovery => t_string!(i18n, lock.recovery),
+    }
+}
+
 fn unlock_error_text(i18n: I18n, error: &SecurityError, lang: crate::domain::locale::Lang) -> String {
     match error {
         SecurityError::Unlock(UnlockError::Wrong { left }) => fill(t_string!(i18n, lock.wrong), "left", &left.to_string()),
@@ -187,11 +198,7 @@ pub fn LockScreen() -> impl IntoView {
             busy.set(false);
         });
     };
-    let label = move || match kind.get() {
-        SlotKind::Pin => t_string!(i18n, lock.pin),
-        SlotKind::Passphrase => t_string!(i18n, lock.passphrase),
-        SlotKind::Recovery => t_string!(i18n, lock.recovery),
-    };
+    let label = move || slot_kind_text(i18n, kind.get());
     let kinds = [SlotKind::Pin, SlotKind::Passphrase, SlotKind::Recovery];
     view! {
         <section class="card lock-screen" data-testid="lock-screen" aria-labelledby="lock-title">
@@ -201,11 +208,7 @@ pub fn LockScreen() -> impl IntoView {
                 <fieldset class="choice-row">
                     <legend>{t!(i18n, lock.method)}</legend>
                     {kinds.into_iter().map(|k| {
-                        let text = move || match k {
-                            SlotKind::Pin => t_string!(i18n, lock.pin),
-                            SlotKind::Passphrase => t_string!(i18n, lock.passphrase),
-                            SlotKind::Recovery => t_string!(i18n, lock.recovery),
-                        };
+                        let text = move || slot_kind_text(i18n, k);
                         view! {
                             <label class="choice">
                                 <input type="radio" name="unlock-kind" prop:checked=move || kind.get() == k

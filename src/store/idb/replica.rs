@@ -4,7 +4,9 @@
 
 use wasm_bindgen::JsValue;
 
-use super::IdbStore;
+use idb::TransactionMode;
+
+use super::{classify, IdbStore};
 use crate::domain::couch::Checkpoint;
 use crate::store::couch::ReplicaStore;
 use crate::store::{decode, encode, StoreError};
@@ -14,10 +16,19 @@ const CHECKPOINT_PREFIX: &str = "couch-checkpoint:";
 
 impl ReplicaStore for IdbStore {
     async fn known_revs(&self, doc_ids: &[String]) -> Result<Vec<Option<String>>, StoreError> {
-        let mut out = Vec::with_capacity(doc_ids.len());
+        use std::future::IntoFuture;
+        // One transaction for the batch, every request issued before any is awaited.
+        let tx = self.db.transaction(&[super::SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
+        let store = tx.object_store(super::SETTINGS).map_err(classify)?;
+        let mut pending = Vec::with_capacity(doc_ids.len());
         for id in doc_ids {
-            out.push(self.read_text(&format!("{REV_PREFIX}{id}")).await?);
+            pending.push(store.get(JsValue::from_str(&format!("{REV_PREFIX}{id}"))).map_err(classify)?.into_future());
         }
+        let mut out = Vec::with_capacity(doc_ids.len());
+        for request in pending {
+            out.push(request.await.map_err(classify)?.and_then(|v| v.as_string()));
+        }
+        tx.await.map_err(classify)?;
         Ok(out)
     }
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::domain::access::{AccessEntry, AccessEvent};
-use crate::domain::keyring::SlotKind;
+use crate::ui::lock::slot_kind_text;
 use crate::domain::locale::{format_datetime, to_local};
 use crate::domain::spreadsheet::{csv, Cell};
 use crate::platform::files;
@@ -34,29 +34,21 @@ fn event_text(i18n: I18n, event: &AccessEvent) -> &'static str {
     }
 }
 
-fn kind_text(i18n: I18n, kind: SlotKind) -> &'static str {
-    match kind {
-        SlotKind::Pin => t_string!(i18n, lock.pin),
-        SlotKind::Passphrase => t_string!(i18n, lock.passphrase),
-        SlotKind::Recovery => t_string!(i18n, lock.recovery),
-    }
-}
-
 /// Names staff from the roster and tickets by their number (never a resident's details).
 fn detail_text(ctx: AppContext, i18n: I18n, event: &AccessEvent) -> String {
     let name = |id: uuid::Uuid| ctx.site.with_untracked(|s| s.staff(id).map(|m| m.name.clone())).unwrap_or_else(|| id.to_string());
     match event {
-        AccessEvent::SignedIn { kind } => kind_text(i18n, *kind).to_owned(),
+        AccessEvent::SignedIn { kind } => slot_kind_text(i18n, *kind).to_owned(),
         AccessEvent::SignInFailed { kind, staff } => match staff {
-            Some(id) => format!("{} · {}", name(*id), kind_text(i18n, *kind)),
-            None => kind_text(i18n, *kind).to_owned(),
+            Some(id) => format!("{} · {}", name(*id), slot_kind_text(i18n, *kind)),
+            None => slot_kind_text(i18n, *kind).to_owned(),
         },
         AccessEvent::PhoneRevealed { ticket } => ctx.cache.with_untracked(|c| c.ticket(*ticket).map(|t| t.ticket.number.clone())).unwrap_or_else(|| ticket.to_string()),
         AccessEvent::Exported { records, .. } => fill_count(t_string!(i18n, access.records), *records),
         AccessEvent::Imported { file, records } => format!("{file} · {}", fill_count(t_string!(i18n, access.records), *records)),
         AccessEvent::ImportUndone { file } => file.clone(),
         AccessEvent::Purged { records } => fill_count(t_string!(i18n, access.records), *records),
-        AccessEvent::CredentialSet { staff, kind } => format!("{} · {}", name(*staff), kind_text(i18n, *kind)),
+        AccessEvent::CredentialSet { staff, kind } => format!("{} · {}", name(*staff), slot_kind_text(i18n, *kind)),
         AccessEvent::CredentialEnabled { staff } | AccessEvent::CredentialRemoved { staff } => name(*staff),
         AccessEvent::SetUp | AccessEvent::AccessLogExported => String::new(),
     }
