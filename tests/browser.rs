@@ -522,7 +522,7 @@ async fn two_tablets_replicate_through_a_couchdb_protocol_server_over_fetch() {
     use patroldesk::store::RecordStore;
     let server = option_env!("COUCHDB_TEST_URL").expect("no COUCHDB_TEST_URL: run the browser tests through scripts/with-couch.sh (make test does)");
     let url = format!("{server}/patroldesk-wasm-{}", uuid::Uuid::now_v7().simple());
-    let couch = FetchCouch::new(&url, None);
+    let couch = FetchCouch::new(&patroldesk::domain::couch::CouchConfig { url: url.clone(), ..Default::default() });
     couch.create_database().await.unwrap();
     let (a, b) = (fresh("test-replicate-a").await, fresh("test-replicate-b").await);
     let now = chrono::Utc::now();
@@ -565,4 +565,41 @@ async fn two_tablets_replicate_through_a_couchdb_protocol_server_over_fetch() {
     b.close();
     delete_database("test-replicate-a").await.unwrap();
     delete_database("test-replicate-b").await.unwrap();
+}
+
+/// CouchDB's cookie session (issue 20): the password goes once to `_session`, a wrong one is
+/// refused with the server's reason, and the requests after carry the cookie (no header).
+#[wasm_bindgen_test]
+async fn a_cookie_session_opens_with_the_right_password_and_is_refused_with_a_wrong_one() {
+    use patroldesk::domain::couch::{CouchAuth, CouchConfig};
+    use patroldesk::platform::couch::FetchCouch;
+    use patroldesk::store::couch::{CouchApi, CouchError};
+    use wasm_bindgen::JsCast;
+    let server = option_env!("COUCHDB_TEST_URL").expect("no COUCHDB_TEST_URL: run the browser tests through scripts/with-couch.sh (make test does)");
+    let user = format!("tablet-{}", uuid::Uuid::now_v7().simple());
+    // The account, as the server kit makes it (pouchdb-server's `_users` in admin party).
+    let init = web_sys::RequestInit::new();
+    init.set_method("PUT");
+    let headers = web_sys::Headers::new().unwrap();
+    headers.set("content-type", "application/json").unwrap();
+    init.set_headers(&headers);
+    init.set_body(&wasm_bindgen::JsValue::from_str(&serde_json::json!({ "name": user, "password": "pw-正确", "roles": [], "type": "user" }).to_string()));
+    let window = web_sys::window().unwrap();
+    let response: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&format!("{server}/_users/org.couchdb.user:{user}"), &init)).await.unwrap().unchecked_into();
+    assert!(response.ok(), "the account was not made: {}", response.status());
+    let url = format!("{server}/patroldesk-session-{}", uuid::Uuid::now_v7().simple());
+    let config = |password: &str| CouchConfig { url: url.clone(), auth: CouchAuth::Session, user: user.clone(), password: password.into() };
+    assert!(config("x").authorization().is_none(), "a session sends no password with each request");
+    match FetchCouch::new(&config("wrong")).open_session(&user, "wrong").await {
+        Err(CouchError::Refused(reason)) => assert!(reason.starts_with("401"), "{reason}"),
+        other => panic!("a wrong password was not refused: {other:?}"),
+    }
+    let couch = FetchCouch::new(&config("pw-正确"));
+    // Made before signing in: pouchdb-server crashes when a non-admin's cookie creates one.
+    couch.create_database().await.unwrap();
+    couch.open_session(&user, "pw-正确").await.unwrap();
+    assert_eq!(couch.update_seq().await, Ok(serde_json::json!(0)));
+    // The other tests of this run use the server without the account.
+    couch.close_session().await.unwrap();
 }

@@ -5,7 +5,7 @@ use chrono::{Duration, TimeZone, Utc};
 use patroldesk::domain::clock::Stamp;
 use patroldesk::domain::couch::{
     compare_revs, doc_id, from_doc, next_rev, push_doc, missing_from_revs_diff, parse_doc_id, replication_id, resolve, resume_from, revs_diff_request, to_doc, ChangesResponse,
-    Checkpoint, CouchConfig, ConfigProblem, Direction, DocProblem,
+    pull_progress, retry_delay_ms, seq_number, Checkpoint, CouchAuth, CouchConfig, ConfigProblem, Direction, DocProblem,
 };
 use patroldesk::domain::export::RecordProblemKind;
 use patroldesk::domain::merge::merge;
@@ -234,7 +234,40 @@ fn a_server_address_is_a_site_database_without_credentials_in_it() {
         "https://couch.example.com/a/b", "ftp://couch.example.com/db", "https://couch.example.com/Patroldesk"] {
         assert_eq!(ok(bad), Err(ConfigProblem::Url), "{bad}");
     }
-    let with_account = CouchConfig { url: "https://c.example.com/db".into(), user: "dh01-tablet".into(), password: "秘密".into() };
-    assert_eq!(with_account.authorization().unwrap(), format!("Basic {}", "ZGgwMS10YWJsZXQ656eY5a+G"));
-    assert_eq!(CouchConfig { url: "https://c.example.com/db".into(), ..Default::default() }.authorization(), None);
+    // A cookie session: the password goes once to the server's `_session`, never in a header.
+    let session = CouchConfig { url: "https://c.example.com/db/".into(), user: "dh01-tablet".into(), password: "秘密".into(), ..Default::default() };
+    assert_eq!(session.authorization(), None);
+    assert!(session.needs_session());
+    assert_eq!((session.database(), session.server()), ("https://c.example.com/db", "https://c.example.com"));
+    let proxied = CouchConfig { url: "/couch/patroldesk-dh01".into(), ..Default::default() };
+    assert_eq!(proxied.server(), "/couch");
+    assert!(!proxied.needs_session(), "no account: the proxy in front signs in");
+    // A JWT is sent as a bearer token, and must look like one.
+    let jwt = |token: &str| CouchConfig { url: "https://c.example.com/db".into(), auth: CouchAuth::Jwt, password: token.into(), ..Default::default() };
+    assert_eq!(jwt("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkaDAxIn0.c2ln-_x").check(), Ok(()));
+    assert_eq!(jwt("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkaDAxIn0.c2ln-_x").authorization().unwrap(), "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkaDAxIn0.c2ln-_x");
+    for bad in ["", "secret", "a.b", "a..c", "a.b.c d", "a.b.c\nX-Evil: 1"] {
+        assert_eq!(jwt(bad).check(), Err(ConfigProblem::Token), "{bad:?}");
+    }
+    assert_eq!(jwt(&format!("a.{}.c", "b".repeat(5000))).check(), Err(ConfigProblem::TooLong));
+}
+
+#[test]
+fn retries_wait_two_seconds_doubling_to_five_minutes() {
+    let waits: Vec<u32> = (0..10).map(retry_delay_ms).collect();
+    assert_eq!(waits, [2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000]);
+    assert_eq!(retry_delay_ms(u32::MAX), 300_000);
+}
+
+#[test]
+fn pull_progress_comes_from_the_position_against_update_seq() {
+    use serde_json::json;
+    assert_eq!(seq_number(&json!("1234-g1AAAA")), Some(1234));
+    assert_eq!(seq_number(&json!(57)), Some(57));
+    assert_eq!(seq_number(&json!(null)), None);
+    assert_eq!(pull_progress(&json!(0), &json!(200)), Some(0));
+    assert_eq!(pull_progress(&json!("50-x"), &json!("200-y")), Some(25));
+    assert_eq!(pull_progress(&json!(300), &json!(200)), Some(100), "the database grew while pulling");
+    assert_eq!(pull_progress(&json!(0), &json!(0)), Some(100), "an empty database");
+    assert_eq!(pull_progress(&json!("now"), &json!(5)), None);
 }

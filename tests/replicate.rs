@@ -197,3 +197,31 @@ fn a_connection_cut_at_any_call_of_a_pass_loses_and_duplicates_nothing() {
         }
     }
 }
+
+#[test]
+fn a_pass_shows_its_progress_and_where_the_pull_stopped() {
+    use patroldesk::app::replicate::{pass_showing, Progress};
+    use std::cell::RefCell;
+    let couch = MemoryCouch::new();
+    let a = stocked(150);
+    let sent = everything(&a).len();
+    let seen = RefCell::new(Vec::new());
+    let report = run(pass_showing(&a, &couch, tablet(1), URL, now(), &|p| seen.borrow_mut().push(p))).unwrap();
+    assert_eq!(report.pushed, sent);
+    let pushing: Vec<Progress> = seen.borrow().iter().copied().filter(|p| matches!(p, Progress::Pushing { .. })).collect();
+    let batches = sent.div_ceil(200);
+    assert_eq!(pushing.len(), batches);
+    assert_eq!(pushing[0], Progress::Pushing { done: 0, of: sent });
+    assert_eq!(pushing[batches - 1], Progress::Pushing { done: (batches - 1) * 200, of: sent });
+
+    // B pulls in batches: the percentage climbs to 100 against the server's update_seq.
+    let b = MemoryStore::new();
+    seen.borrow_mut().clear();
+    let report = run(pass_showing(&b, &couch, tablet(2), URL, now(), &|p| seen.borrow_mut().push(p))).unwrap();
+    assert_eq!(report.pulled, sent);
+    assert_eq!(report.last_seq, json!(sent));
+    let percents: Vec<u8> = seen.borrow().iter().filter_map(|p| match p { Progress::Pulling { percent } => *percent, _ => None }).collect();
+    assert_eq!(percents.first(), Some(&0));
+    assert!(percents.windows(2).all(|w| w[0] <= w[1]), "{percents:?}");
+    assert!(percents.len() >= batches, "{percents:?}");
+}

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::domain::clock::Stamp;
-use crate::domain::couch::{doc_id, from_doc, missing_from_revs_diff, next_rev, rev_hash, rev_pos, short_hash, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
+use crate::domain::couch::{doc_id, from_doc, missing_from_revs_diff, next_rev, pull_progress, rev_hash, rev_pos, short_hash, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
 use crate::domain::merge::merge;
 use crate::domain::record::{Record, RecordKind};
 use crate::store::couch::{CouchApi, CouchError, ReplicaStore};
@@ -43,15 +43,44 @@ pub struct PassReport {
     pub refused: Vec<(String, DocProblem)>,
     /// The records the pull wrote here, as stored: the live cache applies exactly these.
     pub written: Vec<Record>,
+    /// Where the pull stopped: a continuous sync waits for changes after it.
+    pub last_seq: Value,
+}
+
+/// How far a pass has come, for the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Pushing { done: usize, of: usize },
+    /// From the position against the database's `update_seq`, when the server's sequences
+    /// say it.
+    Pulling { percent: Option<u8> },
 }
 
 /// One pass: push, then pull. `now` bounds the stamps taken from the server.
 pub async fn pass<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, device: Uuid, url: &str, now: chrono::DateTime<chrono::Utc>) -> Result<PassReport, ReplicateError> {
-    let mut report = PassReport { pushed: push(store, couch, device, url).await?, ..PassReport::default() };
-    pull(store, couch, device, url, now, &mut report).await?;
+    pass_showing(store, couch, device, url, now, &|_| {}).await
+}
+
+/// [`pass`], telling `progress` after every batch.
+pub async fn pass_showing<S: RecordStore + ReplicaStore, C: CouchApi>(
+    store: &S,
+    couch: &C,
+    device: Uuid,
+    url: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    progress: &dyn Fn(Progress),
+) -> Result<PassReport, ReplicateError> {
+    let mut report = PassReport { pushed: push_showing(store, couch, device, url, progress).await?, ..PassReport::default() };
+    pull(store, couch, device, url, now, &mut report, progress).await?;
     // What a pull merged here (local edits the server had not seen) goes up at once.
-    report.pushed += push(store, couch, device, url).await?;
+    report.pushed += push_showing(store, couch, device, url, progress).await?;
     Ok(report)
+}
+
+/// The stamp the push has reached: what is written after it is waiting to go up.
+pub async fn pushed_until<S: ReplicaStore>(store: &S, device: Uuid, url: &str) -> Result<Option<Stamp>, StoreError> {
+    let checkpoint = store.load_checkpoint(&replication_id(device, url, Direction::Push)).await?;
+    Ok(checkpoint.and_then(|c| c.last_seq.as_str().and_then(|s| s.parse::<Stamp>().ok())))
 }
 
 async fn checkpoints<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, id: &str) -> Result<Value, ReplicateError> {
@@ -70,6 +99,10 @@ async fn checkpoint<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, id: &str
 
 /// The tablet's changes after the push checkpoint, a batch at a time.
 pub async fn push<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, device: Uuid, url: &str) -> Result<usize, ReplicateError> {
+    push_showing(store, couch, device, url, &|_| {}).await
+}
+
+async fn push_showing<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, device: Uuid, url: &str, progress: &dyn Fn(Progress)) -> Result<usize, ReplicateError> {
     let id = replication_id(device, url, Direction::Push);
     let since = checkpoints(store, couch, &id).await?.as_str().and_then(|s| s.parse::<Stamp>().ok());
     let mut changed: Vec<Record> = Vec::new();
@@ -78,7 +111,8 @@ pub async fn push<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: 
     }
     changed.sort_by_key(|r| r.updated_at);
     let mut pushed = 0;
-    for batch in changed.chunks(BATCH) {
+    for (n, batch) in changed.chunks(BATCH).enumerate() {
+        progress(Progress::Pushing { done: n * BATCH, of: changed.len() });
         let ids: Vec<String> = batch.iter().map(|r| doc_id(r.kind, r.id)).collect();
         let known = store.known_revs(&ids).await?;
         let mut docs = Vec::new();
@@ -120,10 +154,21 @@ fn deletion(doc_id: &str, loser: &str) -> Value {
 }
 
 /// The server's changes after the pull checkpoint, a batch at a time.
-async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, device: Uuid, url: &str, now: chrono::DateTime<chrono::Utc>, report: &mut PassReport) -> Result<(), ReplicateError> {
+async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
+    store: &S,
+    couch: &C,
+    device: Uuid,
+    url: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    report: &mut PassReport,
+    progress: &dyn Fn(Progress),
+) -> Result<(), ReplicateError> {
     let id = replication_id(device, url, Direction::Pull);
     let mut since = checkpoints(store, couch, &id).await?;
+    let update_seq = couch.update_seq().await?;
     loop {
+        report.last_seq = since.clone();
+        progress(Progress::Pulling { percent: pull_progress(&since, &update_seq) });
         let changes = couch.changes(&since, BATCH).await?;
         if changes.results.is_empty() {
             break;
@@ -183,6 +228,7 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, 
         store.remember_revs(&revs).await?;
         checkpoint(store, couch, &id, changes.last_seq.clone()).await?;
         since = changes.last_seq;
+        report.last_seq = since.clone();
         if changes.pending == Some(0) {
             break;
         }

@@ -248,6 +248,19 @@ pub fn missing_from_revs_diff(response: &Value) -> Vec<(String, String)> {
     out
 }
 
+/// How the tablet signs in to the server. Either way the secret is kept sealed with residents'
+/// data, never exported, never logged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouchAuth {
+    /// CouchDB's cookie session: the account and password are sent once to `_session`, the
+    /// requests after carry only the `AuthSession` cookie (no account: a proxy in front signs in).
+    #[default]
+    Session,
+    /// A JWT issued by the company (CouchDB's `jwt_authentication_handler`), sent as `Bearer`.
+    Jwt,
+}
+
 /// Where a tablet replicates: one site database and the account it signs in with. Kept
 /// sealed with residents' data; never exported, never logged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,7 +270,10 @@ pub struct CouchConfig {
     /// app is built to allow that origin.
     pub url: String,
     #[serde(default)]
+    pub auth: CouchAuth,
+    #[serde(default)]
     pub user: String,
+    /// The password of a cookie session, or the JWT.
     #[serde(default)]
     pub password: String,
 }
@@ -267,13 +283,18 @@ pub enum ConfigProblem {
     /// Not `http(s)://host/database`.
     Url,
     TooLong,
+    /// A JWT is three base64url parts joined by dots.
+    Token,
 }
 
 pub const CONFIG_TEXT_MAX: usize = 300;
+/// A company's JWT with a few roles fits well within this.
+pub const TOKEN_MAX: usize = 4096;
 
 impl CouchConfig {
     pub fn check(&self) -> Result<(), ConfigProblem> {
-        if [&self.url, &self.user, &self.password].iter().any(|t| t.chars().count() > CONFIG_TEXT_MAX) {
+        let secret_max = if self.auth == CouchAuth::Jwt { TOKEN_MAX } else { CONFIG_TEXT_MAX };
+        if [&self.url, &self.user].iter().any(|t| t.chars().count() > CONFIG_TEXT_MAX) || self.password.chars().count() > secret_max {
             return Err(ConfigProblem::TooLong);
         }
         // The same origin's proxy (README: `/couch/<database>`) or a server of its own.
@@ -286,12 +307,60 @@ impl CouchConfig {
         if host.is_empty() || host.contains('@') || db.is_empty() || db.contains('/') || !db.starts_with(|c: char| c.is_ascii_lowercase()) {
             return Err(ConfigProblem::Url);
         }
+        if self.auth == CouchAuth::Jwt {
+            let parts: Vec<&str> = self.password.split('.').collect();
+            let base64url = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if parts.len() != 3 || !parts.iter().all(|p| base64url(p)) {
+                return Err(ConfigProblem::Token);
+            }
+        }
         Ok(())
     }
 
-    /// The `authorization` header: Basic with the account, none without one.
-    pub fn authorization(&self) -> Option<String> {
-        use base64::Engine;
-        (!self.user.is_empty()).then(|| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.user, self.password))))
+    /// The database's address without a trailing slash.
+    pub fn database(&self) -> &str {
+        self.url.trim_end_matches('/')
     }
+
+    /// The server the database is on: where `_session` is.
+    pub fn server(&self) -> &str {
+        let db = self.database();
+        db.rsplit_once('/').map_or(db, |(server, _)| server)
+    }
+
+    /// The `authorization` header of every request: the JWT, or none with a cookie session.
+    pub fn authorization(&self) -> Option<String> {
+        (self.auth == CouchAuth::Jwt).then(|| format!("Bearer {}", self.password))
+    }
+
+    /// Whether a cookie session has to be opened before replicating.
+    pub fn needs_session(&self) -> bool {
+        self.auth == CouchAuth::Session && !self.user.is_empty()
+    }
+}
+
+/// The wait before the n-th retry (0-based) after the server did not answer: 2 s doubling up
+/// to 5 minutes, so a tablet in a basement does not drain its battery knocking.
+pub fn retry_delay_ms(attempt: u32) -> u32 {
+    const FIRST: u32 = 2_000;
+    const MOST: u32 = 300_000;
+    FIRST.saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX)).min(MOST)
+}
+
+/// The number a sequence starts with: CouchDB 3's are `"N-opaque"`, PouchDB's plain numbers.
+pub fn seq_number(seq: &Value) -> Option<u64> {
+    match seq {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.split('-').next()?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// How far a pull has come, in percent, from its position and the database's `update_seq`.
+pub fn pull_progress(since: &Value, update_seq: &Value) -> Option<u8> {
+    let (at, end) = (seq_number(since)?, seq_number(update_seq)?);
+    if end == 0 {
+        return Some(100);
+    }
+    Some(((at.min(end) * 100) / end) as u8)
 }

@@ -7,14 +7,16 @@ use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::domain::couch::{ChangesResponse, Checkpoint};
+use crate::domain::couch::{ChangesResponse, Checkpoint, CouchConfig};
 use crate::store::couch::{CouchApi, CouchError};
 
 /// One site database on a server: `https://couch.example.com/patroldesk-dh01`.
 #[derive(Debug, Clone)]
 pub struct FetchCouch {
     base: String,
-    /// `Basic …` or `Bearer …` (a JWT); `None` with CouchDB's cookie session.
+    /// Where `_session` is: the database's address without its last part.
+    server: String,
+    /// `Bearer …` (a JWT); `None` with CouchDB's cookie session.
     authorization: Option<String>,
 }
 
@@ -23,13 +25,44 @@ fn encode(text: &str) -> String {
 }
 
 impl FetchCouch {
-    pub fn new(database_url: &str, authorization: Option<String>) -> FetchCouch {
-        FetchCouch { base: database_url.trim_end_matches('/').to_owned(), authorization }
+    pub fn new(config: &CouchConfig) -> FetchCouch {
+        FetchCouch { base: config.database().to_owned(), server: config.server().to_owned(), authorization: config.authorization() }
+    }
+
+    /// Opens CouchDB's cookie session: the password is sent this once, the requests after
+    /// carry the `AuthSession` cookie the server set.
+    pub async fn open_session(&self, user: &str, password: &str) -> Result<(), CouchError> {
+        let url = format!("{}/_session", self.server);
+        self.send(&url, "POST", Some(&json!({ "name": user, "password": password })), None).await.map(|_| ())
+    }
+
+    /// Ends the cookie session (the server forgets the cookie's user for this browser).
+    pub async fn close_session(&self) -> Result<(), CouchError> {
+        let url = format!("{}/_session", self.server);
+        self.send(&url, "DELETE", None, None).await.map(|_| ())
+    }
+
+    /// Waits (long-poll, up to `timeout_ms`) until the database changes after `since`, or
+    /// `abort` is signalled (a local change to push, "Sync now", going offline).
+    pub async fn wait_for_changes(&self, since: &Value, timeout_ms: u32, abort: &web_sys::AbortSignal) -> Result<(), CouchError> {
+        let since = match since {
+            Value::String(s) => encode(s),
+            other => encode(&other.to_string()),
+        };
+        let url = format!("{}/_changes?feed=longpoll&limit=1&since={since}&timeout={timeout_ms}", self.base);
+        self.send(&url, "GET", None, Some(abort)).await.map(|_| ())
     }
 
     async fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, Value), CouchError> {
+        self.send(&format!("{}{path}", self.base), method, body, None).await
+    }
+
+    async fn send(&self, url: &str, method: &str, body: Option<&Value>, abort: Option<&web_sys::AbortSignal>) -> Result<(u16, Value), CouchError> {
         let init = web_sys::RequestInit::new();
         init.set_method(method);
+        if let Some(signal) = abort {
+            init.set_signal(Some(signal));
+        }
         let headers = web_sys::Headers::new().map_err(|_| CouchError::Offline)?;
         let _ = headers.set("accept", "application/json");
         if let Some(auth) = &self.authorization {
@@ -43,8 +76,7 @@ impl FetchCouch {
         }
         init.set_headers(&headers);
         let window = web_sys::window().ok_or(CouchError::Offline)?;
-        let url = format!("{}{path}", self.base);
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.map_err(|_| CouchError::Offline)?.unchecked_into();
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| CouchError::Offline)?.unchecked_into();
         let text = JsFuture::from(response.text().map_err(|_| CouchError::Offline)?).await.map_err(|_| CouchError::Offline)?.as_string().unwrap_or_default();
         let status = response.status();
         // A proxy in front of CouchDB answering for it: CouchDB itself did not answer.
@@ -73,6 +105,10 @@ impl FetchCouch {
 }
 
 impl CouchApi for FetchCouch {
+    async fn update_seq(&self) -> Result<Value, CouchError> {
+        Ok(self.request("GET", "", None).await?.1.get("update_seq").cloned().unwrap_or(Value::Null))
+    }
+
     async fn changes(&self, since: &Value, limit: usize) -> Result<ChangesResponse, CouchError> {
         let since = match since {
             Value::String(s) => encode(s),

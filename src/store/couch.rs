@@ -34,6 +34,8 @@ pub trait CouchApi {
     async fn leaves(&self, id: &str) -> Result<Vec<Value>, CouchError>;
     async fn get_local(&self, id: &str) -> Result<Option<Checkpoint>, CouchError>;
     async fn put_local(&self, id: &str, checkpoint: &Checkpoint) -> Result<(), CouchError>;
+    /// The database's `update_seq` (`GET /db`): how far a pull has to go.
+    async fn update_seq(&self) -> Result<Value, CouchError>;
 }
 
 /// One revision of a document: its id, its ancestors (newest first) and its body.
@@ -140,6 +142,11 @@ impl MemoryCouch {
 }
 
 impl CouchApi for MemoryCouch {
+    async fn update_seq(&self) -> Result<Value, CouchError> {
+        self.call()?;
+        Ok(json!(self.seq.get()))
+    }
+
     async fn changes(&self, since: &Value, limit: usize) -> Result<ChangesResponse, CouchError> {
         self.call()?;
         let since = since.as_u64().unwrap_or(0);

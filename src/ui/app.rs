@@ -55,6 +55,7 @@ fn AppWithContext() -> impl IntoView {
         imports: RwSignal::new(0),
         unexported: RwSignal::new(Default::default()),
         future_stamped: RwSignal::new(Vec::new()),
+        live_sync: RwSignal::new(Default::default()),
     };
     provide_context(ctx);
 
@@ -83,6 +84,21 @@ fn AppWithContext() -> impl IntoView {
                 ctx.storage_error.try_set(Some(e));
             }
         });
+    });
+
+    // Live sync runs while the tablet is unlocked, from the first load on.
+    Effect::new(move |before: Option<Option<Session>>| {
+        if !ctx.loaded.get() {
+            return None;
+        }
+        let session = ctx.session.get();
+        if before.flatten() != Some(session) {
+            match session {
+                Session::Locked => crate::ui::live_sync::stop(ctx),
+                Session::Open | Session::SignedIn(_) => crate::ui::live_sync::start(ctx),
+            }
+        }
+        Some(session)
     });
 
     crate::ui::live::save_summary_on_hide(ctx);

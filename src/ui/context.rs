@@ -61,6 +61,8 @@ pub struct AppContext {
     /// Records this device holds stamped in the future (found at start from the index, or
     /// inside an export): the Data view offers to repair them.
     pub future_stamped: RwSignal<Vec<(crate::domain::record::RecordKind, Uuid)>>,
+    /// Live sync with the company's CouchDB: what the loop is doing (issue 20).
+    pub live_sync: RwSignal<crate::ui::live_sync::SyncState>,
 }
 
 impl AppContext {

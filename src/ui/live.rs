@@ -87,6 +87,7 @@ pub fn commit(ctx: AppContext, changed: &Changed) {
     });
     broadcast::announce(Topic::Records(changed.keys()));
     save_summary_soon(ctx);
+    crate::ui::live_sync::local_change();
 }
 
 thread_local! {
@@ -145,6 +146,7 @@ pub fn commit_quietly(ctx: AppContext, changed: &Changed) {
     ctx.cache.update(|c| {
         c.apply(&changed.records);
     });
+    crate::ui::live_sync::local_change();
 }
 
 /// Past this many records, loading everything again (a page at a time) is quicker than

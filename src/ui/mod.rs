@@ -12,6 +12,7 @@ pub mod i18n {
 pub mod app;
 pub mod context;
 pub mod live;
+pub mod live_sync;
 pub mod lock;
 pub mod shell;
 pub mod widgets;

@@ -3,54 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { addStaff, appReady, cameraPhoto, intake, watchErrors } from './helpers.js';
-
-async function exportFile(page, { changesOnly = false, redacted = false, passphrase = null, photos = true } = {}) {
-  await page.goto('/data');
-  await appReady(page);
-  if (!photos) await page.locator('#export-photos').uncheck();
-  if (redacted) await page.locator('#export-redacted').check();
-  if (passphrase) {
-    await page.locator('#export-encrypt').check();
-    await page.locator('#export-passphrase').fill(passphrase);
-  }
-  const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: changesOnly ? 'Export changes since last export' : 'Export everything' }).click();
-  const file = await download;
-  const path = test.info().outputPath(file.suggestedFilename());
-  await file.saveAs(path);
-  await expect(page.getByTestId('export-status')).toHaveText(/^Exported \d+ records?/, { timeout: 30_000 });
-  return path;
-}
-
-async function importFiles(page, paths, passphrase = null) {
-  await page.goto('/data');
-  await appReady(page);
-  await expect(page.locator('#import-files')).toBeEnabled();
-  await page.locator('#import-files').setInputFiles(paths);
-  await expect(page.getByTestId('import-file')).toHaveCount(paths.length);
-  if (passphrase) {
-    await page.locator('#import-passphrase').fill(passphrase);
-    await page.getByRole('button', { name: 'Open encrypted files' }).click();
-  }
-  await page.getByRole('button', { name: /^Import \d+ files?$/ }).click();
-  await expect(page.getByTestId('import-result')).toHaveCount(paths.length, { timeout: 30_000 });
-  return page.getByTestId('import-result').allTextContents();
-}
-
-/** Every record in IndexedDB, sorted: two databases with the same data compare equal. */
-async function records(page) {
-  return page.evaluate(async () => {
-    const db = await new Promise((ok, fail) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-    const out = [];
-    for (const store of ['tickets', 'ticket_events', 'drill_plans', 'drill_runs']) {
-      const all = await new Promise((ok, fail) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-      out.push(...all.map((r) => JSON.stringify(r, Object.keys(r).sort())));
-    }
-    db.close();
-    return out.sort();
-  });
-}
+import { addStaff, appReady, cameraPhoto, exportFile, importFiles, intake, records, renamePlan, watchErrors } from './helpers.js';
 
 async function setSite(page, name, code) {
   await page.goto('/settings');
@@ -60,16 +13,6 @@ async function setSite(page, name, code) {
   await page.getByLabel('Device name').fill(`${code} tablet`);
   await page.getByRole('button', { name: 'Save site settings' }).click();
   await expect(page.getByText('Saved.').first()).toBeVisible();
-}
-
-async function renamePlan(page, from, to) {
-  await page.goto('/drills');
-  await appReady(page);
-  await page.getByRole('link', { name: `Edit ${from}` }).click();
-  const form = page.getByTestId('plan-form');
-  await form.getByLabel('Plan name').fill(to);
-  await form.getByRole('button', { name: 'Save plan' }).click();
-  await expect(page).toHaveURL(/\/drills$/);
 }
 
 test('two tablets and head office: any order gives the same data, nothing twice, deletions travel, conflicts are listed, undo', async ({ browser }) => {

@@ -195,6 +195,7 @@ pub fn ImportCard() -> impl IntoView {
                 ctx.storage_error.set(Some(e));
             }
             broadcast::announce(Topic::Records(changed));
+            crate::ui::live_sync::local_change();
         });
     };
 

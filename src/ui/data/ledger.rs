@@ -57,6 +57,7 @@ pub fn LedgerCard() -> impl IntoView {
                         ctx.storage_error.set(Some(e));
                     }
                     ctx.imports.update(|n| *n += 1);
+                    crate::ui::live_sync::local_change();
                 }
                 Err(e) => ctx.storage_error.set(Some(e)),
             }

@@ -1,0 +1,291 @@
+//! Continuous live sync with the company's CouchDB (issue 20): while the tablet is unlocked
+//! and a server is set, one loop per tab runs a pass, then waits — on the server's long-poll
+//! `_changes`, woken at once by a local write, "Sync now", or the network coming back. When
+//! the server does not answer it retries after 2 s doubling to 5 minutes. What a pull wrote
+//! goes into the live cache by record and other tabs are told the ids, like an import.
+//!
+//! One loop at a time: a new start (sign-in, a saved server) ends the one before it by its
+//! generation, so a pass is never run twice at the same time.
+
+use std::cell::{Cell, RefCell};
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+use crate::app::Stamps;
+use crate::app::replicate::{pass_showing, pushed_until, PassReport, Progress, ReplicateError};
+use crate::domain::couch::{retry_delay_ms, CouchConfig};
+use crate::platform::broadcast::{self, Topic};
+use crate::platform::couch::FetchCouch;
+use crate::store::couch::CouchError;
+use crate::store::{DeviceStore, StoreError};
+use crate::ui::context::AppContext;
+
+/// What the Data view's card says about live sync.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum SyncState {
+    /// No server set (or the tablet is locked).
+    #[default]
+    Off,
+    Syncing(Option<Progress>),
+    UpToDate { sent: usize, received: usize, refused: usize },
+    /// The server did not answer; `waiting` local changes are not on it yet.
+    Offline { waiting: usize },
+    /// The server answered no, with its reason.
+    Refused { reason: String, waiting: usize },
+    Failed(StoreError),
+}
+
+/// How long a long-poll waits on the server before the loop looks again (CouchDB's default
+/// heartbeat is 60 s; proxies often cut idle requests at 30 to 60).
+const LONG_POLL_MS: u32 = 25_000;
+/// A burst of local writes (a run of steps) is pushed once, this long after the last.
+const LOCAL_QUIET_MS: i32 = 400;
+/// After a refusal nothing changes by retrying at once: the next try is after this, or on
+/// "Sync now" or a changed server.
+const AFTER_REFUSAL_MS: u32 = 300_000;
+
+thread_local! {
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
+    static WOKEN: Cell<bool> = const { Cell::new(false) };
+    static WAKE: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+    static POLL: RefCell<Option<web_sys::AbortController>> = const { RefCell::new(None) };
+    static LOCAL_WRITES: Cell<u64> = const { Cell::new(0) };
+    static LISTENING: Cell<bool> = const { Cell::new(false) };
+    /// A loop is between its start and its end (a pass may be in flight).
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Held by the one running loop; a loop started meanwhile waits until it is dropped.
+struct Running;
+
+impl Running {
+    async fn take(generation: u64) -> Option<Running> {
+        while RUNNING.with(Cell::get) {
+            crate::platform::sleep_ms(50).await;
+        }
+        // A newer start came while this one waited: that one runs.
+        current(generation).then(|| {
+            RUNNING.with(|r| r.set(true));
+            Running
+        })
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.with(|r| r.set(false));
+    }
+}
+
+fn current(generation: u64) -> bool {
+    GENERATION.with(Cell::get) == generation
+}
+
+/// Ends the wait the loop is in (a timer or a long-poll) so it runs a pass now.
+pub fn sync_now() {
+    WOKEN.with(|w| w.set(true));
+    if let Some(resolve) = WAKE.with(|w| w.borrow_mut().take()) {
+        let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+    }
+    if let Some(poll) = POLL.with(|p| p.borrow_mut().take()) {
+        poll.abort();
+    }
+}
+
+/// A committed local write: pushed once the writes have been quiet for a moment.
+pub fn local_change() {
+    let mine = LOCAL_WRITES.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    spawn_local(async move {
+        crate::platform::sleep_ms(LOCAL_QUIET_MS).await;
+        if LOCAL_WRITES.with(Cell::get) == mine {
+            sync_now();
+        }
+    });
+}
+
+/// Stops the loop (the tablet locked): its pending wait ends and it sees it is not current.
+pub fn stop(ctx: AppContext) {
+    GENERATION.with(|g| g.set(g.get() + 1));
+    sync_now();
+    ctx.live_sync.try_set(SyncState::Off);
+}
+
+/// Starts (or restarts with a changed server) the loop.
+pub fn start(ctx: AppContext) {
+    let generation = GENERATION.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    });
+    sync_now();
+    listen_to_network();
+    spawn_local(run(ctx, generation));
+}
+
+/// The browser saying the network is back wakes the loop; going away cuts the long-poll.
+fn listen_to_network() {
+    if LISTENING.with(|l| l.replace(true)) {
+        return;
+    }
+    let Some(window) = web_sys::window() else { return };
+    let wake = Closure::<dyn Fn()>::new(sync_now);
+    let _ = window.add_event_listener_with_callback("online", wake.as_ref().unchecked_ref());
+    let _ = window.add_event_listener_with_callback("offline", wake.as_ref().unchecked_ref());
+    wake.forget();
+}
+
+/// Waits `ms`, or less if woken.
+async fn wait(ms: u32) {
+    if WOKEN.with(|w| w.replace(false)) {
+        return;
+    }
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.min(i32::MAX as u32) as i32);
+        }
+        WAKE.with(|w| *w.borrow_mut() = Some(resolve));
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    WOKEN.with(|w| w.set(false));
+}
+
+/// Waits on the server's long-poll for a change after `since`, or less if woken.
+async fn wait_for_server(couch: &FetchCouch, since: &serde_json::Value) -> Result<(), CouchError> {
+    if WOKEN.with(|w| w.replace(false)) {
+        return Ok(());
+    }
+    let Ok(controller) = web_sys::AbortController::new() else { return Err(CouchError::Offline) };
+    let signal = controller.signal();
+    // Ended here too: pouchdb-server ignores `timeout` and holds a long-poll until a change.
+    let deadline = Closure::once_into_js({
+        let controller = controller.clone();
+        move || controller.abort()
+    });
+    let timer = web_sys::window().and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(deadline.unchecked_ref(), (LONG_POLL_MS + 5_000) as i32).ok());
+    POLL.with(|p| *p.borrow_mut() = Some(controller));
+    let result = couch.wait_for_changes(since, LONG_POLL_MS, &signal).await;
+    POLL.with(|p| p.borrow_mut().take());
+    if let (Some(w), Some(timer)) = (web_sys::window(), timer) {
+        w.clear_timeout_with_handle(timer);
+    }
+    // Woken: not an error of the network.
+    if signal.aborted() {
+        WOKEN.with(|w| w.set(false));
+        return Ok(());
+    }
+    result
+}
+
+async fn waiting(store: &DeviceStore, device: uuid::Uuid, config: &CouchConfig) -> usize {
+    use crate::store::RecordStore;
+    match pushed_until(store, device, config.database()).await {
+        Ok(since) => store.change_summary(since).await.map(|s| s.count).unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+/// The records a pull wrote: into the cache by record, other tabs told the ids.
+fn apply_pulled(ctx: AppContext, report: &PassReport) {
+    if report.written.is_empty() {
+        return;
+    }
+    for r in &report.written {
+        ctx.observe(r.updated_at);
+    }
+    ctx.cache.try_update(|c| {
+        c.apply(&report.written);
+    });
+    broadcast::announce(Topic::Records(report.written.iter().map(|r| (r.kind, r.id)).collect()));
+    crate::ui::live::refresh_unexported_soon(ctx);
+}
+
+async fn run(ctx: AppContext, generation: u64) {
+    let Some(_running) = Running::take(generation).await else { return };
+    let Ok(store) = ctx.store() else { return };
+    let config = match store.load_couch_config().await {
+        Ok(Some(config)) => config,
+        Ok(None) | Err(StoreError::Locked) => {
+            if current(generation) {
+                ctx.live_sync.try_set(SyncState::Off);
+            }
+            return;
+        }
+        Err(e) => {
+            ctx.live_sync.try_set(SyncState::Failed(e));
+            return;
+        }
+    };
+    let Some(device) = ctx.device.get_untracked().map(|d| d.id) else { return };
+    let couch = FetchCouch::new(&config);
+    let mut session_open = false;
+    let mut attempt = 0u32;
+    let mut last_done = SyncState::Off;
+    while current(generation) {
+        WOKEN.with(|w| w.set(false));
+        // A quiet pass (most of them) does not make the line, read aloud as a status, flicker.
+        if !matches!(ctx.live_sync.get_untracked(), SyncState::UpToDate { .. }) {
+            ctx.live_sync.try_set(SyncState::Syncing(None));
+        }
+        let result: Result<PassReport, ReplicateError> = async {
+            if config.needs_session() && !session_open {
+                couch.open_session(&config.user, &config.password).await?;
+                session_open = true;
+            }
+            let show = move |p: Progress| {
+                if current(generation) && p != (Progress::Pulling { percent: Some(100) }) {
+                    ctx.live_sync.try_set(SyncState::Syncing(Some(p)));
+                }
+            };
+            pass_showing(&store, &couch, device, config.database(), chrono::Utc::now(), &show).await
+        }
+        .await;
+        if !current(generation) {
+            return;
+        }
+        match result {
+            Ok(report) => {
+                attempt = 0;
+                apply_pulled(ctx, &report);
+                // A pass that moved nothing (the echo of this tablet's own push, a long-poll
+                // ended by its deadline) leaves the line saying what the last one did.
+                let this = SyncState::UpToDate { sent: report.pushed, received: report.pulled, refused: report.refused.len() };
+                if report.pushed > 0 || report.pulled > 0 || !report.refused.is_empty() || last_done == SyncState::Off {
+                    last_done = this;
+                }
+                ctx.live_sync.try_set(last_done.clone());
+                if let Err(CouchError::Offline) = wait_for_server(&couch, &report.last_seq).await {
+                    if current(generation) && !WOKEN.with(Cell::get) {
+                        ctx.live_sync.try_set(SyncState::Offline { waiting: waiting(&store, device, &config).await });
+                        wait(retry_delay_ms(attempt)).await;
+                        attempt += 1;
+                    }
+                }
+            }
+            Err(ReplicateError::Couch(CouchError::Offline)) => {
+                ctx.live_sync.try_set(SyncState::Offline { waiting: waiting(&store, device, &config).await });
+                wait(retry_delay_ms(attempt)).await;
+                attempt += 1;
+            }
+            // The session expired: sign in again once before calling it a refusal.
+            Err(ReplicateError::Couch(CouchError::Refused(reason))) if reason.starts_with("401") && session_open => {
+                session_open = false;
+            }
+            Err(ReplicateError::Couch(CouchError::Refused(reason))) => {
+                session_open = false;
+                ctx.live_sync.try_set(SyncState::Refused { reason, waiting: waiting(&store, device, &config).await });
+                wait(AFTER_REFUSAL_MS).await;
+            }
+            Err(ReplicateError::Store(StoreError::Locked)) => return,
+            Err(ReplicateError::Store(e)) => {
+                ctx.live_sync.try_set(SyncState::Failed(e));
+                wait(retry_delay_ms(attempt)).await;
+                attempt += 1;
+            }
+        }
+    }
+}
