@@ -6,7 +6,8 @@
 //
 // Creates `patroldesk-<site>` (lower case), its `_security` (members: the site's role and
 // head office's; admins: `patroldesk-admin`), the design document with the validation
-// function, the revision limit, and the staff and head-office users asked for.
+// function, head office's KPI views (kpi_views.mjs, with the site's KPI targets), the
+// revision limit, and the staff and head-office users asked for.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,8 @@ export function databaseName(site) {
 export function siteRole(site) {
   return `patroldesk-site-${site.toLowerCase()}`;
 }
+
+import { VIEWS } from './kpi_views.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const VALIDATE = readFileSync(join(here, 'validate_doc_update.js'), 'utf8')
@@ -47,6 +50,17 @@ export function client(serverUrl) {
   };
 }
 
+/** Head office's design document, the KPI targets written into its map functions. */
+export function kpiDesign({ respondHours = 24, complaintHours = 48 } = {}) {
+  if (!(respondHours > 0 && complaintHours > 0)) throw new Error('the KPI targets are hours above 0');
+  const views = {};
+  for (const [name, view] of Object.entries(VIEWS)) {
+    views[name] = { map: view.map.toString().replaceAll('RESPOND_HOURS', String(respondHours)).replaceAll('COMPLAINT_HOURS', String(complaintHours)) };
+    if (view.reduce) views[name].reduce = view.reduce;
+  }
+  return { language: 'javascript', views };
+}
+
 async function putOrUpdate(call, path, doc) {
   const existing = await call('GET', path);
   const body = existing.status === 200 ? { ...doc, _rev: existing.json._rev } : doc;
@@ -54,7 +68,7 @@ async function putOrUpdate(call, path, doc) {
   if (put.status >= 300) throw new Error(`PUT ${path}: ${put.status} ${JSON.stringify(put.json)}`);
 }
 
-export async function setUpSite({ server, site, staff = [], headOffice = null, revsLimit = 100 }) {
+export async function setUpSite({ server, site, staff = [], headOffice = null, revsLimit = 100, respondHours = 24, complaintHours = 48 }) {
   const call = client(server);
   const db = `/${databaseName(site)}`;
   const created = await call('PUT', db);
@@ -65,6 +79,7 @@ export async function setUpSite({ server, site, staff = [], headOffice = null, r
   });
   if (security.status >= 300) throw new Error(`_security: ${security.status} ${JSON.stringify(security.json)}`);
   await putOrUpdate(call, `${db}/_design/patroldesk`, { language: 'javascript', validate_doc_update: VALIDATE });
+  await putOrUpdate(call, `${db}/_design/patroldesk-kpi`, kpiDesign({ respondHours, complaintHours }));
   const notes = [];
   const limit = await call('PUT', `${db}/_revs_limit`, revsLimit);
   // pouchdb-server's JSON parser refuses a bare number as a body (CouchDB takes it): said, not fatal.
@@ -85,10 +100,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [server] = take('--server');
   const [site] = take('--site');
   if (!server || !site) {
-    console.error('usage: node server-kit/setup-site.mjs --server URL --site CODE [--staff name:password ...] [--head-office name:password] [--revs-limit N]');
+    console.error('usage: node server-kit/setup-site.mjs --server URL --site CODE [--staff name:password ...] [--head-office name:password] [--revs-limit N] [--respond-hours 24] [--complaint-hours 48]');
     process.exit(2);
   }
-  const result = await setUpSite({ server, site, staff: take('--staff'), headOffice: take('--head-office')[0] ?? null, revsLimit: Number(take('--revs-limit')[0] ?? 100) });
+  const result = await setUpSite({ server, site, staff: take('--staff'), headOffice: take('--head-office')[0] ?? null, revsLimit: Number(take('--revs-limit')[0] ?? 100),
+    respondHours: Number(take('--respond-hours')[0] ?? 24), complaintHours: Number(take('--complaint-hours')[0] ?? 48) });
   console.log(`set up ${result.database}; staff role ${result.role}, head office role ${HEAD_OFFICE_ROLE}`);
   for (const note of result.notes) console.log(`note: ${note}`);
 }

@@ -8,6 +8,7 @@ pub mod couch;
 pub mod draft;
 pub mod drill;
 pub mod export;
+pub mod head_office;
 pub mod health;
 pub mod keyring;
 pub mod kpi;

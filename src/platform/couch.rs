@@ -36,6 +36,19 @@ impl FetchCouch {
         self.send(&url, "POST", Some(&json!({ "name": user, "password": password })), None).await.map(|_| ())
     }
 
+    /// Another database on the same server, with the same sign-in (head office's sites).
+    pub fn sibling(&self, database: &str) -> FetchCouch {
+        FetchCouch { base: format!("{}/{database}", self.server), server: self.server.clone(), authorization: self.authorization.clone() }
+    }
+
+    /// A view's (or any document's) answer, `path` below the database; a 404 is refused.
+    pub async fn read(&self, path: &str) -> Result<Value, CouchError> {
+        match self.request("GET", &format!("/{path}"), None).await? {
+            (404, json) => Err(CouchError::Refused(format!("404 {}", json.get("reason").and_then(Value::as_str).unwrap_or("not found")))),
+            (_, json) => Ok(json),
+        }
+    }
+
     /// Ends the cookie session (the server forgets the cookie's user for this browser).
     pub async fn close_session(&self) -> Result<(), CouchError> {
         let url = format!("{}/_session", self.server);

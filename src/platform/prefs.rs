@@ -8,6 +8,7 @@ use crate::domain::locale::Lang;
 
 const LANG_KEY: &str = "patroldesk.lang";
 const ON_DUTY_KEY: &str = "patroldesk.on_duty";
+const HEAD_OFFICE_SITES_KEY: &str = "patroldesk.head_office_sites";
 
 /// The language chosen in the header, if any. A missing or unreadable value means "not
 /// chosen", so the browser's language applies.
@@ -54,4 +55,13 @@ pub fn last_patrol_location() -> String {
 
 pub fn store_patrol_location(location: &str) -> Result<(), NotKept> {
     kept(LocalStorage::set(PATROL_LOCATION_KEY, location))
+}
+
+/// The site databases head office last read (names, nothing of a resident).
+pub fn stored_head_office_sites() -> String {
+    LocalStorage::get::<String>(HEAD_OFFICE_SITES_KEY).unwrap_or_default()
+}
+
+pub fn store_head_office_sites(text: &str) -> Result<(), NotKept> {
+    kept(LocalStorage::set(HEAD_OFFICE_SITES_KEY, text))
 }

@@ -121,3 +121,49 @@ test('a revision pushed with its parent (_revisions) extends the document; two o
   assert.equal(got._rev, `2-${c}`, 'the higher revision id wins');
   assert.deepEqual(got._conflicts, [`2-${b}`]);
 });
+
+test('head office views sum a site\'s KPI figures by local day, list late undecided tickets, and leave deleted ones out', async () => {
+  const KPI = `${DB}/_design/patroldesk-kpi/_view`;
+  const h = (iso, hours) => new Date(Date.parse(iso) + hours * 3600000).toISOString();
+  const ticket = (n, body, extra = {}) => {
+    const id = `0190aaaa-bbbb-7ccc-8ddd-${String(n).padStart(12, '0')}`;
+    return { _id: `ticket:${id}`, record: { id, kind: 'ticket', created_at: STAMP, updated_at: STAMP, origin_device: '01a249a3-9530-74e6-ae54-59f3c506ab8a', body: { number: `KIT-${n}`, utc_offset_min: 480, ...body }, writes: [], ...extra } };
+  };
+  const visit = (n, at, score) => {
+    const id = `0190aaaa-bbbb-7ccc-8ddd-${String(100 + n).padStart(12, '0')}`;
+    return { _id: `ticket_event:${id}`, record: { id, kind: 'ticket_event', created_at: STAMP, updated_at: STAMP, origin_device: '01a249a3-9530-74e6-ae54-59f3c506ab8a', body: { at, utc_offset_min: 480, to: 'return_visited', action: { type: 'return_visit', score } }, writes: [] } };
+  };
+  const t1 = '2026-12-01T02:00:00.000Z'; // 10:00 local on 1 December
+  const t2 = '2026-12-01T20:00:00.000Z'; // 04:00 local on 2 December
+  const t3 = '2026-12-02T00:00:00.000Z';
+  const docs = [
+    // Answered in 2 h, resolved and closed.
+    ticket(1, { kind: 'repair', category: 'plumbing', department: 'engineering', status: 'closed', received_at: t1, progress: { first_response_at: h(t1, 2), resolved_at: h(t1, 5), holds: [], reopen_count: 0 } }),
+    // A complaint answered late (30 h), 30 h on hold, resolved at 60 h: handled in 30 h; reopened once.
+    ticket(2, { kind: 'complaint', category: 'noise', department: 'security', status: 'resolved', received_at: t2, progress: { first_response_at: h(t2, 30), resolved_at: h(t2, 60), holds: [{ start: h(t2, 10), end: h(t2, 40) }], reopen_count: 1 } }),
+    // A complaint nobody has answered.
+    ticket(3, { kind: 'complaint', category: 'noise', status: 'new', received_at: t3 }),
+    // Deleted on a tablet (the app's tombstone): counted nowhere.
+    ticket(4, { kind: 'repair', category: 'lift', status: 'new', received_at: t3 }, { deleted_at: STAMP }),
+    visit(1, '2026-12-02T03:00:00.000Z', 5),
+    visit(2, '2026-12-02T04:00:00.000Z', 3),
+  ];
+  const bulk = await call('POST', `${DB}/_bulk_docs`, { docs });
+  assert.ok(bulk.json.every((r) => r.ok), JSON.stringify(bulk.json));
+
+  const byDay = (await call('GET', `${KPI}/by_day?group_level=1`)).json.rows;
+  assert.deepEqual(byDay, [
+    { key: ['2026-12-01'], value: [1, 1, 1, 1, 0, 0, 0, 0] },
+    { key: ['2026-12-02'], value: [2, 0, 1, 1, 2, 1, 1, 1] },
+  ]);
+  const byCategory = (await call('GET', `${KPI}/by_day?group_level=3&startkey=["2026-12-02"]&endkey=["2026-12-02",{}]`)).json.rows;
+  assert.deepEqual(byCategory.map((r) => [r.key, r.value[0]]), [[['2026-12-02', 'noise', ''], 1], [['2026-12-02', 'noise', 'security'], 1]]);
+  // Late by 12:00 UTC on 3 December: ticket 3's answer (due at 00:00); its complaint clock runs to the 4th.
+  const late = (await call('GET', `${KPI}/undecided?endkey=["2026-12-03T12:00:00.000Z",{}]`)).json.rows;
+  assert.deepEqual(late.map((r) => [r.key[1], r.value]), [['respond', ['2026-12-02', 'noise', '']]]);
+  const visits = (await call('GET', `${KPI}/visits?group_level=1`)).json.rows;
+  assert.deepEqual(visits, [{ key: ['2026-12-02'], value: [2, 1, 8] }]);
+  const list = (await call('GET', `${KPI}/list?startkey=["2026-12-02"]&endkey=["2026-12-02",{}]`)).json.rows;
+  assert.deepEqual(list.map((r) => r.value.slice(0, 4)), [['KIT-2', 'noise', 'security', 'resolved'], ['KIT-3', 'noise', '', 'new']]);
+  for (const row of list) assert.equal(JSON.stringify(row).includes('reporter'), false);
+});

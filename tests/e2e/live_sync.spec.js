@@ -280,6 +280,63 @@ test('the server refuses a malformed document with its reason; the tablet refuse
   for (const e of errors) expect(e.filter(expected)).toEqual([]);
 });
 
+test('head office reads each site\'s KPIs from the server\'s views, the same figures the site\'s tablet shows, and a site\'s tickets on demand without names or phones', async ({ browser }) => {
+  test.setTimeout(240_000);
+  const { kpiDesign } = await import('../../server-kit/setup-site.mjs');
+  const [one, two] = [await freshDatabase(), await freshDatabase()];
+  for (const db of [one, two]) {
+    const put = await fetch(`${db.direct}/_design/patroldesk-kpi`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(kpiDesign()) });
+    expect(put.ok).toBe(true);
+  }
+  // Tablets in China: the local day of the tablet and of the tickets is the same.
+  const open = () => browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Shanghai' }).then((c) => c.newPage());
+  const [a, b, office] = [await open(), await open(), await open()];
+  const errors = [a, b, office].map(watchErrors);
+  await a.goto('/data');
+  await appReady(a);
+  await a.getByRole('button', { name: 'Load sample data' }).click();
+  await expect(a.getByTestId('sample-status')).toHaveText('1000 sample tickets loaded.', { timeout: 60_000 });
+  await configure(a, one.url);
+  await intake(b, { category: 'lift', description: 'B: 电梯异响' });
+  await intake(b, { kind: 'complaint', category: 'noise', description: 'B: 夜间噪音' });
+  await configure(b, two.url);
+  await expect(b.getByTestId('sync-state')).toHaveText(/^Up to date: [1-9]\d* sent/, { timeout: 30_000 });
+  await a.goto('/data');
+  await expect(a.getByTestId('sync-state')).toHaveText(/^Up to date/, { timeout: 90_000 });
+  await expect.poll(async () => (await (await fetch(one.direct)).json()).doc_count, { timeout: 90_000 }).toBeGreaterThan(1000);
+
+  // What site one's own tablet shows for the period.
+  await a.goto('/kpi');
+  await appReady(a);
+  const card = (title) => a.getByTestId('kpi-card').filter({ has: a.locator('.kpi-title', { hasText: new RegExp(`^${title}$`) }) }).locator('.kpi-value');
+  const own = {};
+  for (const title of ['Satisfaction', 'Completion rate', 'Responded in time']) own[title] = (await card(title).textContent()).trim();
+
+  await configure(office, one.url);
+  await office.goto('/kpi');
+  await appReady(office);
+  const names = [one, two].map((db) => db.url.split('/').pop());
+  await office.getByTestId('head-office-sites').fill(names.join(', '));
+  await office.getByTestId('head-office-read').click();
+  await expect(office.getByTestId('head-office-status')).toHaveText(/^Read in \d+ ms\.$/, { timeout: 60_000 });
+  const rows = office.getByTestId('head-office-site');
+  await expect(rows).toHaveCount(2);
+  const cells = (row) => row.locator('td').allTextContents();
+  const [first, second, total] = [await cells(rows.nth(0)), await cells(rows.nth(1)), await cells(office.getByTestId('head-office-total'))];
+  expect([first[1], first[2], first[3]]).toEqual([own['Satisfaction'], own['Completion rate'], own['Responded in time']]);
+  expect(second[0]).toBe('2');
+  expect(Number(total[0])).toBe(Number(first[0]) + 2);
+
+  // A site's tickets, fetched when asked: numbers, categories and states, no resident.
+  await rows.nth(1).getByRole('button').click();
+  await expect(office.getByTestId('head-office-ticket')).toHaveCount(2);
+  const card2 = await office.getByTestId('head-office').textContent();
+  expect(card2).not.toContain('李娜');
+  expect(card2).not.toContain('13800138000');
+  expect(card2).not.toContain('夜间噪音');
+  for (const e of errors) expect(e.filter(expected)).toEqual([]);
+});
+
 test('a server that does not answer reads as offline, and nothing is lost', async ({ page }) => {
   const db = await freshDatabase();
   server.kill();

@@ -5,6 +5,7 @@
 
 mod analysis;
 mod charts;
+mod head_office;
 pub mod log;
 
 
@@ -252,6 +253,7 @@ pub fn KpiPage() -> impl IntoView {
                 <crate::ui::drills::due::DrillsDue/>
                 {move || breakdowns_view(i18n, ctx, &kpis.get(), &scope.get())}
                 <analysis::AnalysisSection items=items scope=scope/>
+                <head_office::HeadOfficeCard scope=scope/>
             </Show>
         </section>
     }
