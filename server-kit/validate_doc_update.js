@@ -16,6 +16,15 @@ function (newDoc, oldDoc, userCtx, secObj) {
   // no record. (The app's own deletions are tombstones inside the record.)
   if (newDoc._deleted === true) return;
 
+  // A photo: its id is the SHA-256 of its one attachment, an image; never changed.
+  var photo = /^photo:([0-9a-f]{64})$/.exec(newDoc._id);
+  if (photo) {
+    var a = newDoc._attachments && newDoc._attachments.photo;
+    if (!a || ['image/jpeg', 'image/png', 'image/webp'].indexOf(a.content_type) < 0) refuse('a photo is one image attachment');
+    if (!newDoc.photo || newDoc.photo.sha256 !== photo[1]) refuse('the photo names another photo');
+    if (oldDoc && !oldDoc._deleted) refuse('a photo is never changed');
+    return;
+  }
   var m = new RegExp('^(ticket|ticket_event|drill_plan|drill_run):(' + UUID + ')$').exec(newDoc._id);
   if (!m || !KINDS[m[1]]) refuse('not a PatrolDesk record id: ' + String(newDoc._id).slice(0, 80));
   var r = newDoc.record;

@@ -200,19 +200,20 @@ fn a_connection_cut_at_any_call_of_a_pass_loses_and_duplicates_nothing() {
 
 #[test]
 fn a_pass_shows_its_progress_and_where_the_pull_stopped() {
-    use patroldesk::app::replicate::{pass_showing, Progress};
+    use patroldesk::app::replicate::{pass_showing, Progress, BATCH};
     use std::cell::RefCell;
     let couch = MemoryCouch::new();
-    let a = stocked(150);
+    let a = stocked(400);
     let sent = everything(&a).len();
+    assert!(sent > 2 * BATCH, "{sent}: several batches");
     let seen = RefCell::new(Vec::new());
     let report = run(pass_showing(&a, &couch, tablet(1), URL, now(), &|p| seen.borrow_mut().push(p))).unwrap();
     assert_eq!(report.pushed, sent);
     let pushing: Vec<Progress> = seen.borrow().iter().copied().filter(|p| matches!(p, Progress::Pushing { .. })).collect();
-    let batches = sent.div_ceil(200);
+    let batches = sent.div_ceil(BATCH);
     assert_eq!(pushing.len(), batches);
     assert_eq!(pushing[0], Progress::Pushing { done: 0, of: sent });
-    assert_eq!(pushing[batches - 1], Progress::Pushing { done: (batches - 1) * 200, of: sent });
+    assert_eq!(pushing[batches - 1], Progress::Pushing { done: (batches - 1) * BATCH, of: sent });
 
     // B pulls in batches: the percentage climbs to 100 against the server's update_seq.
     let b = MemoryStore::new();
@@ -224,4 +225,52 @@ fn a_pass_shows_its_progress_and_where_the_pull_stopped() {
     assert_eq!(percents.first(), Some(&0));
     assert!(percents.windows(2).all(|w| w[0] <= w[1]), "{percents:?}");
     assert!(percents.len() >= batches, "{percents:?}");
+}
+
+#[test]
+fn photos_travel_after_their_tickets_checked_against_their_id_and_survive_a_cut_anywhere() {
+    use patroldesk::domain::couch::{photo_doc, DocProblem, PhotoProblem};
+    use patroldesk::domain::export::sha256_hex;
+    use patroldesk::store::couch::ReplicaStore;
+    use patroldesk::store::PhotoStore;
+    let a = stocked(3);
+    // A ticket of A's gets a photo (a fake JPEG: only its bytes and their hash matter here).
+    let jpeg: Vec<u8> = b"\xFF\xD8\xFF\xE0 photo of a leaking pipe".iter().copied().chain((0..5000).map(|i| (i % 251) as u8)).collect();
+    let sha = sha256_hex(&jpeg);
+    let ticket = everything(&a).into_values().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    let mut body = ticket.body.clone();
+    body["photos"] = json!([{ "sha256": sha, "width": 800, "height": 600, "bytes": jpeg.len() }]);
+    let with_photo = ticket.edited(body, stamp(10, tablet(1)), None);
+    run(a.put_many_with_photos(std::slice::from_ref(&with_photo), &[(sha.clone(), ("image/jpeg".to_owned(), jpeg.clone()))])).unwrap();
+
+    // Cut at every call of B's first pull; it resumes and ends with the photo, once.
+    let couch = MemoryCouch::new();
+    pass_until_done(&a, &couch, tablet(1));
+    assert!(couch.winners().contains_key(&format!("photo:{sha}")));
+    let probe_calls = {
+        let probe = MemoryCouch::new();
+        pass_until_done(&a, &probe, tablet(1));
+        let b = MemoryStore::new();
+        probe.calls.set(0);
+        pass_until_done(&b, &probe, tablet(2));
+        probe.calls.get()
+    };
+    for cut in 0..probe_calls {
+        let b = MemoryStore::new();
+        couch.cut_after(cut);
+        let _ = run(pass(&b, &couch, tablet(2), URL, now()));
+        pass_until_done(&b, &couch, tablet(2));
+        assert_eq!(run(b.photo_bytes(&sha)).unwrap(), Some(("image/jpeg".to_owned(), jpeg.clone())), "cut at call {cut}");
+        assert_eq!(everything(&b), everything(&a), "cut at call {cut}");
+    }
+
+    // A photo whose bytes are not the ones its id names is not kept.
+    let c = MemoryStore::new();
+    let other = MemoryCouch::new();
+    let fake = "0".repeat(64);
+    run(other.bulk_docs(&[photo_doc(&fake, "image/jpeg", &jpeg), photo_doc(&sha, "text/html", b"<script>")])).unwrap();
+    let report = run(pass(&c, &other, tablet(3), URL, now())).unwrap();
+    let problems: Vec<&DocProblem> = report.refused.iter().map(|(_, p)| p).collect();
+    assert_eq!(problems, [&DocProblem::Photo(PhotoProblem::Checksum), &DocProblem::Photo(PhotoProblem::Type)]);
+    assert_eq!(run(c.missing_photos(&[fake, sha])).unwrap().len(), 2);
 }

@@ -8,20 +8,22 @@
 //! same parent, merging is idempotent, and a checkpoint is written on both sides only after
 //! its batch is stored on both — a pass cut anywhere resumes, losing and duplicating nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::domain::clock::Stamp;
-use crate::domain::couch::{doc_id, from_doc, missing_from_revs_diff, next_rev, pull_progress, rev_hash, rev_pos, short_hash, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
+use crate::domain::couch::{ChangesResponse, photo_doc, photo_doc_id, photo_from_doc, photo_rev, to_doc, doc_id, from_doc, missing_from_revs_diff, next_rev, pull_progress, rev_hash, rev_pos, short_hash, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
 use crate::domain::merge::merge;
 use crate::domain::record::{Record, RecordKind};
 use crate::store::couch::{CouchApi, CouchError, ReplicaStore};
 use crate::store::{RecordStore, StoreError};
 
-/// Records per batch, each way.
-pub const BATCH: usize = 200;
+/// Records per batch, each way (CouchDB's own replicator sends 500 a batch; a batch costs a
+/// few round trips and a checkpoint on both sides whatever its size, and 1,000 records are
+/// about 1 MB).
+pub const BATCH: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplicateError {
@@ -70,10 +72,13 @@ pub async fn pass_showing<S: RecordStore + ReplicaStore, C: CouchApi>(
     now: chrono::DateTime<chrono::Utc>,
     progress: &dyn Fn(Progress),
 ) -> Result<PassReport, ReplicateError> {
-    let mut report = PassReport { pushed: push_showing(store, couch, device, url, progress).await?, ..PassReport::default() };
-    pull(store, couch, device, url, now, &mut report, progress).await?;
-    // What a pull merged here (local edits the server had not seen) goes up at once.
-    report.pushed += push_showing(store, couch, device, url, progress).await?;
+    let mut pushed_revs = HashMap::new();
+    let mut on_server = HashSet::new();
+    let mut report = PassReport { pushed: push_remembering(store, couch, device, url, progress, &mut pushed_revs, &HashSet::new()).await?, ..PassReport::default() };
+    pull(store, couch, device, url, now, &mut report, progress, &pushed_revs, &mut on_server).await?;
+    // What a pull merged here (local edits the server had not seen) goes up at once; what
+    // it stored as the server has it is only passed over.
+    report.pushed += push_remembering(store, couch, device, url, progress, &mut pushed_revs, &on_server).await?;
     Ok(report)
 }
 
@@ -103,6 +108,65 @@ pub async fn push<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: 
 }
 
 async fn push_showing<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, device: Uuid, url: &str, progress: &dyn Fn(Progress)) -> Result<usize, ReplicateError> {
+    push_remembering(store, couch, device, url, progress, &mut HashMap::new(), &HashSet::new()).await
+}
+
+/// One batch ready to send: its documents at their next revisions, and where it ends.
+struct Prepared {
+    docs: Vec<Value>,
+    revs: Vec<(String, String)>,
+    photos: Vec<String>,
+    last: String,
+}
+
+async fn prepare<S: ReplicaStore>(store: &S, batch: &[Record]) -> Result<Prepared, ReplicateError> {
+    let ids: Vec<String> = batch.iter().map(|r| doc_id(r.kind, r.id)).collect();
+    let known = store.known_revs(&ids).await?;
+    let mut docs = Vec::new();
+    let mut revs = Vec::new();
+    for ((record, doc_id), parent) in batch.iter().zip(ids).zip(&known) {
+        let (rev, revisions) = next_rev(record, parent.as_deref());
+        // The server already holds this very record (it came from there).
+        if parent.as_deref().is_some_and(|p| rev_hash(p) == rev_hash(&rev)) {
+            continue;
+        }
+        let mut doc = to_doc(record, Some(&rev));
+        doc["_revisions"] = revisions;
+        docs.push(doc);
+        revs.push((doc_id, rev));
+    }
+    Ok(Prepared { docs, revs, photos: crate::domain::export::photo_refs(batch), last: batch.last().map(|r| r.updated_at.to_string()).unwrap_or_default() })
+}
+
+/// Sends what the server lacks of a batch (a batch retried after a cut sends nothing twice).
+async fn send<C: CouchApi>(couch: &C, batch: &Prepared) -> Result<usize, ReplicateError> {
+    if batch.docs.is_empty() {
+        return Ok(0);
+    }
+    let mut ask = serde_json::Map::new();
+    for (doc_id, rev) in &batch.revs {
+        ask.insert(doc_id.clone(), json!([rev]));
+    }
+    let missing: HashSet<(String, String)> = missing_from_revs_diff(&couch.revs_diff(&Value::Object(ask)).await?).into_iter().collect();
+    let docs: Vec<&Value> = batch.docs.iter().zip(&batch.revs).filter(|(_, key)| missing.contains(*key)).map(|(doc, _)| doc).collect();
+    if !docs.is_empty() {
+        couch.bulk_docs(&docs.into_iter().cloned().collect::<Vec<_>>()).await?;
+    }
+    Ok(missing.len())
+}
+
+/// The push, telling `pushed` each revision sent or found on the server (the pull that
+/// follows skips them without reading the store). While the server takes one batch the
+/// next is read and hashed.
+async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
+    store: &S,
+    couch: &C,
+    device: Uuid,
+    url: &str,
+    progress: &dyn Fn(Progress),
+    pushed_revs: &mut HashMap<String, String>,
+    on_server: &HashSet<(RecordKind, Uuid, Stamp)>,
+) -> Result<usize, ReplicateError> {
     let id = replication_id(device, url, Direction::Push);
     let since = checkpoints(store, couch, &id).await?.as_str().and_then(|s| s.parse::<Stamp>().ok());
     let mut changed: Vec<Record> = Vec::new();
@@ -110,40 +174,86 @@ async fn push_showing<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, cou
         changed.extend(store.changed_since(kind, since).await?);
     }
     changed.sort_by_key(|r| r.updated_at);
+    // Past everything read here once the batches are on the server (what is passed over is
+    // there already).
+    let through = changed.last().map(|r| r.updated_at);
+    changed.retain(|r| !on_server.contains(&(r.kind, r.id, r.updated_at)));
+    let batches: Vec<&[Record]> = changed.chunks(BATCH).collect();
     let mut pushed = 0;
-    for (n, batch) in changed.chunks(BATCH).enumerate() {
+    let mut next = match batches.first() {
+        Some(batch) => Some(prepare(store, batch).await?),
+        None => None,
+    };
+    for n in 0..batches.len() {
         progress(Progress::Pushing { done: n * BATCH, of: changed.len() });
-        let ids: Vec<String> = batch.iter().map(|r| doc_id(r.kind, r.id)).collect();
-        let known = store.known_revs(&ids).await?;
-        let mut docs = Vec::new();
-        let mut revs = Vec::new();
-        for ((record, doc_id), parent) in batch.iter().zip(&ids).zip(&known) {
-            let (rev, _) = next_rev(record, parent.as_deref());
-            // The server already holds this very record (it came from there).
-            if parent.as_deref().is_some_and(|p| rev_hash(p) == rev_hash(&rev)) {
-                continue;
+        let Some(current) = next.take() else { break };
+        let following = async {
+            match batches.get(n + 1) {
+                Some(batch) => prepare(store, batch).await.map(Some),
+                None => Ok(None),
             }
-            docs.push(push_doc(record, parent.as_deref()));
-            revs.push((doc_id.clone(), rev));
-        }
-        if !docs.is_empty() {
-            // Only what the server lacks (a batch retried after a cut sends nothing twice).
-            let mut ask = serde_json::Map::new();
-            for (doc_id, rev) in &revs {
-                ask.insert(doc_id.clone(), json!([rev]));
-            }
-            let missing: std::collections::HashSet<(String, String)> = missing_from_revs_diff(&couch.revs_diff(&Value::Object(ask)).await?).into_iter().collect();
-            let docs: Vec<Value> = docs.into_iter().zip(&revs).filter(|(_, key)| missing.contains(*key)).map(|(doc, _)| doc).collect();
-            if !docs.is_empty() {
-                couch.bulk_docs(&docs).await?;
-            }
-            store.remember_revs(&revs).await?;
-            pushed += docs.len();
-        }
-        let last = batch.last().map(|r| r.updated_at.to_string()).unwrap_or_default();
-        checkpoint(store, couch, &id, Value::String(last)).await?;
+        };
+        let (sent, following) = futures::future::join(send(couch, &current), following).await;
+        pushed += sent?;
+        next = following?;
+        store.remember_revs(&current.revs).await?;
+        pushed_revs.extend(current.revs.iter().cloned());
+        // The batch's photos after its records (a tablet pulling meanwhile shows the tickets
+        // first), before its checkpoint (a pass cut here sends them next time).
+        push_photos(store, couch, &current.photos).await?;
+        checkpoint(store, couch, &id, Value::String(current.last)).await?;
+    }
+    if let Some(through) = through.filter(|t| changed.last().map(|r| r.updated_at) != Some(*t)) {
+        checkpoint(store, couch, &id, Value::String(through.to_string())).await?;
     }
     Ok(pushed)
+}
+
+/// Photos per `_bulk_docs`: a photo is up to a few hundred KB.
+const PHOTO_BATCH: usize = 10;
+
+/// Sends the server the photos it lacks of these (a photo not stored here is skipped: the
+/// tablet that took it sends it).
+async fn push_photos<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, shas: &[String]) -> Result<(), ReplicateError> {
+    for chunk in shas.chunks(PHOTO_BATCH) {
+        let mut ask = serde_json::Map::new();
+        for sha in chunk {
+            ask.insert(photo_doc_id(sha), json!([photo_rev(sha)]));
+        }
+        let missing = missing_from_revs_diff(&couch.revs_diff(&Value::Object(ask)).await?);
+        let mut docs = Vec::new();
+        for (id, _) in missing {
+            let Some(sha) = id.strip_prefix("photo:") else { continue };
+            if let Some((mime, bytes)) = store.photo_bytes(sha).await? {
+                docs.push(photo_doc(sha, &mime, &bytes));
+            }
+        }
+        if !docs.is_empty() {
+            couch.bulk_docs(&docs).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Fetches the photos named by a batch of changes that are not stored here, each checked
+/// against its id before it is kept.
+async fn pull_photos<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, shas: &[String], report: &mut PassReport) -> Result<(), ReplicateError> {
+    let mut fetched = Vec::new();
+    for sha in store.missing_photos(shas).await? {
+        let id = photo_doc_id(&sha);
+        let Some(doc) = couch.get_with_attachments(&id).await? else { continue };
+        match photo_from_doc(&doc) {
+            Ok(photo) => fetched.push(photo),
+            Err(problem) => report.refused.push((id, DocProblem::Photo(problem))),
+        }
+        if fetched.len() >= PHOTO_BATCH {
+            store.put_photos(&std::mem::take(&mut fetched)).await?;
+        }
+    }
+    if !fetched.is_empty() {
+        store.put_photos(&fetched).await?;
+    }
+    Ok(())
 }
 
 /// A deletion of a losing leaf, on that leaf: deterministic like every revision written.
@@ -154,6 +264,116 @@ fn deletion(doc_id: &str, loser: &str) -> Value {
 }
 
 /// The server's changes after the pull checkpoint, a batch at a time.
+/// A batch of the server's changes, with the documents the tablet lacks already fetched.
+struct Fetched {
+    changes: ChangesResponse,
+    /// Record documents with more than one live leaf: settled while processing.
+    conflicted: Vec<String>,
+    docs: Vec<Value>,
+}
+
+async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: &Value, pushed_revs: &HashMap<String, String>) -> Result<Fetched, ReplicateError> {
+    let changes = couch.changes(since, BATCH).await?;
+    // What this pass just pushed comes back first: skipped without reading the store.
+    let records: Vec<_> = changes
+        .results
+        .iter()
+        .filter(|c| parse_doc_id(&c.id).is_some())
+        .filter(|c| !(c.changes.len() == 1 && pushed_revs.get(&c.id).is_some_and(|rev| c.changes.first().is_some_and(|r| &r.rev == rev))))
+        .collect();
+    let ids: Vec<String> = records.iter().map(|c| c.id.clone()).collect();
+    let known = if ids.is_empty() { Vec::new() } else { store.known_revs(&ids).await? };
+    let mut conflicted = Vec::new();
+    let mut wanted = Vec::new();
+    for (change, known) in records.iter().zip(&known) {
+        if change.changes.len() > 1 {
+            conflicted.push(change.id.clone());
+            continue;
+        }
+        let Some(rev) = change.changes.first().map(|c| c.rev.clone()) else { continue };
+        if known.as_deref() != Some(rev.as_str()) {
+            wanted.push((change.id.clone(), rev));
+        }
+    }
+    let docs = if wanted.is_empty() { Vec::new() } else { couch.bulk_get(&wanted).await? };
+    Ok(Fetched { changes, conflicted, docs })
+}
+
+/// Settles a batch's conflicts, checks and stores its records and photos, and checkpoints.
+async fn process_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
+    store: &S,
+    couch: &C,
+    id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    fetched: &Fetched,
+    report: &mut PassReport,
+    on_server: &mut HashSet<(RecordKind, Uuid, Stamp)>,
+) -> Result<(), ReplicateError> {
+    let mut incoming: BTreeMap<String, (Record, String)> = BTreeMap::new();
+    for doc_id in &fetched.conflicted {
+        let leaves = couch.leaves(doc_id).await?;
+        let mut read = Vec::new();
+        for leaf in &leaves {
+            match (rev_of(leaf), from_doc(leaf, now)) {
+                (Some(rev), Ok(record)) => read.push((rev.to_owned(), record)),
+                (_, Err(problem)) => report.refused.push((doc_id.clone(), problem)),
+                (None, Ok(_)) => {}
+            }
+        }
+        if let Some(settled) = resolve(&read) {
+            let mut docs = vec![push_doc(&settled.merged, Some(&settled.write_on))];
+            docs.extend(settled.delete.iter().map(|loser| deletion(doc_id, loser)));
+            couch.bulk_docs(&docs).await?;
+            let (rev, _) = next_rev(&settled.merged, Some(&settled.write_on));
+            incoming.insert(doc_id.clone(), (settled.merged, rev));
+            report.settled += 1;
+        } else if let Some((rev, record)) = read.into_iter().next() {
+            incoming.insert(doc_id.clone(), (record, rev));
+        }
+    }
+    for doc in &fetched.docs {
+        let Some(doc_id) = doc.get("_id").and_then(Value::as_str).map(str::to_owned) else { continue };
+        match (rev_of(doc).map(str::to_owned), from_doc(doc, now)) {
+            (Some(rev), Ok(record)) => {
+                incoming.insert(doc_id, (record, rev));
+            }
+            // A losing leaf deleted by a settled conflict is not a record.
+            (_, Err(DocProblem::CouchDeleted)) => {}
+            (_, Err(problem)) => report.refused.push((doc_id, problem)),
+            (None, Ok(_)) => {}
+        }
+    }
+    let changes = &fetched.changes;
+    let written = apply(store, &incoming, on_server).await?;
+    // The batch's photos once its records are stored, before its checkpoint.
+    let photos: Vec<String> = changes.results.iter().filter_map(|c| c.id.strip_prefix("photo:").map(str::to_owned)).collect();
+    pull_photos(store, couch, &photos, report).await?;
+    report.pulled += written.len();
+    let wrote_any = !written.is_empty() || !incoming.is_empty() || !photos.is_empty();
+    report.written.extend(written);
+    let revs: Vec<(String, String)> = incoming.iter().map(|(id, (_, rev))| (id.clone(), rev.clone())).collect();
+    if !revs.is_empty() {
+        store.remember_revs(&revs).await?;
+    }
+    // A batch of nothing new (the echo of this tablet's own push) needs no checkpoint of
+    // its own: cut before the next, it is read again and skipped again.
+    if wrote_any || !more_after(changes) {
+        checkpoint(store, couch, id, changes.last_seq.clone()).await?;
+    }
+    report.last_seq = changes.last_seq.clone();
+    Ok(())
+}
+
+fn more_after(changes: &ChangesResponse) -> bool {
+    match changes.pending {
+        Some(pending) => pending > 0,
+        None => changes.results.len() >= BATCH,
+    }
+}
+
+/// The server's changes after the pull checkpoint, a batch at a time; while one batch is
+/// checked and stored, the next is fetched.
+#[allow(clippy::too_many_arguments)]
 async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     store: &S,
     couch: &C,
@@ -162,82 +382,38 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     now: chrono::DateTime<chrono::Utc>,
     report: &mut PassReport,
     progress: &dyn Fn(Progress),
+    pushed_revs: &HashMap<String, String>,
+    on_server: &mut HashSet<(RecordKind, Uuid, Stamp)>,
 ) -> Result<(), ReplicateError> {
     let id = replication_id(device, url, Direction::Pull);
-    let mut since = checkpoints(store, couch, &id).await?;
+    let since = checkpoints(store, couch, &id).await?;
     let update_seq = couch.update_seq().await?;
-    loop {
-        report.last_seq = since.clone();
-        progress(Progress::Pulling { percent: pull_progress(&since, &update_seq) });
-        let changes = couch.changes(&since, BATCH).await?;
-        if changes.results.is_empty() {
-            break;
-        }
-        let records: Vec<_> = changes.results.iter().filter(|c| parse_doc_id(&c.id).is_some()).collect();
-        let ids: Vec<String> = records.iter().map(|c| c.id.clone()).collect();
-        let known = store.known_revs(&ids).await?;
-        // Settled conflicts first (each pushes its result); then the rest in one `_bulk_get`.
-        let mut incoming: BTreeMap<String, (Record, String)> = BTreeMap::new();
-        let mut wanted = Vec::new();
-        for (change, known) in records.iter().zip(&known) {
-            if change.changes.len() > 1 {
-                let leaves = couch.leaves(&change.id).await?;
-                let mut read = Vec::new();
-                for leaf in &leaves {
-                    match (rev_of(leaf), from_doc(leaf, now)) {
-                        (Some(rev), Ok(record)) => read.push((rev.to_owned(), record)),
-                        (_, Err(problem)) => report.refused.push((change.id.clone(), problem)),
-                        (None, Ok(_)) => {}
-                    }
-                }
-                if let Some(settled) = resolve(&read) {
-                    let mut docs = vec![push_doc(&settled.merged, Some(&settled.write_on))];
-                    docs.extend(settled.delete.iter().map(|loser| deletion(&change.id, loser)));
-                    couch.bulk_docs(&docs).await?;
-                    let (rev, _) = next_rev(&settled.merged, Some(&settled.write_on));
-                    incoming.insert(change.id.clone(), (settled.merged, rev));
-                    report.settled += 1;
-                } else if let Some((rev, record)) = read.into_iter().next() {
-                    incoming.insert(change.id.clone(), (record, rev));
-                }
-                continue;
+    report.last_seq = since.clone();
+    progress(Progress::Pulling { percent: pull_progress(&since, &update_seq) });
+    let mut fetched = fetch_batch(store, couch, &since, pushed_revs).await?;
+    while !fetched.changes.results.is_empty() {
+        let more = more_after(&fetched.changes);
+        let next_since = fetched.changes.last_seq.clone();
+        let following = async {
+            if more {
+                fetch_batch(store, couch, &next_since, pushed_revs).await.map(Some)
+            } else {
+                Ok(None)
             }
-            let Some(rev) = change.changes.first().map(|c| c.rev.clone()) else { continue };
-            if known.as_deref() != Some(rev.as_str()) {
-                wanted.push((change.id.clone(), rev));
-            }
-        }
-        if !wanted.is_empty() {
-            for doc in couch.bulk_get(&wanted).await? {
-                let Some(doc_id) = doc.get("_id").and_then(Value::as_str).map(str::to_owned) else { continue };
-                match (rev_of(&doc).map(str::to_owned), from_doc(&doc, now)) {
-                    (Some(rev), Ok(record)) => {
-                        incoming.insert(doc_id, (record, rev));
-                    }
-                    // A losing leaf deleted by a settled conflict is not a record.
-                    (_, Err(DocProblem::CouchDeleted)) => {}
-                    (_, Err(problem)) => report.refused.push((doc_id, problem)),
-                    (None, Ok(_)) => {}
-                }
-            }
-        }
-        let written = apply(store, &incoming).await?;
-        report.pulled += written.len();
-        report.written.extend(written);
-        let revs: Vec<(String, String)> = incoming.iter().map(|(id, (_, rev))| (id.clone(), rev.clone())).collect();
-        store.remember_revs(&revs).await?;
-        checkpoint(store, couch, &id, changes.last_seq.clone()).await?;
-        since = changes.last_seq;
-        report.last_seq = since.clone();
-        if changes.pending == Some(0) {
-            break;
+        };
+        let (done, following) = futures::future::join(process_batch(store, couch, &id, now, &fetched, report, on_server), following).await;
+        done?;
+        progress(Progress::Pulling { percent: pull_progress(&next_since, &update_seq) });
+        match following? {
+            Some(next) => fetched = next,
+            None => break,
         }
     }
     Ok(())
 }
 
 /// Merges what came from the server with what the tablet holds, in one write.
-async fn apply<S: RecordStore>(store: &S, incoming: &BTreeMap<String, (Record, String)>) -> Result<Vec<Record>, ReplicateError> {
+async fn apply<S: RecordStore>(store: &S, incoming: &BTreeMap<String, (Record, String)>, on_server: &mut HashSet<(RecordKind, Uuid, Stamp)>) -> Result<Vec<Record>, ReplicateError> {
     let keys: Vec<(RecordKind, Uuid)> = incoming.values().map(|(r, _)| (r.kind, r.id)).collect();
     let stored = store.get_many(&keys).await?;
     let mut writes = Vec::new();
@@ -246,6 +422,10 @@ async fn apply<S: RecordStore>(store: &S, incoming: &BTreeMap<String, (Record, S
             Some(s) => merge(s, record),
             None => record.clone(),
         };
+        // Stored here as the server has it: the push after this pull need not look at it.
+        if merged == *record {
+            on_server.insert((merged.kind, merged.id, merged.updated_at));
+        }
         if stored.as_ref() != Some(&merged) {
             writes.push(merged);
         }

@@ -92,6 +92,8 @@ pub enum DocProblem {
     IdMismatch,
     /// The record inside does not pass the import's checks: (path, problem).
     Invalid(Vec<(String, RecordProblemKind)>),
+    /// A photo's document that is not a photo the app would store.
+    Photo(PhotoProblem),
 }
 
 /// A document's revision (`_rev`).
@@ -246,6 +248,69 @@ pub fn missing_from_revs_diff(response: &Value) -> Vec<(String, String)> {
         .collect();
     out.sort();
     out
+}
+
+/// A photo's document: `photo:<sha256>`, the image as its one attachment. Photos never
+/// change (their id is their content), so every tablet writes the same revision.
+pub fn photo_doc_id(sha256: &str) -> String {
+    format!("photo:{sha256}")
+}
+
+/// The one revision of a photo's document.
+pub fn photo_rev(sha256: &str) -> String {
+    format!("1-{}", short_hash(format!("photo {sha256}").as_bytes()))
+}
+
+/// A photo's document as pushed (`new_edits: false`), the bytes inline in base64.
+pub fn photo_doc(sha256: &str, mime: &str, bytes: &[u8]) -> Value {
+    use base64::Engine;
+    let rev = photo_rev(sha256);
+    json!({
+        "_id": photo_doc_id(sha256),
+        "_rev": rev,
+        "_revisions": { "start": 1, "ids": [rev_hash(&rev)] },
+        "photo": { "sha256": sha256, "type": mime },
+        "_attachments": { "photo": { "content_type": mime, "data": base64::engine::general_purpose::STANDARD.encode(bytes) } },
+    })
+}
+
+/// Why a photo's document from the server is not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoProblem {
+    NotAPhoto,
+    /// Not an image type the app stores.
+    Type,
+    TooLarge,
+    /// The bytes are not the photo the id names.
+    Checksum,
+}
+
+/// The photo a document from the server holds (`?attachments=true`), checked like a file's:
+/// `(sha256, type, bytes)`.
+pub fn photo_from_doc(doc: &Value) -> Result<(String, String, Vec<u8>), PhotoProblem> {
+    use base64::Engine;
+    use super::export::checks::{MAX_PHOTO_BYTES, PHOTO_TYPES};
+    let sha = doc.get("_id").and_then(Value::as_str).and_then(|id| id.strip_prefix("photo:")).ok_or(PhotoProblem::NotAPhoto)?;
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(PhotoProblem::NotAPhoto);
+    }
+    let attachment = doc.get("_attachments").and_then(|a| a.get("photo")).ok_or(PhotoProblem::NotAPhoto)?;
+    let mime = attachment.get("content_type").and_then(Value::as_str).ok_or(PhotoProblem::Type)?;
+    if !PHOTO_TYPES.contains(&mime) {
+        return Err(PhotoProblem::Type);
+    }
+    let data = attachment.get("data").and_then(Value::as_str).ok_or(PhotoProblem::NotAPhoto)?;
+    if data.len() > MAX_PHOTO_BYTES / 3 * 4 + 4 {
+        return Err(PhotoProblem::TooLarge);
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| PhotoProblem::NotAPhoto)?;
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(PhotoProblem::TooLarge);
+    }
+    if super::export::sha256_hex(&bytes) != sha {
+        return Err(PhotoProblem::Checksum);
+    }
+    Ok((sha.to_owned(), mime.to_owned(), bytes))
 }
 
 /// How the tablet signs in to the server. Either way the secret is kept sealed with residents'

@@ -18,6 +18,9 @@ pub struct FetchCouch {
     server: String,
     /// `Bearer …` (a JWT); `None` with CouchDB's cookie session.
     authorization: Option<String>,
+    /// The revision of each `_local` checkpoint this client last wrote: the next write goes
+    /// on it without reading it first (one request per batch fewer).
+    local_revs: std::rc::Rc<std::cell::RefCell<std::collections::HashMap<String, String>>>,
 }
 
 fn encode(text: &str) -> String {
@@ -26,7 +29,7 @@ fn encode(text: &str) -> String {
 
 impl FetchCouch {
     pub fn new(config: &CouchConfig) -> FetchCouch {
-        FetchCouch { base: config.database().to_owned(), server: config.server().to_owned(), authorization: config.authorization() }
+        FetchCouch { base: config.database().to_owned(), server: config.server().to_owned(), authorization: config.authorization(), local_revs: Default::default() }
     }
 
     /// Opens CouchDB's cookie session: the password is sent this once, the requests after
@@ -38,7 +41,7 @@ impl FetchCouch {
 
     /// Another database on the same server, with the same sign-in (head office's sites).
     pub fn sibling(&self, database: &str) -> FetchCouch {
-        FetchCouch { base: format!("{}/{database}", self.server), server: self.server.clone(), authorization: self.authorization.clone() }
+        FetchCouch { base: format!("{}/{database}", self.server), server: self.server.clone(), authorization: self.authorization.clone(), local_revs: Default::default() }
     }
 
     /// A view's (or any document's) answer, `path` below the database; a 404 is refused.
@@ -118,6 +121,11 @@ impl FetchCouch {
 }
 
 impl CouchApi for FetchCouch {
+    async fn get_with_attachments(&self, id: &str) -> Result<Option<Value>, CouchError> {
+        let (status, json) = self.request("GET", &format!("/{}?attachments=true", encode(id)), None).await?;
+        Ok((status != 404).then_some(json))
+    }
+
     async fn update_seq(&self) -> Result<Value, CouchError> {
         Ok(self.request("GET", "", None).await?.1.get("update_seq").cloned().unwrap_or(Value::Null))
     }
@@ -181,14 +189,34 @@ impl CouchApi for FetchCouch {
 
     async fn put_local(&self, id: &str, checkpoint: &Checkpoint) -> Result<(), CouchError> {
         let path = format!("/_local/{}", encode(id));
-        let (status, current) = self.request("GET", &path, None).await?;
-        let mut doc = serde_json::to_value(checkpoint).map_err(|e| CouchError::Refused(e.to_string()))?;
-        if status != 404 {
-            if let Some(rev) = current.get("_rev") {
-                doc["_rev"] = rev.clone();
+        let body = serde_json::to_value(checkpoint).map_err(|e| CouchError::Refused(e.to_string()))?;
+        let remembered = self.local_revs.borrow().get(id).cloned();
+        let put = |rev: Option<String>| {
+            let mut doc = body.clone();
+            if let Some(rev) = rev {
+                doc["_rev"] = Value::String(rev);
             }
+            doc
+        };
+        let written = match remembered {
+            Some(rev) => match self.request("PUT", &path, Some(&put(Some(rev)))).await {
+                // Written meanwhile by another tab or tablet session: read it and go again.
+                Err(CouchError::Refused(reason)) if reason.starts_with("409") => None,
+                other => Some(other?),
+            },
+            None => None,
+        };
+        let (_, answer) = match written {
+            Some(answer) => answer,
+            None => {
+                let (status, current) = self.request("GET", &path, None).await?;
+                let rev = (status != 404).then(|| current.get("_rev").and_then(Value::as_str).map(str::to_owned)).flatten();
+                self.request("PUT", &path, Some(&put(rev))).await?
+            }
+        };
+        if let Some(rev) = answer.get("rev").and_then(Value::as_str) {
+            self.local_revs.borrow_mut().insert(id.to_owned(), rev.to_owned());
         }
-        self.request("PUT", &path, Some(&doc)).await?;
         Ok(())
     }
 }

@@ -36,6 +36,8 @@ pub trait CouchApi {
     async fn put_local(&self, id: &str, checkpoint: &Checkpoint) -> Result<(), CouchError>;
     /// The database's `update_seq` (`GET /db`): how far a pull has to go.
     async fn update_seq(&self) -> Result<Value, CouchError>;
+    /// A document with its attachments inline (`?attachments=true`); `None` when missing.
+    async fn get_with_attachments(&self, id: &str) -> Result<Option<Value>, CouchError>;
 }
 
 /// One revision of a document: its id, its ancestors (newest first) and its body.
@@ -227,6 +229,11 @@ impl CouchApi for MemoryCouch {
         Ok(self.local.borrow().get(id).cloned())
     }
 
+    async fn get_with_attachments(&self, id: &str) -> Result<Option<Value>, CouchError> {
+        self.call()?;
+        Ok(self.winners().remove(id))
+    }
+
     async fn put_local(&self, id: &str, checkpoint: &Checkpoint) -> Result<(), CouchError> {
         self.call()?;
         self.local.borrow_mut().insert(id.to_owned(), checkpoint.clone());
@@ -242,4 +249,10 @@ pub trait ReplicaStore {
     async fn remember_revs(&self, revs: &[(String, String)]) -> Result<(), crate::store::StoreError>;
     async fn load_checkpoint(&self, replication: &str) -> Result<Option<Checkpoint>, crate::store::StoreError>;
     async fn save_checkpoint(&self, replication: &str, checkpoint: &Checkpoint) -> Result<(), crate::store::StoreError>;
+    /// Which of these photos (by SHA-256) are not stored here.
+    async fn missing_photos(&self, shas: &[String]) -> Result<Vec<String>, crate::store::StoreError>;
+    /// A stored photo's type and bytes.
+    async fn photo_bytes(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, crate::store::StoreError>;
+    /// Stores photos `(sha256, type, bytes)` (sealed where residents' data is), in one write.
+    async fn put_photos(&self, photos: &[(String, String, Vec<u8>)]) -> Result<(), crate::store::StoreError>;
 }

@@ -91,6 +91,23 @@ impl crate::store::couch::ReplicaStore for MemoryStore {
         let key = format!("couch-checkpoint:{replication}");
         self.write(&key, encode(&key, checkpoint)?)
     }
+
+    async fn missing_photos(&self, shas: &[String]) -> Result<Vec<String>, StoreError> {
+        let photos = self.photos.borrow();
+        Ok(shas.iter().filter(|s| !photos.contains_key(*s)).cloned().collect())
+    }
+
+    async fn photo_bytes(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        Ok(self.photos.borrow().get(sha256).cloned())
+    }
+
+    async fn put_photos(&self, photos: &[(String, String, Vec<u8>)]) -> Result<(), StoreError> {
+        if let Some(error) = self.fail_next_write.borrow_mut().take() {
+            return Err(error);
+        }
+        self.photos.borrow_mut().extend(photos.iter().map(|(sha, mime, bytes)| (sha.clone(), (mime.clone(), bytes.clone()))));
+        Ok(())
+    }
 }
 
 impl crate::store::AccessLogStore for MemoryStore {

@@ -82,6 +82,22 @@ test('malformed documents are refused with the reason', async () => {
   }
 });
 
+test('a photo is taken as one image named by its SHA-256, and never changed', async () => {
+  const { createHash } = await import('node:crypto');
+  const bytes = Buffer.from('fake jpeg bytes for the kit');
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const photo = (type, named = sha) => ({ _id: `photo:${sha}`, photo: { sha256: named, type }, _attachments: { photo: { content_type: type, data: bytes.toString('base64') } } });
+  let put = await call('PUT', `${DB}/photo:${'1'.repeat(64)}`, { ...photo('image/jpeg'), _id: `photo:${'1'.repeat(64)}` });
+  assert.match(JSON.stringify(put.json), /names another photo/);
+  put = await call('PUT', `${DB}/photo:${sha}`, photo('text/html'));
+  assert.match(JSON.stringify(put.json), /one image attachment/);
+  put = await call('PUT', `${DB}/photo:${sha}`, photo('image/jpeg'));
+  assert.equal(put.status, 201, JSON.stringify(put.json));
+  put = await call('PUT', `${DB}/photo:${sha}`, { ...photo('image/png'), _rev: put.json.rev });
+  assert.equal(put.status, 403);
+  assert.match(JSON.stringify(put.json), /never changed/);
+});
+
 test('a replicated conflict is kept (new_edits: false), as the tablets settle it', async () => {
   const id = ID.replace('0001', '0010');
   const doc = (note, rev) => ({ ...step(note), _id: `ticket_event:${id}`, _rev: rev, record: { ...step(note).record, id } });

@@ -234,37 +234,50 @@ impl IdbStore {
         // in between the comparison and the put.
         let tx = self.db.transaction(&names, TransactionMode::ReadWrite).map_err(classify)?;
         let probe = tx.object_store(names[0]).map_err(classify)?.transaction();
-        for (record, value) in records.iter().zip(values) {
-            let step = async {
-                let store = tx.object_store(record.kind.store_name())?;
-                let key = JsValue::from_str(&record.id.to_string());
-                let stored = store.get(key)?.await?;
-                Ok::<_, idb::Error>((store, stored))
-            };
-            let (store, stored) = match step.await {
-                Ok(found) => found,
+        // Every read issued before the first is awaited (a round trip to IndexedDB each,
+        // one after another, made a batch of 1,000 cost 0.4 s); they answer in order.
+        let mut reads = Vec::with_capacity(records.len());
+        for record in records {
+            let read = tx.object_store(record.kind.store_name()).and_then(|store| store.get(JsValue::from_str(&record.id.to_string())));
+            match read {
+                Ok(request) => reads.push(std::future::IntoFuture::into_future(request)),
+                Err(e) => {
+                    let _ = tx.abort();
+                    return Err(classify(e));
+                }
+            }
+        }
+        // A record twice in one batch is compared with its earlier version in the batch,
+        // which the read issued beforehand did not see.
+        let mut written: std::collections::HashMap<(RecordKind, uuid::Uuid), usize> = std::collections::HashMap::new();
+        for (i, ((record, value), read)) in records.iter().zip(values).zip(reads).enumerate() {
+            let stored = match read.await {
+                Ok(stored) => stored,
                 Err(e) => {
                     let _ = tx.abort();
                     return Err(classify(e));
                 }
             };
-            let stored = match stored.as_ref().map(|v| self.from_js(v)).transpose() {
-                Ok(stored) => stored,
-                Err(e) => {
-                    let _ = tx.abort();
-                    return Err(e);
-                }
+            let stored = match written.get(&(record.kind, record.id)) {
+                Some(&earlier) => Some(records[earlier].clone()),
+                None => match stored.as_ref().map(|v| self.from_js(v)).transpose() {
+                    Ok(stored) => stored,
+                    Err(e) => {
+                        let _ = tx.abort();
+                        return Err(e);
+                    }
+                },
             };
-            // Requests in one transaction run in order, so a record put earlier in this batch
-            // is what `get` returned here.
             if !supersedes(record, stored.as_ref()) {
                 report.stale.push(record.id);
                 continue;
             }
-            if let Err(e) = store.put(&value, None) {
+            let put = tx.object_store(record.kind.store_name()).and_then(|store| store.put(&value, None));
+            if let Err(e) = put {
                 let _ = tx.abort();
                 return Err(classify(e));
             }
+            written.insert((record.kind, record.id), i);
         }
         for (sha256, blob) in &sealed_photos {
             let put = tx.object_store(PHOTOS).and_then(|store| store.put(blob, Some(&JsValue::from_str(sha256))));

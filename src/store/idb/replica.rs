@@ -47,6 +47,38 @@ impl ReplicaStore for IdbStore {
         let key = format!("{CHECKPOINT_PREFIX}{replication}");
         self.write_text(&key, encode(&key, checkpoint)?).await
     }
+
+    async fn missing_photos(&self, shas: &[String]) -> Result<Vec<String>, StoreError> {
+        use std::future::IntoFuture;
+        // Keys only: a photo is not read (nor opened) to know it is here.
+        let tx = self.db.transaction(&[super::PHOTOS], TransactionMode::ReadOnly).map_err(classify)?;
+        let store = tx.object_store(super::PHOTOS).map_err(classify)?;
+        let mut pending = Vec::with_capacity(shas.len());
+        for sha in shas {
+            pending.push(store.count(Some(idb::Query::Key(JsValue::from_str(sha)))).map_err(classify)?.into_future());
+        }
+        let mut missing = Vec::new();
+        for (sha, request) in shas.iter().zip(pending) {
+            if request.await.map_err(classify)? == 0 {
+                missing.push(sha.clone());
+            }
+        }
+        tx.await.map_err(classify)?;
+        Ok(missing)
+    }
+
+    async fn photo_bytes(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        use crate::store::PhotoStore;
+        self.photo_file(sha256).await
+    }
+
+    async fn put_photos(&self, photos: &[(String, String, Vec<u8>)]) -> Result<(), StoreError> {
+        let mut items = Vec::with_capacity(photos.len());
+        for (sha, mime, bytes) in photos {
+            items.push((super::PHOTOS, JsValue::from(self.photo_blob_at_rest(mime, bytes)?), Some(JsValue::from_str(sha))));
+        }
+        self.put_raw(&items).await
+    }
 }
 
 const CONFIG_KEY: &str = "couch";

@@ -36,10 +36,9 @@ fn reason(e: CouchError) -> String {
 async fn read_site(couch: &FetchCouch, scope: &Scope) -> Result<SiteFigures, String> {
     let (first, last) = scope.period.local_dates(scope.offset_min);
     let [by_day, undecided, visits] = queries(first, last, scope.now);
-    let by_day = couch.read(&by_day).await.map_err(reason)?;
-    let undecided = couch.read(&undecided).await.map_err(reason)?;
-    let visits = couch.read(&visits).await.map_err(reason)?;
-    site_figures(&by_day, &undecided, &visits, first, last).map_err(|ViewProblem(p)| p)
+    // The three at once: the server answers each from its index.
+    let (by_day, undecided, visits) = futures::future::join3(couch.read(&by_day), couch.read(&undecided), couch.read(&visits)).await;
+    site_figures(&by_day.map_err(reason)?, &undecided.map_err(reason)?, &visits.map_err(reason)?, first, last).map_err(|ViewProblem(p)| p)
 }
 
 fn figures_cells(i18n: I18n, f: &SiteFigures) -> impl IntoView {
@@ -91,14 +90,19 @@ pub fn HeadOfficeCard(scope: Memo<Scope>) -> impl IntoView {
             let started = js_sys::Date::now();
             let couch = FetchCouch::new(&cfg);
             let session = if cfg.needs_session() { couch.open_session(&cfg.user, &cfg.password).await.map_err(reason) } else { Ok(()) };
-            let mut out = Vec::new();
-            for site in &sites {
-                let read = match &session {
-                    Err(e) => Err(e.clone()),
-                    Ok(()) => read_site(&couch.sibling(site), &scope).await,
-                };
-                out.push((site.clone(), read.map_or_else(SiteRead::Failed, SiteRead::Read)));
-            }
+            // Every site at once (a browser keeps six connections to a server; the rest queue).
+            let reads = futures::future::join_all(sites.iter().map(|site| {
+                let couch = couch.sibling(site);
+                let session = session.clone();
+                async move {
+                    match session {
+                        Err(e) => Err(e),
+                        Ok(()) => read_site(&couch, &scope).await,
+                    }
+                }
+            }))
+            .await;
+            let out: Vec<(String, SiteRead)> = sites.iter().cloned().zip(reads.into_iter().map(|r| r.map_or_else(SiteRead::Failed, SiteRead::Read))).collect();
             let ms = (js_sys::Date::now() - started).round();
             results.try_set(out);
             status.try_set(Some(fill(t_string!(i18n, head_office.read_in), "ms", &ms.to_string())));

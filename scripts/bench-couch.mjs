@@ -1,0 +1,162 @@
+// Live replication benchmarks (issue 20) against the release build in dist/ and npm's
+// pouchdb-server in memory on loopback, behind the test server's same-origin proxy:
+// - the first replication of a 10,000-ticket tablet to an empty database, and from it to an
+//   empty tablet, beside a plain `_bulk_docs` of the same documents from Node (goal ≤ 2×);
+// - one edit's time from tablet A to tablet B, both online (goal ≤ 2 s);
+// - head office's KPI view over five sites' databases of 10,000 tickets each (goal ≤ 1 s).
+// Usage: node scripts/bench-couch.mjs EXPORT_10K.json SITE1.json … SITE5.json
+// Figures go into bench/results.json under `couch`.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS } from '../playwright.config.js';
+import { kpiDesign } from '../server-kit/setup-site.mjs';
+
+const [file, ...siteFiles] = process.argv.slice(2);
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+const PORT = 8092;
+const COUCH_PORT = 5992;
+const URL = `http://127.0.0.1:${PORT}`;
+const COUCH = `http://127.0.0.1:${COUCH_PORT}`;
+const LONG = { timeout: 1_800_000 };
+// The replicator's batch (src/app/replicate.rs: BATCH).
+const BATCH = 1000;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const couchServer = spawn(resolve('node_modules/.bin/pouchdb-server'), ['--in-memory', '--host', '127.0.0.1', '--port', String(COUCH_PORT)],
+  { stdio: 'ignore', cwd: mkdtempSync(join(tmpdir(), 'pouchdb-server-')) });
+const server = spawn('node', ['scripts/serve.mjs', '--dir', 'dist', '--port', String(PORT), '--couch', COUCH], { stdio: 'pipe' });
+process.on('exit', () => { server.kill(); couchServer.kill(); });
+await new Promise((ok, fail) => {
+  server.stdout.on('data', (d) => String(d).includes('serving') && ok());
+  server.on('exit', (code) => fail(new Error(`server exited ${code} (port ${PORT} in use?)`)));
+});
+for (let i = 0; i < 100; i++) {
+  try { if ((await fetch(`${COUCH}/`)).ok) break; } catch { /* not up yet */ }
+  await new Promise((r) => setTimeout(r, 100));
+}
+const couch = async (method, path, body) => {
+  const r = await fetch(`${COUCH}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return r.json();
+};
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const figures = {};
+const put = (name, value, reference, goal) => { figures[name] = { value: Math.round(value * 10) / 10, reference, goal }; console.log(`  ${name}: ${Math.round(value)}  (${reference}; goal ${goal})`); };
+
+async function tablet() {
+  const context = await browser.newContext({ timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  await page.goto(`${URL}/data`);
+  await page.locator('nav.shell-nav a').nth(5).waitFor(LONG);
+  return page;
+}
+
+async function configure(page, db) {
+  await page.goto(`${URL}/data`);
+  await page.locator('[data-testid="couch-save"]:not([disabled])').waitFor(LONG);
+  await page.getByTestId('couch-url').fill(`/couch/${db}`);
+  const t0 = Date.now();
+  await page.getByTestId('couch-save').click();
+  return t0;
+}
+
+const tickets = JSON.parse(readFileSync(file, 'utf8')).counts.tickets;
+
+// A: the exported tablet, imported; then its first replication into an empty database.
+const a = await tablet();
+await a.locator('#import-files:not([disabled])').waitFor({ state: 'attached', ...LONG });
+await a.locator('#import-files').setInputFiles([file]);
+await a.getByTestId('import-preview').waitFor(LONG);
+await a.getByRole('button', { name: /^Import 1 file$/ }).click();
+await a.getByTestId('import-result').waitFor(LONG);
+await couch('PUT', '/bench-site');
+let t0 = await configure(a, 'bench-site');
+await a.getByTestId('sync-state').filter({ hasText: /^Up to date: [1-9]\d* sent/ }).waitFor(LONG);
+const pushMs = Date.now() - t0;
+const { doc_count: docs } = await couch('GET', '/bench-site');
+
+// The reference: the same documents (as stored, with their revisions) written by Node with
+// `_bulk_docs` in batches of the replicator's size, into another empty database.
+const all = (await couch('GET', '/bench-site/_all_docs?include_docs=true')).rows.map((r) => r.doc).filter((d) => !d._id.startsWith('_'));
+await couch('PUT', '/bench-plain');
+t0 = Date.now();
+for (let i = 0; i < all.length; i += BATCH) {
+  await couch('POST', '/bench-plain/_bulk_docs', { docs: all.slice(i, i + BATCH), new_edits: false });
+}
+const plainMs = Date.now() - t0;
+put(`first replication: ${tickets} tickets (${docs} documents) from a tablet to an empty database (ms)`, pushMs, `Node _bulk_docs of the same documents ${plainMs} ms`, `≤ 2× reference (${(pushMs / plainMs).toFixed(1)}×)`);
+
+// B: an empty tablet pulls everything.
+const b = await tablet();
+t0 = await configure(b, 'bench-site');
+await b.getByTestId('sync-state').filter({ hasText: new RegExp(`^Up to date: \\d+ sent, ${docs} received`) }).waitFor(LONG);
+const pullMs = Date.now() - t0;
+put(`first replication: ${docs} documents from the database to an empty tablet (ms)`, pullMs, `Node _bulk_docs of the same documents ${plainMs} ms`, `≤ 2× reference (${(pullMs / plainMs).toFixed(1)}×)`);
+
+// One edit from A to B, both online and caught up: a new ticket saved on A until B's board
+// counts it.
+await b.goto(`${URL}/board?view=list`);
+await b.getByTestId('board-count').filter({ hasText: /^[\d,]+ tickets$/ }).waitFor(LONG);
+const edits = [];
+for (let i = 0; i < RUNS; i++) {
+  await a.goto(`${URL}/intake`);
+  await a.locator('#description').waitFor(LONG);
+  await a.locator('label[for="kind-repair"]').click();
+  await a.locator('#reporter-name').fill('李娜');
+  await a.locator('#phone').fill('13800138000');
+  await a.locator('#unit').fill('1-1-101');
+  await a.locator('#category').selectOption('plumbing');
+  await a.locator('#description').fill(`bench edit ${i}`);
+  const before = await b.getByTestId('board-count').textContent();
+  const start = Date.now();
+  await a.getByRole('button', { name: 'Save ticket' }).click();
+  await b.getByTestId('board-count').filter({ hasNotText: before }).waitFor(LONG);
+  edits.push(Date.now() - start);
+  // Both tablets' loops back to waiting before the next edit.
+  await b.waitForTimeout(1500);
+}
+put('one edit from tablet A to tablet B, both online (ms)', median(edits), `runs ${edits.join(', ')} ms; loopback`, '≤ 2000');
+
+// Head office over five sites' databases: each site's tickets and return visits stored
+// straight into its database (as replication leaves them), the views built once (their
+// first query indexes), then the KPI view read from the browser.
+const sites = [];
+for (const [n, siteFile] of siteFiles.entries()) {
+  const db = `patroldesk-bench-${n + 1}`;
+  await couch('PUT', `/${db}`);
+  await couch('PUT', `/${db}/_design/patroldesk-kpi`, kpiDesign());
+  const records = JSON.parse(readFileSync(siteFile, 'utf8')).payload.records
+    .filter((r) => r.kind === 'ticket' || (r.kind === 'ticket_event' && r.body?.action?.type === 'return_visit'));
+  for (let i = 0; i < records.length; i += 1000) {
+    await couch('POST', `/${db}/_bulk_docs`, { docs: records.slice(i, i + 1000).map((r) => ({ _id: `${r.kind}:${r.id}`, record: r })) });
+  }
+  for (const view of ['by_day', 'undecided', 'visits', 'list']) await couch('GET', `/${db}/_design/patroldesk-kpi/_view/${view}?limit=1`);
+  sites.push(db);
+}
+if (sites.length) {
+  const office = await tablet();
+  await configure(office, sites[0]);
+  await office.goto(`${URL}/kpi`);
+  await office.getByTestId('head-office-sites').waitFor(LONG);
+  await office.getByTestId('head-office-sites').fill(sites.join(', '));
+  const reads = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = Date.now();
+    await office.getByTestId('head-office-read').click();
+    await office.getByTestId('head-office-status').filter({ hasText: /^Read in/ }).waitFor(LONG);
+    await office.getByTestId('head-office-total').waitFor(LONG);
+    reads.push(Date.now() - start);
+  }
+  const total = await office.getByTestId('head-office-total').locator('td').first().textContent();
+  for (const row of await office.getByTestId('head-office-site').allTextContents()) console.log(`    ${row}`);
+  put(`head office KPI view over ${sites.length} sites × ${tickets.toLocaleString('en')} tickets (ms)`, median(reads), `${total} tickets counted by the server's views; views built beforehand`, '≤ 1000');
+}
+
+await browser.close();
+mkdirSync('bench', { recursive: true });
+const previous = (() => { try { return JSON.parse(readFileSync('bench/results.json', 'utf8')); } catch { return {}; } })();
+writeFileSync('bench/results.json', JSON.stringify({ ...previous, couch: { date: new Date().toISOString(), figures } }, null, 2) + '\n');
+process.exit(0);
