@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { appReady, exportFile, importFiles, intake, records, renamePlan, watchErrors } from './helpers.js';
+import { appReady, cameraPhoto, exportFile, importFiles, intake, records, renamePlan, watchErrors } from './helpers.js';
 
 const PORT = 5991;
 const SERVER = `http://127.0.0.1:${PORT}`;
@@ -113,6 +113,32 @@ test('two tablets exchange records continuously: no button, a step travels back;
   await expect(b.getByRole('dialog')).toBeHidden();
   await expect(a.locator('[data-status="assessed"]')).toContainText('1-1-101', { timeout: 15_000 });
   await converged(a, b);
+
+  // A photo travels after its ticket, byte for byte.
+  await a.goto('/intake');
+  await appReady(a);
+  await a.locator('label[for="kind-repair"]').click();
+  await a.locator('#reporter-name').fill('李娜');
+  await a.locator('#phone').fill('13800138000');
+  await a.locator('#unit').fill('2-1-202');
+  await a.locator('#category').selectOption('plumbing');
+  await a.locator('#description').fill('MRKPHOTO 墙面渗水');
+  await a.locator('#intake-photos').setInputFiles(await cameraPhoto(a, 800, 600, 3));
+  await expect(a.getByTestId('intake-form').getByTestId('photo-list').locator('img')).toHaveCount(1);
+  await a.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(a.getByTestId('intake-status')).toHaveText(/saved/);
+  const photos = (page) => page.evaluate(async () => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); });
+    const keys = await new Promise((ok) => { const r = db.transaction('photos').objectStore('photos').getAllKeys(); r.onsuccess = () => ok(r.result); });
+    const blobs = await new Promise((ok) => { const r = db.transaction('photos').objectStore('photos').getAll(); r.onsuccess = () => ok(r.result); });
+    db.close();
+    const sums = [];
+    for (const blob of blobs) sums.push(Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()))).map((x) => x.toString(16).padStart(2, '0')).join(''));
+    return { keys, sums };
+  });
+  await expect.poll(async () => (await photos(b)).keys.length, { timeout: 15_000 }).toBe(1);
+  expect(await photos(b)).toEqual(await photos(a));
+  expect((await photos(b)).sums).toEqual((await photos(b)).keys);
 
   // In Chinese too.
   await a.getByTestId('language').selectOption('zh-CN');
