@@ -154,25 +154,35 @@ async fn wait(ms: u32) {
     WOKEN.with(|w| w.set(false));
 }
 
-/// Waits on the server's long-poll for a change after `since`, or less if woken.
+/// Waits on the server's long-poll for a change after `since`, or less if woken. The wait
+/// ends on our side too (a wake or the deadline), not only when the aborted request fails:
+/// a request held by something in between may never fail.
 async fn wait_for_server(couch: &FetchCouch, since: &serde_json::Value) -> Result<(), CouchError> {
     if WOKEN.with(|w| w.replace(false)) {
         return Ok(());
     }
     let Ok(controller) = web_sys::AbortController::new() else { return Err(CouchError::Offline) };
     let signal = controller.signal();
-    // Ended here too: pouchdb-server ignores `timeout` and holds a long-poll until a change.
-    let deadline = Closure::once_into_js({
-        let controller = controller.clone();
-        move || controller.abort()
+    // Resolved by a wake, or by the deadline: pouchdb-server ignores `timeout` and holds a
+    // long-poll until a change.
+    let woken = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, (LONG_POLL_MS + 5_000) as i32);
+        }
+        WAKE.with(|w| *w.borrow_mut() = Some(resolve));
     });
-    let timer = web_sys::window().and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(deadline.unchecked_ref(), (LONG_POLL_MS + 5_000) as i32).ok());
-    POLL.with(|p| *p.borrow_mut() = Some(controller));
-    let result = couch.wait_for_changes(since, LONG_POLL_MS, &signal).await;
+    POLL.with(|p| *p.borrow_mut() = Some(controller.clone()));
+    let poll = Box::pin(couch.wait_for_changes(since, LONG_POLL_MS, &signal));
+    let wake = wasm_bindgen_futures::JsFuture::from(woken);
+    let result = match futures::future::select(poll, wake).await {
+        futures::future::Either::Left((result, _)) => result,
+        futures::future::Either::Right(_) => {
+            controller.abort();
+            Ok(())
+        }
+    };
     POLL.with(|p| p.borrow_mut().take());
-    if let (Some(w), Some(timer)) = (web_sys::window(), timer) {
-        w.clear_timeout_with_handle(timer);
-    }
+    WAKE.with(|w| w.borrow_mut().take());
     // Woken: not an error of the network.
     if signal.aborted() {
         WOKEN.with(|w| w.set(false));
