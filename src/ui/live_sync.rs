@@ -84,6 +84,25 @@ fn current(generation: u64) -> bool {
     GENERATION.with(Cell::get) == generation
 }
 
+/// The server this tablet replicates with (`None`: not set or locked), read again after each
+/// sign-in or lock.
+pub fn couch_config(ctx: AppContext) -> RwSignal<Option<CouchConfig>> {
+    let config = RwSignal::new(None);
+    Effect::new(move |_| {
+        if !ctx.loaded.get() {
+            return;
+        }
+        ctx.session.track();
+        spawn_local(async move {
+            let Ok(store) = ctx.store() else { return };
+            if let Ok(found) = store.load_couch_config().await {
+                config.try_set(found);
+            }
+        });
+    });
+    config
+}
+
 /// Ends the wait the loop is in (a timer or a long-poll) so it runs a pass now.
 pub fn sync_now() {
     WOKEN.with(|w| w.set(true));

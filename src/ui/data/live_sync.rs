@@ -40,28 +40,19 @@ fn state_text(i18n: I18n, state: &SyncState) -> Option<String> {
 pub fn LiveSyncCard() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
-    let config = RwSignal::new(None::<CouchConfig>);
+    let config = live_sync::couch_config(ctx);
     let url = RwSignal::new(String::new());
     let auth = RwSignal::new(CouchAuth::Session);
     let user = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let form_status = RwSignal::new(None::<String>);
+    // The form shows what is stored (the password never).
     Effect::new(move |_| {
-        if !ctx.loaded.get() {
-            return;
+        if let Some(c) = config.get() {
+            url.set(c.url);
+            auth.set(c.auth);
+            user.set(c.user);
         }
-        ctx.session.track();
-        spawn_local(async move {
-            let Ok(store) = ctx.store() else { return };
-            if let Ok(found) = store.load_couch_config().await {
-                if let Some(c) = &found {
-                    url.try_set(c.url.clone());
-                    auth.try_set(c.auth);
-                    user.try_set(c.user.clone());
-                }
-                config.try_set(found);
-            }
-        });
     });
     let save = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();

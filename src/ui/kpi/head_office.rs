@@ -6,7 +6,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::domain::couch::CouchConfig;
 use crate::domain::head_office::{list_query, listed_tickets, queries, site_databases, site_figures, ListedTicket, SiteFigures, ViewProblem};
 use crate::domain::kpi::Scope;
 use crate::domain::locale::format_datetime;
@@ -56,24 +55,12 @@ fn figures_cells(i18n: I18n, f: &SiteFigures) -> impl IntoView {
 pub fn HeadOfficeCard(scope: Memo<Scope>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
-    let config = RwSignal::new(None::<CouchConfig>);
+    let config = crate::ui::live_sync::couch_config(ctx);
     let sites_text = RwSignal::new(crate::platform::prefs::stored_head_office_sites());
     let results = RwSignal::new(Vec::<(String, SiteRead)>::new());
     let status = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let listed = RwSignal::new(None::<(String, Result<Vec<ListedTicket>, String>)>);
-    Effect::new(move |_| {
-        if !ctx.loaded.get() {
-            return;
-        }
-        ctx.session.track();
-        spawn_local(async move {
-            let Ok(store) = ctx.store() else { return };
-            if let Ok(found) = store.load_couch_config().await {
-                config.try_set(found);
-            }
-        });
-    });
     let read = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
         let (Some(cfg), false) = (config.get_untracked(), busy.get_untracked()) else { return };
