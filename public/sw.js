@@ -31,6 +31,9 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  // Live sync's same-origin proxy: the network's own, never a cached file. Passing it through
+  // here would also keep a long-poll the page has aborted held open in the worker.
+  if (url.pathname === '/couch' || url.pathname.startsWith('/couch/')) return;
   if (request.mode === 'navigate') {
     // Every route is the same single page: answer with this build's index.html.
     event.respondWith(

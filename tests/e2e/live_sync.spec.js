@@ -5,7 +5,7 @@
 // aborting the tablet's requests to /couch/.
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { appReady, cameraPhoto, exportFile, importFiles, intake, records, renamePlan, watchErrors } from './helpers.js';
@@ -13,13 +13,20 @@ import { appReady, cameraPhoto, exportFile, importFiles, intake, records, rename
 const PORT = 5991;
 const SERVER = `http://127.0.0.1:${PORT}`;
 let server;
+let serverLog;
+let serverExit = null;
 let databases = 0;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
+  // Its output kept: a test server that crashes would otherwise read as a tablet offline.
+  const dir = mkdtempSync(join(tmpdir(), 'pouchdb-server-'));
+  serverLog = join(dir, 'output.log');
+  const out = openSync(serverLog, 'a');
   server = spawn(resolve('node_modules/.bin/pouchdb-server'), ['--in-memory', '--host', '127.0.0.1', '--port', String(PORT)],
-    { stdio: 'ignore', cwd: mkdtempSync(join(tmpdir(), 'pouchdb-server-')) });
+    { stdio: ['ignore', out, out], cwd: dir });
+  server.on('exit', (code, signal) => { serverExit = `pouchdb-server exited (${code ?? signal})`; });
   for (let i = 0; i < 100; i++) {
     try { if ((await fetch(`${SERVER}/`)).ok) break; } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
@@ -67,6 +74,17 @@ async function newPlan(page, name) {
   await expect(page).toHaveURL(/\/drills$/);
 }
 
+/** A failed wait made readable: what each tablet's live sync said then, and its errors. */
+async function explain(failure, pages, errors) {
+  const states = [];
+  for (const page of pages) {
+    await page.locator('nav.shell-nav a', { hasText: 'Data' }).click();
+    states.push(await page.getByTestId('sync-state').textContent());
+  }
+  const log = readFileSync(serverLog, 'utf8').split('\n').filter((l) => !/^\s*$|" (200|201|202|404) /.test(l)).slice(-30).join('\n');
+  throw new Error(`${failure.message}\nlive sync: ${JSON.stringify(states)}\nerrors: ${JSON.stringify(errors)}\n${serverExit ?? 'pouchdb-server running'}; its output:\n${log}`);
+}
+
 /** Makes the server unreachable for a page; returns how many requests were turned away. */
 async function cutOff(page) {
   const cut = { count: 0 };
@@ -100,7 +118,7 @@ test('two tablets exchange records continuously: no button, a step travels back;
   await intake(a, { category: 'plumbing', description: 'MRKLIVE 三号楼水管漏水' });
   await configure(b, db.url);
   await b.locator('nav.shell-nav a', { hasText: 'Board' }).click();
-  await expect(b.locator('main')).toContainText('1-1-101', { timeout: 15_000 });
+  await expect(b.locator('main')).toContainText('1-1-101', { timeout: 15_000 }).catch((e) => explain(e, [a, b], errors));
   await b.getByRole('link', { name: /^Open / }).first().click();
   await expect(b.locator('main')).toContainText('MRKLIVE');
 
@@ -252,7 +270,7 @@ test('the network cut 50 times at random points of a replication: nothing lost o
   await b.unroute(transfers);
   const before = fetched;
   await b.getByTestId('sync-now').click();
-  await expect(b.getByTestId('sync-state')).toHaveText(/^Up to date/, { timeout: 30_000 });
+  await expect(b.getByTestId('sync-state')).toHaveText(/^Up to date/, { timeout: 30_000 }).catch((e) => explain(e, [b], []));
   await converged(a, b);
   const all = await records(b);
   expect(new Set(all).size).toBe(all.length);
