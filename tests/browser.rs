@@ -540,8 +540,23 @@ async fn two_tablets_replicate_through_a_couchdb_protocol_server_over_fetch() {
             out
         }
     };
+    // A design document (the server kit's) does not make the database hold records.
+    {
+        use wasm_bindgen::JsCast;
+        let init = web_sys::RequestInit::new();
+        init.set_method("PUT");
+        init.set_body(&wasm_bindgen::JsValue::from_str("{}"));
+        let window = web_sys::window().unwrap();
+        let answer: web_sys::Response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&format!("{url}/_design/patroldesk"), &init)).await.unwrap().unchecked_into();
+        assert!(answer.ok(), "{}", answer.status());
+    }
+    use patroldesk::store::couch::{CouchApi, ReplicaStore};
+    assert!(!couch.holds_records().await.unwrap());
+    assert!(!a.knows_any_rev().await.unwrap());
     let pushed = pass(&a, &couch, uuid::Uuid::from_u128(1), &url, now).await.unwrap();
     assert_eq!(pushed.pushed, records.len());
+    assert!(couch.holds_records().await.unwrap());
+    assert!(a.knows_any_rev().await.unwrap());
     let pulled = pass(&b, &couch, uuid::Uuid::from_u128(2), &url, now).await.unwrap();
     assert_eq!(pulled.pulled, records.len());
     assert_eq!(all(&b).await, all(&a).await);

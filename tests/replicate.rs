@@ -199,6 +199,44 @@ fn a_connection_cut_at_any_call_of_a_pass_loses_and_duplicates_nothing() {
 }
 
 #[test]
+fn a_first_replication_asks_no_revs_diff_of_an_empty_database_nor_bulk_get_of_what_came_with_the_changes_and_survives_a_cut_at_any_call() {
+    use patroldesk::app::replicate::BATCH;
+    let probe = MemoryCouch::new();
+    let a = stocked(300);
+    let records = everything(&a).len();
+    assert!(records > 2 * BATCH, "{records}: several batches");
+    assert_eq!(run(pass(&a, &probe, tablet(1), URL, now())).unwrap().pushed, records);
+    assert_eq!(probe.revs_diffs.get(), 0, "an empty database holds nothing to ask about");
+    let calls = probe.calls.get();
+    // An empty tablet's first pull takes the documents with the changes: no `_bulk_get`.
+    let empty = MemoryStore::new();
+    assert_eq!(run(pass(&empty, &probe, tablet(4), URL, now())).unwrap().pulled, records);
+    assert_eq!(probe.bulk_gets.get(), 0);
+    assert_eq!(everything(&empty), everything(&a));
+
+    // A tablet holding the same records (they came to it by file) finds them all there: the
+    // database is not empty, so it asks, and sends nothing.
+    let twin = MemoryStore::new();
+    run(twin.put_many(&everything(&a).into_values().collect::<Vec<_>>())).unwrap();
+    let report = run(pass(&twin, &probe, tablet(3), URL, now())).unwrap();
+    assert_eq!((report.pushed, report.pulled), (0, 0));
+    assert!(probe.revs_diffs.get() > 0);
+
+    for cut in 0..calls {
+        let couch = MemoryCouch::new();
+        let a = stocked(300);
+        couch.cut_after(cut);
+        assert_eq!(run(pass(&a, &couch, tablet(1), URL, now())).err(), Some(ReplicateError::Couch(CouchError::Offline)), "cut at call {cut}");
+        pass_until_done(&a, &couch, tablet(1));
+        assert_eq!(couch.winners().len(), records, "push cut at call {cut}");
+        assert_eq!(couch.conflicted(), 0, "push cut at call {cut}");
+        let b = MemoryStore::new();
+        pass_until_done(&b, &couch, tablet(2));
+        assert_eq!(everything(&b), everything(&a), "push cut at call {cut}");
+    }
+}
+
+#[test]
 fn a_pass_shows_its_progress_and_where_the_pull_stopped() {
     use patroldesk::app::replicate::{pass_showing, Progress, BATCH};
     use std::cell::RefCell;

@@ -15,7 +15,6 @@ use uuid::Uuid;
 
 use crate::domain::clock::Stamp;
 use crate::domain::couch::{ChangesResponse, photo_doc, photo_doc_id, photo_from_doc, photo_rev, to_doc, doc_id, from_doc, missing_from_revs_diff, next_rev, pull_progress, rev_hash, rev_pos, short_hash, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
-use crate::domain::merge::merge;
 use crate::domain::record::{Record, RecordKind};
 use crate::store::couch::{CouchApi, CouchError, ReplicaStore};
 use crate::store::{RecordStore, StoreError};
@@ -119,9 +118,15 @@ struct Prepared {
     last: String,
 }
 
-async fn prepare<S: ReplicaStore>(store: &S, batch: &[Record]) -> Result<Prepared, ReplicateError> {
+/// The server revisions remembered for these documents; none looked up on a tablet that
+/// remembers none (a revision thought unknown is only fetched or asked about once more).
+async fn remembered<S: ReplicaStore>(store: &S, ids: &[String], knows_any: bool) -> Result<Vec<Option<String>>, ReplicateError> {
+    Ok(if knows_any && !ids.is_empty() { store.known_revs(ids).await? } else { vec![None; ids.len()] })
+}
+
+async fn prepare<S: ReplicaStore>(store: &S, batch: &[Record], knows_any: bool) -> Result<Prepared, ReplicateError> {
     let ids: Vec<String> = batch.iter().map(|r| doc_id(r.kind, r.id)).collect();
-    let known = store.known_revs(&ids).await?;
+    let known = remembered(store, &ids, knows_any).await?;
     let mut docs = Vec::new();
     let mut revs = Vec::new();
     for ((record, doc_id), parent) in batch.iter().zip(ids).zip(&known) {
@@ -139,9 +144,15 @@ async fn prepare<S: ReplicaStore>(store: &S, batch: &[Record]) -> Result<Prepare
 }
 
 /// Sends what the server lacks of a batch (a batch retried after a cut sends nothing twice).
-async fn send<C: CouchApi>(couch: &C, batch: &Prepared) -> Result<usize, ReplicateError> {
+/// Into a database that held none of the app's documents when the push began, the batch goes
+/// without asking first: `new_edits: false` stores a revision once however often it is sent.
+async fn send<C: CouchApi>(couch: &C, batch: &Prepared, ask_first: bool) -> Result<usize, ReplicateError> {
     if batch.docs.is_empty() {
         return Ok(0);
+    }
+    if !ask_first {
+        couch.bulk_docs(&batch.docs).await?;
+        return Ok(batch.docs.len());
     }
     let mut ask = serde_json::Map::new();
     for (doc_id, rev) in &batch.revs {
@@ -155,9 +166,19 @@ async fn send<C: CouchApi>(couch: &C, batch: &Prepared) -> Result<usize, Replica
     Ok(missing.len())
 }
 
+/// A batch on the server: its revisions remembered, then its photos, then its checkpoint.
+/// Runs while the next batch is sent.
+async fn settle_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, id: &str, batch: &Prepared) -> Result<(), ReplicateError> {
+    store.remember_revs(&batch.revs).await?;
+    // The batch's photos after its records (a tablet pulling meanwhile shows the tickets
+    // first), before its checkpoint (a pass cut here sends them next time).
+    push_photos(store, couch, &batch.photos).await?;
+    checkpoint(store, couch, id, Value::String(batch.last.clone())).await
+}
+
 /// The push, telling `pushed` each revision sent or found on the server (the pull that
 /// follows skips them without reading the store). While the server takes one batch the
-/// next is read and hashed.
+/// next is read and hashed, and the one before is checkpointed.
 async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
     store: &S,
     couch: &C,
@@ -179,29 +200,40 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
     let through = changed.last().map(|r| r.updated_at);
     changed.retain(|r| !on_server.contains(&(r.kind, r.id, r.updated_at)));
     let batches: Vec<&[Record]> = changed.chunks(BATCH).collect();
+    // A push of many batches (a first replication) asks once whether the database is empty;
+    // a single batch asks `_revs_diff` as it would anyway.
+    let ask_first = batches.len() < 2 || couch.holds_records().await?;
+    let knows_any = batches.is_empty() || store.knows_any_rev().await?;
     let mut pushed = 0;
     let mut next = match batches.first() {
-        Some(batch) => Some(prepare(store, batch).await?),
+        Some(batch) => Some(prepare(store, batch, knows_any).await?),
         None => None,
     };
+    let mut sent_before: Option<Prepared> = None;
     for n in 0..batches.len() {
         progress(Progress::Pushing { done: n * BATCH, of: changed.len() });
         let Some(current) = next.take() else { break };
         let following = async {
             match batches.get(n + 1) {
-                Some(batch) => prepare(store, batch).await.map(Some),
+                Some(batch) => prepare(store, batch, knows_any).await.map(Some),
                 None => Ok(None),
             }
         };
-        let (sent, following) = futures::future::join(send(couch, &current), following).await;
+        let before = async {
+            match &sent_before {
+                Some(batch) => settle_batch(store, couch, &id, batch).await,
+                None => Ok(()),
+            }
+        };
+        let (sent, following, settled) = futures::future::join3(send(couch, &current, ask_first), following, before).await;
+        settled?;
         pushed += sent?;
         next = following?;
-        store.remember_revs(&current.revs).await?;
         pushed_revs.extend(current.revs.iter().cloned());
-        // The batch's photos after its records (a tablet pulling meanwhile shows the tickets
-        // first), before its checkpoint (a pass cut here sends them next time).
-        push_photos(store, couch, &current.photos).await?;
-        checkpoint(store, couch, &id, Value::String(current.last)).await?;
+        sent_before = Some(current);
+    }
+    if let Some(last) = &sent_before {
+        settle_batch(store, couch, &id, last).await?;
     }
     if let Some(through) = through.filter(|t| changed.last().map(|r| r.updated_at) != Some(*t)) {
         checkpoint(store, couch, &id, Value::String(through.to_string())).await?;
@@ -272,8 +304,11 @@ struct Fetched {
     docs: Vec<Value>,
 }
 
-async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: &Value, pushed_revs: &HashMap<String, String>) -> Result<Fetched, ReplicateError> {
-    let changes = couch.changes(since, BATCH).await?;
+/// With `with_docs` the changes carry their documents (a pull with no echo of this pass's
+/// push to pass over: a first pull, a change from another tablet), and only what they do
+/// not carry is asked for with `_bulk_get`.
+async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: &Value, pushed_revs: &HashMap<String, String>, with_docs: bool, knows_any: bool) -> Result<Fetched, ReplicateError> {
+    let changes = couch.changes(since, BATCH, with_docs).await?;
     // What this pass just pushed comes back first: skipped without reading the store.
     let records: Vec<_> = changes
         .results
@@ -282,20 +317,28 @@ async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: 
         .filter(|c| !(c.changes.len() == 1 && pushed_revs.get(&c.id).is_some_and(|rev| c.changes.first().is_some_and(|r| &r.rev == rev))))
         .collect();
     let ids: Vec<String> = records.iter().map(|c| c.id.clone()).collect();
-    let known = if ids.is_empty() { Vec::new() } else { store.known_revs(&ids).await? };
+    let known = remembered(store, &ids, knows_any).await?;
     let mut conflicted = Vec::new();
     let mut wanted = Vec::new();
+    let mut docs = Vec::new();
     for (change, known) in records.iter().zip(&known) {
         if change.changes.len() > 1 {
             conflicted.push(change.id.clone());
             continue;
         }
         let Some(rev) = change.changes.first().map(|c| c.rev.clone()) else { continue };
-        if known.as_deref() != Some(rev.as_str()) {
-            wanted.push((change.id.clone(), rev));
+        if known.as_deref() == Some(rev.as_str()) {
+            continue;
+        }
+        // The body that came with the change, if it is that very revision.
+        match &change.doc {
+            Some(doc) if rev_of(doc) == Some(rev.as_str()) => docs.push(doc.clone()),
+            _ => wanted.push((change.id.clone(), rev)),
         }
     }
-    let docs = if wanted.is_empty() { Vec::new() } else { couch.bulk_get(&wanted).await? };
+    if !wanted.is_empty() {
+        docs.extend(couch.bulk_get(&wanted).await?);
+    }
     Ok(Fetched { changes, conflicted, docs })
 }
 
@@ -344,17 +387,16 @@ async fn process_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
         }
     }
     let changes = &fetched.changes;
-    let written = apply(store, &incoming, on_server).await?;
+    let items: Vec<(Record, String, String)> = incoming.into_iter().map(|(id, (record, rev))| (record, id, rev)).collect();
+    let pulled = if items.is_empty() { Default::default() } else { store.store_pulled(&items).await? };
+    on_server.extend(pulled.as_on_server);
+    let written = pulled.written;
     // The batch's photos once its records are stored, before its checkpoint.
     let photos: Vec<String> = changes.results.iter().filter_map(|c| c.id.strip_prefix("photo:").map(str::to_owned)).collect();
     pull_photos(store, couch, &photos, report).await?;
     report.pulled += written.len();
-    let wrote_any = !written.is_empty() || !incoming.is_empty() || !photos.is_empty();
+    let wrote_any = !written.is_empty() || !items.is_empty() || !photos.is_empty();
     report.written.extend(written);
-    let revs: Vec<(String, String)> = incoming.iter().map(|(id, (_, rev))| (id.clone(), rev.clone())).collect();
-    if !revs.is_empty() {
-        store.remember_revs(&revs).await?;
-    }
     // A batch of nothing new (the echo of this tablet's own push) needs no checkpoint of
     // its own: cut before the next, it is read again and skipped again.
     if wrote_any || !more_after(changes) {
@@ -390,13 +432,16 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     let update_seq = couch.update_seq().await?;
     report.last_seq = since.clone();
     progress(Progress::Pulling { percent: pull_progress(&since, &update_seq) });
-    let mut fetched = fetch_batch(store, couch, &since, pushed_revs).await?;
+    let with_docs = pushed_revs.is_empty();
+    // Asked once, before this pull remembers anything: a document comes once per pull.
+    let knows_any = store.knows_any_rev().await?;
+    let mut fetched = fetch_batch(store, couch, &since, pushed_revs, with_docs, knows_any).await?;
     while !fetched.changes.results.is_empty() {
         let more = more_after(&fetched.changes);
         let next_since = fetched.changes.last_seq.clone();
         let following = async {
             if more {
-                fetch_batch(store, couch, &next_since, pushed_revs).await.map(Some)
+                fetch_batch(store, couch, &next_since, pushed_revs, with_docs, knows_any).await.map(Some)
             } else {
                 Ok(None)
             }
@@ -412,26 +457,3 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     Ok(())
 }
 
-/// Merges what came from the server with what the tablet holds, in one write.
-async fn apply<S: RecordStore>(store: &S, incoming: &BTreeMap<String, (Record, String)>, on_server: &mut HashSet<(RecordKind, Uuid, Stamp)>) -> Result<Vec<Record>, ReplicateError> {
-    let keys: Vec<(RecordKind, Uuid)> = incoming.values().map(|(r, _)| (r.kind, r.id)).collect();
-    let stored = store.get_many(&keys).await?;
-    let mut writes = Vec::new();
-    for ((record, _), stored) in incoming.values().zip(stored) {
-        let merged = match &stored {
-            Some(s) => merge(s, record),
-            None => record.clone(),
-        };
-        // Stored here as the server has it: the push after this pull need not look at it.
-        if merged == *record {
-            on_server.insert((merged.kind, merged.id, merged.updated_at));
-        }
-        if stored.as_ref() != Some(&merged) {
-            writes.push(merged);
-        }
-    }
-    if !writes.is_empty() {
-        store.put_many(&writes).await?;
-    }
-    Ok(writes)
-}

@@ -212,6 +212,9 @@ pub struct Change {
     pub changes: Vec<ChangeRev>,
     #[serde(default)]
     pub deleted: bool,
+    /// The winning revision's body, when asked for (`include_docs=true`).
+    #[serde(default)]
+    pub doc: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

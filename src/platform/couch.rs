@@ -126,16 +126,24 @@ impl CouchApi for FetchCouch {
         Ok((status != 404).then_some(json))
     }
 
+    async fn holds_records(&self) -> Result<bool, CouchError> {
+        // The app's ids begin with a lowercase kind (`ticket:…`, `photo:…`); design documents
+        // (`_design/…`) sort before "a" in both raw and ICU collation.
+        let (_, json) = self.request("GET", "/_all_docs?startkey=%22a%22&limit=1", None).await?;
+        Ok(json.get("rows").and_then(Value::as_array).is_some_and(|rows| !rows.is_empty()))
+    }
+
     async fn update_seq(&self) -> Result<Value, CouchError> {
         Ok(self.request("GET", "", None).await?.1.get("update_seq").cloned().unwrap_or(Value::Null))
     }
 
-    async fn changes(&self, since: &Value, limit: usize) -> Result<ChangesResponse, CouchError> {
+    async fn changes(&self, since: &Value, limit: usize, with_docs: bool) -> Result<ChangesResponse, CouchError> {
         let since = match since {
             Value::String(s) => encode(s),
             other => encode(&other.to_string()),
         };
-        let (_, json) = self.request("GET", &format!("/_changes?style=all_docs&since={since}&limit={limit}"), None).await?;
+        let docs = if with_docs { "&include_docs=true" } else { "" };
+        let (_, json) = self.request("GET", &format!("/_changes?style=all_docs&since={since}&limit={limit}{docs}"), None).await?;
         serde_json::from_value(json).map_err(|e| CouchError::Refused(format!("_changes: {e}")))
     }
 

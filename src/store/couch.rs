@@ -22,8 +22,9 @@ pub enum CouchError {
 /// The CouchDB replication protocol's calls on one database.
 #[allow(async_fn_in_trait)]
 pub trait CouchApi {
-    /// `_changes?style=all_docs&since=…&limit=…`.
-    async fn changes(&self, since: &Value, limit: usize) -> Result<ChangesResponse, CouchError>;
+    /// `_changes?style=all_docs&since=…&limit=…`, with each winning revision's body when
+    /// `with_docs` (`include_docs=true`).
+    async fn changes(&self, since: &Value, limit: usize, with_docs: bool) -> Result<ChangesResponse, CouchError>;
     /// `_revs_diff`.
     async fn revs_diff(&self, request: &Value) -> Result<Value, CouchError>;
     /// `_bulk_get` of `(id, rev)` pairs: the documents found.
@@ -38,6 +39,9 @@ pub trait CouchApi {
     async fn update_seq(&self) -> Result<Value, CouchError>;
     /// A document with its attachments inline (`?attachments=true`); `None` when missing.
     async fn get_with_attachments(&self, id: &str) -> Result<Option<Value>, CouchError>;
+    /// Whether the database holds any of the app's documents (design documents aside): an
+    /// empty one needs no `_revs_diff` before a first push.
+    async fn holds_records(&self) -> Result<bool, CouchError>;
 }
 
 /// One revision of a document: its id, its ancestors (newest first) and its body.
@@ -70,6 +74,10 @@ pub struct MemoryCouch {
     seq: Cell<u64>,
     calls_left: Cell<Option<usize>>,
     pub calls: Cell<usize>,
+    /// How many `_revs_diff` were asked.
+    pub revs_diffs: Cell<usize>,
+    /// How many `_bulk_get` were asked.
+    pub bulk_gets: Cell<usize>,
 }
 
 impl MemoryCouch {
@@ -149,7 +157,7 @@ impl CouchApi for MemoryCouch {
         Ok(json!(self.seq.get()))
     }
 
-    async fn changes(&self, since: &Value, limit: usize) -> Result<ChangesResponse, CouchError> {
+    async fn changes(&self, since: &Value, limit: usize, with_docs: bool) -> Result<ChangesResponse, CouchError> {
         self.call()?;
         let since = since.as_u64().unwrap_or(0);
         let docs = self.docs.borrow();
@@ -164,6 +172,10 @@ impl CouchApi for MemoryCouch {
                 id: id.clone(),
                 changes: tree.leaves.iter().map(|l| ChangeRev { rev: l.rev.clone() }).collect(),
                 deleted: false,
+                // CouchDB's winner: a live leaf before a deleted one, then the highest revision.
+                doc: with_docs
+                    .then(|| tree.leaves.iter().max_by(|a, b| a.doc.get("_deleted").is_none().cmp(&b.doc.get("_deleted").is_none()).then_with(|| compare_revs(&a.rev, &b.rev))).map(|l| l.doc.clone()))
+                    .flatten(),
             })
             .collect();
         let last_seq = results.last().map_or(json!(since), |c| c.seq.clone());
@@ -172,6 +184,7 @@ impl CouchApi for MemoryCouch {
 
     async fn revs_diff(&self, request: &Value) -> Result<Value, CouchError> {
         self.call()?;
+        self.revs_diffs.set(self.revs_diffs.get() + 1);
         let docs = self.docs.borrow();
         let mut out = serde_json::Map::new();
         for (id, revs) in request.as_object().into_iter().flatten() {
@@ -192,6 +205,7 @@ impl CouchApi for MemoryCouch {
 
     async fn bulk_get(&self, wanted: &[(String, String)]) -> Result<Vec<Value>, CouchError> {
         self.call()?;
+        self.bulk_gets.set(self.bulk_gets.get() + 1);
         let docs = self.docs.borrow();
         Ok(wanted
             .iter()
@@ -239,14 +253,52 @@ impl CouchApi for MemoryCouch {
         self.local.borrow_mut().insert(id.to_owned(), checkpoint.clone());
         Ok(())
     }
+
+    async fn holds_records(&self) -> Result<bool, CouchError> {
+        self.call()?;
+        Ok(self.docs.borrow().keys().any(|id| !id.starts_with('_')))
+    }
+}
+
+/// What a batch from the server did to the tablet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pulled {
+    /// Records written (new here, or merged with what was here).
+    pub written: Vec<crate::domain::record::Record>,
+    /// Records now stored exactly as the server has them: the push need not look at them.
+    pub as_on_server: Vec<(crate::domain::record::RecordKind, uuid::Uuid, crate::domain::clock::Stamp)>,
+}
+
+impl Pulled {
+    /// Merges one record from the server with what is stored: the record to write, if any.
+    pub fn settle(&mut self, stored: Option<&crate::domain::record::Record>, incoming: &crate::domain::record::Record) -> Option<crate::domain::record::Record> {
+        let merged = match stored {
+            Some(s) => crate::domain::merge::merge(s, incoming),
+            None => incoming.clone(),
+        };
+        if merged == *incoming {
+            self.as_on_server.push((merged.kind, merged.id, merged.updated_at));
+        }
+        (stored != Some(&merged)).then(|| {
+            self.written.push(merged.clone());
+            merged
+        })
+    }
 }
 
 /// What the replicator keeps on the tablet: the last server revision known per document,
 /// and its checkpoints.
 #[allow(async_fn_in_trait)]
 pub trait ReplicaStore {
+    /// Records from the server `(record, document id, revision)`, each merged with what is
+    /// stored, written with their revisions in one transaction: a record is never stored
+    /// without the revision it came at, nor the revision without it.
+    async fn store_pulled(&self, incoming: &[(crate::domain::record::Record, String, String)]) -> Result<Pulled, crate::store::StoreError>;
     async fn known_revs(&self, doc_ids: &[String]) -> Result<Vec<Option<String>>, crate::store::StoreError>;
     async fn remember_revs(&self, revs: &[(String, String)]) -> Result<(), crate::store::StoreError>;
+    /// Whether any server revision is remembered: a tablet that has never replicated knows
+    /// none, and a first replication need not look each one up.
+    async fn knows_any_rev(&self) -> Result<bool, crate::store::StoreError>;
     async fn load_checkpoint(&self, replication: &str) -> Result<Option<Checkpoint>, crate::store::StoreError>;
     async fn save_checkpoint(&self, replication: &str, checkpoint: &Checkpoint) -> Result<(), crate::store::StoreError>;
     /// Which of these photos (by SHA-256) are not stored here.

@@ -66,9 +66,25 @@ impl MemoryStore {
 }
 
 impl crate::store::couch::ReplicaStore for MemoryStore {
+    async fn store_pulled(&self, incoming: &[(Record, String, String)]) -> Result<crate::store::couch::Pulled, StoreError> {
+        let keys: Vec<(RecordKind, Uuid)> = incoming.iter().map(|(r, _, _)| (r.kind, r.id)).collect();
+        let stored = self.get_many(&keys).await?;
+        let mut pulled = crate::store::couch::Pulled::default();
+        let writes: Vec<Record> = incoming.iter().zip(&stored).filter_map(|((record, _, _), stored)| pulled.settle(stored.as_ref(), record)).collect();
+        if !writes.is_empty() {
+            self.put_many(&writes).await?;
+        }
+        self.remember_revs(&incoming.iter().map(|(_, id, rev)| (id.clone(), rev.clone())).collect::<Vec<_>>()).await?;
+        Ok(pulled)
+    }
+
     async fn known_revs(&self, doc_ids: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         let settings = self.settings.borrow();
         Ok(doc_ids.iter().map(|id| settings.get(&format!("couch-rev:{id}")).cloned()).collect())
+    }
+
+    async fn knows_any_rev(&self) -> Result<bool, StoreError> {
+        Ok(self.settings.borrow().keys().any(|k| k.starts_with("couch-rev:")))
     }
 
     async fn remember_revs(&self, revs: &[(String, String)]) -> Result<(), StoreError> {

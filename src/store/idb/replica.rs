@@ -4,11 +4,12 @@
 
 use wasm_bindgen::JsValue;
 
-use idb::TransactionMode;
+use idb::{TransactionMode, TransactionResult};
 
 use super::{classify, IdbStore};
 use crate::domain::couch::Checkpoint;
-use crate::store::couch::ReplicaStore;
+use crate::domain::record::Record;
+use crate::store::couch::{Pulled, ReplicaStore};
 use crate::store::{decode, encode, StoreError};
 
 const REV_PREFIX: &str = "couch-rev:";
@@ -30,6 +31,41 @@ impl ReplicaStore for IdbStore {
         }
         tx.await.map_err(classify)?;
         Ok(out)
+    }
+
+    async fn store_pulled(&self, incoming: &[(Record, String, String)]) -> Result<Pulled, StoreError> {
+        use std::future::IntoFuture;
+        let mut names: Vec<&str> = incoming.iter().map(|(r, _, _)| r.kind.store_name()).collect();
+        names.push(super::SETTINGS);
+        names.sort_unstable();
+        names.dedup();
+        in_transaction!(self.db, &names, |tx| {
+            // Each record asked for directly: a batch is small beside a store of a year's
+            // tickets, whose key list would cost more than the reads.
+            let mut reads = Vec::with_capacity(incoming.len());
+            for (record, _, _) in incoming {
+                reads.push(tx.object_store(record.kind.store_name()).map_err(classify)?.get(JsValue::from_str(&record.id.to_string())).map_err(classify)?.into_future());
+            }
+            let settings = tx.object_store(super::SETTINGS).map_err(classify)?;
+            let mut pulled = Pulled::default();
+            for ((record, doc_id, rev), read) in incoming.iter().zip(reads) {
+                let stored = read.await.map_err(classify)?.map(|v| self.from_js(&v)).transpose()?;
+                if let Some(merged) = pulled.settle(stored.as_ref(), record) {
+                    tx.object_store(merged.kind.store_name()).map_err(classify)?.put(&self.to_js(&merged)?, None).map_err(classify)?;
+                }
+                settings.put(&JsValue::from_str(rev), Some(&JsValue::from_str(&format!("{REV_PREFIX}{doc_id}")))).map_err(classify)?;
+            }
+            Ok(pulled)
+        })
+    }
+
+    async fn knows_any_rev(&self) -> Result<bool, StoreError> {
+        let tx = self.db.transaction(&[super::SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
+        let store = tx.object_store(super::SETTINGS).map_err(classify)?;
+        let range = idb::KeyRange::bound(&JsValue::from_str(REV_PREFIX), &JsValue::from_str(&format!("{REV_PREFIX}\u{ffff}")), Some(false), Some(false)).map_err(classify)?;
+        let first = store.get_all_keys(Some(idb::Query::KeyRange(range)), Some(1)).map_err(classify)?.await.map_err(classify)?;
+        tx.await.map_err(classify)?;
+        Ok(!first.is_empty())
     }
 
     async fn remember_revs(&self, revs: &[(String, String)]) -> Result<(), StoreError> {
