@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::domain::board::{search_text, sort_items, sort_key, BoardSummary, SortOrder, SummaryCard, COLUMN_PAGE, STATUSES};
 use crate::domain::clock::Stamp;
 use crate::domain::drill::{built_in_plans, DrillPlan, DrillRun};
+use crate::domain::places::{place_of, PlaceKey};
 use crate::domain::record::{Record, RecordKind};
 use crate::domain::ticket::Ticket;
 use crate::domain::workflow::TicketEvent;
@@ -110,6 +111,9 @@ pub struct RecordCache {
     /// The tickets each recent generation changed, oldest first, without gaps. A generation
     /// before the first one here (a load, a clear) may have changed any ticket.
     ticket_log: std::collections::VecDeque<(u64, Vec<Uuid>)>,
+    /// The live tickets of each unit or location (residents' records, issue 21): a place's
+    /// history is read from here, never by going through every ticket.
+    places: HashMap<PlaceKey, std::collections::HashSet<Uuid>>,
 }
 
 /// How many generations [`RecordCache::tickets_changed_since`] can answer for: a view that
@@ -193,7 +197,7 @@ impl RecordCache {
                 updated_at: row.updated_at,
                 origin_device: row.origin_device,
             };
-            self.tickets.insert(row.id, Arc::new(item));
+            self.put_ticket(item);
         }
         self.tickets_loaded = true;
         self.preview = None;
@@ -220,7 +224,7 @@ impl RecordCache {
                 updated_at: card.updated_at,
                 origin_device: card.origin_device,
             };
-            self.tickets.insert(card.id, Arc::new(item));
+            self.put_ticket(item);
         }
         self.preview = Some(summary);
         self.changed_all_tickets();
@@ -350,7 +354,7 @@ impl RecordCache {
         }
         if record.is_deleted() {
             self.deleted.insert(record.id, record.updated_at);
-            if self.tickets.remove(&record.id).is_some() {
+            if self.take_ticket(record.id) {
                 applied.tickets.push(record.id);
             }
             return;
@@ -385,8 +389,51 @@ impl RecordCache {
             updated_at: record.updated_at,
             origin_device: record.origin_device,
         };
-        self.tickets.insert(record.id, Arc::new(item));
+        self.put_ticket(item);
         applied.tickets.push(record.id);
+    }
+
+    /// Keeps a ticket, and its place's list (a ticket whose unit was corrected moves).
+    fn put_ticket(&mut self, item: BoardItem) {
+        let (id, place) = (item.id, place_of(&item.ticket));
+        if let Some(old) = self.tickets.insert(id, Arc::new(item)) {
+            let before = place_of(&old.ticket);
+            if before != place {
+                self.leave_place(before, id);
+            }
+        }
+        if let Some(place) = place {
+            self.places.entry(place).or_default().insert(id);
+        }
+    }
+
+    /// Forgets a ticket (deleted); whether it was here.
+    fn take_ticket(&mut self, id: Uuid) -> bool {
+        match self.tickets.remove(&id) {
+            Some(old) => {
+                self.leave_place(place_of(&old.ticket), id);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn leave_place(&mut self, place: Option<PlaceKey>, id: Uuid) {
+        if let Some(place) = place {
+            if let Some(ids) = self.places.get_mut(&place) {
+                ids.remove(&id);
+                if ids.is_empty() {
+                    self.places.remove(&place);
+                }
+            }
+        }
+    }
+
+    /// Every live ticket of a unit or location, newest first.
+    pub fn at_place(&self, place: &PlaceKey) -> Vec<Arc<BoardItem>> {
+        let mut items: Vec<Arc<BoardItem>> = self.places.get(place).into_iter().flatten().filter_map(|id| self.tickets.get(id).cloned()).collect();
+        items.sort_by(|a, b| b.ticket.received_at.cmp(&a.ticket.received_at).then(b.id.cmp(&a.id)));
+        items
     }
 
     fn apply_event(&mut self, record: &Record, applied: &mut Applied) {

@@ -17,6 +17,7 @@ pub mod locale;
 pub mod merge;
 pub mod phone;
 pub mod photo;
+pub mod places;
 pub mod record;
 pub mod restamp;
 pub mod sample;

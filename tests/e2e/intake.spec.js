@@ -343,3 +343,21 @@ test('the saved message goes once the next ticket is typed, and a tablet without
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   await expect(page.getByTestId('intake-no-site')).toHaveCount(0);
 });
+
+test('typing a unit shows its earlier reports and how many are still open, however the unit is written (issue 21)', async ({ page }) => {
+  const errors = watchErrors(page);
+  await intake(page, { category: 'plumbing', description: '厨房漏水' });
+  await intake(page, { category: 'lift', description: '电梯异响' });
+  // Both still open (how resolved ones are counted is shown by the native tests).
+  await page.locator('#description').fill('');
+  const hint = page.getByTestId('earlier-reports');
+  await expect(hint).toHaveText('');
+  await page.locator('#unit').fill('1栋1单元101室');
+  await expect(hint).toHaveText('2 earlier reports here, 2 still open.');
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(hint).toHaveText('此处此前有 2 条报事，2 条尚未办结。');
+  await page.getByTestId('language').selectOption('en');
+  await page.locator('#unit').fill('1-1-102');
+  await expect(hint).toHaveText('');
+  expect(errors).toEqual([]);
+});

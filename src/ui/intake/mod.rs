@@ -250,6 +250,7 @@ fn IntakeFormView() -> impl IntoView {
                     label=Signal::derive(move || t_string!(i18n, intake.unit).to_string())
                     hint=Signal::derive(move || t_string!(i18n, intake.unit_hint).to_string())
                     problem=problem_of(IntakeField::Unit)/>
+                <EarlierReportsHint unit=unit location=location/>
                 <TextField id="location" value=location maxlength=LOCATION_MAX required=required(IntakeField::Location)
                     label=Signal::derive(move || t_string!(i18n, intake.location).to_string())
                     hint=Signal::derive(move || t_string!(i18n, intake.location_hint).to_string())
@@ -324,4 +325,28 @@ fn IntakeFormView() -> impl IntoView {
 /// The form's current values without subscribing (inside an event handler).
 fn form_untracked(form: &impl Fn() -> IntakeForm) -> IntakeForm {
     untrack(form)
+}
+
+/// How many tickets the unit (or, without one, the location) being typed already has, and how
+/// many of them are not yet resolved: a resident reporting the same leak twice is caught at
+/// the desk. Read from the cache's list of that place, so it costs the same with a year of
+/// tickets; said politely to a screen reader as it changes.
+#[component]
+fn EarlierReportsHint(unit: RwSignal<String>, location: RwSignal<String>) -> impl IntoView {
+    use crate::domain::places::{earlier_reports, place_typed};
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let earlier = Memo::new(move |_| {
+        let place = place_typed(&unit.get(), &location.get())?;
+        let reports = ctx.cache.with(|c| earlier_reports(c.at_place(&place).iter().map(|i| i.state.status)));
+        (reports.total > 0).then_some(reports)
+    });
+    view! {
+        <p class="hint earlier-reports" role="status" aria-live="polite" data-testid="earlier-reports">
+            {move || earlier.get().map(|r| {
+                let template = if r.total == 1 { t_string!(i18n, intake.earlier_reports_one) } else { t_string!(i18n, intake.earlier_reports) };
+                fill(&fill(template, "total", &r.total.to_string()), "open", &r.open.to_string())
+            })}
+        </p>
+    }
 }
