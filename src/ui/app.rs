@@ -12,7 +12,7 @@ use crate::domain::clock::Hlc;
 use crate::ui::context::{AppContext, Session};
 use crate::ui::i18n::{use_i18n, I18nContextProvider, Locale};
 use crate::ui::shell::{Header, NavBar, StorageNotice, UpdateNotice};
-use crate::ui::{board, data, drills, intake, kpi, settings};
+use crate::ui::{board, data, drills, intake, kpi, records, settings};
 
 pub fn to_locale(lang: Lang) -> Locale {
     match lang {
@@ -131,6 +131,7 @@ fn AppWithContext() -> impl IntoView {
                     <Route path=path!("/drills/run/:id") view=drills::run::RunPage/>
                     <Route path=path!("/kpi") view=kpi::KpiPage/>
                     <Route path=path!("/kpi/log") view=kpi::log::DailyLogPage/>
+                    <Route path=path!("/records") view=records::RecordsPage/>
                     <Route path=path!("/data") view=data::DataPage/>
                     <Route path=path!("/settings") view=settings::SettingsPage/>
                 </Routes>

@@ -22,6 +22,7 @@ pub mod data;
 pub mod drills;
 pub mod intake;
 pub mod kpi;
+pub mod records;
 pub mod settings;
 
 use wasm_bindgen::JsCast;

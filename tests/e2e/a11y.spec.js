@@ -4,7 +4,7 @@ import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { appReady } from './helpers.js';
 
-const VIEWS = ['/intake', '/board', '/drills', '/kpi', '/kpi/log', '/data', '/settings'];
+const VIEWS = ['/intake', '/board', '/drills', '/kpi', '/kpi/log', '/data', '/settings', '/records'];
 
 async function serious(page) {
   const results = await new AxeBuilder({ page }).analyze();
@@ -26,9 +26,10 @@ async function audit(page, lang) {
     const t = await get('tickets');
     const runs = await get('drill_runs');
     db.close();
-    return { ticket: t[0]?.id, run: runs[0]?.id };
+    return { ticket: t[0]?.id, unit: t.find((x) => x.body?.unit)?.body.unit, run: runs[0]?.id };
   });
   if (ticket.ticket) views.push(`/ticket/${ticket.ticket}`);
+  if (ticket.unit) views.push(`/records?unit=${encodeURIComponent(ticket.unit)}`);
   if (ticket.run) views.push(`/drills/run/${ticket.run}`);
   views.push('/drills/plan/new');
   for (const view of views) {

@@ -344,20 +344,51 @@ test('the saved message goes once the next ticket is typed, and a tablet without
   await expect(page.getByTestId('intake-no-site')).toHaveCount(0);
 });
 
-test('typing a unit shows its earlier reports and how many are still open, however the unit is written (issue 21)', async ({ page }) => {
+test('typing a unit shows its earlier reports and how many are still open, however the unit is written; its records print on A4 (issue 21)', async ({ page }) => {
   const errors = watchErrors(page);
   await intake(page, { category: 'plumbing', description: '厨房漏水' });
   await intake(page, { category: 'lift', description: '电梯异响' });
-  // Both still open (how resolved ones are counted is shown by the native tests).
+  await intake(page, { category: 'plumbing', description: '厨房又漏水' });
   await page.locator('#description').fill('');
   const hint = page.getByTestId('earlier-reports');
   await expect(hint).toHaveText('');
   await page.locator('#unit').fill('1栋1单元101室');
-  await expect(hint).toHaveText('2 earlier reports here, 2 still open.');
+  await expect(hint).toContainText('3 earlier reports here, 3 still open.');
   await page.getByTestId('language').selectOption('zh-CN');
-  await expect(hint).toHaveText('此处此前有 2 条报事，2 条尚未办结。');
+  await expect(hint).toContainText('此处此前有 3 条报事，3 条尚未办结。');
   await page.getByTestId('language').selectOption('en');
   await page.locator('#unit').fill('1-1-102');
   await expect(hint).toHaveText('');
+
+  // The unit's records: newest first, the second leak a repeat, no names or phones.
+  await page.locator('#unit').fill('1-1-101');
+  await hint.getByRole('link', { name: "See this unit's reports" }).click();
+  await expect(page).toHaveURL(/\/records\?unit=1-1-101/);
+  await expect(page.getByTestId('records-summary')).toHaveText('3 reports, 3 still open, 1 repeating an earlier one of the same category within 30 days.');
+  const rows = page.getByTestId('records-row');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.first()).toContainText('Repeat');
+  await expect(rows.nth(1)).not.toContainText('Repeat');
+  await expect(page.locator('main')).not.toContainText('李娜');
+  await expect(page.locator('main')).not.toContainText('13800138000');
+  // Typed another way on the page itself: the same records.
+  await page.locator('#records-unit').fill('1栋1单元0101');
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await expect(rows).toHaveCount(3);
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByTestId('records-summary')).toHaveText('共 3 条报事，3 条尚未办结，1 条在 30 天内与之前同类问题重复。');
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.getByTestId('records-form')).toBeHidden();
+  expect((await page.pdf({ format: 'A4' })).length).toBeGreaterThan(10_000);
+  await page.emulateMedia({ media: 'screen' });
+  // From a ticket's page to its unit's records.
+  await rows.first().getByRole('link').click();
+  await page.getByTestId('detail-records').click();
+  await expect(rows).toHaveCount(3);
+  // And from the board: the unit on a card.
+  await page.locator('nav.shell-nav a[href="/board"]').click();
+  await page.getByRole('link', { name: '1-1-101 的报事记录' }).first().click();
+  await expect(page).toHaveURL(/\/records\?unit=1-1-101/);
+  await expect(rows).toHaveCount(3);
   expect(errors).toEqual([]);
 });

@@ -87,6 +87,7 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
     let category_key = t.category.clone();
     let category = move || ctx.site.with_untracked(|st| category_text(i18n, &st.categories, &category_key));
     let place = if t.unit.is_empty() { t.location.clone() } else { t.unit.clone() };
+    let records_href = crate::ui::records::records_href(&t.unit, &t.location);
     let assignee = s
         .assignee
         .and_then(|id| ctx.site.with_untracked(|st| st.staff(id).map(|m| m.name.clone())));
@@ -105,7 +106,12 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
                 <span class=format!("prio prio-{}", s.priority.label())>{s.priority.label()}</span>
             </header>
             <p class="card-line"><span class="card-kind">{move || kind_text(i18n, kind)}</span>" · "{category}</p>
-            <p class="card-line">{place}</p>
+            // Tap the unit (or place) for its records: every earlier report of it.
+            <p class="card-line">{(!place.trim().is_empty()).then(|| {
+                let label_place = place.clone();
+                let label = move || fill(t_string!(i18n, records.place_label), "place", &label_place);
+                view! { <A href=records_href attr:class="card-place" attr:aria-label=label>{place.clone()}</A> }
+            })}</p>
             <p class="card-line card-assignee">{move || assignee.clone().unwrap_or_else(|| t_string!(i18n, board.unassigned).to_string())}</p>
             // A first look at a ticket saved before tickets kept their progress has no clocks yet.
             {(item.settled || t.progress.is_some()).then(|| view! { <SlaBadge state=state_signal/> })}

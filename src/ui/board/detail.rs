@@ -193,6 +193,9 @@ fn Detail(item: Arc<BoardItem>, pending: PendingAction, message: RwSignal<Option
                     fact(t_string!(i18n, detail.return_visit), format!("{score} · {}", method_text(i18n, v.method)))
                 })}
             </dl>
+            {crate::domain::places::place_of(&t).is_some().then(|| view! {
+                <p><A href=crate::ui::records::records_href(&t.unit, &t.location) attr:data-testid="detail-records">{t!(i18n, records.history_link)}</A></p>
+            })}
         </section>
         {(!t.photos.is_empty()).then(|| view! {
             <section class="card" aria-labelledby="photos-title">

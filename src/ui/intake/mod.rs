@@ -345,7 +345,12 @@ fn EarlierReportsHint(unit: RwSignal<String>, location: RwSignal<String>) -> imp
         <p class="hint earlier-reports" role="status" aria-live="polite" data-testid="earlier-reports">
             {move || earlier.get().map(|r| {
                 let template = if r.total == 1 { t_string!(i18n, intake.earlier_reports_one) } else { t_string!(i18n, intake.earlier_reports) };
-                fill(&fill(template, "total", &r.total.to_string()), "open", &r.open.to_string())
+                let text = fill(&fill(template, "total", &r.total.to_string()), "open", &r.open.to_string());
+                let href = crate::ui::records::records_href(&unit.get_untracked(), &location.get_untracked());
+                view! {
+                    {text}" "
+                    <leptos_router::components::A href=href>{t!(i18n, records.see_history)}</leptos_router::components::A>
+                }
             })}
         </p>
     }
