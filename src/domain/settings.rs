@@ -100,6 +100,9 @@ pub struct KpiTargets {
     pub per_day: u32,
     /// Complaints per month, at most.
     pub complaints_per_month: u32,
+    /// A report of the same category at the same unit or place within this many days of an
+    /// earlier one is a repeat problem (residents' records, issue 21).
+    pub repeat_days: u32,
 }
 
 impl Default for KpiTargets {
@@ -115,6 +118,7 @@ impl Default for KpiTargets {
             completion_pct: 95,
             per_day: 30,
             complaints_per_month: 10,
+            repeat_days: super::places::REPEAT_DAYS_DEFAULT,
         }
     }
 }
@@ -130,10 +134,11 @@ pub enum TargetField {
     CompletionPct,
     PerDay,
     ComplaintsPerMonth,
+    RepeatDays,
 }
 
 impl TargetField {
-    pub const ALL: [TargetField; 8] = [
+    pub const ALL: [TargetField; 9] = [
         TargetField::SatisfactionPct,
         TargetField::ComplaintsInTimePct,
         TargetField::ComplaintHours,
@@ -142,6 +147,7 @@ impl TargetField {
         TargetField::CompletionPct,
         TargetField::PerDay,
         TargetField::ComplaintsPerMonth,
+        TargetField::RepeatDays,
     ];
 
     pub fn key(self) -> &'static str {
@@ -154,6 +160,7 @@ impl TargetField {
             TargetField::CompletionPct => "completion_pct",
             TargetField::PerDay => "per_day",
             TargetField::ComplaintsPerMonth => "complaints_per_month",
+            TargetField::RepeatDays => "repeat_days",
         }
     }
 
@@ -162,6 +169,7 @@ impl TargetField {
         match self {
             TargetField::ComplaintHours | TargetField::ResponseHours => (1, 720),
             TargetField::PerDay | TargetField::ComplaintsPerMonth => (0, 10_000),
+            TargetField::RepeatDays => (super::places::REPEAT_DAYS_MIN, super::places::REPEAT_DAYS_MAX),
             _ => (1, 100),
         }
     }
@@ -176,6 +184,7 @@ impl TargetField {
             TargetField::CompletionPct => t.completion_pct,
             TargetField::PerDay => t.per_day,
             TargetField::ComplaintsPerMonth => t.complaints_per_month,
+            TargetField::RepeatDays => t.repeat_days,
         }
     }
 
@@ -199,6 +208,7 @@ impl TargetField {
             TargetField::CompletionPct => &mut t.completion_pct,
             TargetField::PerDay => &mut t.per_day,
             TargetField::ComplaintsPerMonth => &mut t.complaints_per_month,
+            TargetField::RepeatDays => &mut t.repeat_days,
         };
         *slot = value;
         Ok(())

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::domain::locale::{format_date, format_datetime};
-use crate::domain::places::{earlier_reports, place_typed, repeats, PlaceKey, PlaceTicket, REPEAT_DAYS_DEFAULT};
+use crate::domain::places::{earlier_reports, place_typed, repeats, PlaceKey, PlaceTicket};
 use crate::ui::context::use_app;
 use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::widgets::fill;
@@ -101,7 +101,7 @@ fn PlaceTable(items: Memo<Vec<std::sync::Arc<crate::app::cache::BoardItem>>>, of
             return view! { <p data-testid="records-none">{t!(i18n, records.none)}</p> }.into_any();
         }
         let lang = ctx.lang.get();
-        let days = REPEAT_DAYS_DEFAULT;
+        let days = ctx.site.with(|s| s.targets.repeat_days);
         let repeated = repeats(&list.iter().map(|i| PlaceTicket { id: i.id, category: &i.ticket.category, received_at: i.ticket.received_at }).collect::<Vec<_>>(), days);
         let counts = earlier_reports(list.iter().map(|i| i.state.status));
         let summary = [("total", counts.total), ("open", counts.open), ("repeats", repeated.len()), ("days", days as usize)]

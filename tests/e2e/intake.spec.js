@@ -346,6 +346,15 @@ test('the saved message goes once the next ticket is typed, and a tablet without
 
 test('typing a unit shows its earlier reports and how many are still open, however the unit is written; its records print on A4 (issue 21)', async ({ page }) => {
   const errors = watchErrors(page);
+  // The repeat window is the site's setting, within 1–365 days.
+  await page.goto('/settings');
+  await appReady(page);
+  await page.locator('#target-repeat_days').fill('400');
+  await page.getByRole('button', { name: 'Save targets' }).click();
+  await expect(page.locator('#target-repeat_days-error')).toHaveText(/1.*365/);
+  await page.locator('#target-repeat_days').fill('14');
+  await page.getByRole('button', { name: 'Save targets' }).click();
+  await expect(page.getByText('Targets saved.')).toBeVisible();
   await intake(page, { category: 'plumbing', description: '厨房漏水' });
   await intake(page, { category: 'lift', description: '电梯异响' });
   await intake(page, { category: 'plumbing', description: '厨房又漏水' });
@@ -364,7 +373,7 @@ test('typing a unit shows its earlier reports and how many are still open, howev
   await page.locator('#unit').fill('1-1-101');
   await hint.getByRole('link', { name: "See this unit's reports" }).click();
   await expect(page).toHaveURL(/\/records\?unit=1-1-101/);
-  await expect(page.getByTestId('records-summary')).toHaveText('3 reports, 3 still open, 1 repeating an earlier one of the same category within 30 days.');
+  await expect(page.getByTestId('records-summary')).toHaveText('3 reports, 3 still open, 1 repeating an earlier one of the same category within 14 days.');
   const rows = page.getByTestId('records-row');
   await expect(rows).toHaveCount(3);
   await expect(rows.first()).toContainText('Repeat');
@@ -376,7 +385,7 @@ test('typing a unit shows its earlier reports and how many are still open, howev
   await page.getByRole('button', { name: 'Look up' }).click();
   await expect(rows).toHaveCount(3);
   await page.getByTestId('language').selectOption('zh-CN');
-  await expect(page.getByTestId('records-summary')).toHaveText('共 3 条报事，3 条尚未办结，1 条在 30 天内与之前同类问题重复。');
+  await expect(page.getByTestId('records-summary')).toHaveText('共 3 条报事，3 条尚未办结，1 条在 14 天内与之前同类问题重复。');
   await page.emulateMedia({ media: 'print' });
   await expect(page.getByTestId('records-form')).toBeHidden();
   expect((await page.pdf({ format: 'A4' })).length).toBeGreaterThan(10_000);

@@ -20,6 +20,7 @@ pub fn target_label(i18n: I18n, f: TargetField) -> &'static str {
         TargetField::CompletionPct => t_string!(i18n, targets.completion_pct),
         TargetField::PerDay => t_string!(i18n, targets.per_day),
         TargetField::ComplaintsPerMonth => t_string!(i18n, targets.complaints_per_month),
+        TargetField::RepeatDays => t_string!(i18n, targets.repeat_days),
     }
 }
 
