@@ -110,7 +110,7 @@ fn PlaceTable(items: Memo<Vec<std::sync::Arc<crate::app::cache::BoardItem>>>, of
         let cats = ctx.site.with(|s| s.categories.clone());
         view! {
             <p class="log-summary" data-testid="records-summary">{summary}</p>
-            <table class="records-table" data-testid="records-table">
+            <table class="kpi-table records-table" data-testid="records-table">
                 <thead>
                     <tr>
                         <th scope="col">{t!(i18n, records.number)}</th>
@@ -126,7 +126,7 @@ fn PlaceTable(items: Memo<Vec<std::sync::Arc<crate::app::cache::BoardItem>>>, of
                     {list.iter().map(|item| {
                         let t = &item.ticket;
                         let visit = item.state.return_visit.as_ref().map(|v| format!("{} · {}", v.score, satisfaction_text(i18n, v.satisfaction))).unwrap_or_default();
-                        let repeat = repeated.contains(&item.id).then(|| t_string!(i18n, records.repeat_mark)).unwrap_or_default();
+                        let repeat = repeated.contains(&item.id).then(|| t_string!(i18n, records.repeat)).unwrap_or_default();
                         let number = t.number.clone();
                         view! {
                             <tr data-testid="records-row">
