@@ -9,6 +9,7 @@ pub mod drills;
 pub mod intake;
 pub mod repair;
 pub mod replicate;
+pub mod retention;
 pub mod sample;
 pub mod security;
 pub mod settings;

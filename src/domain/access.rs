@@ -20,7 +20,11 @@ pub enum AccessEvent {
     Exported { records: usize, encrypted: bool, redacted: bool },
     Imported { file: String, records: usize },
     ImportUndone { file: String },
+    /// Residents' data of this many tickets erased past the retention period (issue 21).
     Purged { records: usize },
+    /// A retention archive opened to read what a purge erased (a resident's or a legal
+    /// request).
+    ArchiveOpened { file: String, records: usize },
     CredentialSet { staff: Uuid, kind: SlotKind },
     CredentialEnabled { staff: Uuid },
     CredentialRemoved { staff: Uuid },
@@ -39,6 +43,7 @@ impl AccessEvent {
             AccessEvent::Imported { .. } => "imported",
             AccessEvent::ImportUndone { .. } => "import_undone",
             AccessEvent::Purged { .. } => "purged",
+            AccessEvent::ArchiveOpened { .. } => "archive_opened",
             AccessEvent::CredentialSet { .. } => "credential_set",
             AccessEvent::CredentialEnabled { .. } => "credential_enabled",
             AccessEvent::CredentialRemoved { .. } => "credential_removed",

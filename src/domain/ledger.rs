@@ -105,6 +105,21 @@ impl LedgerEntry {
     pub fn changed(&self) -> usize {
         self.priors.len()
     }
+
+    /// Erases from the entry's previous versions what a purge erased from these records
+    /// (by kind and id), so undo can never put a purged name back. Whether anything changed.
+    pub fn erase_purged(&mut self, purged: &std::collections::HashMap<(RecordKind, Uuid), Record>) -> bool {
+        let mut changed = false;
+        for prior in &mut self.priors {
+            let (Some(before), Some(purge)) = (&prior.before, purged.get(&(prior.kind, prior.id))) else { continue };
+            let erased = super::merge::merge(before, purge);
+            if &erased != before {
+                prior.before = Some(erased);
+                changed = true;
+            }
+        }
+        changed
+    }
 }
 
 /// What undoing an import did.

@@ -8,6 +8,9 @@
 //!   events are records of their own, never edited, so they merge as a union by id for free.
 //! - A deletion is a tombstone stamp: the latest tombstone is kept and the record stays
 //!   deleted; an edit made without having seen the deletion is listed as a conflict.
+//! - A purge of residents' data ([`super::retention`]) is a stamp too: the latest is kept,
+//!   and writes of an erased field older than it are gone from the merge, so an older copy
+//!   never brings a purged name back.
 //! - Writes are kept as a union, so merging is idempotent, commutative and associative, and a
 //!   value that lost to a concurrent edit is never discarded: [`conflicts`] lists it.
 
@@ -50,13 +53,21 @@ pub fn merge(a: &Record, b: &Record) -> Record {
         updated_at: newer.updated_at,
         updated_by: newer.updated_by,
         deleted_at: a.deleted_at.max(b.deleted_at),
+        purged_at: a.purged_at.max(b.purged_at),
         body,
         writes,
     }
     .with_older_body_fields(older)
+    .without_purged_writes()
 }
 
 impl Record {
+    /// A purge's erased values beat every older write, whichever copy held it.
+    fn without_purged_writes(mut self) -> Record {
+        super::retention::forget_erased_writes(&mut self);
+        self
+    }
+
     /// Fields only the older copy has (written by a newer app version that the newer copy's
     /// tablet does not know yet) are kept rather than dropped.
     fn with_older_body_fields(mut self, older: &Record) -> Record {

@@ -20,6 +20,7 @@ pub mod photo;
 pub mod places;
 pub mod record;
 pub mod restamp;
+pub mod retention;
 pub mod sample;
 pub mod sealing;
 pub mod settings;

@@ -102,6 +102,10 @@ pub struct Record {
     pub origin_device: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<Stamp>,
+    /// When residents' data was erased from it ([`super::retention`]): writes of the erased
+    /// fields older than this are gone on every copy that has seen it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged_at: Option<Stamp>,
     pub body: serde_json::Value,
     /// Every edit of a field someone types (not fields derived from events), with the stamp
     /// of the value the editor saw, so tablets merge field by field and concurrent edits of
@@ -159,6 +163,7 @@ impl Record {
             updated_by: actor,
             origin_device: stamp.device,
             deleted_at: None,
+            purged_at: None,
             body,
             writes: Vec::new(),
         }

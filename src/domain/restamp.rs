@@ -51,6 +51,7 @@ pub fn restamped(record: &Record, now: DateTime<Utc>, repair: Stamp, actor: Opti
     let mut r = record.clone();
     r.created_at = fix(r.created_at);
     r.deleted_at = r.deleted_at.map(fix);
+    r.purged_at = r.purged_at.map(fix);
     for w in &mut r.writes {
         w.at = fix(w.at);
         w.base = w.base.map(fix);

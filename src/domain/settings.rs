@@ -103,6 +103,9 @@ pub struct KpiTargets {
     /// A report of the same category at the same unit or place within this many days of an
     /// earlier one is a repeat problem (residents' records, issue 21).
     pub repeat_days: u32,
+    /// Residents' personal data is kept this many months after a ticket is closed, then
+    /// purged ([`super::retention`]).
+    pub retention_months: u32,
 }
 
 impl Default for KpiTargets {
@@ -119,6 +122,7 @@ impl Default for KpiTargets {
             per_day: 30,
             complaints_per_month: 10,
             repeat_days: super::places::REPEAT_DAYS_DEFAULT,
+            retention_months: super::retention::RETENTION_MONTHS_DEFAULT,
         }
     }
 }
@@ -135,10 +139,11 @@ pub enum TargetField {
     PerDay,
     ComplaintsPerMonth,
     RepeatDays,
+    RetentionMonths,
 }
 
 impl TargetField {
-    pub const ALL: [TargetField; 9] = [
+    pub const ALL: [TargetField; 10] = [
         TargetField::SatisfactionPct,
         TargetField::ComplaintsInTimePct,
         TargetField::ComplaintHours,
@@ -148,6 +153,7 @@ impl TargetField {
         TargetField::PerDay,
         TargetField::ComplaintsPerMonth,
         TargetField::RepeatDays,
+        TargetField::RetentionMonths,
     ];
 
     pub fn key(self) -> &'static str {
@@ -161,6 +167,7 @@ impl TargetField {
             TargetField::PerDay => "per_day",
             TargetField::ComplaintsPerMonth => "complaints_per_month",
             TargetField::RepeatDays => "repeat_days",
+            TargetField::RetentionMonths => "retention_months",
         }
     }
 
@@ -170,6 +177,7 @@ impl TargetField {
             TargetField::ComplaintHours | TargetField::ResponseHours => (1, 720),
             TargetField::PerDay | TargetField::ComplaintsPerMonth => (0, 10_000),
             TargetField::RepeatDays => (super::places::REPEAT_DAYS_MIN, super::places::REPEAT_DAYS_MAX),
+            TargetField::RetentionMonths => (super::retention::RETENTION_MONTHS_MIN, super::retention::RETENTION_MONTHS_MAX),
             _ => (1, 100),
         }
     }
@@ -185,6 +193,7 @@ impl TargetField {
             TargetField::PerDay => t.per_day,
             TargetField::ComplaintsPerMonth => t.complaints_per_month,
             TargetField::RepeatDays => t.repeat_days,
+            TargetField::RetentionMonths => t.retention_months,
         }
     }
 
@@ -209,6 +218,7 @@ impl TargetField {
             TargetField::PerDay => &mut t.per_day,
             TargetField::ComplaintsPerMonth => &mut t.complaints_per_month,
             TargetField::RepeatDays => &mut t.repeat_days,
+            TargetField::RetentionMonths => &mut t.retention_months,
         };
         *slot = value;
         Ok(())

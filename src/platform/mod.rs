@@ -69,3 +69,10 @@ pub fn mark(name: &str) {
         let _ = performance.mark(name);
     }
 }
+
+/// The browser's print dialog (an A4 record, a review, the recovery sheet).
+pub fn print() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.print();
+    }
+}

@@ -267,6 +267,8 @@ pub struct Pulled {
     pub written: Vec<crate::domain::record::Record>,
     /// Records now stored exactly as the server has them: the push need not look at them.
     pub as_on_server: Vec<(crate::domain::record::RecordKind, uuid::Uuid, crate::domain::clock::Stamp)>,
+    /// Photos a purge from the server erased here (deleted in the same transaction).
+    pub photos_erased: Vec<String>,
 }
 
 impl Pulled {
@@ -278,6 +280,9 @@ impl Pulled {
         };
         if merged == *incoming {
             self.as_on_server.push((merged.kind, merged.id, merged.updated_at));
+        }
+        if let Some(s) = stored {
+            self.photos_erased.extend(crate::domain::retention::photos_erased(&[s], &merged));
         }
         (stored != Some(&merged)).then(|| {
             self.written.push(merged.clone());

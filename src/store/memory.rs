@@ -74,6 +74,7 @@ impl crate::store::couch::ReplicaStore for MemoryStore {
         if !writes.is_empty() {
             self.put_many(&writes).await?;
         }
+        self.photos.borrow_mut().retain(|sha, _| !pulled.photos_erased.contains(sha));
         self.remember_revs(&incoming.iter().map(|(_, id, rev)| (id.clone(), rev.clone())).collect::<Vec<_>>()).await?;
         Ok(pulled)
     }
@@ -244,11 +245,16 @@ impl RecordStore for MemoryStore {
     }
 
     async fn query(&self, kind: RecordKind, index: IndexName, value: &str) -> Result<Vec<Record>, StoreError> {
-        Ok(self
-            .all_of(kind)?
-            .into_iter()
-            .filter(|r| !r.is_deleted() && index.value_of(r).as_deref() == Some(value))
-            .collect())
+        // Only records whose text holds the value are decoded: an index lookup, not a scan
+        // of every record, for tests that query once per ticket.
+        let records = self.records.borrow();
+        let quoted = serde_json::to_string(value).map_err(|e| StoreError::Corrupt { key: value.to_owned(), reason: e.to_string() })?;
+        records
+            .iter()
+            .filter(|((k, _), json)| *k == kind && json.contains(&quoted))
+            .map(|((_, id), json)| decode::<Record>(&id.to_string(), json))
+            .filter(|r| r.as_ref().map_or(true, |r| !r.is_deleted() && index.value_of(r).as_deref() == Some(value)))
+            .collect()
     }
 
     async fn live(&self, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
@@ -329,9 +335,14 @@ impl super::sync::SyncStore for MemoryStore {
         photos: &[(String, String, Vec<u8>)],
         mut entry: super::sync::LedgerEntry,
     ) -> Result<super::sync::LedgerEntry, StoreError> {
-        let writes = super::sync::decide(records, |r| self.get_now(r.kind, r.id), &mut entry);
-        let new_photos: Vec<_> = photos.iter().filter(|(sha, _, _)| !self.photos.borrow().contains_key(sha)).cloned().collect();
-        if writes.is_empty() && new_photos.is_empty() {
+        let super::sync::Decided { writes, photos_erased } = super::sync::decide(records, |r| self.get_now(r.kind, r.id), &mut entry);
+        let new_photos: Vec<_> = photos
+            .iter()
+            .filter(|(sha, _, _)| !self.photos.borrow().contains_key(sha) && !photos_erased.contains(sha))
+            .cloned()
+            .collect();
+        let erasing = photos_erased.iter().any(|sha| self.photos.borrow().contains_key(sha));
+        if writes.is_empty() && new_photos.is_empty() && !erasing {
             return Ok(entry);
         }
         let encoded = writes.iter().map(|r| Ok(((r.kind, r.id), encode(&r.id.to_string(), r)?))).collect::<Result<Vec<_>, StoreError>>()?;
@@ -341,8 +352,35 @@ impl super::sync::SyncStore for MemoryStore {
         }
         self.records.borrow_mut().extend(encoded);
         self.photos.borrow_mut().extend(new_photos.into_iter().map(|(sha, mime, bytes)| (sha, (mime, bytes))));
+        self.photos.borrow_mut().retain(|sha, _| !photos_erased.contains(sha));
         self.ledger.borrow_mut().insert(entry.id, ledger_text);
         Ok(entry)
+    }
+
+    async fn apply_purge(&self, purge: &super::sync::PurgeWrite) -> Result<Vec<Record>, StoreError> {
+        let stored: Vec<Record> = purge
+            .records
+            .iter()
+            .map(|r| self.get_now(r.kind, r.id).map_or_else(|| r.clone(), |s| crate::domain::merge::merge(&s, r)))
+            .collect();
+        let encoded = stored.iter().map(|r| Ok(((r.kind, r.id), encode(&r.id.to_string(), r)?))).collect::<Result<Vec<_>, StoreError>>()?;
+        let by_key = purge.by_key();
+        let mut ledger = Vec::new();
+        for (id, text) in self.ledger.borrow().iter() {
+            let mut entry: super::sync::LedgerEntry = decode("ledger", text)?;
+            if entry.erase_purged(&by_key) {
+                ledger.push((*id, encode("ledger", &entry)?));
+            }
+        }
+        let drafts = purge.drafts.iter().map(|d| Ok((d.form.clone(), encode(&d.form, d)?))).collect::<Result<Vec<_>, StoreError>>()?;
+        if let Some(error) = self.fail_next_write.borrow_mut().take() {
+            return Err(error);
+        }
+        self.records.borrow_mut().extend(encoded);
+        self.photos.borrow_mut().retain(|sha, _| !purge.photos.contains(sha));
+        self.ledger.borrow_mut().extend(ledger);
+        self.drafts.borrow_mut().extend(drafts);
+        Ok(stored)
     }
 
     async fn ledger(&self) -> Result<Vec<super::sync::LedgerEntry>, StoreError> {

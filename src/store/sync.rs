@@ -26,12 +26,42 @@ pub trait SyncStore: RecordStore {
     /// Puts back what an import changed, in one transaction, for every record not changed
     /// again since; marks the entry undone.
     async fn undo_import(&self, ledger_id: Uuid) -> Result<UndoReport, StoreError>;
+    /// Writes a purge of residents' data ([`crate::domain::retention`]) in one transaction:
+    /// each record merged with what is stored now (a step taken since it was read is kept,
+    /// the erased values are not), the photos named deleted, the drafts given replaced, and
+    /// every import-ledger entry's previous versions of these records erased. Returns the
+    /// records as stored.
+    async fn apply_purge(&self, purge: &PurgeWrite) -> Result<Vec<Record>, StoreError>;
+}
+
+/// What one purge writes (see [`SyncStore::apply_purge`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PurgeWrite {
+    pub records: Vec<Record>,
+    pub photos: Vec<String>,
+    pub drafts: Vec<crate::domain::draft::Draft>,
+}
+
+impl PurgeWrite {
+    /// The records by kind and id, for the ledger's erase.
+    pub fn by_key(&self) -> HashMap<(RecordKind, Uuid), Record> {
+        self.records.iter().map(|r| ((r.kind, r.id), r.clone())).collect()
+    }
+}
+
+/// What an import decided: the records to write, and the photos a purge it carries (or
+/// meets) has erased — never added, and deleted where stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Decided {
+    pub writes: Vec<Record>,
+    pub photos_erased: Vec<String>,
 }
 
 /// The decision for each record of an import against what is stored (used inside each
 /// store's transaction): the records to write, the priors, the counts and the conflicts.
-pub fn decide(records: &[Record], stored: impl Fn(&Record) -> Option<Record>, entry: &mut LedgerEntry) -> Vec<Record> {
+pub fn decide(records: &[Record], stored: impl Fn(&Record) -> Option<Record>, entry: &mut LedgerEntry) -> Decided {
     let mut writes: Vec<Record> = Vec::new();
+    let mut photos_erased: Vec<String> = Vec::new();
     // Where each record's latest write and prior sit, so a file of 100,000 records is not
     // searched once per record.
     let mut written: HashMap<(RecordKind, Uuid), usize> = HashMap::new();
@@ -56,11 +86,22 @@ pub fn decide(records: &[Record], stored: impl Fn(&Record) -> Option<Record>, en
             if outcome == Outcome::Conflicting || !conflicts(&merged).is_empty() {
                 entry.conflicted.push(key);
             }
+            let before = match current {
+                // Undo never puts back what a purge erased.
+                Some(c) if merged.is_purged() => {
+                    photos_erased.extend(crate::domain::retention::photos_erased(&[&c, r], &merged));
+                    Some(crate::domain::merge::merge(&c, &merged))
+                }
+                other => other,
+            };
+            if merged.is_purged() {
+                photos_erased.extend(crate::domain::retention::photos_erased(&[r], &merged));
+            }
             match prior_at.get(&key) {
                 Some(&at) => entry.priors[at].after = fingerprint(&merged),
                 None => {
                     prior_at.insert(key, entry.priors.len());
-                    entry.priors.push(Prior { kind: r.kind, id: r.id, before: current, after: fingerprint(&merged) });
+                    entry.priors.push(Prior { kind: r.kind, id: r.id, before, after: fingerprint(&merged) });
                 }
             }
             written.insert(key, writes.len());
@@ -69,6 +110,8 @@ pub fn decide(records: &[Record], stored: impl Fn(&Record) -> Option<Record>, en
     }
     entry.conflicted.sort();
     entry.conflicted.dedup();
-    writes
+    photos_erased.sort();
+    photos_erased.dedup();
+    Decided { writes, photos_erased }
 }
 

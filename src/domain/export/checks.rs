@@ -111,6 +111,9 @@ pub fn stamps_of(record: &Record) -> Vec<(String, Stamp)> {
     if let Some(d) = record.deleted_at {
         out.push(("deleted_at".to_owned(), d));
     }
+    if let Some(p) = record.purged_at {
+        out.push(("purged_at".to_owned(), p));
+    }
     for (i, w) in record.writes.iter().enumerate() {
         out.push((format!("writes[{i}].at"), w.at));
         if let Some(b) = w.base {

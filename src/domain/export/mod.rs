@@ -74,6 +74,10 @@ pub struct Envelope {
     pub until: Option<Stamp>,
     /// Reporter names and phone numbers left out.
     pub redacted: bool,
+    /// A retention archive: what a purge erased, kept by the supervisor. Opened only by
+    /// explicit choice ([`open_archive`]); an ordinary import refuses it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archive: bool,
     pub photos_included: bool,
     /// Records per kind (store names), photos, settings.
     pub counts: BTreeMap<String, usize>,
@@ -180,6 +184,7 @@ pub fn build(meta: ExportMeta, mut payload: Payload, redacted: bool) -> (Envelop
         since: meta.since,
         until: until.or(meta.since),
         redacted,
+        archive: false,
         photos_included,
         counts,
         payload_sha256: sha256_hex(text.as_bytes()),
@@ -359,6 +364,8 @@ pub enum ImportError {
     /// Records, photos or settings that do not read as what they claim to be: the first
     /// [`MAX_PROBLEMS`] problems, and how many records and photos had one.
     InvalidRecords { problems: Vec<RecordProblem>, refused: usize },
+    /// A retention archive given to an ordinary import (or an export given as an archive).
+    Archive { is_archive: bool },
 }
 
 fn classify(message: &str) -> RecordProblemKind {
@@ -491,6 +498,21 @@ const PAYLOAD_FIELDS: [&str; 3] = ["records", "photos", "settings"];
 /// Checks the payload: the clear one, or `decrypted` (the text the browser decrypted), at
 /// `now` (this device's clock: no stamp may be further ahead of it than the bound).
 pub fn open(envelope: &Envelope, decrypted: Option<&str>, now: DateTime<Utc>) -> Result<CheckedPayload, ImportError> {
+    if envelope.archive {
+        return Err(ImportError::Archive { is_archive: true });
+    }
+    open_payload(envelope, decrypted, now)
+}
+
+/// [`open`] for a retention archive, opened by explicit choice (and logged by the caller).
+pub fn open_archive(envelope: &Envelope, decrypted: Option<&str>, now: DateTime<Utc>) -> Result<CheckedPayload, ImportError> {
+    if !envelope.archive {
+        return Err(ImportError::Archive { is_archive: false });
+    }
+    open_payload(envelope, decrypted, now)
+}
+
+fn open_payload(envelope: &Envelope, decrypted: Option<&str>, now: DateTime<Utc>) -> Result<CheckedPayload, ImportError> {
     let value = match (&envelope.payload, decrypted) {
         (Some(v), _) => v.clone(),
         (None, Some(text)) => match strict::parse(text) {

@@ -37,6 +37,10 @@ impl ReplicaStore for IdbStore {
         use std::future::IntoFuture;
         let mut names: Vec<&str> = incoming.iter().map(|(r, _, _)| r.kind.store_name()).collect();
         names.push(super::SETTINGS);
+        let purges = incoming.iter().any(|(r, _, _)| r.is_purged());
+        if purges {
+            names.push(super::PHOTOS);
+        }
         names.sort_unstable();
         names.dedup();
         in_transaction!(self.db, &names, |tx| {
@@ -54,6 +58,12 @@ impl ReplicaStore for IdbStore {
                     tx.object_store(merged.kind.store_name()).map_err(classify)?.put(&self.to_js(&merged)?, None).map_err(classify)?;
                 }
                 settings.put(&JsValue::from_str(rev), Some(&JsValue::from_str(&format!("{REV_PREFIX}{doc_id}")))).map_err(classify)?;
+            }
+            if purges {
+                let photos = tx.object_store(super::PHOTOS).map_err(classify)?;
+                for sha256 in &pulled.photos_erased {
+                    photos.delete(idb::Query::Key(JsValue::from_str(sha256))).map_err(classify)?;
+                }
             }
             Ok(pulled)
         })

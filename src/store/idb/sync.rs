@@ -6,7 +6,7 @@ use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
 use super::records::read_records;
-use super::{classify, IdbStore, IMPORT_LEDGER, PHOTOS};
+use super::{classify, IdbStore, DRAFTS, IMPORT_LEDGER, PHOTOS};
 use crate::domain::record::{Record, RecordKind};
 use crate::store::StoreError;
 
@@ -28,17 +28,20 @@ impl crate::store::sync::SyncStore for IdbStore {
                     stored.insert(*key, self.from_js(&v)?);
                 }
             }
-            let writes = crate::store::sync::decide(records, |r| stored.get(&(r.kind, r.id)).cloned(), &mut entry);
+            let crate::store::sync::Decided { writes, photos_erased } = crate::store::sync::decide(records, |r| stored.get(&(r.kind, r.id)).cloned(), &mut entry);
             let photo_store = tx.object_store(PHOTOS).map_err(classify)?;
             let mut new_photos = 0;
-            for (sha256, mime, bytes) in photos {
+            for sha256 in &photos_erased {
+                photo_store.delete(idb::Query::Key(JsValue::from_str(sha256))).map_err(classify)?;
+            }
+            for (sha256, mime, bytes) in photos.iter().filter(|(sha, _, _)| !photos_erased.contains(sha)) {
                 let key = JsValue::from_str(sha256);
                 if photo_store.get(key.clone()).map_err(classify)?.await.map_err(classify)?.is_none() {
                     photo_store.put(&JsValue::from(self.photo_blob_at_rest(mime, bytes)?), Some(&key)).map_err(classify)?;
                     new_photos += 1;
                 }
             }
-            if writes.is_empty() && new_photos == 0 {
+            if writes.is_empty() && new_photos == 0 && photos_erased.is_empty() {
                 return Ok(entry);
             }
             for r in &writes {
@@ -85,6 +88,42 @@ impl crate::store::sync::SyncStore for IdbStore {
             entry.undone = true;
             ledger.put(&self.ledger_to_js(&entry)?, None).map_err(classify)?;
             Ok(report)
+        })
+    }
+
+    async fn apply_purge(&self, purge: &crate::store::sync::PurgeWrite) -> Result<Vec<Record>, StoreError> {
+        const PURGE_STORES: [&str; 7] = ["drill_plans", "drill_runs", IMPORT_LEDGER, PHOTOS, "ticket_events", "tickets", DRAFTS];
+        in_transaction!(self.db, &PURGE_STORES, |tx| {
+            let keys: Vec<(RecordKind, Uuid)> = purge.records.iter().map(|r| (r.kind, r.id)).collect();
+            let mut written = Vec::with_capacity(keys.len());
+            for (purged, value) in purge.records.iter().zip(read_records(&tx, &keys).await?) {
+                let record = match value {
+                    Some(v) => crate::domain::merge::merge(&self.from_js(&v)?, purged),
+                    None => purged.clone(),
+                };
+                tx.object_store(record.kind.store_name()).map_err(classify)?.put(&self.to_js(&record)?, None).map_err(classify)?;
+                written.push(record);
+            }
+            let photo_store = tx.object_store(PHOTOS).map_err(classify)?;
+            for sha256 in &purge.photos {
+                photo_store.delete(idb::Query::Key(JsValue::from_str(sha256))).map_err(classify)?;
+            }
+            let drafts = tx.object_store(DRAFTS).map_err(classify)?;
+            for draft in &purge.drafts {
+                let json = self.seal_text(&draft.form, crate::store::encode(&draft.form, draft)?)?;
+                drafts.put(&JsValue::from_str(&json), Some(&JsValue::from_str(&draft.form))).map_err(classify)?;
+            }
+            // The ledger has one entry per import: read whole, inside this transaction, so an
+            // import applied meanwhile cannot keep a previous version the purge missed.
+            let by_key = purge.by_key();
+            let ledger = tx.object_store(IMPORT_LEDGER).map_err(classify)?;
+            for value in ledger.get_all(None, None).map_err(classify)?.await.map_err(classify)? {
+                let mut entry = self.ledger_from_js(&value)?;
+                if entry.erase_purged(&by_key) {
+                    ledger.put(&self.ledger_to_js(&entry)?, None).map_err(classify)?;
+                }
+            }
+            Ok(written)
         })
     }
 }

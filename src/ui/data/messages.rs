@@ -100,6 +100,8 @@ pub fn import_error_text(i18n: I18n, e: &ImportError) -> String {
             }));
             lines.join("\n")
         }
+        ImportError::Archive { is_archive: true } => t_string!(i18n, sync.e_is_archive).to_owned(),
+        ImportError::Archive { is_archive: false } => t_string!(i18n, sync.e_not_archive).to_owned(),
     }
 }
 

@@ -11,6 +11,7 @@ mod import;
 mod live_sync;
 mod ledger;
 mod repair;
+mod retention;
 pub mod messages;
 
 use leptos::prelude::*;
@@ -88,6 +89,7 @@ pub fn DataPage() -> impl IntoView {
                 <import::ImportCard/>
                 <ledger::LedgerCard/>
                 <devices::DevicesCard/>
+                <retention::RetentionCard/>
                 <sample::SampleDataCard/>
                 <Show when=move || ctx.session.get() != crate::ui::context::Session::Open>
                     <access::AccessLogCard/>
