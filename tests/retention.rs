@@ -15,6 +15,7 @@ use patroldesk::app::cache::{BoardItem, RecordCache};
 use patroldesk::app::retention::{archive, check_archive, due, gather, purge, ArchiveCheck, Gathered};
 use patroldesk::app::sync::{export_records, import_file, undo_import};
 use patroldesk::app::Who;
+use patroldesk::domain::board::{BoardSummary, SummaryCard};
 use patroldesk::domain::clock::{Hlc, Stamp};
 use patroldesk::domain::draft::Draft;
 use patroldesk::domain::export::{build, to_file_text, DeviceInfo, ExportMeta, Payload, SiteInfo};
@@ -25,7 +26,7 @@ use patroldesk::domain::settings::KpiTargets;
 use patroldesk::domain::ticket::PhotoRef;
 use patroldesk::store::memory::MemoryStore;
 use patroldesk::store::sync::SyncStore;
-use patroldesk::store::{DraftStore, PhotoStore, RecordStore};
+use patroldesk::store::{DraftStore, PhotoStore, RecordStore, SettingsStore};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -84,6 +85,7 @@ fn file_of(records: Vec<Record>, n: u128) -> String {
 fn dump(store: &MemoryStore, photo_shas: &[String]) -> String {
     let mut text = serde_json::to_string(&store.everything().unwrap()).unwrap();
     text.push_str(&serde_json::to_string(&run(store.ledger()).unwrap()).unwrap());
+    text.push_str(&serde_json::to_string(&run(store.load_board_summary()).unwrap()).unwrap());
     for form in patroldesk::app::retention::DRAFT_FORMS {
         text.push_str(&serde_json::to_string(&run(store.load_draft(form)).unwrap()).unwrap());
     }
@@ -163,6 +165,13 @@ fn tablet() -> Tablet {
     run(store.save_draft(&Draft { form: "intake".into(), saved_at_ms: 1, fields: json!({"reporter_name": markers[1], "unit": "1-2-301"}) })).unwrap();
     let everything = store.everything().unwrap();
     cache.apply(&everything);
+    // The board's summary for a cold start, with the marked tickets on its first page.
+    let first = cache
+        .tickets()
+        .filter(|i| edits.iter().any(|e| e.id == i.id))
+        .map(|i| SummaryCard { id: i.id, created_at: i.created_at, updated_at: i.updated_at, origin_device: i.origin_device, ticket: i.ticket.clone() })
+        .collect();
+    run(store.save_board_summary(&BoardSummary { as_of: later(100), counts: Vec::new(), first })).unwrap();
     Tablet { store, cache, markers, kept_marker, photo }
 }
 

@@ -269,6 +269,8 @@ pub struct Pulled {
     pub as_on_server: Vec<(crate::domain::record::RecordKind, uuid::Uuid, crate::domain::clock::Stamp)>,
     /// Photos a purge from the server erased here (deleted in the same transaction).
     pub photos_erased: Vec<String>,
+    /// A purge reached a record stored here: the board's summary is dropped with it.
+    pub erases: bool,
 }
 
 impl Pulled {
@@ -283,6 +285,7 @@ impl Pulled {
         }
         if let Some(s) = stored {
             self.photos_erased.extend(crate::domain::retention::photos_erased(&[s], &merged));
+            self.erases |= s.purged_at != merged.purged_at;
         }
         (stored != Some(&merged)).then(|| {
             self.written.push(merged.clone());

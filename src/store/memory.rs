@@ -75,6 +75,9 @@ impl crate::store::couch::ReplicaStore for MemoryStore {
             self.put_many(&writes).await?;
         }
         self.photos.borrow_mut().retain(|sha, _| !pulled.photos_erased.contains(sha));
+        if pulled.erases {
+            self.settings.borrow_mut().remove(super::BOARD_SUMMARY_KEY);
+        }
         self.remember_revs(&incoming.iter().map(|(_, id, rev)| (id.clone(), rev.clone())).collect::<Vec<_>>()).await?;
         Ok(pulled)
     }
@@ -335,7 +338,7 @@ impl super::sync::SyncStore for MemoryStore {
         photos: &[(String, String, Vec<u8>)],
         mut entry: super::sync::LedgerEntry,
     ) -> Result<super::sync::LedgerEntry, StoreError> {
-        let super::sync::Decided { writes, photos_erased } = super::sync::decide(records, |r| self.get_now(r.kind, r.id), &mut entry);
+        let super::sync::Decided { writes, photos_erased, erases } = super::sync::decide(records, |r| self.get_now(r.kind, r.id), &mut entry);
         let new_photos: Vec<_> = photos
             .iter()
             .filter(|(sha, _, _)| !self.photos.borrow().contains_key(sha) && !photos_erased.contains(sha))
@@ -353,6 +356,9 @@ impl super::sync::SyncStore for MemoryStore {
         self.records.borrow_mut().extend(encoded);
         self.photos.borrow_mut().extend(new_photos.into_iter().map(|(sha, mime, bytes)| (sha, (mime, bytes))));
         self.photos.borrow_mut().retain(|sha, _| !photos_erased.contains(sha));
+        if erases {
+            self.settings.borrow_mut().remove(super::BOARD_SUMMARY_KEY);
+        }
         self.ledger.borrow_mut().insert(entry.id, ledger_text);
         Ok(entry)
     }
@@ -380,6 +386,7 @@ impl super::sync::SyncStore for MemoryStore {
         self.photos.borrow_mut().retain(|sha, _| !purge.photos.contains(sha));
         self.ledger.borrow_mut().extend(ledger);
         self.drafts.borrow_mut().extend(drafts);
+        self.settings.borrow_mut().remove(super::BOARD_SUMMARY_KEY);
         Ok(stored)
     }
 

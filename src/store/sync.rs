@@ -29,8 +29,9 @@ pub trait SyncStore: RecordStore {
     /// Writes a purge of residents' data ([`crate::domain::retention`]) in one transaction:
     /// each record merged with what is stored now (a step taken since it was read is kept,
     /// the erased values are not), the photos named deleted, the drafts given replaced, and
-    /// every import-ledger entry's previous versions of these records erased. Returns the
-    /// records as stored.
+    /// every import-ledger entry's previous versions of these records erased, and the board's
+    /// summary dropped (it may quote a resident; the next is written from the purged
+    /// records, and a cold start without one reads the tickets). Returns the records as stored.
     async fn apply_purge(&self, purge: &PurgeWrite) -> Result<Vec<Record>, StoreError>;
 }
 
@@ -55,6 +56,9 @@ impl PurgeWrite {
 pub struct Decided {
     pub writes: Vec<Record>,
     pub photos_erased: Vec<String>,
+    /// A purge reached a record stored here: the board's summary, which may quote the
+    /// resident, is dropped in the same transaction.
+    pub erases: bool,
 }
 
 /// The decision for each record of an import against what is stored (used inside each
@@ -62,6 +66,7 @@ pub struct Decided {
 pub fn decide(records: &[Record], stored: impl Fn(&Record) -> Option<Record>, entry: &mut LedgerEntry) -> Decided {
     let mut writes: Vec<Record> = Vec::new();
     let mut photos_erased: Vec<String> = Vec::new();
+    let mut erases = false;
     // Where each record's latest write and prior sit, so a file of 100,000 records is not
     // searched once per record.
     let mut written: HashMap<(RecordKind, Uuid), usize> = HashMap::new();
@@ -89,6 +94,7 @@ pub fn decide(records: &[Record], stored: impl Fn(&Record) -> Option<Record>, en
             let before = match current {
                 // Undo never puts back what a purge erased.
                 Some(c) if merged.is_purged() => {
+                    erases |= c.purged_at != merged.purged_at;
                     photos_erased.extend(crate::domain::retention::photos_erased(&[&c, r], &merged));
                     Some(crate::domain::merge::merge(&c, &merged))
                 }
@@ -112,6 +118,6 @@ pub fn decide(records: &[Record], stored: impl Fn(&Record) -> Option<Record>, en
     entry.conflicted.dedup();
     photos_erased.sort();
     photos_erased.dedup();
-    Decided { writes, photos_erased }
+    Decided { writes, photos_erased, erases }
 }
 

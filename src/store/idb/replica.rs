@@ -59,6 +59,9 @@ impl ReplicaStore for IdbStore {
                 }
                 settings.put(&JsValue::from_str(rev), Some(&JsValue::from_str(&format!("{REV_PREFIX}{doc_id}")))).map_err(classify)?;
             }
+            if pulled.erases {
+                settings.delete(idb::Query::Key(JsValue::from_str(crate::store::BOARD_SUMMARY_KEY))).map_err(classify)?;
+            }
             if purges {
                 let photos = tx.object_store(super::PHOTOS).map_err(classify)?;
                 for sha256 in &pulled.photos_erased {

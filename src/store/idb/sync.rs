@@ -6,7 +6,7 @@ use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
 use super::records::read_records;
-use super::{classify, IdbStore, DRAFTS, IMPORT_LEDGER, PHOTOS};
+use super::{classify, IdbStore, DRAFTS, IMPORT_LEDGER, PHOTOS, SETTINGS};
 use crate::domain::record::{Record, RecordKind};
 use crate::store::StoreError;
 
@@ -19,7 +19,13 @@ impl crate::store::sync::SyncStore for IdbStore {
         photos: &[(String, String, Vec<u8>)],
         mut entry: crate::store::sync::LedgerEntry,
     ) -> Result<crate::store::sync::LedgerEntry, StoreError> {
-        in_transaction!(self.db, &SYNC_STORES, |tx| {
+        // A purge among the records may drop the board's summary, kept with the settings.
+        let mut names = SYNC_STORES.to_vec();
+        if records.iter().any(Record::is_purged) {
+            names.push(SETTINGS);
+            names.sort_unstable();
+        }
+        in_transaction!(self.db, &names, |tx| {
             // Read what is stored, decide, then write — all inside this one transaction.
             let keys: Vec<(RecordKind, Uuid)> = records.iter().map(|r| (r.kind, r.id)).collect();
             let mut stored = std::collections::HashMap::new();
@@ -28,7 +34,7 @@ impl crate::store::sync::SyncStore for IdbStore {
                     stored.insert(*key, self.from_js(&v)?);
                 }
             }
-            let crate::store::sync::Decided { writes, photos_erased } = crate::store::sync::decide(records, |r| stored.get(&(r.kind, r.id)).cloned(), &mut entry);
+            let crate::store::sync::Decided { writes, photos_erased, erases } = crate::store::sync::decide(records, |r| stored.get(&(r.kind, r.id)).cloned(), &mut entry);
             let photo_store = tx.object_store(PHOTOS).map_err(classify)?;
             let mut new_photos = 0;
             for sha256 in &photos_erased {
@@ -40,6 +46,9 @@ impl crate::store::sync::SyncStore for IdbStore {
                     photo_store.put(&JsValue::from(self.photo_blob_at_rest(mime, bytes)?), Some(&key)).map_err(classify)?;
                     new_photos += 1;
                 }
+            }
+            if erases {
+                tx.object_store(SETTINGS).map_err(classify)?.delete(idb::Query::Key(JsValue::from_str(crate::store::BOARD_SUMMARY_KEY))).map_err(classify)?;
             }
             if writes.is_empty() && new_photos == 0 && photos_erased.is_empty() {
                 return Ok(entry);
@@ -92,7 +101,7 @@ impl crate::store::sync::SyncStore for IdbStore {
     }
 
     async fn apply_purge(&self, purge: &crate::store::sync::PurgeWrite) -> Result<Vec<Record>, StoreError> {
-        const PURGE_STORES: [&str; 7] = ["drill_plans", "drill_runs", IMPORT_LEDGER, PHOTOS, "ticket_events", "tickets", DRAFTS];
+        const PURGE_STORES: [&str; 8] = ["drill_plans", "drill_runs", DRAFTS, IMPORT_LEDGER, PHOTOS, SETTINGS, "ticket_events", "tickets"];
         in_transaction!(self.db, &PURGE_STORES, |tx| {
             let keys: Vec<(RecordKind, Uuid)> = purge.records.iter().map(|r| (r.kind, r.id)).collect();
             let mut written = Vec::with_capacity(keys.len());
@@ -113,6 +122,7 @@ impl crate::store::sync::SyncStore for IdbStore {
                 let json = self.seal_text(&draft.form, crate::store::encode(&draft.form, draft)?)?;
                 drafts.put(&JsValue::from_str(&json), Some(&JsValue::from_str(&draft.form))).map_err(classify)?;
             }
+            tx.object_store(SETTINGS).map_err(classify)?.delete(idb::Query::Key(JsValue::from_str(crate::store::BOARD_SUMMARY_KEY))).map_err(classify)?;
             // The ledger has one entry per import: read whole, inside this transaction, so an
             // import applied meanwhile cannot keep a previous version the purge missed.
             let by_key = purge.by_key();
