@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::domain::board::{search_text, sort_items, sort_key, BoardSummary, SortOrder, SummaryCard, COLUMN_PAGE, STATUSES};
 use crate::domain::clock::Stamp;
 use crate::domain::drill::{built_in_plans, DrillPlan, DrillRun};
-use crate::domain::places::{place_of, PlaceKey};
+use crate::domain::places::{place_of, repeats, PlaceKey, PlaceTicket};
 use crate::domain::record::{Record, RecordKind};
 use crate::domain::ticket::Ticket;
 use crate::domain::workflow::TicketEvent;
@@ -434,6 +434,15 @@ impl RecordCache {
         let mut items: Vec<Arc<BoardItem>> = self.places.get(place).into_iter().flatten().filter_map(|id| self.tickets.get(id).cloned()).collect();
         items.sort_by(|a, b| b.ticket.received_at.cmp(&a.ticket.received_at).then(b.id.cmp(&a.id)));
         items
+    }
+
+    /// Whether a ticket repeats an earlier report of the same category at its unit or place
+    /// within `days` (a repeat problem, flagged on its card).
+    pub fn is_repeat(&self, id: Uuid, days: u32) -> bool {
+        let Some(place) = self.tickets.get(&id).and_then(|i| place_of(&i.ticket)) else { return false };
+        let here = self.at_place(&place);
+        let list: Vec<PlaceTicket<'_>> = here.iter().map(|i| PlaceTicket { id: i.id, category: &i.ticket.category, received_at: i.ticket.received_at }).collect();
+        repeats(&list, days).contains(&id)
     }
 
     fn apply_event(&mut self, record: &Record, applied: &mut Applied) {

@@ -33,11 +33,16 @@ pub fn holds_personal(item: &BoardItem) -> bool {
     !t.reporter_name.is_empty() || !t.phone.is_empty() || !t.photos.is_empty() || Personal::default().strike(&t.description) != t.description
 }
 
-/// The tickets whose residents' data is due for erasure at `now`: closed longer than
-/// `months` ago and still holding some. Oldest closing first.
+/// Whether a ticket's residents' data is due for erasure at `now`: closed longer than
+/// `months` ago and still holding some.
+pub fn is_due(item: &BoardItem, months: u32, now: DateTime<Utc>) -> bool {
+    item.state.status == TicketStatus::Closed && retention::is_due(item.state.closed_at, months, now) && holds_personal(item)
+}
+
+/// The tickets due for erasure at `now` ([`is_due`]), oldest closing first.
 pub fn due<'a>(items: impl Iterator<Item = &'a std::sync::Arc<BoardItem>>, months: u32, now: DateTime<Utc>) -> Vec<Uuid> {
     let mut found: Vec<(DateTime<Utc>, Uuid)> = items
-        .filter(|i| i.state.status == TicketStatus::Closed && retention::is_due(i.state.closed_at, months, now) && holds_personal(i))
+        .filter(|i| is_due(i, months, now))
         .filter_map(|i| i.state.closed_at.map(|c| (c, i.id)))
         .collect();
     found.sort();

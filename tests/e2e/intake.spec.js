@@ -394,8 +394,10 @@ test('typing a unit shows its earlier reports and how many are still open, howev
   await rows.first().getByRole('link').click();
   await page.getByTestId('detail-records').click();
   await expect(rows).toHaveCount(3);
-  // And from the board: the unit on a card.
+  // And from the board: the unit on a card; the second leak's card is flagged a repeat.
   await page.locator('nav.shell-nav a[href="/board"]').click();
+  await expect(page.getByTestId('repeat-flag')).toHaveCount(1);
+  await expect(page.getByTestId('ticket-card').filter({ has: page.getByTestId('repeat-flag') })).toContainText('重复');
   await page.getByRole('link', { name: '1-1-101 的报事记录' }).first().click();
   await expect(page).toHaveURL(/\/records\?unit=1-1-101/);
   await expect(rows).toHaveCount(3);

@@ -3,6 +3,7 @@
 // not bring the resident back; another tablet that imports the purging tablet's export erases
 // them too; the archive opens (by explicit choice, logged) and holds them.
 import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { addStaff, appReady, cameraPhoto, canonical, exportFile, importFiles, watchErrors } from './helpers.js';
@@ -123,11 +124,22 @@ test('a purge archives and erases a resident everywhere, and nothing brings them
   expect(dump).toContain(NAME);
   expect(dump).toContain(PHONE);
   expect(dump).toMatch(/^photos:image\//m);
+  // Offered where a supervisor works once it is due.
+  await b.goto('/board');
+  await appReady(b);
+  await expect(b.getByTestId('retention-offer')).toHaveText("1 closed tickets are past the retention period: archive and erase their residents' data under Data.");
 
   await b.goto('/data');
   await appReady(b);
   const card = b.getByTestId('retention');
   await expect(card.getByTestId('retention-due')).toHaveText('1 closed tickets are past that and still hold a resident\'s data.');
+  // The purge and the archive reader pass axe, in both languages.
+  for (const lang of ['zh-CN', 'en']) {
+    await b.getByTestId('language').selectOption(lang);
+    const found = (await new AxeBuilder({ page: b }).include('[data-testid="retention"]').analyze()).violations.filter((v) => ['moderate', 'serious', 'critical'].includes(v.impact));
+    expect(found.map((v) => v.id)).toEqual([]);
+  }
+  await expect(card.getByTestId('purge')).toHaveText('Archive and erase (1 tickets)');
   await card.locator('#retention-passphrase').fill('short');
   await card.getByTestId('purge').click();
   await expect(card.getByTestId('retention-status')).toContainText('at least');
@@ -140,6 +152,12 @@ test('a purge archives and erases a resident everywhere, and nothing brings them
   expect(archiveFile.suggestedFilename()).toMatch(/-archive-\d{8}-\d{4}\.json$/);
   await expect(card.getByTestId('retention-status')).toContainText(/Residents' data of 1 tickets erased \(\d+ steps, 1 photos\)/, { timeout: 60_000 });
   await expect(card.getByTestId('retention-due')).toHaveText('No closed ticket is past the retention period.');
+  await b.goto('/board');
+  await appReady(b);
+  await expect(b.getByTestId('ticket-card')).toHaveCount(1);
+  await expect(b.getByTestId('retention-offer')).toHaveCount(0);
+  await b.goto('/data');
+  await appReady(b);
   const archiveText = readFileSync(archivePath, 'utf8');
   expect(archiveText).not.toContain(NAME);
   expect(JSON.parse(archiveText).encryption.cipher).toBe('AES-GCM');

@@ -99,13 +99,15 @@ pub fn TicketCard(item: Arc<BoardItem>, pending: PendingAction) -> impl IntoView
     let number_text = number.clone();
     let kind = t.kind;
     let state_signal = Signal::stored(s.clone());
+    let repeat = ctx.cache.with_untracked(|c| c.is_repeat(item.id, ctx.site.with_untracked(|st| st.targets.repeat_days)));
     view! {
         <article class="ticket-card" data-testid="ticket-card" data-number=number.clone()>
             <header class="card-head">
                 <A href=href attr:class="card-number" attr:aria-label=open_label>{number_text}</A>
                 <span class=format!("prio prio-{}", s.priority.label())>{s.priority.label()}</span>
             </header>
-            <p class="card-line"><span class="card-kind">{move || kind_text(i18n, kind)}</span>" · "{category}</p>
+            <p class="card-line"><span class="card-kind">{move || kind_text(i18n, kind)}</span>" · "{category}
+                {repeat.then(|| view! { <span class="badge-repeat" data-testid="repeat-flag">{move || t_string!(i18n, records.repeat)}</span> })}</p>
             // Tap the unit (or place) for its records: every earlier report of it.
             <p class="card-line">{(!place.trim().is_empty()).then(|| {
                 let label_place = place.clone();

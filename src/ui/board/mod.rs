@@ -134,6 +134,7 @@ pub fn BoardPage() -> impl IntoView {
     view! {
         <section class="board" aria-labelledby="view-title">
             <h1 id="view-title">{t!(i18n, nav.board)}</h1>
+            <crate::ui::data::retention::RetentionOffer/>
             <p class="form-status" role="status" data-testid="board-status">{move || status_message.get()}</p>
             <div class="board-filters card" role="search" aria-label=move || t_string!(i18n, board.filters)>
                 <div class="field filter-search">

@@ -11,7 +11,7 @@ mod import;
 mod live_sync;
 mod ledger;
 mod repair;
-mod retention;
+pub mod retention;
 pub mod messages;
 
 use leptos::prelude::*;

@@ -64,16 +64,37 @@ async fn archive_and_purge(ctx: AppContext, passphrase: String, progress: RwSign
     Ok(fill(&done, "file", &name))
 }
 
+/// How many closed tickets are past the retention period, from the live cache.
+fn due_count(ctx: AppContext) -> Memo<usize> {
+    Memo::new(move |_| {
+        let months = ctx.site.with(|s| s.targets.retention_months);
+        let now = Utc::now();
+        ctx.cache.with(|c| c.tickets().filter(|i| retention::is_due(i, months, now)).count())
+    })
+}
+
+/// The purge offered where a supervisor works, once it is due.
+#[component]
+pub fn RetentionOffer() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let due = due_count(ctx);
+    view! {
+        <Show when=move || { ctx.may_administer() && due.get() > 0 }>
+            <p class="notice" data-testid="retention-offer">
+                <a href="/data#retention">{move || fill_count(t_string!(i18n, retention.offer), due.get())}</a>
+            </p>
+        </Show>
+    }
+}
+
 #[component]
 pub fn RetentionCard() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
     let months = move || ctx.site.with(|s| s.targets.retention_months);
     // Counted from the live cache: offering the purge reads no store.
-    let due = Memo::new(move |_| {
-        let months = months();
-        ctx.cache.with(|c| retention::due(c.tickets(), months, Utc::now()).len())
-    });
+    let due = due_count(ctx);
     let passphrase = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<String>);
@@ -112,7 +133,7 @@ pub fn RetentionCard() -> impl IntoView {
     };
 
     view! {
-        <div class="card" data-testid="retention">
+        <div class="card" id="retention" data-testid="retention">
             <h2>{t!(i18n, retention.title)}</h2>
             <p>{rule}</p>
             <p role="status" data-testid="retention-due" class=move || { if due.get() > 0 { "notice" } else { "saved-note" } }>
