@@ -312,3 +312,44 @@ fn photos_travel_after_their_tickets_checked_against_their_id_and_survive_a_cut_
     assert_eq!(problems, [&DocProblem::Photo(PhotoProblem::Checksum), &DocProblem::Photo(PhotoProblem::Type)]);
     assert_eq!(run(c.missing_photos(&[fake, sha])).unwrap().len(), 2);
 }
+
+#[test]
+fn a_purge_travels_through_the_server_erases_the_photo_and_an_older_copy_does_not_bring_the_resident_back() {
+    use patroldesk::app::retention::{gather, purge};
+    use patroldesk::domain::export::sha256_hex;
+    use patroldesk::store::PhotoStore;
+    let couch = MemoryCouch::new();
+    let a = stocked(3);
+    let jpeg = b"\xFF\xD8\xFF\xE0 photo of the resident's kitchen".to_vec();
+    let sha = sha256_hex(&jpeg);
+    let ticket = everything(&a).into_values().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    let mut body = ticket.body.clone();
+    body["reporter_name"] = json!("标记住户丙");
+    body["phone"] = json!("13912340002");
+    body["photos"] = json!([{ "sha256": sha, "width": 800, "height": 600, "bytes": jpeg.len() }]);
+    let marked = ticket.edited(body, stamp(10, tablet(1)), None);
+    run(a.put_many_with_photos(std::slice::from_ref(&marked), &[(sha.clone(), ("image/jpeg".to_owned(), jpeg))])).unwrap();
+    let b = MemoryStore::new();
+    pass_until_done(&a, &couch, tablet(1));
+    pass_until_done(&b, &couch, tablet(2));
+    assert!(b.stored_photo(&sha).is_some());
+    // A third tablet keeps the copy from before the purge, offline.
+    let c = MemoryStore::new();
+    run(c.put_many(std::slice::from_ref(&marked))).unwrap();
+
+    let gathered = run(gather(&a, &[marked.id])).unwrap();
+    let clock = std::cell::RefCell::new(patroldesk::domain::clock::Hlc::new(tablet(1)));
+    run(purge(&a, &clock, patroldesk::app::Who { actor: None, now: Utc::now(), offset_min: 480 }, &gathered)).unwrap();
+    pass_until_done(&a, &couch, tablet(1));
+    pass_until_done(&c, &couch, tablet(3));
+    pass_until_done(&b, &couch, tablet(2));
+    pass_until_done(&a, &couch, tablet(1));
+    for (name, store) in [("A", &a), ("B", &b), ("C", &c)] {
+        let text = serde_json::to_string(&everything(store).into_values().collect::<Vec<_>>()).unwrap();
+        assert!(!text.contains("标记住户丙") && !text.contains("13912340002"), "{name} holds the resident");
+        assert!(everything(store)[&(RecordKind::Ticket, marked.id)].is_purged(), "{name}");
+    }
+    assert!(b.stored_photo(&sha).is_none(), "the photo goes with the purge");
+    let on_server = serde_json::to_string(&couch.winners()).unwrap();
+    assert!(!on_server.contains("标记住户丙"), "the server's current revision holds no resident");
+}
