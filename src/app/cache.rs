@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::domain::board::{search_text, sort_items, sort_key, BoardSummary, SortOrder, SummaryCard, COLUMN_PAGE, STATUSES};
 use crate::domain::clock::Stamp;
 use crate::domain::drill::{built_in_plans, DrillPlan, DrillRun};
-use crate::domain::places::{place_of, repeats, PlaceKey, PlaceTicket};
+use crate::domain::places::{is_repeat, place_of, PlaceKey, PlaceTicket};
 use crate::domain::record::{Record, RecordKind};
 use crate::domain::ticket::Ticket;
 use crate::domain::workflow::TicketEvent;
@@ -439,10 +439,10 @@ impl RecordCache {
     /// Whether a ticket repeats an earlier report of the same category at its unit or place
     /// within `days` (a repeat problem, flagged on its card).
     pub fn is_repeat(&self, id: Uuid, days: u32) -> bool {
-        let Some(place) = self.tickets.get(&id).and_then(|i| place_of(&i.ticket)) else { return false };
-        let here = self.at_place(&place);
-        let list: Vec<PlaceTicket<'_>> = here.iter().map(|i| PlaceTicket { id: i.id, category: &i.ticket.category, received_at: i.ticket.received_at }).collect();
-        repeats(&list, days).contains(&id)
+        let Some(item) = self.tickets.get(&id) else { return false };
+        let Some(place) = place_of(&item.ticket) else { return false };
+        let others = self.places.get(&place).into_iter().flatten().filter_map(|other| self.tickets.get(other)).map(|i| place_ticket(i));
+        is_repeat(&place_ticket(item), others, days)
     }
 
     fn apply_event(&mut self, record: &Record, applied: &mut Applied) {
@@ -625,4 +625,9 @@ fn glance(ticket: &Ticket) -> TicketState {
         s.status = ticket.status;
         s
     })
+}
+
+/// A ticket as repeat detection sees it.
+fn place_ticket(item: &BoardItem) -> PlaceTicket<'_> {
+    PlaceTicket { id: item.id, category: &item.ticket.category, received_at: item.ticket.received_at }
 }

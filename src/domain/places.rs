@@ -113,6 +113,15 @@ pub fn repeats(tickets: &[PlaceTicket<'_>], days: u32) -> HashSet<Uuid> {
     flagged
 }
 
+/// Whether `ticket` repeats one of `others` at its place ([`repeats`] for one ticket, without
+/// ordering them all: a card asks this of its own ticket).
+pub fn is_repeat<'a>(ticket: &PlaceTicket<'_>, others: impl IntoIterator<Item = PlaceTicket<'a>>, days: u32) -> bool {
+    let window = Duration::days(i64::from(days.clamp(REPEAT_DAYS_MIN, REPEAT_DAYS_MAX)));
+    others.into_iter().any(|earlier| {
+        earlier.category == ticket.category && (earlier.received_at, earlier.id) < (ticket.received_at, ticket.id) && ticket.received_at - earlier.received_at <= window
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +155,10 @@ mod tests {
         // 6 is a day after 3; the lifts are 39 days apart.
         assert_eq!(repeats(&tickets, 30), HashSet::from([Uuid::from_u128(2), Uuid::from_u128(6)]));
         assert_eq!(repeats(&tickets, 45), HashSet::from([Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(5), Uuid::from_u128(6)]));
+        for days in [1, 30, 45, 365] {
+            let one_by_one: HashSet<Uuid> = tickets.iter().filter(|t| is_repeat(t, tickets.iter().cloned(), days)).map(|t| t.id).collect();
+            assert_eq!(one_by_one, repeats(&tickets, days), "{days} days");
+        }
         // Out of range settings are held to the bounds.
         assert_eq!(repeats(&tickets, 0), HashSet::from([Uuid::from_u128(6)]));
     }
