@@ -40,6 +40,21 @@ test('KPI cards and breakdowns follow the records, and a row opens the board fil
   await page.getByTestId('language').selectOption('zh-CN');
   await expect(card('投诉量').locator('.kpi-value')).toHaveText('1');
   await expect(page.getByText('按类别', { exact: true }).first()).toBeVisible();
+
+  // Recurring problems (issue 22): the two lift reports at 1-1-101, and lifts rising against
+  // the month before; the tickets behind a row open from it.
+  const recurring = page.getByTestId('recurring');
+  await expect(recurring.getByRole('heading', { name: '重复发生的问题' })).toBeVisible();
+  await expect(recurring.getByTestId('recurring-place')).toContainText('2 张工单');
+  await page.getByTestId('language').selectOption('en');
+  const place = recurring.getByTestId('recurring-place');
+  await expect(place).toHaveCount(1);
+  await expect(place.locator('th')).toHaveText('1-1-101');
+  await expect(place.locator('td').first()).toHaveText('Lift');
+  await expect(recurring.getByTestId('recurring-rising').filter({ hasText: 'Lift' })).toHaveCount(1);
+  await place.getByText('2 tickets').click();
+  await place.locator('details a').first().click();
+  await expect(page).toHaveURL(/\/ticket\//);
 });
 
 // A tablet in China: local days start at 16:00 UTC, so every date below is a local date.

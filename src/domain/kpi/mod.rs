@@ -10,6 +10,8 @@ mod daily_log;
 mod drilldown;
 mod period;
 
+pub mod recurring;
+pub use recurring::{recurring, Recurring, RecurringPlace, RepeatedCause, RisingCategory};
 pub use analysis::{analysis_table, follow_up_key, follow_up_text, AnalysisRow, StatusCounts, FOLLOW_UP_MAX};
 pub use daily_log::{daily_log, DailyLog, LogTicket};
 pub use drilldown::{board_filter, board_link, Group};
@@ -454,6 +456,73 @@ mod tests {
         assert_eq!((p.from, p.to), (at(1, 0) - Duration::hours(8), at(4, 0) - Duration::hours(8)));
         assert_eq!(p.local_dates(480), (d(1), d(3)));
         assert_eq!(PeriodChoice::Custom { from: d(1), to: d(3) }.period(at(20, 0), 480), p);
+    }
+
+    #[test]
+    fn recurring_problems_by_hand() {
+        use crate::domain::places::PlaceKey;
+        // The period is 15–29 November; the one before, 1–15 November.
+        let period = Period { from: at(15, 0), to: at(29, 0) };
+        let made = |n: u128, day: u32, category: &str, unit: &str, cause: &str, score: u8| {
+            let mut steps = vec![(1, assess()), (2, dispatch()), (3, Action::Resolve { work_done: "修好".into(), cause: cause.into() })];
+            if score > 0 {
+                steps.push((4, visit(score)));
+            }
+            let (id, mut t, _) = walked(n, TicketKind::Repair, at(day, 2), &steps);
+            t.category = category.into();
+            if unit.starts_with('@') {
+                t.location = unit.trim_start_matches('@').into();
+            } else {
+                t.unit = unit.into();
+            }
+            let (_, _, s) = walked(n, TicketKind::Repair, at(day, 2), &steps);
+            (id, t, s)
+        };
+        let list = vec![
+            // Unit 1-2-301 (typed two ways), plumbing twice; 1-2-302 once: building 1 three times from two units.
+            made(1, 16, "plumbing", "1-2-301", "阀门老化。", 0),
+            made(3, 20, "plumbing", "1栋2单元301室", "", 0),
+            made(5, 21, "plumbing", "1-2-302", "Valve worn.", 0),
+            // Unit 3-1-101 three times: a place, not a building (one unit).
+            made(7, 17, "plumbing", "3-1-101", "阀门老化", 0),
+            made(9, 18, "plumbing", "3-1-101", " 管道堵塞", 0),
+            made(11, 19, "plumbing", "3-1-101", "valve  worn", 0),
+            // Before the period: one plumbing, two lifts (one visit, satisfied).
+            made(13, 2, "plumbing", "5-1-101", "", 0),
+            made(6, 3, "lift", "2-1-101", "", 5),
+            made(8, 4, "lift", "@东门", "", 0),
+            // In the period: two lifts, one visit dissatisfied and one satisfied.
+            made(2, 16, "lift", "2-1-101", "", 1),
+            made(4, 22, "lift", "@东门", "", 5),
+            // Outside both periods.
+            made(15, 29, "plumbing", "1-2-301", "阀门老化", 0),
+        ];
+        let refs: Vec<(Uuid, &Ticket, &TicketState)> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        let r = recurring(&refs, period);
+        let id = |n: u128| Uuid::from_u128(n);
+        assert_eq!(
+            r.places,
+            vec![
+                RecurringPlace { place: PlaceKey::Unit("3-1-101".into()), category: "plumbing".into(), tickets: vec![id(11), id(9), id(7)] },
+                RecurringPlace { place: PlaceKey::Unit("1-2-301".into()), category: "plumbing".into(), tickets: vec![id(3), id(1)] },
+            ]
+        );
+        assert_eq!(r.buildings, vec![RecurringPlace { place: PlaceKey::Unit("1".into()), category: "plumbing".into(), tickets: vec![id(5), id(3), id(1)] }]);
+        // Plumbing 6 against 1: rose. Lift 2 against 2, but dissatisfied 1 of 2 against 0 of 1: rose.
+        assert_eq!(r.rising.len(), 2);
+        assert_eq!((r.rising[0].category.as_str(), r.rising[0].count, r.rising[0].count_before, r.rising[0].volume_rose), ("plumbing", 6, 1, true));
+        let lift = &r.rising[1];
+        assert_eq!((lift.category.as_str(), lift.volume_rose, lift.dissatisfaction_rose), ("lift", false, true));
+        assert_eq!((lift.dissatisfied, lift.dissatisfied_before), (Rate { hits: 1, of: 2 }, Rate { hits: 0, of: 1 }));
+        assert_eq!(lift.tickets, vec![id(4), id(2)]);
+        // Causes: 阀门老化 twice (the full stop ignored), valve worn twice (case and spaces
+        // ignored), shown as last written (ticket 5, the 21st).
+        let causes: Vec<(&str, Vec<Uuid>)> = r.causes.iter().map(|c| (c.cause.as_str(), c.tickets.clone())).collect();
+        assert_eq!(causes, vec![("Valve worn.", vec![id(5), id(11)]), ("阀门老化", vec![id(7), id(1)])]);
+        // Growth below the bar is not a rise: the 1st–15th against the 15 days before holds
+        // one plumbing ticket against none (one more, not two).
+        let earlier = recurring(&refs, Period { from: at(1, 0), to: at(15, 0) });
+        assert!(!earlier.rising.iter().any(|c| c.category == "plumbing"), "{:?}", earlier.rising);
     }
 
     #[test]

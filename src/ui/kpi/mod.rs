@@ -6,6 +6,7 @@
 mod analysis;
 mod charts;
 mod head_office;
+mod recurring;
 pub mod log;
 
 
@@ -253,6 +254,7 @@ pub fn KpiPage() -> impl IntoView {
                 <crate::ui::drills::due::DrillsDue/>
                 {move || breakdowns_view(i18n, ctx, &kpis.get(), &scope.get())}
                 <analysis::AnalysisSection items=items scope=scope/>
+                <recurring::RecurringSection items=items scope=scope/>
                 <head_office::HeadOfficeCard scope=scope/>
             </Show>
         </section>

@@ -1,0 +1,170 @@
+//! Recurring problems on the KPI view (issue 22): places and buildings where one category
+//! keeps coming back, categories rising against the period before, causes written again and
+//! again — each with the tickets behind it.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use uuid::Uuid;
+
+use crate::domain::kpi::{recurring, Rate, RecurringPlace, Scope};
+use crate::domain::locale::format_number;
+use crate::domain::places::PlaceKey;
+use crate::ui::board::data::BoardItem;
+use crate::ui::context::{use_app, AppContext};
+use crate::ui::i18n::{t_string, use_i18n, I18n};
+use crate::ui::widgets::terms::category_text;
+use crate::ui::widgets::{fill, fill_count};
+
+/// The tickets behind a row, folded: each opens the ticket.
+fn tickets_list(ctx: AppContext, i18n: I18n, ids: Vec<Uuid>) -> impl IntoView {
+    let count = ids.len();
+    let links = ids
+        .into_iter()
+        .map(|id| {
+            let number = ctx.cache.with_untracked(|c| c.ticket(id).map(|i| i.ticket.number.clone())).unwrap_or_else(|| id.to_string());
+            view! { <li><A href=format!("/ticket/{id}")>{number}</A></li> }
+        })
+        .collect_view();
+    view! {
+        <details class="recurring-tickets">
+            <summary>{fill_count(t_string!(i18n, recurring.tickets), count)}</summary>
+            <ul>{links}</ul>
+        </details>
+    }
+}
+
+fn place_text(i18n: I18n, place: &PlaceKey, building: bool) -> String {
+    match place {
+        PlaceKey::Unit(b) if building => fill(t_string!(i18n, recurring.building), "building", b),
+        PlaceKey::Unit(u) => u.clone(),
+        PlaceKey::Location(l) => l.clone(),
+    }
+}
+
+fn percent(i18n: I18n, r: Rate) -> String {
+    match r.percent() {
+        Some(p) => format!("{} % ({}/{})", format_number(p, 0), r.hits, r.of),
+        None => t_string!(i18n, kpi.none).to_owned(),
+    }
+}
+
+#[component]
+pub fn RecurringSection(
+    /// Every ticket with its derived state.
+    items: Signal<Vec<Arc<BoardItem>>>,
+    /// The period looked at (compared with the one just before it).
+    scope: Memo<Scope>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_app();
+    let found = Memo::new(move |_| {
+        let period = scope.get().period;
+        items.with(|all| {
+            let tickets: Vec<_> = all.iter().map(|i| (i.id, &i.ticket, &i.state)).collect();
+            recurring(&tickets, period)
+        })
+    });
+
+    let place_rows = move |list: Vec<RecurringPlace>, building: bool| {
+        let cats = ctx.site.with(|s| s.categories.clone());
+        list.into_iter()
+            .map(|p| {
+                let place = place_text(i18n, &p.place, building);
+                let href = match (&p.place, building) {
+                    (PlaceKey::Unit(u), false) => Some(crate::ui::records::records_href(u, "")),
+                    (PlaceKey::Location(l), _) => Some(crate::ui::records::records_href("", l)),
+                    _ => None,
+                };
+                let label = fill(t_string!(i18n, records.place_label), "place", &place);
+                let count = p.tickets.len();
+                view! {
+                    <tr data-testid="recurring-place">
+                        <th scope="row">{match href {
+                            Some(h) => view! { <A href=h attr:aria-label=label>{place}</A> }.into_any(),
+                            None => place.into_any(),
+                        }}</th>
+                        <td>{category_text(i18n, &cats, &p.category)}</td>
+                        <td>{count}</td>
+                        <td>{tickets_list(ctx, i18n, p.tickets)}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <section class="card" aria-labelledby="recurring-title" data-testid="recurring">
+            <h2 id="recurring-title">{move || t_string!(i18n, recurring.title)}</h2>
+            <p class="field-hint">{move || t_string!(i18n, recurring.hint)}</p>
+            {move || {
+                let _ = ctx.lang.get();
+                let r = found.get();
+                if r.is_empty() {
+                    return view! { <p data-testid="recurring-none">{t_string!(i18n, recurring.none)}</p> }.into_any();
+                }
+                let cats = ctx.site.with(|s| s.categories.clone());
+                let places = (!r.places.is_empty() || !r.buildings.is_empty()).then(|| view! {
+                    <h3 id="recurring-places">{t_string!(i18n, recurring.places_title)}</h3>
+                    <div class="table-scroll" tabindex="0" role="group" aria-labelledby="recurring-places">
+                        <table class="kpi-table">
+                            <thead><tr>
+                                <th scope="col">{t_string!(i18n, recurring.place)}</th>
+                                <th scope="col">{t_string!(i18n, analysis.category)}</th>
+                                <th scope="col">{t_string!(i18n, analysis.count)}</th>
+                                <th scope="col">{t_string!(i18n, recurring.tickets_col)}</th>
+                            </tr></thead>
+                            <tbody>{place_rows(r.places.clone(), false)}{place_rows(r.buildings.clone(), true)}</tbody>
+                        </table>
+                    </div>
+                });
+                let rising = (!r.rising.is_empty()).then(|| view! {
+                    <h3 id="recurring-rising">{t_string!(i18n, recurring.rising_title)}</h3>
+                    <div class="table-scroll" tabindex="0" role="group" aria-labelledby="recurring-rising">
+                        <table class="kpi-table">
+                            <thead><tr>
+                                <th scope="col">{t_string!(i18n, analysis.category)}</th>
+                                <th scope="col">{t_string!(i18n, recurring.now)}</th>
+                                <th scope="col">{t_string!(i18n, recurring.before)}</th>
+                                <th scope="col">{t_string!(i18n, recurring.dissatisfied_now)}</th>
+                                <th scope="col">{t_string!(i18n, recurring.dissatisfied_before)}</th>
+                                <th scope="col">{t_string!(i18n, recurring.tickets_col)}</th>
+                            </tr></thead>
+                            <tbody>{r.rising.iter().cloned().map(|c| view! {
+                                <tr data-testid="recurring-rising">
+                                    <th scope="row">{category_text(i18n, &cats, &c.category)}</th>
+                                    <td class=c.volume_rose.then_some("rose")>{c.count}</td>
+                                    <td>{c.count_before}</td>
+                                    <td class=c.dissatisfaction_rose.then_some("rose")>{percent(i18n, c.dissatisfied)}</td>
+                                    <td>{percent(i18n, c.dissatisfied_before)}</td>
+                                    <td>{tickets_list(ctx, i18n, c.tickets)}</td>
+                                </tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    </div>
+                });
+                let causes = (!r.causes.is_empty()).then(|| view! {
+                    <h3 id="recurring-causes">{t_string!(i18n, recurring.causes_title)}</h3>
+                    <div class="table-scroll" tabindex="0" role="group" aria-labelledby="recurring-causes">
+                        <table class="kpi-table">
+                            <thead><tr>
+                                <th scope="col">{t_string!(i18n, recurring.cause)}</th>
+                                <th scope="col">{t_string!(i18n, analysis.count)}</th>
+                                <th scope="col">{t_string!(i18n, recurring.tickets_col)}</th>
+                            </tr></thead>
+                            <tbody>{r.causes.iter().cloned().map(|c| view! {
+                                <tr data-testid="recurring-cause">
+                                    <th scope="row">{c.cause}</th>
+                                    <td>{c.tickets.len()}</td>
+                                    <td>{tickets_list(ctx, i18n, c.tickets)}</td>
+                                </tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    </div>
+                });
+                view! { {places}{rising}{causes} }.into_any()
+            }}
+        </section>
+    }
+}
