@@ -444,3 +444,64 @@ test('a tablet closed half-way through sealing resumes after the next sign-in an
   for (const field of ['"reporter_name":', '"phone":', '"unit":', '"description":', '"note":', '"action":']) expect(done).not.toContain(field);
   await context.close();
 });
+
+test('the team review: on an open tablet no one\'s card, a supervisor every card printed on A4, anyone else only their own (issue 22)', async ({ page }) => {
+  await page.goto('/kpi/review');
+  await appReady(page);
+  await expect(page.getByTestId('review-sign-in')).toContainText("Only a signed-in supervisor sees other people's cards");
+  await expect(page.getByTestId('review-card')).toHaveCount(0);
+
+  await setUpSignIn(page);
+  await page.getByRole('button', { name: 'Set PIN for 张巡逻' }).click();
+  await page.getByTestId('credential-secret').fill(PATROL_PIN);
+  await page.getByTestId('credential-save').click();
+  await expect(page.getByTestId('sign-in-status')).toHaveText('Saved.');
+  await page.getByTestId('lock-now').click();
+  // The patrol officer takes in a ticket and walks it to resolved: their card has it.
+  await unlock(page, { name: '张巡逻', secret: PATROL_PIN });
+  await go(page, 'Intake');
+  await page.locator('label[for="kind-repair"]').click();
+  await page.locator('#reporter-name').fill('李娜');
+  await page.locator('#phone').fill('13800138000');
+  await page.locator('#unit').fill('1-1-101');
+  await page.locator('#category').selectOption('plumbing');
+  await page.locator('#description').fill('水龙头滴水');
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  await go(page, 'Board');
+  for (const step of ['Assess', 'Dispatch', 'Start work', 'Resolve', 'Return visit']) {
+    await page.getByRole('button', { name: new RegExp(`^${step} · `) }).first().click();
+    const dialog = page.getByRole('dialog');
+    if (step === 'Resolve') await dialog.getByLabel('What was done').fill('更换阀芯');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expect(dialog).toBeHidden();
+  }
+  await go(page, 'KPIs');
+  await page.getByRole('link', { name: 'Team review' }).click();
+  await expect(page.getByTestId('review-own-only')).toBeVisible();
+  const cards = page.getByTestId('review-card');
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toHaveAttribute('aria-label', '张巡逻');
+  await expect(cards.first().getByTestId('review-handled')).toHaveText('1');
+  await expect(cards.first().getByTestId('review-satisfaction')).toContainText('100.0 % (1 of 1) · Excellent');
+
+  // The supervisor sees the whole team, and prints it.
+  await page.getByTestId('lock-now').click();
+  await unlock(page);
+  await go(page, 'KPIs');
+  await page.getByRole('link', { name: 'Team review' }).click();
+  await expect(cards).toHaveCount(2);
+  await expect(page.getByTestId('review-own-only')).toHaveCount(0);
+  await expect(cards.filter({ hasText: '张巡逻' }).getByTestId('review-handled')).toHaveText('1');
+  await page.locator('#review-period').selectOption('last-quarter');
+  await expect(cards.filter({ hasText: '张巡逻' }).getByTestId('review-handled')).toHaveText('0');
+  await page.locator('#review-period').selectOption('quarter');
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('季度评审');
+  await expect(cards.filter({ hasText: '张巡逻' }).getByTestId('review-satisfaction')).toContainText('优秀');
+  const found = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => ['moderate', 'serious', 'critical'].includes(v.impact));
+  expect(found.map((v) => v.id)).toEqual([]);
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('#review-period')).toBeHidden();
+  expect((await page.pdf({ format: 'A4' })).length).toBeGreaterThan(10_000);
+});

@@ -11,6 +11,8 @@ mod drilldown;
 mod period;
 
 pub mod recurring;
+pub mod staff;
+pub use staff::{review_period, staff_cards, ReviewSpan, StaffCard};
 pub use recurring::{recurring, Recurring, RecurringPlace, RepeatedCause, RisingCategory};
 pub use analysis::{analysis_table, follow_up_key, follow_up_text, AnalysisRow, StatusCounts, FOLLOW_UP_MAX};
 pub use daily_log::{daily_log, DailyLog, LogTicket};
@@ -456,6 +458,76 @@ mod tests {
         assert_eq!((p.from, p.to), (at(1, 0) - Duration::hours(8), at(4, 0) - Duration::hours(8)));
         assert_eq!(p.local_dates(480), (d(1), d(3)));
         assert_eq!(PeriodChoice::Custom { from: d(1), to: d(3) }.period(at(20, 0), 480), p);
+    }
+
+    #[test]
+    fn grades_at_their_boundaries() {
+        for (p, g) in [(100.0, Grade::Excellent), (95.0, Grade::Excellent), (94.99, Grade::Good), (90.0, Grade::Good), (89.99, Grade::Fair), (85.0, Grade::Fair), (84.99, Grade::NeedsImprovement), (0.0, Grade::NeedsImprovement)] {
+            assert_eq!(grade(p), g, "{p}");
+        }
+        // 19 of 20 is 95 %: excellent; 18 of 20, 90 %: good; 17 of 20, 85 %: fair; 16 of 20: needs improvement.
+        let card = |hits| StaffCard { satisfaction: Rate { hits, of: 20 }, ..StaffCard::default() };
+        assert_eq!([19, 18, 17, 16].map(|h| card(h).grade()), [Some(Grade::Excellent), Some(Grade::Good), Some(Grade::Fair), Some(Grade::NeedsImprovement)]);
+        assert_eq!(StaffCard::default().grade(), None, "no return visit, no grade");
+    }
+
+    #[test]
+    fn staff_cards_by_hand() {
+        let (alice, bob) = (Uuid::from_u128(0xa), Uuid::from_u128(0xb));
+        let by = |w: (Uuid, Ticket, TicketState), who: &[Option<Uuid>]| {
+            let mut events: Vec<_> = w.2.history.iter().map(|h| (h.stamp, h.event.clone())).collect();
+            for (e, who) in events.iter_mut().zip(who) {
+                e.1.by = *who;
+            }
+            let s = derive(&w.1, &events);
+            (w.0, w.1, s)
+        };
+        let resolve = || Action::Resolve { work_done: "修好".into(), cause: String::new() };
+        let reopen = Action::Reopen;
+        let list = vec![
+            // Alice assesses in an hour, Bob dispatches and resolves in 30 h (of 72), Alice visits: 5.
+            by(walked(1, TicketKind::Repair, at(2, 0), &[(1, assess()), (2, dispatch()), (30, resolve()), (31, visit(5))]), &[None, Some(alice), Some(bob), Some(bob), Some(alice)]),
+            // Bob assesses after 30 h (of 24), Alice resolves after 100 h: late twice; visit 2.
+            by(walked(2, TicketKind::Repair, at(3, 0), &[(30, assess()), (31, dispatch()), (100, resolve()), (101, visit(2))]), &[None, Some(bob), Some(bob), Some(alice), Some(bob)]),
+            // Bob resolves, the visit is 5, Alice reopens, dispatches and resolves again in 20 h.
+            by(
+                walked(3, TicketKind::Repair, at(4, 0), &[(2, assess()), (3, dispatch()), (10, resolve()), (11, visit(5)), (12, reopen), (13, dispatch()), (20, resolve())]),
+                &[None, Some(alice), Some(alice), Some(bob), Some(alice), Some(alice), Some(alice), Some(alice)],
+            ),
+            // In December: outside the period.
+            by(walked(4, TicketKind::Repair, at(30, 1), &[(1, assess())]), &[None, Some(bob)]),
+        ];
+        let refs: Vec<(Uuid, &Ticket, &TicketState)> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        let spec = crate::domain::sample::SampleSpec { seed: 1, tickets: 1, days: 1, now: at(10, 0), offset_min: 480, chinese: true, staff: vec![] };
+        let mut run: DrillRun = serde_json::from_value(crate::domain::sample::drill_run_record(&spec, 0).body).unwrap();
+        run.started_at = at(10, 0);
+        run.participants = vec![
+            crate::domain::drill::Participant { staff: Some(alice), name: "Alice".into(), role: "commander".into() },
+            crate::domain::drill::Participant { staff: None, name: "访客".into(), role: "observer".into() },
+        ];
+        let runs = [(Uuid::from_u128(77), &run)];
+        let cards = staff_cards(&refs, &runs, Period { from: at(1, 0), to: at(30, 0) }, 24);
+        let a = &cards[&alice];
+        assert_eq!((a.handled, a.responded, a.resolved, a.satisfaction, a.reopened), (3, Rate { hits: 2, of: 2 }, Rate { hits: 1, of: 2 }, Rate { hits: 0, of: 1 }, 0));
+        assert_eq!(a.drills, vec![(Uuid::from_u128(77), "commander".to_owned())]);
+        assert_eq!(a.grade(), Some(Grade::NeedsImprovement));
+        let b = &cards[&bob];
+        assert_eq!((b.handled, b.responded, b.resolved, b.satisfaction, b.reopened), (3, Rate { hits: 0, of: 1 }, Rate { hits: 1, of: 1 }, Rate { hits: 2, of: 2 }, 1));
+        assert_eq!(b.grade(), Some(Grade::Excellent));
+        assert!(b.drills.is_empty());
+        assert_eq!(cards.len(), 2);
+    }
+
+    #[test]
+    fn review_periods_are_calendar_months_and_quarters() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap();
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let (p, first) = review_period(ReviewSpan::Quarter, 0, now, 480);
+        assert_eq!((first, p.local_dates(480)), (d(2026, 10, 1), (d(2026, 10, 1), d(2026, 12, 31))));
+        assert_eq!(review_period(ReviewSpan::Quarter, 1, now, 480).1, d(2026, 7, 1));
+        assert_eq!(review_period(ReviewSpan::Quarter, 4, now, 480).1, d(2025, 10, 1));
+        assert_eq!(review_period(ReviewSpan::Month, 0, now, 480).0.local_dates(480), (d(2026, 11, 1), d(2026, 11, 30)));
+        assert_eq!(review_period(ReviewSpan::Month, 11, now, 480).1, d(2025, 12, 1));
     }
 
     #[test]

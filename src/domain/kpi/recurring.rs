@@ -98,15 +98,19 @@ fn newest_first(list: &mut [(DateTime<Utc>, Uuid)]) -> Vec<Uuid> {
     list.iter().map(|(_, id)| *id).collect()
 }
 
+/// Tickets by when they were received.
+type Dated = Vec<(DateTime<Utc>, Uuid)>;
+
 /// What recurs in `period` among `tickets` (record id, ticket, derived state).
 pub fn recurring(tickets: &[(Uuid, &Ticket, &TicketState)], period: Period) -> Recurring {
     let before = Period { from: period.from - (period.to - period.from), to: period.from };
-    let mut at_place: BTreeMap<(PlaceKey, &str), Vec<(DateTime<Utc>, Uuid)>> = BTreeMap::new();
-    let mut in_building: BTreeMap<(String, &str), (Vec<(DateTime<Utc>, Uuid)>, Vec<PlaceKey>)> = BTreeMap::new();
-    let mut causes: BTreeMap<String, (String, DateTime<Utc>, Vec<(DateTime<Utc>, Uuid)>)> = BTreeMap::new();
+    let mut at_place: BTreeMap<(PlaceKey, &str), Dated> = BTreeMap::new();
+    let mut in_building: BTreeMap<(String, &str), (Dated, Vec<PlaceKey>)> = BTreeMap::new();
+    // By the compared cause: as last written, when, and the tickets.
+    let mut causes: BTreeMap<String, (String, DateTime<Utc>, Dated)> = BTreeMap::new();
     #[derive(Default)]
     struct ByCategory {
-        now: Vec<(DateTime<Utc>, Uuid)>,
+        now: Dated,
         before: usize,
         dissatisfied: Rate,
         dissatisfied_before: Rate,

@@ -178,7 +178,7 @@ fn opened(file: String, payload: &CheckedPayload) -> OpenedArchive {
         .filter(|r| r.kind == RecordKind::Ticket)
         .filter_map(|r| serde_json::from_value::<Ticket>(r.body.clone()).ok().map(|t| (t, steps.get(&r.id.to_string()).copied().unwrap_or(0))))
         .collect();
-    tickets.sort_by(|a, b| b.0.received_at.cmp(&a.0.received_at));
+    tickets.sort_by_key(|t| std::cmp::Reverse(t.0.received_at));
     OpenedArchive { file, tickets }
 }
 
