@@ -302,7 +302,7 @@ fn a_late_read_never_replaces_a_newer_copy_in_the_cache() {
     // The start-up load still under way when a write lands keeps the write.
     let mut starting = RecordCache::new();
     starting.apply(&step.changed.records);
-    let stale_row = Row { id: old_ticket.id, created_at: old_ticket.created_at, updated_at: old_ticket.updated_at, origin_device: old_ticket.origin_device, deleted_at: None, body: serde_json::from_value::<Ticket>(old_ticket.body).unwrap() };
+    let stale_row = Row { id: old_ticket.id, created_at: old_ticket.created_at, updated_at: old_ticket.updated_at, origin_device: old_ticket.origin_device, edits: Vec::new(), purged_at: None, deleted_at: None, body: serde_json::from_value::<Ticket>(old_ticket.body).unwrap() };
     starting.load_tickets(vec![stale_row]);
     assert_eq!(starting.ticket(saved.id).unwrap().ticket.status, TicketStatus::Assessed);
     // An event that arrived before the events were loaded is kept once they are.

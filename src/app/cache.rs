@@ -38,6 +38,8 @@ pub struct BoardItem {
     pub created_at: Stamp,
     pub updated_at: Stamp,
     pub origin_device: Uuid,
+    /// When its typed fields were corrected (data accuracy); empty on a first look.
+    pub edits: Vec<crate::domain::record::EditMark>,
 }
 
 /// Revisions of items read by key outside the cache: a range of their own, so they never
@@ -57,6 +59,7 @@ impl BoardItem {
             created_at: record.created_at,
             updated_at: record.updated_at,
             origin_device: record.origin_device,
+            edits: record.edit_marks(),
         }
     }
 }
@@ -196,6 +199,7 @@ impl RecordCache {
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 origin_device: row.origin_device,
+                edits: row.edits.into_iter().filter(|e| row.purged_at.is_none_or(|p| e.at < p)).collect(),
             };
             self.put_ticket(item);
         }
@@ -223,6 +227,7 @@ impl RecordCache {
                 created_at: card.created_at,
                 updated_at: card.updated_at,
                 origin_device: card.origin_device,
+                edits: Vec::new(),
             };
             self.put_ticket(item);
         }
@@ -388,6 +393,7 @@ impl RecordCache {
             created_at: record.created_at,
             updated_at: record.updated_at,
             origin_device: record.origin_device,
+            edits: record.edit_marks(),
         };
         self.put_ticket(item);
         applied.tickets.push(record.id);

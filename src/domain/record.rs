@@ -128,6 +128,31 @@ pub struct FieldWrite {
     pub by: Option<Uuid>,
 }
 
+/// When a typed field was corrected, without its value: what data accuracy counts (a row
+/// read for the live cache carries these, not the writes' values, which may be sealed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditMark {
+    pub field: String,
+    pub at: Stamp,
+}
+
+impl Record {
+    /// The corrections of this record: every field write that replaced a value (not the
+    /// value a record was created with), leaving out a purge's erasures.
+    pub fn edit_marks(&self) -> Vec<EditMark> {
+        edit_marks(&self.writes.iter().map(|w| (w.field.as_str(), w.at, w.base)).collect::<Vec<_>>(), self.purged_at)
+    }
+}
+
+/// [`Record::edit_marks`] from `(field, at, base)`.
+pub fn edit_marks(writes: &[(&str, Stamp, Option<Stamp>)], purged_at: Option<Stamp>) -> Vec<EditMark> {
+    writes
+        .iter()
+        .filter(|(_, at, base)| base.is_some() && purged_at.is_none_or(|p| *at < p))
+        .map(|(field, at, _)| EditMark { field: (*field).to_owned(), at: *at })
+        .collect()
+}
+
 impl RecordKind {
     /// Body fields that are copies of what events decide (a ticket's status and assignment
     /// are derived from its events; a run's `events` merge as a union): never field-merged

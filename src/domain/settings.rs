@@ -106,6 +106,8 @@ pub struct KpiTargets {
     /// Residents' personal data is kept this many months after a ticket is closed, then
     /// purged ([`super::retention`]).
     pub retention_months: u32,
+    /// Data accuracy ([`super::kpi::accuracy`]), at least this share.
+    pub accuracy_pct: u32,
 }
 
 impl Default for KpiTargets {
@@ -123,6 +125,7 @@ impl Default for KpiTargets {
             complaints_per_month: 10,
             repeat_days: super::places::REPEAT_DAYS_DEFAULT,
             retention_months: super::retention::RETENTION_MONTHS_DEFAULT,
+            accuracy_pct: 99,
         }
     }
 }
@@ -140,10 +143,11 @@ pub enum TargetField {
     ComplaintsPerMonth,
     RepeatDays,
     RetentionMonths,
+    AccuracyPct,
 }
 
 impl TargetField {
-    pub const ALL: [TargetField; 10] = [
+    pub const ALL: [TargetField; 11] = [
         TargetField::SatisfactionPct,
         TargetField::ComplaintsInTimePct,
         TargetField::ComplaintHours,
@@ -154,6 +158,7 @@ impl TargetField {
         TargetField::ComplaintsPerMonth,
         TargetField::RepeatDays,
         TargetField::RetentionMonths,
+        TargetField::AccuracyPct,
     ];
 
     pub fn key(self) -> &'static str {
@@ -168,6 +173,7 @@ impl TargetField {
             TargetField::ComplaintsPerMonth => "complaints_per_month",
             TargetField::RepeatDays => "repeat_days",
             TargetField::RetentionMonths => "retention_months",
+            TargetField::AccuracyPct => "accuracy_pct",
         }
     }
 
@@ -194,6 +200,7 @@ impl TargetField {
             TargetField::ComplaintsPerMonth => t.complaints_per_month,
             TargetField::RepeatDays => t.repeat_days,
             TargetField::RetentionMonths => t.retention_months,
+            TargetField::AccuracyPct => t.accuracy_pct,
         }
     }
 
@@ -219,6 +226,7 @@ impl TargetField {
             TargetField::ComplaintsPerMonth => &mut t.complaints_per_month,
             TargetField::RepeatDays => &mut t.repeat_days,
             TargetField::RetentionMonths => &mut t.retention_months,
+            TargetField::AccuracyPct => &mut t.accuracy_pct,
         };
         *slot = value;
         Ok(())

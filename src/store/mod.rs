@@ -196,14 +196,17 @@ pub trait RecordStore {
     async fn live_rows<T: serde::de::DeserializeOwned>(&self, kind: RecordKind) -> Result<(Vec<Row<T>>, usize), StoreError> {
         let mut rows = Vec::new();
         let mut unreadable = 0;
-        for record in self.live(kind).await? {
-            match serde_json::from_value::<T>(record.body) {
+        for mut record in self.live(kind).await? {
+            let edits = record.edit_marks();
+            match serde_json::from_value::<T>(std::mem::take(&mut record.body)) {
                 Ok(body) => rows.push(Row {
                     id: record.id,
                     created_at: record.created_at,
                     updated_at: record.updated_at,
                     origin_device: record.origin_device,
                     deleted_at: None,
+                    edits,
+                    purged_at: record.purged_at,
                     body,
                 }),
                 Err(_) => unreadable += 1,
@@ -266,6 +269,26 @@ pub struct Row<T> {
     #[serde(default)]
     pub deleted_at: Option<Stamp>,
     pub body: T,
+    /// The record's corrections ([`crate::domain::record::EditMark`]), read from its
+    /// field writes without their values.
+    #[serde(default, rename = "writes", deserialize_with = "crate::store::row_edits")]
+    pub edits: Vec<crate::domain::record::EditMark>,
+    #[serde(default)]
+    pub purged_at: Option<Stamp>,
+}
+
+/// A row's field writes as corrections: `(field, at, base)` only, the values skipped.
+pub(crate) fn row_edits<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<crate::domain::record::EditMark>, D::Error> {
+    #[derive(Deserialize)]
+    struct Write {
+        field: String,
+        at: Stamp,
+        #[serde(default)]
+        base: Option<Stamp>,
+    }
+    let writes: Vec<Write> = Vec::deserialize(d)?;
+    // The purge's own erasures are dropped by the cache, which knows `purged_at`.
+    Ok(writes.into_iter().filter(|w| w.base.is_some()).map(|w| crate::domain::record::EditMark { field: w.field, at: w.at }).collect())
 }
 
 /// Photos, stored by their SHA-256 beside the records that name them. The blob type is the

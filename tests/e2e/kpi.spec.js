@@ -16,6 +16,9 @@ test('KPI cards and breakdowns follow the records, and a row opens the board fil
     .locator('.card-actions button[data-action="assess"]').click();
   await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
   await expect(page.getByTestId('board-status')).toHaveText(/Assessed/);
+  await page.locator('.card-actions button[data-action="dispatch"]').click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByTestId('board-status')).toHaveText(/Dispatched/);
 
   await page.goto('/kpi');
   await appReady(page);
@@ -28,6 +31,9 @@ test('KPI cards and breakdowns follow the records, and a row opens the board fil
   // Nothing to count yet: a dash, not 0 % or 100 %.
   await expect(card('Satisfaction').locator('.kpi-value')).toHaveText('—');
   await expect(card('Responded in time').locator('.kpi-detail')).toHaveText('within 24 h · 1 of 1 · target ≥ 100 %');
+  // Data accuracy counts dispatched tickets only: the one, complete and not corrected since.
+  await expect(card('Data accuracy').locator('.kpi-value')).toHaveText('100.0 %');
+  await expect(card('Data accuracy').locator('.kpi-detail')).toHaveText('1 of 1 · target ≥ 99 %');
 
   const rows = page.getByTestId('kpi-row');
   await expect(rows.first()).toContainText('Lift');
@@ -99,7 +105,7 @@ test.describe('with sample data', () => {
     await page.goto('/kpi');
     await appReady(page);
     await page.locator('label[for="period-last30"]').click();
-    await expect(page.getByTestId('kpi-card')).toHaveCount(9);
+    await expect(page.getByTestId('kpi-card')).toHaveCount(10);
     const charts = page.getByTestId('chart');
     await expect(charts).toHaveCount(4);
     for (let i = 0; i < 4; i++) {

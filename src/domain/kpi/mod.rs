@@ -10,6 +10,8 @@ mod daily_log;
 mod drilldown;
 mod period;
 
+pub mod accuracy;
+pub use accuracy::data_accuracy;
 pub mod recurring;
 pub mod staff;
 pub use staff::{review_period, staff_cards, ReviewSpan, StaffCard};
@@ -458,6 +460,40 @@ mod tests {
         assert_eq!((p.from, p.to), (at(1, 0) - Duration::hours(8), at(4, 0) - Duration::hours(8)));
         assert_eq!(p.local_dates(480), (d(1), d(3)));
         assert_eq!(PeriodChoice::Custom { from: d(1), to: d(3) }.period(at(20, 0), 480), p);
+    }
+
+    #[test]
+    fn data_accuracy_by_hand() {
+        use crate::domain::record::EditMark;
+        let period = Period { from: at(1, 0), to: at(30, 0) };
+        let mark = |field: &str, day: u32, hour: u32| EditMark { field: field.into(), at: Stamp { wall_ms: at(day, hour).timestamp_millis(), counter: 0, device: Uuid::nil() } };
+        let mut list = Vec::new();
+        for n in 1..=6 {
+            // Dispatched two hours after receipt on the 2nd, at 02:00.
+            let (id, mut t, s) = walked(n, TicketKind::Repair, at(2, 0), &[(1, assess()), (2, dispatch())]);
+            t.unit = "1-1-101".into();
+            t.description = "漏水".into();
+            list.push((id, t, s));
+        }
+        list[3].1.unit.clear();
+        list[4].1.description.clear();
+        // Never dispatched: not counted.
+        let (id, mut t, s) = walked(7, TicketKind::Repair, at(2, 0), &[(1, assess())]);
+        t.unit = "1-1-101".into();
+        list.push((id, t, s));
+        let edits: Vec<Vec<EditMark>> = vec![
+            vec![mark("category", 2, 1)],    // corrected before dispatch: fine
+            vec![mark("unit", 2, 3)],        // the unit corrected after dispatch
+            vec![mark("photos", 3, 0)],      // a photo added later is no correction
+            vec![],                          // neither a unit nor a place
+            vec![],                          // no description
+            vec![mark("description", 2, 2)], // at the dispatch's own hour: not after it
+            vec![mark("unit", 5, 0)],
+        ];
+        let refs: Vec<(Uuid, &Ticket, &TicketState, &[EditMark])> = list.iter().zip(&edits).map(|((id, t, s), e)| (*id, t, s, e.as_slice())).collect();
+        let (rate, wrong) = data_accuracy(&refs, period);
+        assert_eq!(rate, Rate { hits: 3, of: 6 });
+        assert_eq!(wrong, vec![Uuid::from_u128(2), Uuid::from_u128(4), Uuid::from_u128(5)]);
     }
 
     #[test]

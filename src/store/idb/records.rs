@@ -160,6 +160,10 @@ impl IdbStore {
             #[serde(default)]
             deleted_at: Option<Stamp>,
             body: serde_json::Map<String, serde_json::Value>,
+            #[serde(default, rename = "writes", deserialize_with = "crate::store::row_edits")]
+            edits: Vec<crate::domain::record::EditMark>,
+            #[serde(default)]
+            purged_at: Option<Stamp>,
         }
         let row: SealedRow = match serde_json::from_str(text) {
             Ok(row) => row,
@@ -177,7 +181,7 @@ impl IdbStore {
             Ok(body) => body,
             Err(e) => return Ok(Err(e.to_string())),
         };
-        Ok(Ok(Row { id: row.id, created_at: row.created_at, updated_at: row.updated_at, origin_device: row.origin_device, deleted_at: row.deleted_at, body }))
+        Ok(Ok(Row { id: row.id, created_at: row.created_at, updated_at: row.updated_at, origin_device: row.origin_device, deleted_at: row.deleted_at, body, edits: row.edits, purged_at: row.purged_at }))
     }
 
     /// Counts a kind's changes after `since` and finds the oldest and newest of them, from

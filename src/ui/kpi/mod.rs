@@ -185,6 +185,14 @@ pub fn KpiPage() -> impl IntoView {
         };
         Scope { period: picked.period(now, offset), now, offset_min: offset }
     });
+    // Data accuracy needs each ticket's corrections, which the other figures do not.
+    let accuracy = Memo::new(move |_| {
+        let period = scope.get().period;
+        items.with(|all| {
+            let tickets: Vec<_> = all.iter().map(|i| (i.id, &i.ticket, &i.state, i.edits.as_slice())).collect();
+            crate::domain::kpi::data_accuracy(&tickets, period).0
+        })
+    });
     let kpis = Memo::new(move |_| {
         let scope = scope.get();
         let targets = ctx.site.with(|s| s.targets);
@@ -236,7 +244,9 @@ pub fn KpiPage() -> impl IntoView {
                     {move || {
                         let _ = ctx.lang.get();
                         let targets = ctx.site.with(|s| s.targets);
-                        cards(i18n, &kpis.get(), &targets, &scope.get())
+                        let mut list = cards(i18n, &kpis.get(), &targets, &scope.get());
+                        list.push(rate_card(i18n, t_string!(i18n, kpi.accuracy), accuracy.get(), targets.accuracy_pct, None));
+                        list
                     }.into_iter().map(|c| {
                         let body = view! {
                             <p class="kpi-title">{c.title}</p>

@@ -22,6 +22,7 @@ pub fn target_label(i18n: I18n, f: TargetField) -> &'static str {
         TargetField::ComplaintsPerMonth => t_string!(i18n, targets.complaints_per_month),
         TargetField::RepeatDays => t_string!(i18n, targets.repeat_days),
         TargetField::RetentionMonths => t_string!(i18n, targets.retention_months),
+        TargetField::AccuracyPct => t_string!(i18n, targets.accuracy_pct),
     }
 }
 
