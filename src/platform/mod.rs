@@ -41,6 +41,23 @@ pub fn build_id() -> String {
         .unwrap_or_else(|| "dev".to_owned())
 }
 
+/// Waits until the next frame has been painted (a frame callback, then a zero-delay timer):
+/// work that can wait for the first look of a view starts after it.
+pub async fn after_paint() {
+    use wasm_bindgen::JsCast;
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let then = wasm_bindgen::closure::Closure::once_into_js(move || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 0);
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.request_animation_frame(then.unchecked_ref());
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Waits for the next turn of the event loop (a zero-delay timer), so long work done in
 /// batches lets the page paint progress and answer taps between batches.
 pub async fn next_turn() {

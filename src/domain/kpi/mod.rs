@@ -599,6 +599,11 @@ mod tests {
             made(13, 2, "plumbing", "5-1-101", "", 0),
             made(6, 3, "lift", "2-1-101", "", 5),
             made(8, 4, "lift", "@东门", "", 0),
+            // One plumbing ticket in each of buildings 7, 8 and 9: building 1's three are 1.5
+            // times the mean of 9 over 5 buildings (2.7); building 3's are one unit's.
+            made(17, 23, "plumbing", "7-1-101", "", 0),
+            made(19, 23, "plumbing", "8-1-101", "", 0),
+            made(21, 23, "plumbing", "9-1-101", "", 0),
             // In the period: two lifts, one visit dissatisfied and one satisfied.
             made(2, 16, "lift", "2-1-101", "", 1),
             made(4, 22, "lift", "@东门", "", 5),
@@ -616,9 +621,16 @@ mod tests {
             ]
         );
         assert_eq!(r.buildings, vec![RecurringPlace { place: PlaceKey::Unit("1".into()), category: "plumbing".into(), tickets: vec![id(5), id(3), id(1)] }]);
-        // Plumbing 6 against 1: rose. Lift 2 against 2, but dissatisfied 1 of 2 against 0 of 1: rose.
+        // Plumbing 9 against 1: rose. Lift 2 against 2, but dissatisfied 1 of 2 against 0 of 1: rose.
         assert_eq!(r.rising.len(), 2);
-        assert_eq!((r.rising[0].category.as_str(), r.rising[0].count, r.rising[0].count_before, r.rising[0].volume_rose), ("plumbing", 6, 1, true));
+        assert_eq!((r.rising[0].category.as_str(), r.rising[0].count, r.rising[0].count_before, r.rising[0].volume_rose), ("plumbing", 9, 1, true));
+        // Four plumbing tickets in building 1 would not be a hot spot if every building had as many.
+        let mut busy = list.clone();
+        for (n, b) in [(31u128, "7"), (33, "7"), (35, "8"), (37, "8"), (39, "9"), (41, "9"), (43, "3"), (45, "7")] {
+            busy.push(made(n, 24, "plumbing", &format!("{b}-2-101"), "", 0));
+        }
+        let busy_refs: Vec<(Uuid, &Ticket, &TicketState)> = busy.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        assert!(recurring(&busy_refs, period).buildings.is_empty(), "3 of 17 over 5 buildings is below 1.5 × the mean");
         let lift = &r.rising[1];
         assert_eq!((lift.category.as_str(), lift.volume_rose, lift.dissatisfaction_rose), ("lift", false, true));
         assert_eq!((lift.dissatisfied, lift.dissatisfied_before), (Rate { hits: 1, of: 2 }, Rate { hits: 0, of: 1 }));

@@ -4,7 +4,9 @@
 //! - **A place**: two or more tickets of one category at one unit (or, without a unit, one
 //!   location) received in the period.
 //! - **A building**: three or more tickets of one category in one building (the unit's first
-//!   part) from at least two units in the period — a riser or a roof rather than one flat.
+//!   part) from at least two units in the period, and at least 1.5 times the category's mean
+//!   per building that had it — a riser or a roof rather than one flat, and more than a busy
+//!   estate's usual share.
 //! - **A rising category**: against the equal-length period just before, its tickets rose by
 //!   at least two and at least 20 %; or its dissatisfied share of return visits rose (at
 //!   least two visits in the period).
@@ -158,10 +160,20 @@ pub fn recurring(tickets: &[(Uuid, &Ticket, &TicketState)], period: Period) -> R
             out.places.push(RecurringPlace { place, category: category.to_owned(), tickets: newest_first(&mut list) });
         }
     }
+    // Per category: tickets in buildings, and how many buildings had one.
+    let mut spread: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for ((_, category), (list, _)) in &in_building {
+        let e = spread.entry(category).or_default();
+        e.0 += list.len();
+        e.1 += 1;
+    }
     for ((building, category), (mut list, mut units)) in in_building {
         units.sort();
         units.dedup();
-        if list.len() >= 3 && units.len() >= 2 {
+        let (total, buildings) = spread.get(category).copied().unwrap_or((0, 1));
+        // 1.5 × the mean, in whole numbers: 2 × count ≥ 3 × total / buildings.
+        let hot = 2 * list.len() * buildings >= 3 * total;
+        if list.len() >= 3 && units.len() >= 2 && hot {
             out.buildings.push(RecurringPlace { place: PlaceKey::Unit(building), category: category.to_owned(), tickets: newest_first(&mut list) });
         }
     }

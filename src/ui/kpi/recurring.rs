@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use crate::domain::kpi::{recurring, Rate, RecurringPlace, Scope};
+use crate::domain::kpi::{board_link, recurring, Group, Rate, RecurringPlace, Scope};
 use crate::domain::locale::format_number;
 use crate::domain::places::PlaceKey;
 use crate::ui::board::data::BoardItem;
@@ -17,19 +17,24 @@ use crate::ui::i18n::{t_string, use_i18n, I18n};
 use crate::ui::widgets::terms::category_text;
 use crate::ui::widgets::{fill, fill_count};
 
-/// The tickets behind a row, folded: each opens the ticket.
+/// The tickets behind a row, folded: each opens the ticket. Drawn only once unfolded, so a
+/// long list costs nothing until someone asks for it.
 fn tickets_list(ctx: AppContext, i18n: I18n, ids: Vec<Uuid>) -> impl IntoView {
     let count = ids.len();
-    let links = ids
-        .into_iter()
-        .map(|id| {
-            let number = ctx.cache.with_untracked(|c| c.ticket(id).map(|i| i.ticket.number.clone())).unwrap_or_else(|| id.to_string());
-            view! { <li><A href=format!("/ticket/{id}")>{number}</A></li> }
+    let open = RwSignal::new(false);
+    let links = move || {
+        open.get().then(|| {
+            ids.iter()
+                .map(|id| {
+                    let number = ctx.cache.with_untracked(|c| c.ticket(*id).map(|i| i.ticket.number.clone())).unwrap_or_else(|| id.to_string());
+                    view! { <li><A href=format!("/ticket/{id}")>{number}</A></li> }
+                })
+                .collect_view()
         })
-        .collect_view();
+    };
     view! {
         <details class="recurring-tickets">
-            <summary>{fill_count(t_string!(i18n, recurring.tickets), count)}</summary>
+            <summary on:click=move |_| open.update(|o| *o = !*o)>{fill_count(t_string!(i18n, recurring.tickets), count)}</summary>
             <ul>{links}</ul>
         </details>
     }
@@ -50,6 +55,9 @@ fn percent(i18n: I18n, r: Rate) -> String {
     }
 }
 
+/// Rows shown per table, the most frequent first: the rest are counted.
+const SHOWN: usize = 20;
+
 #[component]
 pub fn RecurringSection(
     /// Every ticket with its derived state.
@@ -59,6 +67,12 @@ pub fn RecurringSection(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_app();
+    // Looked for after the figures are painted: the cards come first when the view opens.
+    let after_paint = RwSignal::new(false);
+    leptos::task::spawn_local(async move {
+        crate::platform::after_paint().await;
+        let _ = after_paint.try_set(true);
+    });
     let found = Memo::new(move |_| {
         let period = scope.get().period;
         items.with(|all| {
@@ -70,6 +84,7 @@ pub fn RecurringSection(
     let place_rows = move |list: Vec<RecurringPlace>, building: bool| {
         let cats = ctx.site.with(|s| s.categories.clone());
         list.into_iter()
+            .take(SHOWN)
             .map(|p| {
                 let place = place_text(i18n, &p.place, building);
                 let href = match (&p.place, building) {
@@ -100,11 +115,15 @@ pub fn RecurringSection(
             <p class="field-hint">{move || t_string!(i18n, recurring.hint)}</p>
             {move || {
                 let _ = ctx.lang.get();
+                if !after_paint.get() {
+                    return view! { <p>{t_string!(i18n, loading)}</p> }.into_any();
+                }
                 let r = found.get();
                 if r.is_empty() {
                     return view! { <p data-testid="recurring-none">{t_string!(i18n, recurring.none)}</p> }.into_any();
                 }
                 let cats = ctx.site.with(|s| s.categories.clone());
+                let Scope { period, offset_min: offset, .. } = scope.get();
                 let places = (!r.places.is_empty() || !r.buildings.is_empty()).then(|| view! {
                     <h3 id="recurring-places">{t_string!(i18n, recurring.places_title)}</h3>
                     <div class="table-scroll" tabindex="0" role="group" aria-labelledby="recurring-places">
@@ -138,7 +157,10 @@ pub fn RecurringSection(
                                     <td>{c.count_before}</td>
                                     <td class=c.dissatisfaction_rose.then_some("rose")>{percent(i18n, c.dissatisfied)}</td>
                                     <td>{percent(i18n, c.dissatisfied_before)}</td>
-                                    <td>{tickets_list(ctx, i18n, c.tickets)}</td>
+                                    // A whole category's tickets: the board shows them, filtered.
+                                    <td>{board_link(period, offset, Some(&Group::Category(c.category.clone()))).map(|href| view! {
+                                        <A href=href>{fill_count(t_string!(i18n, recurring.tickets), c.tickets.len())}</A>
+                                    })}</td>
                                 </tr>
                             }).collect_view()}</tbody>
                         </table>
@@ -153,7 +175,7 @@ pub fn RecurringSection(
                                 <th scope="col">{t_string!(i18n, analysis.count)}</th>
                                 <th scope="col">{t_string!(i18n, recurring.tickets_col)}</th>
                             </tr></thead>
-                            <tbody>{r.causes.iter().cloned().map(|c| view! {
+                            <tbody>{r.causes.iter().take(SHOWN).cloned().map(|c| view! {
                                 <tr data-testid="recurring-cause">
                                     <th scope="row">{c.cause}</th>
                                     <td>{c.tickets.len()}</td>
@@ -163,7 +185,9 @@ pub fn RecurringSection(
                         </table>
                     </div>
                 });
-                view! { {places}{rising}{causes} }.into_any()
+                let hidden = r.places.len().saturating_sub(SHOWN) + r.buildings.len().saturating_sub(SHOWN) + r.causes.len().saturating_sub(SHOWN);
+                let more = (hidden > 0).then(|| view! { <p class="field-hint">{fill_count(t_string!(i18n, recurring.more), hidden)}</p> });
+                view! { {places}{rising}{causes}{more} }.into_any()
             }}
         </section>
     }
