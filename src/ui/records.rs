@@ -45,11 +45,7 @@ pub fn RecordsPage() -> impl IntoView {
         let href = records_href(&unit.get_untracked(), &location.get_untracked());
         navigate.with_value(|n| n(&href, NavigateOptions { replace: true, scroll: false, ..Default::default() }));
     };
-    let print = move |_| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.print();
-        }
-    };
+    let print = move |_| crate::platform::print();
     let offset = crate::platform::utc_offset_minutes();
 
     view! {

@@ -53,6 +53,27 @@ async function go(page, name) {
   await page.locator('nav.shell-nav a', { hasText: name }).first().click();
 }
 
+/** Takes in a repair and walks it through every step up to the return visit, by the views. */
+async function repairWalkedToReturnVisit(page) {
+  await go(page, 'Intake');
+  await page.locator('label[for="kind-repair"]').click();
+  await page.locator('#reporter-name').fill('李娜');
+  await page.locator('#phone').fill('13800138000');
+  await page.locator('#unit').fill('1-1-101');
+  await page.locator('#category').selectOption('plumbing');
+  await page.locator('#description').fill('水龙头滴水');
+  await page.getByRole('button', { name: 'Save ticket' }).click();
+  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
+  await go(page, 'Board');
+  for (const step of ['Assess', 'Dispatch', 'Start work', 'Resolve', 'Return visit']) {
+    await page.getByRole('button', { name: new RegExp(`^${step} · `) }).first().click();
+    const dialog = page.getByRole('dialog');
+    if (step === 'Resolve') await dialog.getByLabel('What was done').fill('更换阀芯');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expect(dialog).toBeHidden();
+  }
+}
+
 /** Takes in a ticket with a marker in every personal field, a photo, and a noted step. */
 async function markedTicket(page) {
   await go(page, 'Intake');
@@ -203,23 +224,7 @@ test('each step is stamped with the person signed in; a patrol officer cannot cl
 
   await unlock(page, { name: '张巡逻', secret: PATROL_PIN });
   await expect(page.getByTestId('signed-in')).toHaveText('张巡逻');
-  await go(page, 'Intake');
-  await page.locator('label[for="kind-repair"]').click();
-  await page.locator('#reporter-name').fill('李娜');
-  await page.locator('#phone').fill('13800138000');
-  await page.locator('#unit').fill('1-1-101');
-  await page.locator('#category').selectOption('plumbing');
-  await page.locator('#description').fill('水龙头滴水');
-  await page.getByRole('button', { name: 'Save ticket' }).click();
-  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
-  await go(page, 'Board');
-  for (const step of ['Assess', 'Dispatch', 'Start work', 'Resolve', 'Return visit']) {
-    await page.getByRole('button', { name: new RegExp(`^${step} · `) }).first().click();
-    const dialog = page.getByRole('dialog');
-    if (step === 'Resolve') await dialog.getByLabel('What was done').fill('更换阀芯');
-    await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await expect(dialog).toBeHidden();
-  }
+  await repairWalkedToReturnVisit(page);
   await expect(page.getByRole('button', { name: /^Close · / }).first()).toBeDisabled();
   await page.getByRole('link', { name: /^Open / }).first().click();
   const history = page.getByTestId('history-entry');
@@ -459,23 +464,7 @@ test('the team review: on an open tablet no one\'s card, a supervisor every card
   await page.getByTestId('lock-now').click();
   // The patrol officer takes in a ticket and walks it to resolved: their card has it.
   await unlock(page, { name: '张巡逻', secret: PATROL_PIN });
-  await go(page, 'Intake');
-  await page.locator('label[for="kind-repair"]').click();
-  await page.locator('#reporter-name').fill('李娜');
-  await page.locator('#phone').fill('13800138000');
-  await page.locator('#unit').fill('1-1-101');
-  await page.locator('#category').selectOption('plumbing');
-  await page.locator('#description').fill('水龙头滴水');
-  await page.getByRole('button', { name: 'Save ticket' }).click();
-  await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
-  await go(page, 'Board');
-  for (const step of ['Assess', 'Dispatch', 'Start work', 'Resolve', 'Return visit']) {
-    await page.getByRole('button', { name: new RegExp(`^${step} · `) }).first().click();
-    const dialog = page.getByRole('dialog');
-    if (step === 'Resolve') await dialog.getByLabel('What was done').fill('更换阀芯');
-    await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await expect(dialog).toBeHidden();
-  }
+  await repairWalkedToReturnVisit(page);
   await go(page, 'KPIs');
   await page.getByRole('link', { name: 'Team review' }).click();
   await expect(page.getByTestId('review-own-only')).toBeVisible();

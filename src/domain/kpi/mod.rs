@@ -345,6 +345,16 @@ mod tests {
         (id, t, s)
     }
 
+    /// The walked ticket with each event taken by `who` in turn (the first is its intake).
+    fn by(w: (Uuid, Ticket, TicketState), who: &[Option<Uuid>]) -> (Uuid, Ticket, TicketState) {
+        let mut events: Vec<_> = w.2.history.iter().map(|h| (h.stamp, h.event.clone())).collect();
+        for (e, who) in events.iter_mut().zip(who) {
+            e.1.by = *who;
+        }
+        let s = derive(&w.1, &events);
+        (w.0, w.1, s)
+    }
+
     fn ev(ticket_id: Uuid, when: DateTime<Utc>, action: Action) -> TicketEvent {
         TicketEvent { ticket_id, at: when, utc_offset_min: 480, by: None, from: None, to: TicketStatus::New, note: String::new(), action }
     }
@@ -510,14 +520,6 @@ mod tests {
     #[test]
     fn staff_cards_by_hand() {
         let (alice, bob) = (Uuid::from_u128(0xa), Uuid::from_u128(0xb));
-        let by = |w: (Uuid, Ticket, TicketState), who: &[Option<Uuid>]| {
-            let mut events: Vec<_> = w.2.history.iter().map(|h| (h.stamp, h.event.clone())).collect();
-            for (e, who) in events.iter_mut().zip(who) {
-                e.1.by = *who;
-            }
-            let s = derive(&w.1, &events);
-            (w.0, w.1, s)
-        };
         let resolve = || Action::Resolve { work_done: "修好".into(), cause: String::new() };
         let reopen = Action::Reopen;
         let list = vec![
@@ -689,14 +691,6 @@ mod tests {
     fn daily_log_lists_that_days_work() {
         let alice = Uuid::from_u128(0xa);
         let bob = Uuid::from_u128(0xb);
-        let by = |w: (Uuid, Ticket, TicketState), who: &[Option<Uuid>]| {
-            let mut events: Vec<_> = w.2.history.iter().map(|h| (h.stamp, h.event.clone())).collect();
-            for (e, who) in events.iter_mut().zip(who) {
-                e.1.by = *who;
-            }
-            let s = derive(&w.1, &events);
-            (w.0, w.1, s)
-        };
         let d = |n| NaiveDate::from_ymd_opt(2026, 11, n).unwrap();
         // Local = UTC+8. Day 5 local is 4 Nov 16:00 – 5 Nov 16:00 UTC.
         let list = vec![

@@ -334,7 +334,7 @@ pub fn RunPage() -> impl IntoView {
                                     <p data-testid="run-totals">{fill(&fill(&fill(t_string!(i18n, drills.totals), "done", &st.done.to_string()), "skipped", &st.skipped.to_string()), "late", &st.late.to_string())}</p>
                                     <p class="summary-text">{summary.clone()}</p>
                                     <p class="no-print read-only-note">{t_string!(i18n, drills.read_only)}</p>
-                                    <button type="button" class="btn no-print" on:click=|_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{t_string!(i18n, drills.print)}</button>
+                                    <button type="button" class="btn no-print" on:click=|_| crate::platform::print()>{t_string!(i18n, drills.print)}</button>
                                 </section>
                             })}
                             <p class="field-error" role="alert" data-testid="run-photo-problem">{move || photo_problem.get()}</p>

@@ -46,11 +46,7 @@ pub fn DailyLogPage() -> impl IntoView {
             runs.with(|rs| daily_log(&tickets, &rs.iter().collect::<Vec<_>>(), day, offset, staff, chrono::Utc::now()))
         })
     });
-    let print = move |_| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.print();
-        }
-    };
+    let print = move |_| crate::platform::print();
 
     view! {
         <section class="daily-log" aria-labelledby="view-title">

@@ -195,7 +195,7 @@ fn RecoveryKey(text: String, done: impl Fn() + 'static) -> impl IntoView {
             <p class="hint">{t!(i18n, sign_in.recovery_help)}</p>
             <p class="recovery-text" data-testid="recovery-key" translate="no">{text}</p>
             <div class="actions">
-                <button type="button" class="btn" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{t!(i18n, sign_in.print)}</button>
+                <button type="button" class="btn" on:click=move |_| crate::platform::print()>{t!(i18n, sign_in.print)}</button>
                 <button type="button" class="btn btn-primary" data-testid="recovery-done" on:click=move |_| done()>{t!(i18n, sign_in.recovery_done)}</button>
             </div>
         </div>
