@@ -204,7 +204,7 @@ pub fn LockScreen() -> impl IntoView {
         <section class="card lock-screen" data-testid="lock-screen" aria-labelledby="lock-title">
             <h1 id="lock-title">{t!(i18n, lock.title)}</h1>
             <p class="hint">{t!(i18n, lock.intro)}</p>
-            <form on:submit=submit class="lock-form">
+            <form autocomplete="off" on:submit=submit class="lock-form">
                 <fieldset class="choice-row">
                     <legend>{t!(i18n, lock.method)}</legend>
                     {kinds.into_iter().map(|k| {
@@ -332,7 +332,7 @@ fn LockedQuickReport() -> impl IntoView {
             <Show when=move || open.get() fallback=move || view! {
                 <button type="button" class="btn" data-testid="locked-report-open" on:click=move |_| { status.set(None); open.set(true); }>{t!(i18n, lock.report_open)}</button>
             }>
-                <form on:submit=save class="stack" data-testid="locked-report">
+                <form autocomplete="off" on:submit=save class="stack" data-testid="locked-report">
                     <label class="field">
                         <span>{t!(i18n, lock.report_category_label)}</span>
                         <select data-testid="locked-report-category" prop:value=move || category.get() on:change=move |ev| category.set(event_target_value(&ev))>
@@ -345,7 +345,7 @@ fn LockedQuickReport() -> impl IntoView {
                     </label>
                     <label class="field">
                         <span>{t!(i18n, lock.report_location)}</span>
-                        <input type="text" data-testid="locked-report-location" maxlength=crate::domain::ticket::LOCATION_MAX.to_string()
+                        <input type="text" autocomplete="off" data-testid="locked-report-location" maxlength=crate::domain::ticket::LOCATION_MAX.to_string()
                             prop:value=move || location.get() on:input=move |ev| location.set(event_target_value(&ev))/>
                     </label>
                     <label class="field">

@@ -52,14 +52,14 @@ pub fn RecordsPage() -> impl IntoView {
         <section class="records" aria-labelledby="view-title">
             <h1 id="view-title">{t!(i18n, records.title)}</h1>
             <p class="hint no-print">{t!(i18n, records.intro)}</p>
-            <form class="log-controls no-print" on:submit=look_up data-testid="records-form">
+            <form autocomplete="off" class="log-controls no-print" on:submit=look_up data-testid="records-form">
                 <div class="field">
                     <label for="records-unit">{t!(i18n, records.unit)}</label>
-                    <input id="records-unit" type="text" maxlength=crate::domain::ticket::UNIT_MAX prop:value=move || unit.get() on:input=move |ev| unit.set(event_target_value(&ev))/>
+                    <input id="records-unit" type="text" autocomplete="off" maxlength=crate::domain::ticket::UNIT_MAX prop:value=move || unit.get() on:input=move |ev| unit.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
                     <label for="records-location">{t!(i18n, records.location)}</label>
-                    <input id="records-location" type="text" maxlength=crate::domain::ticket::LOCATION_MAX prop:value=move || location.get() on:input=move |ev| location.set(event_target_value(&ev))/>
+                    <input id="records-location" type="text" autocomplete="off" maxlength=crate::domain::ticket::LOCATION_MAX prop:value=move || location.get() on:input=move |ev| location.set(event_target_value(&ev))/>
                 </div>
                 <button type="submit" class="btn btn-primary">{t!(i18n, records.look_up)}</button>
                 <button type="button" class="btn" on:click=print prop:disabled=move || place.with(Option::is_none)>{t!(i18n, records.print)}</button>

@@ -2,7 +2,7 @@
 // serious or critical violations. And a keyboard-only walk from intake to the board to a ticket.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { appReady } from './helpers.js';
+import { appReady, fieldsKeptByBrowser } from './helpers.js';
 
 const VIEWS = ['/intake', '/board', '/drills', '/kpi', '/kpi/log', '/data', '/settings', '/records'];
 
@@ -37,6 +37,9 @@ async function audit(page, lang) {
     await appReady(page);
     await page.waitForTimeout(300);
     const v = await serious(page);
+    // Not axe's, but checked on the same views: no typed text is kept by the browser.
+    const kept = await fieldsKeptByBrowser(page);
+    if (kept.length) v.push(`fields kept in the browser's session file: ${kept.join(', ')}`);
     if (v.length) found[view] = v;
   }
   return found;

@@ -14,6 +14,25 @@ export async function appReady(page) {
   await expect(page.locator('nav.shell-nav a')).toHaveCount(6);
 }
 
+/**
+ * The text fields on the page whose typed text Chromium would keep in its session file, in
+ * the clear, to restore the page: a text input unless it or its form says autocomplete="off",
+ * a textarea unless its form does (Blink reads only the form's attribute for a textarea).
+ */
+export async function fieldsKeptByBrowser(page) {
+  return page.evaluate(() => {
+    const formOff = (el) => el.form?.getAttribute('autocomplete') === 'off';
+    const kept = [];
+    for (const el of document.querySelectorAll('input, textarea')) {
+      const text = el.tagName === 'TEXTAREA' || ['text', 'search', 'tel', 'email', 'url', 'number'].includes(el.type);
+      if (!text) continue;
+      const off = formOff(el) || (el.tagName === 'INPUT' && el.getAttribute('autocomplete') === 'off');
+      if (!off) kept.push(el.id || el.getAttribute('data-testid') || el.getAttribute('aria-label') || el.outerHTML.slice(0, 80));
+    }
+    return kept;
+  });
+}
+
 /** Collects console errors and uncaught exceptions of a page. */
 export function watchErrors(page) {
   const errors = [];

@@ -295,7 +295,7 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
             </div>
             <div class="field">
                 <label for="act-cause">{t_string!(i18n, act.cause)}</label>
-                <input id="act-cause" type="text" maxlength=NOTE_MAX prop:value=move || cause.get() on:input=move |ev| cause.set(event_target_value(&ev))/>
+                <input id="act-cause" type="text" autocomplete="off" maxlength=NOTE_MAX prop:value=move || cause.get() on:input=move |ev| cause.set(event_target_value(&ev))/>
             </div>
         }.into_any(),
         Step::ReturnVisit => view! {
@@ -341,7 +341,7 @@ fn ActionForm(id: Uuid, step: Step, pending: PendingAction, on_done: Callback<St
     view! {
         <dialog node_ref=dialog class="quick-dialog action-dialog" aria-labelledby="act-title"
             on:close=move |_| pending.set(None)>
-            <form on:submit=on_submit novalidate=true data-testid="action-form">
+            <form autocomplete="off" on:submit=on_submit novalidate=true data-testid="action-form">
                 <h2 id="act-title">{title}</h2>
                 {fields}
                 <div class="field">

@@ -97,7 +97,7 @@ pub fn LiveSyncCard() -> impl IntoView {
             </Show>
             <p role="status" data-testid="sync-state">{move || state_text(i18n, &ctx.live_sync.get())}</p>
             <Show when=move || ctx.may_administer()>
-                <form class="stack" on:submit=save data-testid="live-sync-form">
+                <form autocomplete="off" class="stack" on:submit=save data-testid="live-sync-form">
                     <label class="field">
                         <span>{t!(i18n, live_sync.url)}</span>
                         <input type="text" inputmode="url" spellcheck="false" data-testid="couch-url" autocomplete="off" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>

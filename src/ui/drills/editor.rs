@@ -152,11 +152,11 @@ pub fn PlanEditorPage() -> impl IntoView {
                 </section>
             })}
             <Show when=move || plan.with(Option::is_some) fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
-                <form class="card" on:submit=on_submit novalidate=true data-testid="plan-form">
+                <form autocomplete="off" class="card" on:submit=on_submit novalidate=true data-testid="plan-form">
                     <div class="field-grid">
                         <div class="field" class:field-invalid=move || problems.with(|ps| ps.iter().any(|p| matches!(p, PlanProblem::Name(_))))>
                             <label for="plan-name">{t!(i18n, drills.name)}</label>
-                            <input id="plan-name" type="text" maxlength=PLAN_NAME_MAX
+                            <input id="plan-name" type="text" autocomplete="off" maxlength=PLAN_NAME_MAX
                                 prop:value=move || plan.with(|p| p.as_ref().map(|p| p.name.get(lang()).to_owned()).unwrap_or_default())
                                 on:input=move |ev| { let v = event_target_value(&ev); edit(&|p| set_text(&mut p.name, &v)) }/>
                             <p class="field-error" aria-live="polite">{move || problems.with(|ps| ps.iter().find_map(|p| match p { PlanProblem::Name(pr) => Some(problem_text(i18n, *pr)), _ => None }))}</p>
@@ -206,7 +206,7 @@ pub fn PlanEditorPage() -> impl IntoView {
                         }}
                         <div class="inline-add">
                             <label for="new-role" class="visually-hidden">{t!(i18n, drills.new_role)}</label>
-                            <input id="new-role" type="text" maxlength=ROLE_NAME_MAX placeholder=move || t_string!(i18n, drills.new_role)
+                            <input id="new-role" type="text" autocomplete="off" maxlength=ROLE_NAME_MAX placeholder=move || t_string!(i18n, drills.new_role)
                                 prop:value=move || new_role.get() on:input=move |ev| new_role.set(event_target_value(&ev))/>
                             <button type="button" class="btn" on:click=move |_| {
                                 let name = new_role.get_untracked().trim().to_owned();
@@ -247,7 +247,7 @@ pub fn PlanEditorPage() -> impl IntoView {
                                         </div>
                                         <div class="field">
                                             <label for=target_id.clone()>{t!(i18n, drills.step_target)}</label>
-                                            <input id=target_id.clone() type="text" maxlength="8" aria-describedby=format!("{target_id}-hint")
+                                            <input id=target_id.clone() type="text" autocomplete="off" maxlength="8" aria-describedby=format!("{target_id}-hint")
                                                 prop:value=move || target_typed.with(|t| t.get(&id).map(|x| x.0.clone()))
                                                     .unwrap_or_else(|| step_field(id, &|s| s.target_seconds().map(format_target).unwrap_or_default()))
                                                 on:input=move |ev| {

@@ -89,7 +89,7 @@ fn RecordField(
     } else if number {
         view! { <input id=id type="number" min="0" max=max inputmode="numeric" prop:value=value on:input=on_input/> }.into_any()
     } else {
-        view! { <input id=id type="text" maxlength=max prop:value=value on:input=on_input/> }.into_any()
+        view! { <input id=id type="text" autocomplete="off" maxlength=max prop:value=value on:input=on_input/> }.into_any()
     };
     view! {
         <div class="field">
@@ -248,7 +248,7 @@ pub fn RunRecordCard(run_id: Uuid, run: DrillRun, state: RunState, form: RecordF
             {editable.then(|| view! {
                 <div class="inline-add no-print" data-testid="revision-form">
                     <label class="visually-hidden" for="run-revision">{t_string!(i18n, drills.revision_text)}</label>
-                    <input id="run-revision" type="text" maxlength="200" placeholder=t_string!(i18n, drills.revision_text)
+                    <input id="run-revision" type="text" autocomplete="off" maxlength="200" placeholder=t_string!(i18n, drills.revision_text)
                         prop:value=move || revision.get() on:input=move |ev| revision.set(event_target_value(&ev))/>
                     <button type="button" class="btn" prop:disabled=move || busy.get() on:click=move |_| {
                         let text = revision.get_untracked().trim().to_owned();
@@ -258,7 +258,7 @@ pub fn RunRecordCard(run_id: Uuid, run: DrillRun, state: RunState, form: RecordF
                 </div>
             })}
             {editable.then(|| view! {
-                <form class="record-form no-print" novalidate=true data-testid="record-form" on:submit=save>
+                <form autocomplete="off" class="record-form no-print" novalidate=true data-testid="record-form" on:submit=save>
                     <div class="field-grid">
                         <RecordField form=form id="rec-organiser" label=t_string!(i18n, drills.organiser) max=PERSON_MAX
                             get=|r| r.organiser.clone() set=|r, v| r.organiser = v problem=|p| match p { RecordProblem::Organiser(x) => Some(*x), _ => None }/>
@@ -305,7 +305,7 @@ pub fn RunRecordCard(run_id: Uuid, run: DrillRun, state: RunState, form: RecordF
                                     <tr>
                                         <th scope="row">{name.clone()}</th>
                                         <td>
-                                            <input type="text" maxlength=PERSON_MAX aria-label=fill(t_string!(i18n, drills.team_lead), "role", &name)
+                                            <input type="text" autocomplete="off" maxlength=PERSON_MAX aria-label=fill(t_string!(i18n, drills.team_lead), "role", &name)
                                                 prop:value=move || team_field(&ra, &|t| t.lead.clone())
                                                 on:input=move |ev| { let v = event_target_value(&ev); edit(&|r| if let Some(t) = r.teams.iter_mut().find(|t| t.role == r1) { t.lead = v.clone() }) }/>
                                             <p class="field-error" aria-live="polite">{move || problem_of(&|p| match p { RecordProblem::TeamLead(j, x) if *j == i => Some(*x), _ => None })}</p>

@@ -117,7 +117,7 @@ pub fn StartRunPage() -> impl IntoView {
             {move || plan.get().map(|(_, p)| {
                 let roles = p.roles.clone();
                 view! {
-                    <form class="card" on:submit=begin novalidate=true data-testid="run-setup">
+                    <form autocomplete="off" class="card" on:submit=begin novalidate=true data-testid="run-setup">
                         <h2>{p.name.get(ctx.lang.get_untracked()).to_owned()}</h2>
                         <fieldset class="choices">
                             <legend>{t!(i18n, drills.mode)}</legend>
@@ -132,7 +132,7 @@ pub fn StartRunPage() -> impl IntoView {
                         </fieldset>
                         <div class="field">
                             <label for="run-location">{t!(i18n, drills.location)}</label>
-                            <input id="run-location" type="text" maxlength="80" prop:value=move || location.get() on:input=move |ev| location.set(event_target_value(&ev))/>
+                            <input id="run-location" type="text" autocomplete="off" maxlength="80" prop:value=move || location.get() on:input=move |ev| location.set(event_target_value(&ev))/>
                         </div>
                         <fieldset class="participants">
                             <legend>{t!(i18n, drills.participants)}</legend>
@@ -162,7 +162,7 @@ pub fn StartRunPage() -> impl IntoView {
                             }).collect_view()}
                             <div class="field">
                                 <label for="run-visitors">{t!(i18n, drills.visitors)}</label>
-                                <input id="run-visitors" type="text" maxlength="200" prop:value=move || visitors.get() on:input=move |ev| visitors.set(event_target_value(&ev))/>
+                                <input id="run-visitors" type="text" autocomplete="off" maxlength="200" prop:value=move || visitors.get() on:input=move |ev| visitors.set(event_target_value(&ev))/>
                             </div>
                         </fieldset>
                         <button type="submit" class="btn btn-primary" prop:disabled=move || starting.get()>{t!(i18n, drills.begin)}</button>
@@ -459,7 +459,7 @@ fn RunStep(
                 <Show when=move || skipping.get()>
                     <div class="inline-add no-print">
                         <label class="visually-hidden" for=format!("skip-{n2}")>{fill(t_string!(i18n, drills.skip_reason), "n", &n2)}</label>
-                        <input id=format!("skip-{n2}") type="text" maxlength="200" placeholder=fill(t_string!(i18n, drills.skip_reason), "n", &n2)
+                        <input id=format!("skip-{n2}") type="text" autocomplete="off" maxlength="200" placeholder=fill(t_string!(i18n, drills.skip_reason), "n", &n2)
                             prop:value=move || skip_reason.get() on:input=move |ev| skip_reason.set(event_target_value(&ev))/>
                         <button type="button" class="btn" on:click=move |_| {
                             let reason = skip_reason.get_untracked().trim().to_owned();
@@ -477,7 +477,7 @@ fn RunStep(
                 </label>
                 <div class="inline-add no-print">
                     <label class="visually-hidden" for=format!("note-{n3}")>{fill(t_string!(i18n, drills.step_note), "n", &n3)}</label>
-                    <input id=format!("note-{n3}") type="text" maxlength="200" placeholder=fill(t_string!(i18n, drills.step_note), "n", &n3)
+                    <input id=format!("note-{n3}") type="text" autocomplete="off" maxlength="200" placeholder=fill(t_string!(i18n, drills.step_note), "n", &n3)
                         prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
                     <button type="button" class="btn" on:click=move |_| {
                         let text = note.get_untracked().trim().to_owned();
@@ -493,7 +493,7 @@ fn RunStep(
 fn FindingForm(text: RwSignal<String>, severity: RwSignal<Severity>, on_add: Callback<(String, Severity)>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <form class="inline-add no-print" novalidate=true data-testid="finding-form" on:submit=move |ev: web_sys::SubmitEvent| {
+        <form autocomplete="off" class="inline-add no-print" novalidate=true data-testid="finding-form" on:submit=move |ev: web_sys::SubmitEvent| {
             ev.prevent_default();
             let t = text.get_untracked().trim().to_owned();
             if !t.is_empty() {
@@ -503,7 +503,7 @@ fn FindingForm(text: RwSignal<String>, severity: RwSignal<Severity>, on_add: Cal
         }>
             <div class="field">
                 <label for="finding-text">{t!(i18n, drills.finding_text)}</label>
-                <input id="finding-text" type="text" maxlength="200" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
+                <input id="finding-text" type="text" autocomplete="off" maxlength="200" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
             </div>
             <div class="field">
                 <label for="finding-severity">{t!(i18n, drills.severity)}</label>
@@ -521,7 +521,7 @@ fn FindingForm(text: RwSignal<String>, severity: RwSignal<Severity>, on_add: Cal
 fn NoteForm(text: RwSignal<String>, on_add: Callback<String>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <form class="inline-add no-print" novalidate=true on:submit=move |ev: web_sys::SubmitEvent| {
+        <form autocomplete="off" class="inline-add no-print" novalidate=true on:submit=move |ev: web_sys::SubmitEvent| {
             ev.prevent_default();
             let t = text.get_untracked().trim().to_owned();
             if !t.is_empty() {
@@ -530,7 +530,7 @@ fn NoteForm(text: RwSignal<String>, on_add: Callback<String>) -> impl IntoView {
             }
         }>
             <label class="visually-hidden" for="run-note">{t!(i18n, drills.add_run_note)}</label>
-            <input id="run-note" type="text" maxlength="500" placeholder=move || t_string!(i18n, drills.add_run_note)
+            <input id="run-note" type="text" autocomplete="off" maxlength="500" placeholder=move || t_string!(i18n, drills.add_run_note)
                 prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
             <button type="submit" class="btn">{t!(i18n, drills.add_note)}</button>
         </form>
@@ -543,7 +543,7 @@ fn FinishForm(on_finish: Callback<(Evaluation, String)>) -> impl IntoView {
     let evaluation = RwSignal::new(Evaluation::Good);
     let summary = RwSignal::new(String::new());
     view! {
-        <form class="card no-print" novalidate=true data-testid="finish-form" on:submit=move |ev: web_sys::SubmitEvent| {
+        <form autocomplete="off" class="card no-print" novalidate=true data-testid="finish-form" on:submit=move |ev: web_sys::SubmitEvent| {
             ev.prevent_default();
             on_finish.run((evaluation.get_untracked(), summary.get_untracked().trim().to_owned()));
         }>

@@ -227,7 +227,7 @@ fn IntakeFormView() -> impl IntoView {
     let category_problem = problem_of(IntakeField::Category);
 
     view! {
-        <form class="card intake-form" on:submit=on_submit novalidate=true data-testid="intake-form">
+        <form autocomplete="off" class="card intake-form" on:submit=on_submit novalidate=true data-testid="intake-form">
             <DraftOffer keeper=draft/>
             <fieldset class="choices">
                 <legend>{move || t_string!(i18n, intake.kind)}</legend>

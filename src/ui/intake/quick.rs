@@ -118,6 +118,9 @@ pub fn QuickReportButton() -> impl IntoView {
         </button>
         <p class="quick-confirmation" role="status" data-testid="quick-confirmation">{move || confirmation.get()}</p>
         <dialog node_ref=dialog class="quick-dialog" aria-labelledby="quick-title">
+            // A form only so the browser keeps no copy of the note in its session file; Enter
+            // in the location does not save a report half-filled.
+            <form autocomplete="off" on:submit=|ev: web_sys::SubmitEvent| ev.prevent_default()>
             <h2 id="quick-title">{move || t_string!(i18n, quick.title)}</h2>
             <DraftOffer keeper=draft/>
             <fieldset class="choices quick-categories" id="quick-category-group" tabindex="-1"
@@ -139,6 +142,7 @@ pub fn QuickReportButton() -> impl IntoView {
                 </button>
                 <button type="button" class="btn" on:click=move |_| close()>{move || t_string!(i18n, quick.cancel)}</button>
             </div>
+            </form>
         </dialog>
     }
 }

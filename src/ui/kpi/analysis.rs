@@ -150,13 +150,15 @@ pub fn AnalysisSection(
                                     <td>{status_text}</td>
                                     <td>{satisfaction}</td>
                                     <td>{days}</td>
-                                    <td class="plan-cell">
+                                    // In a form only so the browser keeps no copy of the text in its
+                                    // session file (autocomplete="off" on a form is what stops it).
+                                    <td class="plan-cell"><form autocomplete="off" class="plan-form" on:submit=|ev: web_sys::SubmitEvent| ev.prevent_default()>
                                         <textarea id=input_id rows="2" maxlength=PLAN_MAX aria-label=plan_label
                                             prop:value=value
                                             on:input=move |ev| { let v = event_target_value(&ev); typed.update(|m| { m.insert(k2.clone(), v); }); }></textarea>
                                         <button type="button" class="btn" aria-label=save_label prop:disabled=busy
                                             on:click=move |_| save(key.clone(), label_for_save.clone())>{t_string!(i18n, analysis.save)}</button>
-                                    </td>
+                                    </form></td>
                                 </tr>
                             }
                         }).collect_view()

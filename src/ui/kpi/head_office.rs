@@ -116,7 +116,7 @@ pub fn HeadOfficeCard(scope: Memo<Scope>) -> impl IntoView {
             <section class="card" aria-labelledby="head-office-title" data-testid="head-office">
                 <h2 id="head-office-title">{t!(i18n, head_office.title)}</h2>
                 <p class="hint">{t!(i18n, head_office.intro)}</p>
-                <form class="stack" on:submit=read>
+                <form autocomplete="off" class="stack" on:submit=read>
                     <label class="field">
                         <span>{t!(i18n, head_office.sites)}</span>
                         <input type="text" data-testid="head-office-sites" autocomplete="off" spellcheck="false" prop:value=move || sites_text.get() on:input=move |ev| sites_text.set(event_target_value(&ev))/>

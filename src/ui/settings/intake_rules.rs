@@ -91,7 +91,7 @@ pub fn CategoriesSection() -> impl IntoView {
                     }).collect_view()
                 }}
             </ul>
-            <form on:submit=on_submit novalidate=true data-testid="category-form">
+            <form autocomplete="off" on:submit=on_submit novalidate=true data-testid="category-form">
                 <TextField id="category-name" value=name maxlength=CATEGORY_NAME_MAX
                     label=Signal::derive(move || t_string!(i18n, categories.new_name).to_string())
                     problem=Signal::derive(move || problem.get())/>
@@ -170,7 +170,7 @@ pub fn SlaSection() -> impl IntoView {
         <section class="card" aria-labelledby="sla-title">
             <h2 id="sla-title">{t!(i18n, sla.title)}</h2>
             <p class="field-hint">{t!(i18n, sla.hint)}</p>
-            <form on:submit=on_submit novalidate=true data-testid="sla-form">
+            <form autocomplete="off" on:submit=on_submit novalidate=true data-testid="sla-form">
                 <table class="sla-table">
                     <thead>
                         <tr>

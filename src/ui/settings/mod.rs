@@ -174,7 +174,7 @@ fn SiteSection() -> impl IntoView {
     };
 
     view! {
-        <form class="card" on:submit=on_submit novalidate=true data-testid="site-form">
+        <form autocomplete="off" class="card" on:submit=on_submit novalidate=true data-testid="site-form">
             <h2>{t!(i18n, settings.site_section)}</h2>
             <DraftOffer keeper=draft/>
             <TextField id="site-name" value=site_name maxlength=SITE_NAME_MAX
@@ -335,7 +335,7 @@ fn RosterSection() -> impl IntoView {
                     />
                 </ul>
             </Show>
-            <form class="staff-form" on:submit=on_submit novalidate=true data-testid="staff-form">
+            <form autocomplete="off" class="staff-form" on:submit=on_submit novalidate=true data-testid="staff-form">
                 <TextField id="staff-name" value=name maxlength=STAFF_NAME_MAX
                     label=Signal::derive(move || t_string!(i18n, settings.staff_name).to_string())
                     problem=Signal::derive(move || problem.get())/>

@@ -158,7 +158,7 @@ fn SetUp(recovery: RwSignal<Option<String>>) -> impl IntoView {
     };
     view! {
             <p class="hint">{t!(i18n, sign_in.intro)}</p>
-            <form on:submit=submit class="stack">
+            <form autocomplete="off" on:submit=submit class="stack">
                 <label class="field">
                     <span>{t!(i18n, sign_in.first_supervisor)}</span>
                     <select data-testid="setup-supervisor" prop:value=move || supervisor.get() on:change=move |ev| supervisor.set(event_target_value(&ev))>
@@ -313,7 +313,7 @@ fn Credentials() -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
         <Show when=move || editing.get().is_some()>
-            <form on:submit=save_secret class="stack" data-testid="credential-form">
+            <form autocomplete="off" on:submit=save_secret class="stack" data-testid="credential-form">
                 <label class="field">
                     <span>{editing_label}</span>
                     <input type="password" autocomplete="new-password" data-testid="credential-secret"
@@ -326,7 +326,7 @@ fn Credentials() -> impl IntoView {
                 </div>
             </form>
         </Show>
-        <form on:submit=save_minutes class="inline-form">
+        <form autocomplete="off" on:submit=save_minutes class="inline-form">
             <label class="field">
                 <span>{t!(i18n, sign_in.lock_after)}</span>
                 <input type="number" inputmode="numeric" min=*LOCK_AFTER_RANGE.start() max=*LOCK_AFTER_RANGE.end() data-testid="lock-after"

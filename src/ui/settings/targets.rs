@@ -64,7 +64,7 @@ pub fn TargetsSection() -> impl IntoView {
         <section class="card" aria-labelledby="targets-title">
             <h2 id="targets-title">{t!(i18n, targets.title)}</h2>
             <p class="field-hint">{t!(i18n, targets.hint)}</p>
-            <form on:submit=on_submit novalidate=true data-testid="targets-form" class="targets-form">
+            <form autocomplete="off" on:submit=on_submit novalidate=true data-testid="targets-form" class="targets-form">
                 {cells.into_iter().map(|(f, text)| {
                     let id = format!("target-{}", f.key());
                     let error_id = format!("{id}-error");
