@@ -3,7 +3,7 @@
 // The tablets check every document they receive as strictly as an imported file; this is the
 // server's own line: malformed documents and edits of a step never get in, whoever sends them.
 function (newDoc, oldDoc, userCtx, secObj) {
-  var KINDS = { ticket: 1, ticket_event: 1, drill_plan: 1, drill_run: 1 };
+  var KINDS = { ticket: 1, ticket_event: 1, drill_plan: 1, drill_run: 1, improvement: 1 };
   var UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
   var STAMP = /^\d{13}-\d{6}-[0-9a-f]{32}$/;
   var MAX_BYTES = 1048576;
@@ -25,7 +25,7 @@ function (newDoc, oldDoc, userCtx, secObj) {
     if (oldDoc && !oldDoc._deleted) refuse('a photo is never changed');
     return;
   }
-  var m = new RegExp('^(ticket|ticket_event|drill_plan|drill_run):(' + UUID + ')$').exec(newDoc._id);
+  var m = new RegExp('^(ticket|ticket_event|drill_plan|drill_run|improvement):(' + UUID + ')$').exec(newDoc._id);
   if (!m || !KINDS[m[1]]) refuse('not a PatrolDesk record id: ' + String(newDoc._id).slice(0, 80));
   var r = newDoc.record;
   if (!r || typeof r !== 'object') refuse('no record');

@@ -57,7 +57,7 @@ fn loaded_cache(store: &MemoryStore) -> RecordCache {
     cache.load_tickets(tickets);
     let (events, _) = run(store.live_rows(RecordKind::TicketEvent)).unwrap();
     cache.load_events(events);
-    cache.load_drills(run(store.live(RecordKind::DrillPlan)).unwrap(), run(store.live(RecordKind::DrillRun)).unwrap());
+    cache.load_drills(run(store.live(RecordKind::DrillPlan)).unwrap(), run(store.live(RecordKind::DrillRun)).unwrap(), run(store.live(RecordKind::Improvement)).unwrap());
     cache
 }
 

@@ -244,6 +244,58 @@ async fn schema_v1_database_opens_with_every_record_intact() {
     delete_database(name).await.unwrap();
 }
 
+/// A database as schema version 2 left it (before improvement measures), built with raw
+/// IndexedDB calls: the stores and indexes that version made, a ticket in it.
+#[wasm_bindgen_test]
+async fn schema_v2_database_opens_with_its_records_and_gains_the_measures_store() {
+    let name = "test-migrate-v2";
+    delete_database(name).await.unwrap();
+    let factory = idb::Factory::new().unwrap();
+    let mut request = factory.open(name, Some(2)).unwrap();
+    request.on_upgrade_needed(|event| {
+        use idb::DatabaseEvent;
+        let db = event.database().unwrap();
+        db.create_object_store("settings", idb::ObjectStoreParams::new()).unwrap();
+        for (store, indexes) in [
+            ("tickets", &["status", "category", "department"][..]),
+            ("ticket_events", &["ticket_id"][..]),
+            ("drill_plans", &[][..]),
+            ("drill_runs", &["plan_id"][..]),
+        ] {
+            let mut params = idb::ObjectStoreParams::new();
+            params.key_path(Some(idb::KeyPath::new_single("id")));
+            let s = db.create_object_store(store, params).unwrap();
+            s.create_index("updated_at", idb::KeyPath::new_single("updated_at"), None).unwrap();
+            for index in indexes {
+                s.create_index(index, idb::KeyPath::new_single(&format!("body.{index}")), None).unwrap();
+            }
+        }
+        for store in ["photos", "drafts"] {
+            db.create_object_store(store, idb::ObjectStoreParams::new()).unwrap();
+        }
+        let mut ledger = idb::ObjectStoreParams::new();
+        ledger.key_path(Some(idb::KeyPath::new_single("id")));
+        db.create_object_store("import_ledger", ledger).unwrap();
+    });
+    let db = request.await.unwrap();
+    let mut c = Hlc::new(Uuid::from_u128(2));
+    let t = ticket(&mut c, 1, "new", "plumbing");
+    let tx = db.transaction(&["tickets"], idb::TransactionMode::ReadWrite).unwrap();
+    let value = js_sys::JSON::parse(&serde_json::to_string(&t).unwrap()).unwrap();
+    tx.object_store("tickets").unwrap().put(&value, None).unwrap().await.unwrap();
+    tx.commit().unwrap().await.unwrap();
+    db.close();
+
+    let store = IdbStore::open(name).await.expect("current code opens a v2 database");
+    assert_eq!(store.get(RecordKind::Ticket, t.id).await.unwrap(), Some(t.clone()));
+    assert_eq!(store.query(RecordKind::Ticket, IndexName::Category, "plumbing").await.unwrap(), vec![t]);
+    let m = Record::create(RecordKind::Improvement, json!({"measure": "更换阀门"}), c.tick(2), None);
+    store.put_many(&[m.clone()]).await.unwrap();
+    assert_eq!(store.live(RecordKind::Improvement).await.unwrap(), vec![m]);
+    store.close();
+    delete_database(name).await.unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn an_upgrade_held_up_by_another_connection_is_reported_not_hung() {
     let name = "test-upgrade-blocked";

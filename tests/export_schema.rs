@@ -24,6 +24,24 @@ fn payload() -> Payload {
     body["target_min"] = 25.into();
     let edited = plan.edited(body, patroldesk::domain::clock::Stamp { wall_ms: stamp.wall_ms + 5, ..stamp }, None);
     records.push(edited);
+    // An improvement measure, edited once (its notes).
+    let measure = patroldesk::domain::improvement::Improvement {
+        measure: "更换3栋立管阀门".into(),
+        owner: Some(sample_roster(true)[0].id),
+        category: Some("plumbing".into()),
+        place: Some(patroldesk::domain::improvement::MeasurePlace::Building("3".into())),
+        cause: None,
+        kpi: patroldesk::domain::improvement::EffectKpi::Tickets,
+        target: 2.0,
+        start: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        review: chrono::NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
+        status: patroldesk::domain::improvement::MeasureStatus::InProgress,
+        notes: String::new(),
+    };
+    let m = Record::create(RecordKind::Improvement, serde_json::to_value(&measure).unwrap(), stamp, None);
+    let mut body = m.body.clone();
+    body["notes"] = "已订购阀门".into();
+    records.push(m.edited(body, patroldesk::domain::clock::Stamp { wall_ms: stamp.wall_ms + 7, ..stamp }, None));
     // A deleted ticket travels as a tombstone.
     let gone = records.iter().find(|r| r.kind == RecordKind::Ticket).unwrap().tombstoned(patroldesk::domain::clock::Stamp { wall_ms: stamp.wall_ms + 9, ..stamp }, None);
     records.retain(|r| r.id != gone.id);

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::domain::board::{search_text, sort_items, sort_key, BoardSummary, SortOrder, SummaryCard, COLUMN_PAGE, STATUSES};
 use crate::domain::clock::Stamp;
 use crate::domain::drill::{built_in_plans, DrillPlan, DrillRun};
+use crate::domain::improvement::Improvement;
 use crate::domain::places::{is_repeat, place_of, PlaceKey, PlaceTicket};
 use crate::domain::record::{Record, RecordKind};
 use crate::domain::ticket::Ticket;
@@ -79,6 +80,7 @@ pub struct Applied {
     pub tickets: Vec<Uuid>,
     pub runs: Vec<Uuid>,
     pub plans: Vec<Uuid>,
+    pub measures: Vec<Uuid>,
     /// Records not applied because the cache holds a later version (a late read).
     pub older: usize,
     /// Records whose body did not read as their kind (counted, shown as a storage notice).
@@ -87,7 +89,7 @@ pub struct Applied {
 
 impl Applied {
     pub fn is_empty(&self) -> bool {
-        self.tickets.is_empty() && self.runs.is_empty() && self.plans.is_empty()
+        self.tickets.is_empty() && self.runs.is_empty() && self.plans.is_empty() && self.measures.is_empty()
     }
 }
 
@@ -101,6 +103,8 @@ pub struct RecordCache {
     drills_loaded: bool,
     plans: HashMap<Uuid, Arc<(Record, DrillPlan)>>,
     runs: HashMap<Uuid, Arc<(Record, DrillRun)>>,
+    /// Improvement measures (few: a site records a handful a quarter).
+    measures: HashMap<Uuid, Arc<(Record, Improvement)>>,
     /// Every stamp of a record the cache has seen deleted, so a late read of the record
     /// before its deletion does not bring it back.
     deleted: HashMap<Uuid, Stamp>,
@@ -289,10 +293,11 @@ impl RecordCache {
         self.apply(&early);
     }
 
-    /// Stored drill plans and runs (both small stores).
-    pub fn load_drills(&mut self, plans: Vec<Record>, runs: Vec<Record>) {
+    /// Stored drill plans, runs and improvement measures (all small stores).
+    pub fn load_drills(&mut self, plans: Vec<Record>, runs: Vec<Record>, measures: Vec<Record>) {
         self.apply(&plans);
         self.apply(&runs);
+        self.apply(&measures);
         self.drills_loaded = true;
     }
 
@@ -342,6 +347,7 @@ impl RecordCache {
                 RecordKind::TicketEvent => self.apply_event(record, &mut applied),
                 RecordKind::DrillPlan => self.apply_drill(record, &mut applied),
                 RecordKind::DrillRun => self.apply_drill(record, &mut applied),
+                RecordKind::Improvement => self.apply_measure(record, &mut applied),
             }
         }
         applied.tickets.sort_unstable();
@@ -516,6 +522,27 @@ impl RecordCache {
         }
     }
 
+    fn apply_measure(&mut self, record: &Record, applied: &mut Applied) {
+        if self.is_newer_here(record.id, record.updated_at) {
+            applied.older += 1;
+            return;
+        }
+        if record.is_deleted() {
+            self.deleted.insert(record.id, record.updated_at);
+            if self.measures.remove(&record.id).is_some() {
+                applied.measures.push(record.id);
+            }
+            return;
+        }
+        match serde_json::from_value::<Improvement>(record.body.clone()) {
+            Ok(measure) => {
+                self.measures.insert(record.id, Arc::new((record.clone(), measure)));
+                applied.measures.push(record.id);
+            }
+            Err(_) => applied.unreadable += 1,
+        }
+    }
+
     /// Applies records that replace the cached copies although their stamps are lower (a
     /// repair of stamps from the future, [`crate::app::repair`]): `before` are the copies as
     /// they were, so a ticket keeps its history and an event moved to a new stamp is not
@@ -531,6 +558,7 @@ impl RecordCache {
                 }
                 RecordKind::DrillPlan => drop(self.plans.remove(&old.id)),
                 RecordKind::DrillRun => drop(self.runs.remove(&old.id)),
+                RecordKind::Improvement => drop(self.measures.remove(&old.id)),
                 RecordKind::TicketEvent => {
                     let ticket = old.body.get("ticket_id").and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok());
                     if let Some(item) = ticket.and_then(|t| self.tickets.get(&t)).filter(|i| i.settled) {
@@ -558,6 +586,7 @@ impl RecordCache {
             RecordKind::Ticket => self.tickets.get(&id).map(|t| t.updated_at),
             RecordKind::DrillPlan => self.plans.get(&id).map(|p| p.0.updated_at),
             RecordKind::DrillRun => self.runs.get(&id).map(|r| r.0.updated_at),
+            RecordKind::Improvement => self.measures.get(&id).map(|m| m.0.updated_at),
             RecordKind::TicketEvent => None,
         }
     }
@@ -609,6 +638,17 @@ impl RecordCache {
 
     pub fn plan(&self, id: Uuid) -> Option<Arc<(Record, DrillPlan)>> {
         self.plans().into_iter().find(|p| p.0.id == id)
+    }
+
+    /// Every improvement measure, the latest start first.
+    pub fn measures(&self) -> Vec<Arc<(Record, Improvement)>> {
+        let mut measures: Vec<Arc<(Record, Improvement)>> = self.measures.values().cloned().collect();
+        measures.sort_by_key(|m| (std::cmp::Reverse(m.1.start), std::cmp::Reverse(m.0.created_at)));
+        measures
+    }
+
+    pub fn measure(&self, id: Uuid) -> Option<Arc<(Record, Improvement)>> {
+        self.measures.get(&id).cloned()
     }
 
     /// Every run, newest start first.

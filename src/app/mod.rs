@@ -6,6 +6,7 @@
 pub mod board;
 pub mod cache;
 pub mod drills;
+pub mod improvements;
 pub mod intake;
 pub mod repair;
 pub mod replicate;

@@ -36,6 +36,7 @@ fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::TicketEvent => "ticket_event",
         RecordKind::DrillPlan => "drill_plan",
         RecordKind::DrillRun => "drill_run",
+        RecordKind::Improvement => "improvement",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod draft;
 pub mod drill;
 pub mod export;
 pub mod head_office;
+pub mod improvement;
 pub mod health;
 pub mod keyring;
 pub mod kpi;

@@ -15,11 +15,13 @@ pub enum RecordKind {
     TicketEvent,
     DrillPlan,
     DrillRun,
+    /// An improvement measure (issue 22, database version 3).
+    Improvement,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 4] =
-        [RecordKind::Ticket, RecordKind::TicketEvent, RecordKind::DrillPlan, RecordKind::DrillRun];
+    pub const ALL: [RecordKind; 5] =
+        [RecordKind::Ticket, RecordKind::TicketEvent, RecordKind::DrillPlan, RecordKind::DrillRun, RecordKind::Improvement];
 
     /// The object store holding this kind.
     pub fn store_name(self) -> &'static str {
@@ -28,6 +30,7 @@ impl RecordKind {
             RecordKind::TicketEvent => "ticket_events",
             RecordKind::DrillPlan => "drill_plans",
             RecordKind::DrillRun => "drill_runs",
+            RecordKind::Improvement => "improvements",
         }
     }
 
@@ -38,6 +41,7 @@ impl RecordKind {
             RecordKind::TicketEvent => &[IndexName::TicketId],
             RecordKind::DrillPlan => &[],
             RecordKind::DrillRun => &[IndexName::PlanId],
+            RecordKind::Improvement => &[],
         }
     }
 }
@@ -161,7 +165,7 @@ impl RecordKind {
         match self {
             RecordKind::Ticket => &["status", "department", "assignee", "priority", "urgency", "importance", "progress"],
             RecordKind::DrillRun => &["events"],
-            RecordKind::TicketEvent | RecordKind::DrillPlan => &[],
+            RecordKind::TicketEvent | RecordKind::DrillPlan | RecordKind::Improvement => &[],
         }
     }
 }

@@ -37,7 +37,7 @@ pub fn erased_fields(kind: RecordKind) -> &'static [&'static str] {
     match kind {
         RecordKind::Ticket => &["reporter_name", "phone", "photos", "description"],
         RecordKind::TicketEvent => &["note", "action"],
-        RecordKind::DrillPlan | RecordKind::DrillRun => &[],
+        RecordKind::DrillPlan | RecordKind::DrillRun | RecordKind::Improvement => &[],
     }
 }
 
@@ -153,7 +153,7 @@ fn erased_body(record: &Record, personal: &Personal) -> Value {
                 }
             }
         }
-        RecordKind::DrillPlan | RecordKind::DrillRun => {}
+        RecordKind::DrillPlan | RecordKind::DrillRun | RecordKind::Improvement => {}
     }
     body
 }

@@ -152,6 +152,8 @@ pub fn personal_fields(kind: RecordKind) -> &'static [&'static str] {
     match kind {
         RecordKind::Ticket => &["reporter_name", "phone", "unit", "description"],
         RecordKind::TicketEvent => &["note", "action"],
+        // A measure may name a unit and quote a resident in its notes.
+        RecordKind::Improvement => &["place", "notes"],
         RecordKind::DrillPlan | RecordKind::DrillRun => &[],
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::RecordProblemKind;
 use crate::domain::clock::{latest_allowed_ms, Stamp};
 use crate::domain::record::{Record, RecordKind};
-use crate::domain::{settings, ticket};
+use crate::domain::{improvement, settings, ticket};
 
 /// The largest file read, in bytes: ten thousand tickets with their history are about 75 MB.
 pub const MAX_FILE_BYTES: usize = 160 * 1024 * 1024;
@@ -39,14 +39,18 @@ pub fn text_limit(kind: RecordKind, field: &str) -> usize {
         (RecordKind::Ticket, "category") => ticket::CATEGORY_NAME_MAX,
         (RecordKind::Ticket, "phone") => crate::domain::phone::PHONE_MAX,
         (RecordKind::Ticket, "site") => settings::SITE_CODE_MAX,
+        (RecordKind::Improvement, "measure") => improvement::MEASURE_MAX,
+        (RecordKind::Improvement, "notes") => improvement::NOTES_MAX,
+        (RecordKind::Improvement, "cause") => improvement::CAUSE_MAX,
+        (RecordKind::Improvement, "category") => ticket::CATEGORY_NAME_MAX,
         _ => MAX_TEXT_CHARS,
     }
 }
 
 /// Keys whose string values are ids (a UUID): they must be in the canonical form, lower case
 /// with hyphens, so that one record is never known under two spellings.
-const ID_KEYS: [&str; 19] = [
-    "id", "by", "created_by", "updated_by", "origin_device", "assignee", "drill_run", "finding", "plan_id", "run_id", "staff",
+const ID_KEYS: [&str; 20] = [
+    "id", "by", "created_by", "updated_by", "origin_device", "assignee", "drill_run", "finding", "owner", "plan_id", "run_id", "staff",
     "step", "ticket", "ticket_id", "visitor", "actor", "export_id", "editing", "device",
 ];
 
@@ -135,7 +139,7 @@ pub fn event_times_of(record: &Record) -> Vec<(String, DateTime<Utc>)> {
             .enumerate()
             .filter_map(|(i, e)| read(&e["at"]).map(|t| (format!("body.events[{i}].at"), t)))
             .collect(),
-        RecordKind::Ticket | RecordKind::DrillPlan => Vec::new(),
+        RecordKind::Ticket | RecordKind::DrillPlan | RecordKind::Improvement => Vec::new(),
     }
 }
 

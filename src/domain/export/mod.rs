@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::clock::Stamp;
 use super::drill::{DrillPlan, DrillRun};
+use super::improvement::Improvement;
 use super::record::{Record, RecordKind};
 use super::settings::SiteSettings;
 use super::ticket::Ticket;
@@ -26,7 +27,9 @@ use super::workflow::TicketEvent;
 pub const FORMAT: &str = "patroldesk-export";
 /// The version written now. Version 1 is a draft envelope (device and site as flat fields)
 /// kept as a test fixture; no released app wrote it, but its migration exercises the path.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version 3 adds improvement measures (`improvements` in the counts); a version 2 file
+/// (`tests/fixtures/export-v2.json`) reads as one with none.
+pub const SCHEMA_VERSION: u32 = 3;
 pub const MIN_ITERATIONS: u32 = 600_000;
 /// At most this many record problems are listed (the file is refused either way).
 pub const MAX_PROBLEMS: usize = 50;
@@ -405,7 +408,7 @@ fn typed<T: for<'de> Deserialize<'de>>(value: &Value, prefix: &str) -> Result<T,
 type Migration = fn(Value) -> Value;
 
 /// Step `n` turns a version `n + 1` file into version `n + 2`.
-const MIGRATIONS: [Migration; 1] = [v1_to_v2];
+const MIGRATIONS: [Migration; 2] = [v1_to_v2, v2_to_v3];
 
 /// Version 1 had the device and site as flat fields.
 fn v1_to_v2(mut file: Value) -> Value {
@@ -416,6 +419,17 @@ fn v1_to_v2(mut file: Value) -> Value {
         o.insert("device".into(), device);
         o.insert("site".into(), site);
         o.insert("schema_version".into(), Value::from(2));
+    }
+    file
+}
+
+/// Version 2 had no improvement measures: its counts say so.
+fn v2_to_v3(mut file: Value) -> Value {
+    if let Some(o) = file.as_object_mut() {
+        if let Some(counts) = o.get_mut("counts").and_then(Value::as_object_mut) {
+            counts.entry(RecordKind::Improvement.store_name()).or_insert(Value::from(0));
+        }
+        o.insert("schema_version".into(), Value::from(3));
     }
     file
 }
@@ -676,6 +690,7 @@ fn check_record(raw: &Value, at: &str, known: &[String], now: DateTime<Utc>, rep
         RecordKind::TicketEvent => typed::<TicketEvent>(&record.body, &body_at).map(|_| ()),
         RecordKind::DrillPlan => typed::<DrillPlan>(&record.body, &body_at).map(|_| ()),
         RecordKind::DrillRun => typed::<DrillRun>(&record.body, &body_at).map(|run| found.extend(run_record_problems(&run, &body_at))),
+        RecordKind::Improvement => typed::<Improvement>(&record.body, &body_at).map(|m| found.extend(measure_problems(&m, &body_at))),
     };
     // A tombstone's body may be whatever it was when deleted; only live records must read.
     if let (Err(e), false) = (body_check, record.is_deleted()) {
@@ -686,6 +701,23 @@ fn check_record(raw: &Value, at: &str, known: &[String], now: DateTime<Utc>, rep
         report(path, kind);
     }
     Some(record)
+}
+
+/// A measure held to the rules of the form that records it.
+fn measure_problems(m: &Improvement, body_at: &str) -> Vec<(String, RecordProblemKind)> {
+    use super::validation::Problem;
+    super::improvement::problems(m)
+        .into_iter()
+        .map(|(field, p)| {
+            let kind = match p {
+                Problem::Required => RecordProblemKind::MissingField(field.to_owned()),
+                Problem::TooLong { max } => RecordProblemKind::TooLong { max },
+                Problem::OutOfRange { min, max } => RecordProblemKind::OutOfRange { min, max },
+                other => RecordProblemKind::Other(format!("{other:?}")),
+            };
+            (format!("{body_at}.{field}"), kind)
+        })
+        .collect()
 }
 
 /// A run's written record held to the limits of the form that fills it.
@@ -821,7 +853,7 @@ mod tests {
             f(&mut v);
             v.to_string()
         };
-        assert_eq!(read(&edit(&|v| v["schema_version"] = 3.into())), Err(ImportError::NewerSchema { found: 3, supported: 2 }));
+        assert_eq!(read(&edit(&|v| v["schema_version"] = 4.into())), Err(ImportError::NewerSchema { found: 4, supported: 3 }));
         assert_eq!(
             read(&edit(&|v| v["exported_at"] = 5.into())),
             Err(ImportError::InvalidEnvelope { path: "exported_at".into(), kind: RecordProblemKind::WrongType })
@@ -870,6 +902,26 @@ mod tests {
             rehashed(&|v| { v["payload"]["records"].as_array_mut().unwrap().pop(); }),
             Err(ImportError::CountsMismatch { name: store.into(), stated: Some(stated), found: stated - 1 })
         );
+    }
+
+    /// A file the version 2 app wrote (before improvement measures) reads and opens whole.
+    #[test]
+    fn a_version_2_file_is_migrated() {
+        let text = include_str!("../../../tests/fixtures/export-v2.json");
+        let stated: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(stated["schema_version"], 2);
+        assert!(stated["counts"].get("improvements").is_none());
+        let env = read(text).unwrap();
+        assert_eq!(env.schema_version, SCHEMA_VERSION);
+        assert_eq!(env.counts["improvements"], 0);
+        let later = chrono::Utc::now() + chrono::Duration::days(1);
+        let payload = open(&env, None, later).unwrap();
+        assert_eq!(payload.records.len(), 32);
+        assert_eq!(payload.records.iter().filter(|r| r.kind == RecordKind::Ticket).count(), 4);
+        // A version 2 file claiming a measure is refused: that version had none to count.
+        let mut claimed = stated.clone();
+        claimed["counts"]["improvements"] = 1.into();
+        assert!(matches!(read(&claimed.to_string()).and_then(|e| open(&e, None, later)), Err(ImportError::CountsMismatch { .. })));
     }
 
     #[test]

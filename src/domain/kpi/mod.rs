@@ -648,6 +648,94 @@ mod tests {
     }
 
     #[test]
+    fn improvement_effects_by_hand() {
+        use crate::domain::improvement::{effect, EffectKpi, Effect, Improvement, MeasurePlace, MeasureStatus};
+        use chrono::NaiveDate;
+        let made = |n: u128, when: DateTime<Utc>, category: &str, unit: &str, steps: &[(i64, Action)]| {
+            let (id, mut t, _) = walked(n, TicketKind::Repair, when, steps);
+            t.category = category.into();
+            t.unit = unit.into();
+            let (_, _, s) = walked(n, TicketKind::Repair, when, steps);
+            (id, t, s)
+        };
+        let fixed = |cause: &str, score: u8| {
+            let mut steps = vec![(1, assess()), (2, dispatch()), (3, Action::Resolve { work_done: "修好".into(), cause: cause.into() })];
+            if score > 0 {
+                steps.push((4, visit(score)));
+            }
+            steps
+        };
+        // UTC+8: local midnight of the 16th is 16:00 UTC on the 15th.
+        let list = vec![
+            made(1, at(9, 2), "plumbing", "3-1-101", &fixed("", 2)),
+            made(3, at(12, 2), "plumbing", "3栋2单元502", &[]),
+            made(5, at(14, 2), "plumbing", "3-1-101", &fixed("", 5)),
+            made(15, at(15, 15), "plumbing", "3-2-201", &[]),
+            // Before the window before; another category; another building.
+            made(7, at(8, 2), "plumbing", "3-1-101", &[]),
+            made(2, at(18, 2), "lift", "3-1-101", &[]),
+            made(11, at(13, 2), "plumbing", "4-1-101", &[]),
+            // After the start (the first an hour after local midnight).
+            made(13, at(15, 17), "plumbing", "3-1-101", &fixed("", 4)),
+            made(9, at(18, 2), "plumbing", "3-1-101", &fixed("阀门老化。", 5)),
+        ];
+        let refs: Vec<(Uuid, &Ticket, &TicketState)> = list.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        let d = |day: u32| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        let riser = Improvement {
+            measure: "更换3栋立管".into(),
+            owner: None,
+            category: Some("plumbing".into()),
+            place: Some(MeasurePlace::Building("3栋".into())),
+            cause: None,
+            kpi: EffectKpi::Tickets,
+            target: 1.0,
+            start: d(16),
+            review: d(30),
+            status: MeasureStatus::InProgress,
+            notes: String::new(),
+        };
+        let targets = KpiTargets::default();
+        let measured = |m: &Improvement, now: DateTime<Utc>| match effect(m, &refs, now, 480, &targets) {
+            Effect::Measured(x) => x,
+            Effect::NotStarted => panic!("not started"),
+        };
+        // Seven days after the start (to local midnight of the 23rd) against the seven before.
+        let e = measured(&riser, at(22, 16));
+        assert_eq!((e.after.from, e.after.to, e.before.from), (at(15, 16), at(22, 16), at(8, 16)));
+        assert_eq!((e.tickets_before, e.tickets_after), (4, 2));
+        assert_eq!((e.value_before, e.value_after, e.change, e.met), (Some(4.0), Some(2.0), Some(-2.0), Some(false)));
+        assert_eq!(measured(&Improvement { target: 2.0, ..riser.clone() }, at(22, 16)).met, Some(true));
+        // Satisfaction: before, 1 of 2 visits satisfied (a 2 and a 5); after, 2 of 2.
+        let sat = measured(&Improvement { kpi: EffectKpi::Satisfaction, target: 95.0, ..riser.clone() }, at(22, 16));
+        assert_eq!((sat.value_before, sat.value_after, sat.change, sat.met), (Some(50.0), Some(100.0), Some(50.0), Some(true)));
+        // Past its review (the 20th): judged on the five days to the end of that day.
+        let reviewed = measured(&Improvement { review: d(20), ..riser.clone() }, at(28, 0));
+        assert_eq!((reviewed.after.to, reviewed.before.from), (at(20, 16), at(10, 16)));
+        assert_eq!((reviewed.tickets_before, reviewed.tickets_after), (3, 2));
+        // Started today: the twelve hours since local midnight against the twelve before.
+        let mut today = list.clone();
+        today.push(made(17, at(22, 6), "plumbing", "3-1-101", &[]));
+        today.push(made(19, at(23, 1), "plumbing", "3-1-101", &[]));
+        today.push(made(21, at(22, 17), "plumbing", "3-1-102", &[]));
+        let today_refs: Vec<(Uuid, &Ticket, &TicketState)> = today.iter().map(|(id, t, s)| (*id, t, s)).collect();
+        let m = Improvement { start: d(23), ..riser.clone() };
+        let Effect::Measured(t) = effect(&m, &today_refs, at(23, 4), 480, &targets) else { panic!("started today") };
+        assert_eq!((t.before.from, t.after.from, t.after.to), (at(22, 4), at(22, 16), at(23, 4)));
+        assert_eq!((t.tickets_before, t.tickets_after, t.change), (1, 2, Some(1.0)));
+        // Before its start there is nothing to measure.
+        assert_eq!(effect(&m, &today_refs, at(22, 15), 480, &targets), Effect::NotStarted);
+        // A scope with no tickets before: no satisfaction before, so no change; a count of 0.
+        let elsewhere = Improvement { place: Some(MeasurePlace::Unit("3-1-101".into())), start: d(18), kpi: EffectKpi::Satisfaction, ..riser.clone() };
+        let e = measured(&elsewhere, at(18, 16));
+        assert_eq!((e.tickets_before, e.tickets_after, e.value_before, e.value_after, e.change), (0, 1, None, Some(100.0), None));
+        let count = measured(&Improvement { kpi: EffectKpi::Tickets, ..elsewhere }, at(18, 16));
+        assert_eq!((count.value_before, count.value_after, count.change), (Some(0.0), Some(1.0), Some(1.0)));
+        // A repeated cause: the tickets resolved with it (the full stop ignored).
+        let cause = Improvement { category: None, place: None, cause: Some("阀门老化".into()), ..riser };
+        assert_eq!(measured(&cause, at(22, 16)).tickets_after, 1);
+    }
+
+    #[test]
     fn analysis_table_rows() {
         let period = Period { from: at(1, 0), to: at(30, 0) };
         let with_comment = |n, score: u8, comment: &str, hours: i64| {

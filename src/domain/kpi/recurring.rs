@@ -88,7 +88,7 @@ pub fn cause_key(cause: &str) -> String {
 }
 
 /// The last cause written at resolve in a ticket's history.
-fn cause_of(state: &TicketState) -> Option<&str> {
+pub(crate) fn cause_of(state: &TicketState) -> Option<&str> {
     state.history.iter().rev().filter(|h| h.applied).find_map(|h| match &h.event.action {
         Action::Resolve { cause, .. } if !cause.trim().is_empty() => Some(cause.trim()),
         _ => None,

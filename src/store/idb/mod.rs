@@ -22,7 +22,8 @@ pub const DB_NAME: &str = "patroldesk";
 /// test that opens it with the current code (tests/browser.rs).
 /// - 1: `settings` (device identity, site settings and roster).
 /// - 2: one store per record kind with its indexes; `photos`, `drafts`, `import_ledger`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// - 3: `improvements` (improvement measures, issue 22).
+pub const SCHEMA_VERSION: u32 = 3;
 
 const SETTINGS: &str = "settings";
 pub const PHOTOS: &str = "photos";
@@ -64,16 +65,20 @@ fn migrate(db: &Database, old: u32) -> Result<(), idb::Error> {
     if old < 1 {
         db.create_object_store(SETTINGS, ObjectStoreParams::new())?;
     }
+    let record_store = |kind: RecordKind| -> Result<(), idb::Error> {
+        let mut params = ObjectStoreParams::new();
+        params.key_path(Some(KeyPath::new_single("id")));
+        let store = db.create_object_store(kind.store_name(), params)?;
+        let updated = IndexName::UpdatedAt;
+        store.create_index(updated.name(), KeyPath::new_single(updated.key_path()), None)?;
+        for index in kind.indexes() {
+            store.create_index(index.name(), KeyPath::new_single(index.key_path()), None)?;
+        }
+        Ok(())
+    };
     if old < 2 {
-        for kind in RecordKind::ALL {
-            let mut params = ObjectStoreParams::new();
-            params.key_path(Some(KeyPath::new_single("id")));
-            let store = db.create_object_store(kind.store_name(), params)?;
-            let updated = IndexName::UpdatedAt;
-            store.create_index(updated.name(), KeyPath::new_single(updated.key_path()), None)?;
-            for index in kind.indexes() {
-                store.create_index(index.name(), KeyPath::new_single(index.key_path()), None)?;
-            }
+        for kind in [RecordKind::Ticket, RecordKind::TicketEvent, RecordKind::DrillPlan, RecordKind::DrillRun] {
+            record_store(kind)?;
         }
         // Photos are Blobs keyed by their SHA-256; drafts by form id.
         db.create_object_store(PHOTOS, ObjectStoreParams::new())?;
@@ -81,6 +86,9 @@ fn migrate(db: &Database, old: u32) -> Result<(), idb::Error> {
         let mut ledger = ObjectStoreParams::new();
         ledger.key_path(Some(KeyPath::new_single("id")));
         db.create_object_store(IMPORT_LEDGER, ledger)?;
+    }
+    if old < 3 {
+        record_store(RecordKind::Improvement)?;
     }
     Ok(())
 }

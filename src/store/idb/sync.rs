@@ -10,7 +10,12 @@ use super::{classify, IdbStore, DRAFTS, IMPORT_LEDGER, PHOTOS, SETTINGS};
 use crate::domain::record::{Record, RecordKind};
 use crate::store::StoreError;
 
-const SYNC_STORES: [&str; 6] = ["drill_plans", "drill_runs", IMPORT_LEDGER, PHOTOS, "ticket_events", "tickets"];
+/// Every record kind's store and `extra`, in one order.
+fn record_stores_and(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = RecordKind::ALL.iter().map(|k| k.store_name()).chain(extra.iter().copied()).collect();
+    names.sort_unstable();
+    names
+}
 
 impl crate::store::sync::SyncStore for IdbStore {
     async fn apply_import(
@@ -20,11 +25,11 @@ impl crate::store::sync::SyncStore for IdbStore {
         mut entry: crate::store::sync::LedgerEntry,
     ) -> Result<crate::store::sync::LedgerEntry, StoreError> {
         // A purge among the records may drop the board's summary, kept with the settings.
-        let mut names = SYNC_STORES.to_vec();
-        if records.iter().any(Record::is_purged) {
-            names.push(SETTINGS);
-            names.sort_unstable();
-        }
+        let names = if records.iter().any(Record::is_purged) {
+            record_stores_and(&[IMPORT_LEDGER, PHOTOS, SETTINGS])
+        } else {
+            record_stores_and(&[IMPORT_LEDGER, PHOTOS])
+        };
         in_transaction!(self.db, &names, |tx| {
             // Read what is stored, decide, then write — all inside this one transaction.
             let keys: Vec<(RecordKind, Uuid)> = records.iter().map(|r| (r.kind, r.id)).collect();
@@ -71,7 +76,8 @@ impl crate::store::sync::SyncStore for IdbStore {
     }
 
     async fn undo_import(&self, ledger_id: Uuid) -> Result<crate::store::sync::UndoReport, StoreError> {
-        in_transaction!(self.db, &SYNC_STORES, |tx| {
+        let names = record_stores_and(&[IMPORT_LEDGER, PHOTOS]);
+        in_transaction!(self.db, &names, |tx| {
             let ledger = tx.object_store(IMPORT_LEDGER).map_err(classify)?;
             let Some(value) = ledger.get(JsValue::from_str(&ledger_id.to_string())).map_err(classify)?.await.map_err(classify)? else {
                 return Ok(crate::store::sync::UndoReport::default());
@@ -101,8 +107,8 @@ impl crate::store::sync::SyncStore for IdbStore {
     }
 
     async fn apply_purge(&self, purge: &crate::store::sync::PurgeWrite) -> Result<Vec<Record>, StoreError> {
-        const PURGE_STORES: [&str; 8] = ["drill_plans", "drill_runs", DRAFTS, IMPORT_LEDGER, PHOTOS, SETTINGS, "ticket_events", "tickets"];
-        in_transaction!(self.db, &PURGE_STORES, |tx| {
+        let names = record_stores_and(&[DRAFTS, IMPORT_LEDGER, PHOTOS, SETTINGS]);
+        in_transaction!(self.db, &names, |tx| {
             let keys: Vec<(RecordKind, Uuid)> = purge.records.iter().map(|r| (r.kind, r.id)).collect();
             let mut written = Vec::with_capacity(keys.len());
             for (purged, value) in purge.records.iter().zip(read_records(&tx, &keys).await?) {
