@@ -132,6 +132,7 @@ fn AppWithContext() -> impl IntoView {
                     <Route path=path!("/kpi") view=kpi::KpiPage/>
                     <Route path=path!("/kpi/log") view=kpi::log::DailyLogPage/>
                     <Route path=path!("/kpi/review") view=kpi::review::TeamReviewPage/>
+                    <Route path=path!("/kpi/measures") view=kpi::measures::MeasuresPage/>
                     <Route path=path!("/records") view=records::RecordsPage/>
                     <Route path=path!("/data") view=data::DataPage/>
                     <Route path=path!("/settings") view=settings::SettingsPage/>

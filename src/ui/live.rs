@@ -48,10 +48,11 @@ pub async fn load(ctx: AppContext, store: &DeviceStore, highest: Option<Stamp>) 
     // Let the first look paint before the rest is read.
     crate::platform::next_turn().await;
     crate::platform::mark("pd-board-shown");
-    // Plans and runs are few: before the events, so the drill views need not wait for those.
+    // Plans, runs and measures are few: before the events, so the drill views need not wait for those.
     let plans = store.live(RecordKind::DrillPlan).await?;
     let runs = store.live(RecordKind::DrillRun).await?;
-    ctx.cache.update(|c| c.load_drills(plans, runs));
+    let measures = store.live(RecordKind::Improvement).await?;
+    ctx.cache.update(|c| c.load_drills(plans, runs, measures));
     let (events, bad_events) = store.live_rows::<TicketEvent>(RecordKind::TicketEvent).await?;
     ctx.cache.update(|c| c.load_events(events));
     crate::platform::mark("pd-board-settled");

@@ -4,7 +4,7 @@ import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { appReady, fieldsKeptByBrowser } from './helpers.js';
 
-const VIEWS = ['/intake', '/board', '/drills', '/kpi', '/kpi/log', '/data', '/settings', '/records'];
+const VIEWS = ['/intake', '/board', '/drills', '/kpi', '/kpi/log', '/kpi/measures', '/data', '/settings', '/records'];
 
 async function serious(page) {
   const results = await new AxeBuilder({ page }).analyze();

@@ -17,6 +17,7 @@ pub fn kind_label(i18n: I18n, kind: RecordKind) -> &'static str {
         RecordKind::TicketEvent => t_string!(i18n, sync.kind_events),
         RecordKind::DrillPlan => t_string!(i18n, sync.kind_plans),
         RecordKind::DrillRun => t_string!(i18n, sync.kind_runs),
+        RecordKind::Improvement => t_string!(i18n, sync.kind_measures),
     }
 }
 

@@ -20,6 +20,8 @@ enum Sheet {
     Steps,
     Plans,
     Runs,
+    /// Improvement measures with their tracked result.
+    Measures,
     /// Every kind plus the KPI summary, as one XLSX workbook.
     Workbook,
 }
@@ -34,7 +36,7 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
     let code = if site.site_code.is_empty() { "SITE".to_owned() } else { site.site_code.clone() };
     if sheet == Sheet::Workbook {
         let mut tables = Vec::new();
-        for s in [Sheet::Tickets, Sheet::Steps, Sheet::Plans, Sheet::Runs] {
+        for s in [Sheet::Tickets, Sheet::Steps, Sheet::Plans, Sheet::Runs, Sheet::Measures] {
             tables.push(table(ctx, i18n, s).await?);
         }
         tables.insert(0, kpi_summary(ctx, i18n).await?);
@@ -45,6 +47,7 @@ async fn build(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<(String, Vec
         Sheet::Tickets => "tickets",
         Sheet::Steps => "steps",
         Sheet::Plans => "drill-plans",
+        Sheet::Measures => "improvements",
         _ => "drill-runs",
     };
     Ok((format!("patroldesk-{code}-{name}-{date}.csv"), csv(&t.headers, &t.rows)))
@@ -176,6 +179,52 @@ async fn table(ctx: AppContext, i18n: I18n, sheet: Sheet) -> Result<Table, Strin
                 .collect();
             (t_string!(i18n, sheets.plans_sheet), headers, rows)
         }
+        Sheet::Measures => {
+            use crate::domain::improvement::{effect, Effect};
+            use crate::ui::kpi::measures::{addresses_text, figure, kpi_text, status_text as measure_status};
+            let items = settled_items(ctx, i18n).await?;
+            let tickets: Vec<_> = items.iter().map(|i| (i.id, &i.ticket, &i.state)).collect();
+            let (now, offset) = (chrono::Utc::now(), crate::platform::utc_offset_minutes());
+            let headers = h(&[
+                t_string!(i18n, measures.measure), t_string!(i18n, measures.owner), t_string!(i18n, measures.addresses), t_string!(i18n, measures.kpi),
+                t_string!(i18n, measures.target), t_string!(i18n, measures.start), t_string!(i18n, measures.review), t_string!(i18n, measures.status),
+                t_string!(i18n, measures.before), t_string!(i18n, measures.after), t_string!(i18n, measures.change), t_string!(i18n, measures.target_met),
+                t_string!(i18n, measures.notes),
+            ]);
+            let measures = ctx.cache.with_untracked(|c| c.measures());
+            let rows: Vec<Vec<Cell>> = measures
+                .iter()
+                .map(|m| {
+                    let x = &m.1;
+                    let date = |d: chrono::NaiveDate| Cell::Date(d.and_hms_opt(0, 0, 0).unwrap_or_default());
+                    let number = |v: Option<f64>| v.map(Cell::Number).unwrap_or(Cell::Empty);
+                    let (before, after, change, met) = match effect(x, &tickets, now, offset, &site.targets) {
+                        Effect::Measured(r) => (number(r.value_before), number(r.value_after), number(r.change), match r.met {
+                            Some(true) => t_string!(i18n, measures.met).into(),
+                            Some(false) => t_string!(i18n, measures.not_met).into(),
+                            None => Cell::Empty,
+                        }),
+                        Effect::NotStarted => (Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty),
+                    };
+                    vec![
+                        Cell::from(x.measure.as_str()),
+                        staff(x.owner).into(),
+                        addresses_text(i18n, ctx, x).into(),
+                        kpi_text(i18n, x.kpi).into(),
+                        Cell::from(figure(i18n, x.kpi, Some(x.target)).as_str()),
+                        date(x.start),
+                        date(x.review),
+                        measure_status(i18n, x.status).into(),
+                        before,
+                        after,
+                        change,
+                        met,
+                        x.notes.as_str().into(),
+                    ]
+                })
+                .collect();
+            (t_string!(i18n, measures.title), headers, rows)
+        }
         Sheet::Runs => {
             let runs = crate::ui::drills::data::runs(ctx);
             let own_site = ctx.site.with_untracked(|s| s.site_code.clone());
@@ -269,6 +318,7 @@ pub fn SheetsCard() -> impl IntoView {
                 <button type="button" class="btn" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Sheet::Steps)>{t!(i18n, sheets.steps)}</button>
                 <button type="button" class="btn" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Sheet::Plans)>{t!(i18n, sheets.plans)}</button>
                 <button type="button" class="btn" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Sheet::Runs)>{t!(i18n, sheets.runs)}</button>
+                <button type="button" class="btn" prop:disabled=move || busy.get() || !ctx.loaded.get() on:click=move |_| start(Sheet::Measures)>{t!(i18n, measures.title)}</button>
             </div>
             <p role="status" data-testid="sheets-status">{move || status.get()}</p>
         </div>

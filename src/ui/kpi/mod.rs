@@ -7,6 +7,7 @@ mod analysis;
 mod charts;
 mod head_office;
 mod recurring;
+pub mod measures;
 pub mod review;
 pub mod log;
 
@@ -213,7 +214,7 @@ pub fn KpiPage() -> impl IntoView {
     view! {
         <section class="kpi" aria-labelledby="view-title">
             <h1 id="view-title">{t!(i18n, nav.kpi)}</h1>
-            <p class="no-print"><A href="/kpi/log" attr:class="btn">{t!(i18n, log.open)}</A>" "<A href="/kpi/review" attr:class="btn">{t!(i18n, review.open)}</A></p>
+            <p class="no-print"><A href="/kpi/log" attr:class="btn">{t!(i18n, log.open)}</A>" "<A href="/kpi/review" attr:class="btn">{t!(i18n, review.open)}</A>" "<A href="/kpi/measures" attr:class="btn">{t!(i18n, measures.open)}</A></p>
             <fieldset class="choices">
                 <legend>{t!(i18n, kpi.period)}</legend>
                 {PeriodKind::ALL.into_iter().map(|kind| {

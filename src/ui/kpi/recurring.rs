@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::kpi::{board_link, recurring, Group, Rate, RecurringPlace, Scope};
 use crate::domain::locale::format_number;
+use crate::domain::improvement::MeasurePlace;
 use crate::domain::places::PlaceKey;
 use crate::ui::board::data::BoardItem;
 use crate::ui::context::{use_app, AppContext};
@@ -58,6 +59,24 @@ fn percent(i18n: I18n, r: Rate) -> String {
 /// Rows shown per table, the most frequent first: the rest are counted.
 const SHOWN: usize = 20;
 
+/// A recurring place as a measure addresses it.
+fn measure_place(place: &PlaceKey, building: bool) -> MeasurePlace {
+    match (place, building) {
+        (PlaceKey::Unit(b), true) => MeasurePlace::Building(b.clone()),
+        (PlaceKey::Unit(u), false) => MeasurePlace::Unit(u.clone()),
+        (PlaceKey::Location(l), _) => MeasurePlace::Location(l.clone()),
+    }
+}
+
+/// "Record a measure" for a recurring problem, for whoever may record one.
+fn measure_link(ctx: AppContext, i18n: I18n, category: Option<&str>, place: Option<&MeasurePlace>, cause: Option<&str>, problem: &str) -> impl IntoView {
+    ctx.may_administer().then(|| {
+        let href = super::measures::new_measure_href(category, place, cause);
+        let label = fill(t_string!(i18n, measures.record_for), "problem", problem);
+        view! { <A href=href attr:aria-label=label attr:data-testid="recurring-measure">{t_string!(i18n, measures.record)}</A> }
+    })
+}
+
 #[component]
 pub fn RecurringSection(
     /// Every ticket with its derived state.
@@ -87,6 +106,7 @@ pub fn RecurringSection(
             .take(SHOWN)
             .map(|p| {
                 let place = place_text(i18n, &p.place, building);
+                let problem = format!("{place} · {}", category_text(i18n, &cats, &p.category));
                 let href = match (&p.place, building) {
                     (PlaceKey::Unit(u), false) => Some(crate::ui::records::records_href(u, "")),
                     (PlaceKey::Location(l), _) => Some(crate::ui::records::records_href("", l)),
@@ -103,6 +123,7 @@ pub fn RecurringSection(
                         <td>{category_text(i18n, &cats, &p.category)}</td>
                         <td>{count}</td>
                         <td>{tickets_list(ctx, i18n, p.tickets)}</td>
+                        <td class="no-print">{measure_link(ctx, i18n, Some(&p.category), Some(&measure_place(&p.place, building)), None, &problem)}</td>
                     </tr>
                 }
             })
@@ -133,6 +154,7 @@ pub fn RecurringSection(
                                 <th scope="col">{t_string!(i18n, analysis.category)}</th>
                                 <th scope="col">{t_string!(i18n, analysis.count)}</th>
                                 <th scope="col">{t_string!(i18n, recurring.tickets_col)}</th>
+                                <th scope="col" class="no-print">{t_string!(i18n, measures.open)}</th>
                             </tr></thead>
                             <tbody>{place_rows(r.places.clone(), false)}{place_rows(r.buildings.clone(), true)}</tbody>
                         </table>
@@ -149,6 +171,7 @@ pub fn RecurringSection(
                                 <th scope="col">{t_string!(i18n, recurring.dissatisfied_now)}</th>
                                 <th scope="col">{t_string!(i18n, recurring.dissatisfied_before)}</th>
                                 <th scope="col">{t_string!(i18n, recurring.tickets_col)}</th>
+                                <th scope="col" class="no-print">{t_string!(i18n, measures.open)}</th>
                             </tr></thead>
                             <tbody>{r.rising.iter().cloned().map(|c| view! {
                                 <tr data-testid="recurring-rising">
@@ -161,6 +184,7 @@ pub fn RecurringSection(
                                     <td>{board_link(period, offset, Some(&Group::Category(c.category.clone()))).map(|href| view! {
                                         <A href=href>{fill_count(t_string!(i18n, recurring.tickets), c.tickets.len())}</A>
                                     })}</td>
+                                    <td class="no-print">{measure_link(ctx, i18n, Some(&c.category), None, None, &category_text(i18n, &cats, &c.category))}</td>
                                 </tr>
                             }).collect_view()}</tbody>
                         </table>
@@ -174,12 +198,14 @@ pub fn RecurringSection(
                                 <th scope="col">{t_string!(i18n, recurring.cause)}</th>
                                 <th scope="col">{t_string!(i18n, analysis.count)}</th>
                                 <th scope="col">{t_string!(i18n, recurring.tickets_col)}</th>
+                                <th scope="col" class="no-print">{t_string!(i18n, measures.open)}</th>
                             </tr></thead>
                             <tbody>{r.causes.iter().take(SHOWN).cloned().map(|c| view! {
                                 <tr data-testid="recurring-cause">
-                                    <th scope="row">{c.cause}</th>
+                                    <th scope="row">{c.cause.clone()}</th>
                                     <td>{c.tickets.len()}</td>
                                     <td>{tickets_list(ctx, i18n, c.tickets)}</td>
+                                    <td class="no-print">{measure_link(ctx, i18n, None, None, Some(&c.cause), &c.cause)}</td>
                                 </tr>
                             }).collect_view()}</tbody>
                         </table>
