@@ -237,6 +237,14 @@ test('each step is stamped with the person signed in; a patrol officer cannot cl
   await expect(page.getByTestId('import-supervisor-only')).toBeVisible();
   await expect(page.getByTestId('import')).toHaveCount(0);
   await expect(page.getByTestId('access-log')).toHaveCount(0);
+  // Improvement measures are the supervisor's to record (issue 22): read-only here, and the
+  // recurring problems offer none.
+  await go(page, 'KPIs');
+  await expect(page.getByTestId('recurring')).toBeVisible();
+  await expect(page.getByTestId('recurring-measure')).toHaveCount(0);
+  await page.getByRole('link', { name: 'Improvement measures' }).click();
+  await expect(page.getByTestId('measure-read-only')).toBeVisible();
+  await expect(page.getByTestId('measure-new')).toHaveCount(0);
 });
 
 test('the access log keeps sign-ins, a failed try, a phone number shown and an export, and downloads for head office', async ({ page }) => {

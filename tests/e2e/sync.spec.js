@@ -217,7 +217,7 @@ test('the XLSX workbook opens in LibreOffice with a sheet per kind, Chinese text
   const dir = info.outputPath('');
   execFileSync('soffice', [`-env:UserInstallation=file://${dir}/lo-profile`, '--headless', '--convert-to', 'fods', '--outdir', dir, path]);
   const xml = readFileSync(path.replace(/\.xlsx$/, '.fods'), 'utf8');
-  for (const sheet of ['绩效（30天）', '工单', '工单步骤', '演练预案', '演练记录']) expect(xml).toContain(`table:name="${sheet}"`);
+  for (const sheet of ['绩效（30天）', '工单', '工单步骤', '演练预案', '演练记录', '改进措施跟踪']) expect(xml).toContain(`table:name="${sheet}"`);
   expect(xml).toContain('消防疏散');
   expect(xml).toContain('电梯门关不上');
   expect(xml).toMatch(/office:value-type="date" office:date-value="\d{4}-\d\d-\d\dT/);
