@@ -11,7 +11,7 @@ export WASM_BINDGEN_TEST_TIMEOUT := 300
 PORT ?= 8080
 COMMA := ,
 
-.PHONY: run test bench build-release tools tools-test test-native test-wasm test-couch test-e2e clean
+.PHONY: run test bench build-release tools tools-test tools-bench test-native test-wasm test-couch test-e2e clean
 
 ## Build and serve the app on http://127.0.0.1:$(PORT).
 run: tools
@@ -27,8 +27,10 @@ BENCH_TICKETS ?= 10000
 BENCH_OPEN_TICKETS ?= 8050
 BENCH_RUNS ?= 3
 
-bench: build-release tools-test
+bench: build-release tools-bench
 	node scripts/size.mjs dist
+	@# What the main wasm is made of, by crate and by the app's modules (twiggy).
+	node scripts/wasm-breakdown.mjs target/wasm32-unknown-unknown/release/patroldesk.wasm
 	@# Export files: BENCH_TICKETS over 90 days, and BENCH_OPEN_TICKETS received in the last
 	@# day for the search keystroke (8,050 of them leave about 5,000 open).
 	cargo run --release --locked --example make_export -- $(BENCH_TICKETS) target/bench-export.json
@@ -58,6 +60,9 @@ tools:
 
 tools-test:
 	scripts/ensure-tools.sh test
+
+tools-bench:
+	scripts/ensure-tools.sh bench
 
 build-release: tools
 	trunk build --release

@@ -10,6 +10,11 @@ if (r.size) {
   const s = r.size;
   rows.push(['First-load transfer (wasm + js + css), brotli', kb(s.first_load.brotli_bytes), `raw ${kb(s.first_load.raw_bytes)}; XLSX worker on demand ${kb(s.on_demand_xlsx.brotli_bytes)}`, '≤ 250 KB', s.first_load.brotli_bytes <= 250 * 1024]);
 }
+if (r.wasm_breakdown) {
+  const w = r.wasm_breakdown;
+  const share = (map, n) => Object.entries(map).slice(0, n).map(([k, v]) => `${k} ${Math.round((v * 100) / w.total_bytes)} %`).join(', ');
+  rows.push(['Main wasm by crate (twiggy, before wasm-opt)', kb(w.total_bytes), `${share(w.by_crate, 6)}; the app's own largest modules: ${share(w.app_by_module, 4)}`, '—', null]);
+}
 for (const [name, f] of Object.entries(r.speed?.figures || {})) {
   const goal = f.goal.match(/≤ ([\d.]+)/);
   let met = null;

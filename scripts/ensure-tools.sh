@@ -4,10 +4,12 @@
 # Checks versions, not just presence, so a wrong version is replaced.
 # Usage: scripts/ensure-tools.sh build   — wasm target, trunk, wasm-bindgen-cli, npm packages
 #        scripts/ensure-tools.sh test    — the above plus Chromium and chromedriver
+#        scripts/ensure-tools.sh bench   — the test tools plus twiggy (the wasm size breakdown)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+TWIGGY_VERSION=0.7.0
 # The CLI must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -41,7 +43,7 @@ fi
 # Trunk runs cargo offline (so it cannot fetch tools either); fetch crates first.
 cargo fetch --locked >/dev/null
 
-if [ "${1:-build}" = "test" ]; then
+if [ "${1:-build}" = "test" ] || [ "${1:-build}" = "bench" ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     step "installing Chromium and chromedriver from Debian"
     apt-get update -qq
@@ -59,4 +61,9 @@ if [ "${1:-build}" = "test" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null
   fi
+fi
+
+if [ "${1:-build}" = "bench" ] && [ "$(twiggy --version 2>/dev/null || true)" != "twiggy-opt $TWIGGY_VERSION" ]; then
+  step "installing twiggy $TWIGGY_VERSION (about 2 minutes)"
+  cargo install twiggy --version "$TWIGGY_VERSION" --locked --force
 fi
