@@ -389,6 +389,11 @@ fn classify(message: &str) -> RecordProblemKind {
 /// Deserialises `value` as `T`, or says where and what is wrong (path under `prefix`). A
 /// field missing at the top is named as the path, so the message never has an empty place.
 fn typed<T: for<'de> Deserialize<'de>>(value: &Value, prefix: &str) -> Result<T, (String, RecordProblemKind)> {
+    // The plain read first: tracking the path costs on every record of a file and is only
+    // needed to say where a bad one went wrong, so it runs only once this read has failed.
+    if let Ok(read) = T::deserialize(value) {
+        return Ok(read);
+    }
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let inner = e.path().to_string();
         let kind = classify(&e.inner().to_string());
