@@ -34,6 +34,8 @@ pub fn mount() {
     else {
         return;
     };
+    crate::platform::mark("pd-mount");
     root.replace_children_with_node_0();
     leptos::mount::mount_to(root, app::App).forget();
+    crate::platform::mark("pd-mounted");
 }
