@@ -119,6 +119,23 @@ test('a measure recorded from a recurring problem shows its result once tickets 
   await expect(rowC.getByTestId('measure-status')).toHaveText('Done');
   await expect(rowC.getByTestId('measure-notes')).toHaveText('已订购阀门');
   await expect(rowC.getByTestId('measure-after')).toHaveText('100.0 %');
+
+  // A measure past its review date and still in progress is flagged; once done, it is not.
+  await pageC.getByTestId('measure-new').click();
+  await pageC.locator('#measure-measure').fill('电梯厅加装排水');
+  await pageC.locator('#measure-category').selectOption('lift');
+  await pageC.locator('#measure-target').fill('1');
+  await pageC.locator('#measure-start').fill('2026-01-05');
+  await pageC.locator('#measure-review').fill('2026-03-31');
+  await pageC.getByRole('button', { name: 'Save measure' }).click();
+  const late = pageC.getByTestId('measure-row').filter({ hasText: '电梯厅加装排水' });
+  await expect(late.getByTestId('measure-overdue')).toHaveText('Review overdue');
+  await expect(rowC.filter({ hasText: '更换1-1-101进水阀' }).getByTestId('measure-overdue')).toHaveCount(0);
+  await late.getByRole('button', { name: 'Edit: 电梯厅加装排水' }).click();
+  await pageC.locator('#measure-status').selectOption('done');
+  await pageC.getByRole('button', { name: 'Save measure' }).click();
+  await expect(late.getByTestId('measure-status')).toHaveText('Done');
+  await expect(late.getByTestId('measure-overdue')).toHaveCount(0);
   expect(errors).toEqual([]);
   await Promise.all([tabletA.close(), tabletB.close(), office.close()]);
 });
