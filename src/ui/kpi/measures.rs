@@ -256,7 +256,7 @@ pub fn MeasuresPage() -> impl IntoView {
 
     let results = Memo::new(move |_| {
         let now = Utc::now();
-        let targets = ctx.site.with(|s| s.targets.clone());
+        let targets = ctx.site.with(|s| s.targets);
         let list = measures.get();
         items.with(|all| {
             let tickets: Vec<_> = all.iter().map(|i| (i.id, &i.ticket, &i.state)).collect();
@@ -310,15 +310,17 @@ pub fn MeasuresPage() -> impl IntoView {
         });
     };
 
-    let text_input = move |id: &'static str, label: &'static str, get: fn(&Form) -> String, put: fn(&mut Form, String), max: usize| {
+    // A text field of the form, `measure-<name>`, with its problem (named as the domain names it).
+    let text_input = move |name: &'static str, label: &'static str, get: fn(&Form) -> String, put: fn(&mut Form, String), max: usize| {
+        let id = format!("measure-{name}");
         let hint = format!("{id}-problem");
         view! {
             <div class="field">
-                <label for=id>{label}</label>
+                <label for=id.clone()>{label}</label>
                 <input id=id type="text" autocomplete="off" maxlength=max.to_string() aria-describedby=hint.clone()
-                    aria-invalid=move || problem(&id[8..]).map(|_| "true")
+                    aria-invalid=move || problem(name).map(|_| "true")
                     prop:value=move || field(get) on:input=move |ev| set(put, event_target_value(&ev))/>
-                <p class="field-error" id=hint>{move || problem(&id[8..])}</p>
+                <p class="field-error" id=hint>{move || problem(name)}</p>
             </div>
         }
     };
@@ -332,7 +334,7 @@ pub fn MeasuresPage() -> impl IntoView {
             view! {
                 <form autocomplete="off" class="card measure-form no-print" novalidate=true data-testid="measure-form" on:submit=save>
                     <h2>{if editing { t_string!(i18n, measures.edit_title) } else { t_string!(i18n, measures.new_title) }}</h2>
-                    {text_input("measure-measure", t_string!(i18n, measures.measure), |f| f.measure.clone(), |f, v| f.measure = v, crate::domain::improvement::MEASURE_MAX)}
+                    {text_input("measure", t_string!(i18n, measures.measure), |f| f.measure.clone(), |f, v| f.measure = v, crate::domain::improvement::MEASURE_MAX)}
                     <div class="field">
                         <label for="measure-owner">{t_string!(i18n, measures.owner)}</label>
                         <select id="measure-owner" on:change=move |ev| set(|f, v| f.owner = v, event_target_value(&ev))>
@@ -367,8 +369,8 @@ pub fn MeasuresPage() -> impl IntoView {
                                     .collect_view()}
                             </select>
                         </div>
-                        {text_input("measure-place", t_string!(i18n, measures.place), |f| f.place.clone(), |f, v| f.place = v, crate::domain::improvement::PLACE_MAX)}
-                        {text_input("measure-cause", t_string!(i18n, measures.cause), |f| f.cause.clone(), |f, v| f.cause = v, crate::domain::improvement::CAUSE_MAX)}
+                        {text_input("place", t_string!(i18n, measures.place), |f| f.place.clone(), |f, v| f.place = v, crate::domain::improvement::PLACE_MAX)}
+                        {text_input("cause", t_string!(i18n, measures.cause), |f| f.cause.clone(), |f, v| f.cause = v, crate::domain::improvement::CAUSE_MAX)}
                     </fieldset>
                     <div class="field">
                         <label for="measure-kpi">{t_string!(i18n, measures.kpi)}</label>
@@ -429,7 +431,7 @@ pub fn MeasuresPage() -> impl IntoView {
         let result_view = match result {
             MeasureResult::NotStarted => view! { <p data-testid="measure-not-started">{fill(t_string!(i18n, measures.not_started), "date", &format_date(lang, measure.start))}</p> }.into_any(),
             MeasureResult::Measured(x) => {
-                let (from, _) = (to_local(x.before.from, offset).date_naive(), ());
+                let from = to_local(x.before.from, offset).date_naive();
                 let until = to_local(x.after.to - Duration::seconds(1), offset).date_naive();
                 let met = match x.met {
                     Some(true) => t_string!(i18n, measures.met),
