@@ -214,24 +214,25 @@ pub fn problems(m: &Improvement) -> Vec<(&'static str, Problem)> {
     out
 }
 
-/// Whether a ticket is one the measure addresses: every part it names must hold.
-pub fn addresses(m: &Improvement, ticket: &Ticket, state: &TicketState) -> bool {
-    if let Some(category) = m.category.as_deref().filter(|c| !c.trim().is_empty()) {
-        if ticket.category != category {
-            return false;
-        }
+/// What a measure addresses, normalised once for the pass over the tickets.
+struct Addressed {
+    category: Option<String>,
+    place: Option<MeasurePlace>,
+    cause: Option<String>,
+}
+
+impl Addressed {
+    fn of(m: &Improvement) -> Addressed {
+        let named = |t: &Option<String>| t.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+        Addressed { category: named(&m.category), place: m.place.as_ref().and_then(MeasurePlace::normalised), cause: named(&m.cause).map(|c| cause_key(&c)) }
     }
-    if let Some(place) = m.place.as_ref().and_then(MeasurePlace::normalised) {
-        if !place_of(ticket).is_some_and(|p| place.holds(&p)) {
-            return false;
-        }
+
+    /// Every part the measure names must hold; the cheap comparison first.
+    fn holds(&self, ticket: &Ticket, state: &TicketState) -> bool {
+        self.category.as_ref().is_none_or(|c| &ticket.category == c)
+            && self.place.as_ref().is_none_or(|p| place_of(ticket).is_some_and(|t| p.holds(&t)))
+            && self.cause.as_ref().is_none_or(|c| cause_of(state).map(cause_key).as_ref() == Some(c))
     }
-    if let Some(cause) = m.cause.as_deref().filter(|c| !c.trim().is_empty()) {
-        if cause_of(state).map(cause_key) != Some(cause_key(cause)) {
-            return false;
-        }
-    }
-    true
 }
 
 /// The result of a measure, as of now.
@@ -271,7 +272,8 @@ pub fn effect(m: &Improvement, tickets: &[(Uuid, &Ticket, &TicketState)], now: D
     }
     let after = Period { from: start, to: end };
     let before = Period { from: start - (end - start), to: start };
-    let scoped: Vec<(Uuid, &Ticket, &TicketState)> = tickets.iter().copied().filter(|(_, t, s)| addresses(m, t, s)).collect();
+    let addressed = Addressed::of(m);
+    let scoped: Vec<(Uuid, &Ticket, &TicketState)> = tickets.iter().copied().filter(|(_, t, s)| addressed.holds(t, s)).collect();
     let kpis = |period: Period| compute(&scoped, &[], &Scope { period, now, offset_min }, targets);
     let (k_before, k_after) = (kpis(before), kpis(after));
     let (value_before, value_after) = (m.kpi.value(&k_before), m.kpi.value(&k_after));
