@@ -501,4 +501,18 @@ test('the team review: on an open tablet no one\'s card, a supervisor every card
   await page.emulateMedia({ media: 'print' });
   await expect(page.locator('#review-period')).toBeHidden();
   expect((await page.pdf({ format: 'A4' })).length).toBeGreaterThan(10_000);
+
+  // A signed-in supervisor records an improvement measure (a patrol officer cannot: above).
+  await page.emulateMedia({ media: 'screen' });
+  await page.getByTestId('language').selectOption('en');
+  await go(page, 'KPIs');
+  await page.getByRole('link', { name: 'Improvement measures' }).click();
+  await expect(page.getByTestId('measure-read-only')).toHaveCount(0);
+  await page.getByTestId('measure-new').click();
+  await page.locator('#measure-measure').fill('更换1-1-101水龙头阀芯');
+  await page.locator('#measure-owner').selectOption({ label: '王主管' });
+  await page.locator('#measure-category').selectOption('plumbing');
+  await page.locator('#measure-target').fill('0');
+  await page.getByRole('button', { name: 'Save measure' }).click();
+  await expect(page.getByTestId('measure-row')).toContainText('王主管');
 });
