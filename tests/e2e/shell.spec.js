@@ -206,6 +206,20 @@ test('touch targets are at least 44 px in portrait and landscape', async ({ page
   }
 });
 
+test('on a phone\'s width nothing runs off the right edge: the header\'s controls wrap', async ({ page }) => {
+  await page.setViewportSize({ width: 412, height: 823 });
+  for (const path of ['/intake', '/board', '/kpi']) {
+    await page.goto(path);
+    await appReady(page);
+    const overflow = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      header: Math.max(...[...document.querySelectorAll('.shell-header a, .shell-header button, .shell-header select')].map((e) => e.getBoundingClientRect().right)),
+    }));
+    expect(overflow, path).toEqual({ page: 412, header: expect.any(Number) });
+    expect(overflow.header, path).toBeLessThanOrEqual(412);
+  }
+});
+
 test.describe('static shell', () => {
   // Without the service worker every request goes through page.route, so the wasm can be
   // held back until the static shell has been measured.
