@@ -126,10 +126,12 @@ fn cards(i18n: I18n, k: &Kpis, t: &KpiTargets, scope: &Scope) -> Vec<Card> {
 /// A breakdown table: one row per group with a bar, the group's name opening the board.
 fn breakdown(i18n: I18n, title: String, test_id: &'static str, rows: Vec<(String, GroupStats, Option<String>)>) -> impl IntoView {
     let max = rows.iter().map(|(_, g, _)| g.received).max().unwrap_or(1).max(1);
-    let (label, heading) = (title.clone(), title.clone());
+    let (label, heading, scroll_label) = (title.clone(), title.clone(), title.clone());
     view! {
         <section class="card kpi-breakdown" aria-label=label data-testid=test_id>
             <h2>{heading}</h2>
+            // Scrolls sideways inside the card on a phone's width rather than widening the page.
+            <div class="table-scroll" tabindex="0" role="group" aria-label=scroll_label>
             <table class="kpi-table">
                 <thead><tr>
                     <th scope="col">{title}</th>
@@ -162,6 +164,7 @@ fn breakdown(i18n: I18n, title: String, test_id: &'static str, rows: Vec<(String
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         </section>
     }
 }
@@ -362,6 +365,7 @@ fn sites_view(i18n: I18n, ctx: AppContext, items: Signal<Vec<std::sync::Arc<crat
     (sites.len() > 1).then(|| view! {
         <section class="card" aria-labelledby="sites-title" data-testid="by-site">
             <h2 id="sites-title">{t_string!(i18n, kpi.by_site)}</h2>
+            <div class="table-scroll" tabindex="0" role="group" aria-labelledby="sites-title">
             <table class="kpi-table">
                 <thead><tr>
                     <th scope="col">{t_string!(i18n, kpi.site)}</th>
@@ -389,6 +393,7 @@ fn sites_view(i18n: I18n, ctx: AppContext, items: Signal<Vec<std::sync::Arc<crat
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         </section>
     })
 }
