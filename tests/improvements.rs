@@ -7,12 +7,12 @@ mod common;
 use std::cell::RefCell;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use common::run;
+use common::{file_of, run};
 use patroldesk::app::improvements::{delete_measure, save_measure, MeasureError};
 use patroldesk::app::sync::{export_records, import_file};
 use patroldesk::app::Who;
 use patroldesk::domain::clock::Hlc;
-use patroldesk::domain::export::{build, to_file_text, DeviceInfo, ExportMeta, ImportError, Payload, SiteInfo};
+use patroldesk::domain::export::ImportError;
 use patroldesk::domain::improvement::{EffectKpi, Improvement, MeasurePlace, MeasureStatus};
 use patroldesk::domain::record::{Record, RecordKind};
 use patroldesk::domain::validation::Problem;
@@ -38,19 +38,6 @@ fn measure() -> Improvement {
         status: MeasureStatus::InProgress,
         notes: String::new(),
     }
-}
-
-fn file_of(records: Vec<Record>, n: u128) -> String {
-    let meta = ExportMeta {
-        app_version: "test".into(),
-        export_id: Uuid::from_u128(n),
-        device: DeviceInfo { id: Uuid::from_u128(n), name: format!("tablet {n}") },
-        site: SiteInfo { name: "东湖花园".into(), code: "DH01".into() },
-        exported_at: Utc::now(),
-        utc_offset_min: 480,
-        since: None,
-    };
-    to_file_text(&build(meta, Payload { records, ..Payload::default() }, false).0)
 }
 
 fn everything(store: &MemoryStore, n: u128) -> String {

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::run;
+use common::{file_of, run};
 use patroldesk::app::cache::{BoardItem, RecordCache};
 use patroldesk::app::retention::{archive, check_archive, due, gather, purge, ArchiveCheck, Gathered};
 use patroldesk::app::sync::{export_records, import_file, undo_import};
@@ -18,7 +18,7 @@ use patroldesk::app::Who;
 use patroldesk::domain::board::{BoardSummary, SummaryCard};
 use patroldesk::domain::clock::{Hlc, Stamp};
 use patroldesk::domain::draft::Draft;
-use patroldesk::domain::export::{build, to_file_text, DeviceInfo, ExportMeta, Payload, SiteInfo};
+use patroldesk::domain::export::{to_file_text, DeviceInfo, SiteInfo};
 use patroldesk::domain::kpi::{compute, Kpis, PeriodChoice, Scope};
 use patroldesk::domain::record::{Record, RecordKind};
 use patroldesk::domain::sample::{ticket_records, SampleSpec};
@@ -66,19 +66,6 @@ fn kpis(cache: &RecordCache) -> Kpis {
     let local = |t: DateTime<Utc>| patroldesk::domain::locale::to_local(t, 480).date_naive();
     let period = PeriodChoice::Custom { from: local(now() - Duration::days(400)), to: local(now()) }.period(now(), 480);
     compute(&refs, &[], &Scope { period, now: now(), offset_min: 480 }, &KpiTargets::default())
-}
-
-fn file_of(records: Vec<Record>, n: u128) -> String {
-    let meta = ExportMeta {
-        app_version: "test".into(),
-        export_id: Uuid::from_u128(n),
-        device: DeviceInfo { id: Uuid::from_u128(n), name: format!("tablet {n}") },
-        site: SiteInfo { name: "东湖花园".into(), code: "DH01".into() },
-        exported_at: Utc::now(),
-        utc_offset_min: 480,
-        since: None,
-    };
-    to_file_text(&build(meta, Payload { records, ..Payload::default() }, false).0)
 }
 
 /// Everything the store holds, as text: records, ledger, drafts and photos.

@@ -75,3 +75,18 @@ impl Cipher for NativeCipher {
     }
 }
 
+/// A whole export of `records` from tablet `n` of 东湖花园, as its file text.
+pub fn file_of(records: Vec<patroldesk::domain::record::Record>, n: u128) -> String {
+    use patroldesk::domain::export::{build, to_file_text, DeviceInfo, ExportMeta, Payload, SiteInfo};
+    use uuid::Uuid;
+    let meta = ExportMeta {
+        app_version: "test".into(),
+        export_id: Uuid::from_u128(n),
+        device: DeviceInfo { id: Uuid::from_u128(n), name: format!("tablet {n}") },
+        site: SiteInfo { name: "东湖花园".into(), code: "DH01".into() },
+        exported_at: chrono::Utc::now(),
+        utc_offset_min: 480,
+        since: None,
+    };
+    to_file_text(&build(meta, Payload { records, ..Payload::default() }, false).0)
+}

@@ -116,6 +116,22 @@ export async function intake(page, { kind = 'repair', category, description }) {
   await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
 }
 
+/**
+ * Walks the first ticket on the board through every step up to the return visit by its
+ * dialogs (what was done filled in at Resolve); `inDialog(step, dialog)` runs in each open
+ * dialog before Confirm.
+ */
+export async function walkToReturnVisit(page, inDialog = async () => {}) {
+  for (const step of ['Assess', 'Dispatch', 'Start work', 'Resolve', 'Return visit']) {
+    await page.getByRole('button', { name: new RegExp(`^${step} · `) }).first().click();
+    const dialog = page.getByRole('dialog');
+    await inDialog(step, dialog);
+    if (step === 'Resolve') await dialog.getByLabel('What was done').fill('更换阀芯');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expect(dialog).toBeHidden();
+  }
+}
+
 /** The app's canonical payload text: keys sorted, compact (as serde_json writes a Value). */
 export function canonical(value) {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;

@@ -3,7 +3,7 @@
 // tablets and head office by file, edits of different fields kept from both.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { appReady, exportFile, fieldsKeptByBrowser, importFiles, intake, watchErrors } from './helpers.js';
+import { appReady, exportFile, fieldsKeptByBrowser, importFiles, intake, walkToReturnVisit, watchErrors } from './helpers.js';
 
 async function measuresPage(page) {
   await page.goto('/kpi/measures');
@@ -58,13 +58,7 @@ test('a measure recorded from a recurring problem shows its result once tickets 
   // A return visit after the start: the result appears (no baseline before, so no change).
   await page.goto('/board');
   await appReady(page);
-  for (const step of ['Assess', 'Dispatch', 'Start work', 'Resolve', 'Return visit']) {
-    await page.getByRole('button', { name: new RegExp(`^${step} · `) }).first().click();
-    const dialog = page.getByRole('dialog');
-    if (step === 'Resolve') await dialog.getByLabel('What was done').fill('更换阀芯');
-    await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await expect(dialog).toBeHidden();
-  }
+  await walkToReturnVisit(page);
   await measuresPage(page);
   await expect(row.getByTestId('measure-after')).toHaveText('100.0 %');
   await expect(row.getByTestId('measure-before')).toHaveText('—');

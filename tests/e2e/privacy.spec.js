@@ -1,7 +1,7 @@
 // Residents' personal data is shown only where the task needs it (issue 19 point 6): a phone
 // number appears on no card, list or log, and on the ticket's page masked until a tap.
 import { test, expect } from '@playwright/test';
-import { appReady, fieldsKeptByBrowser, intake } from './helpers.js';
+import { appReady, fieldsKeptByBrowser, intake, walkToReturnVisit } from './helpers.js';
 
 test('a phone number is masked on the ticket page until tapped, and shown on no list', async ({ page }) => {
   await intake(page, { category: 'plumbing', description: '厨房水管漏水' });
@@ -29,13 +29,8 @@ test('no text typed into a step dialog is kept by the browser in its session fil
   await intake(page, { category: 'plumbing', description: '厨房水管漏水' });
   await page.goto('/board');
   await appReady(page);
-  for (const step of ['Assess', 'Dispatch', 'Start work', 'Resolve', 'Return visit']) {
-    await page.getByRole('button', { name: new RegExp(`^${step} · `) }).first().click();
-    const dialog = page.getByRole('dialog');
+  await walkToReturnVisit(page, async (step, dialog) => {
     await expect(dialog).toBeVisible();
     expect(await fieldsKeptByBrowser(page), step).toEqual([]);
-    if (step === 'Resolve') await dialog.getByLabel('What was done').fill('更换阀芯');
-    await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await expect(dialog).toBeHidden();
-  }
+  });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
-import { addStaff, appReady, cameraPhoto, intake } from './helpers.js';
+import { addStaff, appReady, cameraPhoto, intake, walkToReturnVisit } from './helpers.js';
 
 const BASE = 'http://127.0.0.1:8090';
 const PIN = '246810';
@@ -65,13 +65,7 @@ async function repairWalkedToReturnVisit(page) {
   await page.getByRole('button', { name: 'Save ticket' }).click();
   await expect(page.getByTestId('intake-status')).toHaveText(/saved/);
   await go(page, 'Board');
-  for (const step of ['Assess', 'Dispatch', 'Start work', 'Resolve', 'Return visit']) {
-    await page.getByRole('button', { name: new RegExp(`^${step} · `) }).first().click();
-    const dialog = page.getByRole('dialog');
-    if (step === 'Resolve') await dialog.getByLabel('What was done').fill('更换阀芯');
-    await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await expect(dialog).toBeHidden();
-  }
+  await walkToReturnVisit(page);
 }
 
 /** Takes in a ticket with a marker in every personal field, a photo, and a noted step. */
