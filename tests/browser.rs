@@ -612,11 +612,27 @@ async fn two_tablets_replicate_through_a_couchdb_protocol_server_over_fetch() {
     let pulled = pass(&b, &couch, uuid::Uuid::from_u128(2), &url, now).await.unwrap();
     assert_eq!(pulled.pulled, records.len());
     assert_eq!(all(&b).await, all(&a).await);
+    let stamp = |n: i64, d: u128| patroldesk::domain::clock::Stamp { wall_ms: now.timestamp_millis() - 60_000 + n, counter: 0, device: uuid::Uuid::from_u128(d) };
+    // A pulled record's revision is kept with its row, through an edit: B's edit goes up on
+    // that revision, not beside it as a conflict.
+    assert!(b.knows_any_rev().await.unwrap());
+    let second = records.iter().filter(|r| r.kind == RecordKind::Ticket).nth(1).unwrap();
+    let doc = patroldesk::domain::couch::doc_id(second.kind, second.id);
+    let known = b.known_revs(std::slice::from_ref(&doc)).await.unwrap()[0].clone().expect("a pulled record's revision is known");
+    let mut body = second.body.clone();
+    body["description"] = serde_json::json!("B: 复查");
+    b.put_many(&[second.edited(body, stamp(0, 2), None)]).await.unwrap();
+    assert_eq!(b.known_revs(std::slice::from_ref(&doc)).await.unwrap()[0].as_deref(), Some(known.as_str()));
+    assert_eq!(pass(&b, &couch, uuid::Uuid::from_u128(2), &url, now).await.unwrap().pushed, 1);
+    let leaves = couch.leaves(&doc).await.unwrap();
+    assert_eq!(leaves.len(), 1, "B's edit started a conflict: {leaves:?}");
+    assert!(b.known_revs(std::slice::from_ref(&doc)).await.unwrap()[0].as_deref().is_some_and(|rev| patroldesk::domain::couch::rev_pos(rev) == patroldesk::domain::couch::rev_pos(&known) + 1));
+    pass(&a, &couch, uuid::Uuid::from_u128(1), &url, now).await.unwrap();
+    assert_eq!(all(&b).await, all(&a).await);
     // Apart, each edits the same ticket; then both online, in turn: the same data.
     let ticket = records.iter().find(|r| r.kind == RecordKind::Ticket).unwrap();
     let mut body = ticket.body.clone();
     body["description"] = serde_json::json!("A: 已关阀");
-    let stamp = |n: i64, d: u128| patroldesk::domain::clock::Stamp { wall_ms: now.timestamp_millis() - 60_000 + n, counter: 0, device: uuid::Uuid::from_u128(d) };
     a.put_many(&[ticket.edited(body, stamp(1, 1), None)]).await.unwrap();
     let mut body = ticket.body.clone();
     body["phone"] = serde_json::json!("13911112222");

@@ -174,14 +174,19 @@ export async function importFiles(page, paths, passphrase = null) {
   return page.getByTestId('import-result').allTextContents();
 }
 
-/** Every record in IndexedDB, sorted: two databases with the same data compare equal. */
+/** Every record in IndexedDB, sorted, as JSON with its keys sorted at every level: two
+ * databases with the same data compare equal. The server revision a pull keeps in a row
+ * (`couch_rev`) is the tablet's own bookkeeping, not the record's, and is left out. */
 export async function records(page) {
   return page.evaluate(async () => {
     const db = await new Promise((ok, fail) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+    const canonical = (v) => (Array.isArray(v) ? `[${v.map(canonical).join(',')}]`
+      : v && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`
+        : JSON.stringify(v));
     const out = [];
-    for (const store of ['tickets', 'ticket_events', 'drill_plans', 'drill_runs']) {
+    for (const store of ['tickets', 'ticket_events', 'drill_plans', 'drill_runs', 'improvements']) {
       const all = await new Promise((ok, fail) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-      out.push(...all.map((r) => JSON.stringify(r, Object.keys(r).sort())));
+      out.push(...all.map(({ couch_rev: _, ...record }) => canonical(record)));
     }
     db.close();
     return out.sort();

@@ -123,6 +123,29 @@ impl IdbStore {
     }
 }
 
+/// The property of a row holding the last server revision known for its record (issue 20),
+/// written with the record by a pull: one request per record instead of two.
+pub(super) const ROW_REV: &str = "couch_rev";
+
+/// The server revision a stored row carries.
+pub(super) fn row_rev(stored: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(stored, &JsValue::from_str(ROW_REV)).ok().and_then(|r| r.as_string())
+}
+
+/// Sets the server revision on a row about to be written.
+pub(super) fn set_row_rev(row: &JsValue, rev: &str) {
+    let _ = js_sys::Reflect::set(row, &JsValue::from_str(ROW_REV), &JsValue::from_str(rev));
+}
+
+/// Carries the stored row's server revision over to the row replacing it: every rewrite of
+/// a record (an edit, an import, a purge, sealing) keeps it, or the next push would not know
+/// the revision it edits and would start a conflicting branch.
+pub(super) fn keep_rev(stored: Option<&JsValue>, row: &JsValue) {
+    if let Some(rev) = stored.and_then(row_rev) {
+        set_row_rev(row, &rev);
+    }
+}
+
 /// A photo's bytes as a Blob of its type.
 pub(super) fn photo_blob(mime: &str, bytes: &[u8]) -> Result<web_sys::Blob, StoreError> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));

@@ -262,6 +262,7 @@ impl IdbStore {
                     return Err(classify(e));
                 }
             };
+            super::codec::keep_rev(stored.as_ref(), &value);
             let stored = match written.get(&(record.kind, record.id)) {
                 Some(&earlier) => Some(records[earlier].clone()),
                 None => match stored.as_ref().map(|v| self.from_js(v)).transpose() {

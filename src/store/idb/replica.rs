@@ -1,12 +1,14 @@
 //! What the replicator keeps on the tablet (issue 20): the last server revision known per
-//! document and the checkpoints, as small settings entries. Revisions and sequences say
-//! nothing of a resident.
+//! document — in the record's row when a pull wrote it, as a small settings entry when a
+//! push sent it — and the checkpoints. Revisions and sequences say nothing of a resident.
 
 use wasm_bindgen::JsValue;
 
 use idb::{TransactionMode, TransactionResult};
 
+use super::codec::{row_rev, set_row_rev};
 use super::{classify, IdbStore};
+use crate::domain::couch::{compare_revs, parse_doc_id};
 use crate::domain::couch::Checkpoint;
 use crate::domain::record::Record;
 use crate::store::couch::{Pulled, ReplicaStore};
@@ -14,20 +16,41 @@ use crate::store::{decode, encode, StoreError};
 
 const REV_PREFIX: &str = "couch-rev:";
 const CHECKPOINT_PREFIX: &str = "couch-checkpoint:";
+/// Set by the first pull that writes a revision into a record's row.
+const REVS_IN_ROWS: &str = "couch-revs-in-rows";
 
 impl ReplicaStore for IdbStore {
     async fn known_revs(&self, doc_ids: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         use std::future::IntoFuture;
-        // One transaction for the batch, every request issued before any is awaited.
-        let tx = self.db.transaction(&[super::SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
-        let store = tx.object_store(super::SETTINGS).map_err(classify)?;
+        // A revision is kept in two places: with the record's row when a pull wrote it, and
+        // as a settings entry when a push sent it. Both read in one transaction, every
+        // request issued before any is awaited; the one further along is the server's.
+        let mut names: Vec<&str> = doc_ids.iter().filter_map(|id| parse_doc_id(id)).map(|(kind, _)| kind.store_name()).collect();
+        names.push(super::SETTINGS);
+        names.sort_unstable();
+        names.dedup();
+        let tx = self.db.transaction(&names, TransactionMode::ReadOnly).map_err(classify)?;
+        let settings = tx.object_store(super::SETTINGS).map_err(classify)?;
         let mut pending = Vec::with_capacity(doc_ids.len());
         for id in doc_ids {
-            pending.push(store.get(JsValue::from_str(&format!("{REV_PREFIX}{id}"))).map_err(classify)?.into_future());
+            let entry = settings.get(JsValue::from_str(&format!("{REV_PREFIX}{id}"))).map_err(classify)?.into_future();
+            let row = match parse_doc_id(id) {
+                Some((kind, record)) => Some(tx.object_store(kind.store_name()).map_err(classify)?.get(JsValue::from_str(&record.to_string())).map_err(classify)?.into_future()),
+                None => None,
+            };
+            pending.push((entry, row));
         }
         let mut out = Vec::with_capacity(doc_ids.len());
-        for request in pending {
-            out.push(request.await.map_err(classify)?.and_then(|v| v.as_string()));
+        for (entry, row) in pending {
+            let sent = entry.await.map_err(classify)?.and_then(|v| v.as_string());
+            let pulled = match row {
+                Some(row) => row.await.map_err(classify)?.as_ref().and_then(row_rev),
+                None => None,
+            };
+            out.push(match (sent, pulled) {
+                (Some(a), Some(b)) => Some(if compare_revs(&a, &b).is_ge() { a } else { b }),
+                (a, b) => a.or(b),
+            });
         }
         tx.await.map_err(classify)?;
         Ok(out)
@@ -52,13 +75,27 @@ impl ReplicaStore for IdbStore {
             }
             let settings = tx.object_store(super::SETTINGS).map_err(classify)?;
             let mut pulled = Pulled::default();
-            for ((record, doc_id, rev), read) in incoming.iter().zip(reads) {
-                let stored = read.await.map_err(classify)?.map(|v| self.from_js(&v)).transpose()?;
-                if let Some(merged) = pulled.settle(stored.as_ref(), record) {
-                    tx.object_store(merged.kind.store_name()).map_err(classify)?.put(&self.to_js(&merged)?, None).map_err(classify)?;
+            for ((record, _, rev), read) in incoming.iter().zip(reads) {
+                let stored_row = read.await.map_err(classify)?;
+                let stored = stored_row.as_ref().map(|v| self.from_js(v)).transpose()?;
+                let store = tx.object_store(record.kind.store_name()).map_err(classify)?;
+                // The revision goes into the record's row, with it.
+                match (pulled.settle(stored.as_ref(), record), stored_row) {
+                    (Some(merged), _) => {
+                        let row = self.to_js(&merged)?;
+                        set_row_rev(&row, rev);
+                        store.put(&row, None).map_err(classify)?;
+                    }
+                    // The same record at another revision (a conflict settled elsewhere to
+                    // what is here): only the revision changes.
+                    (None, Some(row)) if row_rev(&row).as_deref() != Some(rev.as_str()) => {
+                        set_row_rev(&row, rev);
+                        store.put(&row, None).map_err(classify)?;
+                    }
+                    (None, _) => {}
                 }
-                settings.put(&JsValue::from_str(rev), Some(&JsValue::from_str(&format!("{REV_PREFIX}{doc_id}")))).map_err(classify)?;
             }
+            settings.put(&JsValue::from_str("1"), Some(&JsValue::from_str(REVS_IN_ROWS))).map_err(classify)?;
             if pulled.erases {
                 settings.delete(idb::Query::Key(JsValue::from_str(crate::store::BOARD_SUMMARY_KEY))).map_err(classify)?;
             }
@@ -73,6 +110,9 @@ impl ReplicaStore for IdbStore {
     }
 
     async fn knows_any_rev(&self) -> Result<bool, StoreError> {
+        if self.read_text(REVS_IN_ROWS).await?.is_some() {
+            return Ok(true);
+        }
         let tx = self.db.transaction(&[super::SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
         let store = tx.object_store(super::SETTINGS).map_err(classify)?;
         let range = idb::KeyRange::bound(&JsValue::from_str(REV_PREFIX), &JsValue::from_str(&format!("{REV_PREFIX}\u{ffff}")), Some(false), Some(false)).map_err(classify)?;

@@ -50,7 +50,11 @@ impl IdbStore {
         for kind in RecordKind::ALL.into_iter().filter(|k| !personal_fields(*k).is_empty()) {
             self.seal_pages(kind.store_name(), &mut done, &progress, |store, value| {
                 let record = store.from_js(value)?;
-                Ok((!is_sealed(&record) && has_personal(&record)).then(|| store.to_js(&record)).transpose()?.map(|v| (v, None)))
+                let row = (!is_sealed(&record) && has_personal(&record)).then(|| store.to_js(&record)).transpose()?;
+                if let Some(row) = &row {
+                    super::codec::keep_rev(Some(value), row);
+                }
+                Ok(row.map(|v| (v, None)))
             })
             .await?;
         }

@@ -34,8 +34,12 @@ impl crate::store::sync::SyncStore for IdbStore {
             // Read what is stored, decide, then write — all inside this one transaction.
             let keys: Vec<(RecordKind, Uuid)> = records.iter().map(|r| (r.kind, r.id)).collect();
             let mut stored = std::collections::HashMap::new();
+            let mut revs = std::collections::HashMap::new();
             for (key, value) in keys.iter().zip(read_records(&tx, &keys).await?) {
                 if let Some(v) = value {
+                    if let Some(rev) = super::codec::row_rev(&v) {
+                        revs.insert(*key, rev);
+                    }
                     stored.insert(*key, self.from_js(&v)?);
                 }
             }
@@ -59,7 +63,11 @@ impl crate::store::sync::SyncStore for IdbStore {
                 return Ok(entry);
             }
             for r in &writes {
-                tx.object_store(r.kind.store_name()).map_err(classify)?.put(&self.to_js(r)?, None).map_err(classify)?;
+                let row = self.to_js(r)?;
+                if let Some(rev) = revs.get(&(r.kind, r.id)) {
+                    super::codec::set_row_rev(&row, rev);
+                }
+                tx.object_store(r.kind.store_name()).map_err(classify)?.put(&row, None).map_err(classify)?;
             }
             tx.object_store(IMPORT_LEDGER).map_err(classify)?.put(&self.ledger_to_js(&entry)?, None).map_err(classify)?;
             Ok(entry)
@@ -88,13 +96,18 @@ impl crate::store::sync::SyncStore for IdbStore {
                 for p in &entry.priors {
                     let store = tx.object_store(p.kind.store_name()).map_err(classify)?;
                     let key = JsValue::from_str(&p.id.to_string());
-                    let current = store.get(key.clone()).map_err(classify)?.await.map_err(classify)?.map(|v| self.from_js(&v)).transpose()?;
+                    let current_row = store.get(key.clone()).map_err(classify)?.await.map_err(classify)?;
+                    let current = current_row.as_ref().map(|v| self.from_js(v)).transpose()?;
                     if current.as_ref().map(crate::store::sync::fingerprint).as_ref() != Some(&p.after) {
                         report.kept += 1;
                         continue;
                     }
                     match &p.before {
-                        Some(before) => drop(store.put(&self.to_js(before)?, None).map_err(classify)?),
+                        Some(before) => {
+                            let row = self.to_js(before)?;
+                            super::codec::keep_rev(current_row.as_ref(), &row);
+                            drop(store.put(&row, None).map_err(classify)?)
+                        }
                         None => drop(store.delete(key).map_err(classify)?),
                     }
                     report.restored += 1;
@@ -112,11 +125,13 @@ impl crate::store::sync::SyncStore for IdbStore {
             let keys: Vec<(RecordKind, Uuid)> = purge.records.iter().map(|r| (r.kind, r.id)).collect();
             let mut written = Vec::with_capacity(keys.len());
             for (purged, value) in purge.records.iter().zip(read_records(&tx, &keys).await?) {
-                let record = match value {
-                    Some(v) => crate::domain::merge::merge(&self.from_js(&v)?, purged),
+                let record = match &value {
+                    Some(v) => crate::domain::merge::merge(&self.from_js(v)?, purged),
                     None => purged.clone(),
                 };
-                tx.object_store(record.kind.store_name()).map_err(classify)?.put(&self.to_js(&record)?, None).map_err(classify)?;
+                let row = self.to_js(&record)?;
+                super::codec::keep_rev(value.as_ref(), &row);
+                tx.object_store(record.kind.store_name()).map_err(classify)?.put(&row, None).map_err(classify)?;
                 written.push(record);
             }
             let photo_store = tx.object_store(PHOTOS).map_err(classify)?;
