@@ -644,6 +644,33 @@ async fn two_tablets_replicate_through_a_couchdb_protocol_server_over_fetch() {
     assert_eq!(left, right);
     let merged = left.iter().find(|r| r.id == ticket.id).unwrap();
     assert_eq!((merged.body["description"].as_str(), merged.body["phone"].as_str()), (Some("A: 已关阀"), Some("13911112222")));
+
+    // A file from a tablet without a network, imported on A (live sync set up): its records,
+    // stamped before A's push checkpoint, are queued by the import and go up with A's next
+    // pass; B gets them.
+    a.save_couch_config(&patroldesk::domain::couch::CouchConfig { url: url.clone(), ..Default::default() }).await.unwrap();
+    let basement_spec = SampleSpec { seed: 22, tickets: 1, days: 5, now: now - chrono::Duration::hours(3), offset_min: 480, chinese: true, staff: vec![] };
+    let basement = ticket_records(&basement_spec, 0);
+    let file = {
+        use patroldesk::domain::export::{build, to_file_text, DeviceInfo, ExportMeta, Payload, SiteInfo};
+        let meta = ExportMeta {
+            app_version: "test".into(),
+            export_id: uuid::Uuid::from_u128(9),
+            device: DeviceInfo { id: uuid::Uuid::from_u128(9), name: "basement".into() },
+            site: SiteInfo { name: "东湖花园".into(), code: "DH01".into() },
+            exported_at: now,
+            utc_offset_min: 480,
+            since: None,
+        };
+        to_file_text(&build(meta, Payload { records: basement.clone(), ..Payload::default() }, false).0)
+    };
+    patroldesk::app::sync::import_file(&a, &file, None, "basement.json", now, uuid::Uuid::now_v7()).await.unwrap();
+    assert_eq!(a.queued_for_push().await.unwrap().len(), basement.len());
+    assert_eq!(pass(&a, &couch, uuid::Uuid::from_u128(1), &url, now).await.unwrap().pushed, basement.len());
+    assert!(a.queued_for_push().await.unwrap().is_empty());
+    pass(&b, &couch, uuid::Uuid::from_u128(2), &url, now).await.unwrap();
+    assert_eq!(all(&b).await, all(&a).await);
+    assert!(all(&b).await.iter().any(|r| r.id == basement[0].id));
     a.close();
     b.close();
     delete_database("test-replicate-a").await.unwrap();

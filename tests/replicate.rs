@@ -353,3 +353,41 @@ fn a_purge_travels_through_the_server_erases_the_photo_and_an_older_copy_does_no
     let on_server = serde_json::to_string(&couch.winners()).unwrap();
     assert!(!on_server.contains("标记住户丙"), "the server's current revision holds no resident");
 }
+
+/// A tablet without a network hands its file to one with a network: what the import wrote
+/// goes up with the next push, though it was stamped before that tablet's push checkpoint
+/// (the `updated_at` index after the checkpoint does not find it), and the queue empties.
+#[test]
+fn a_record_relayed_by_file_reaches_the_server_though_stamped_before_the_push_checkpoint() {
+    use patroldesk::store::couch::ReplicaStore;
+    let couch = MemoryCouch::new();
+    let a = stocked(3);
+    pass_until_done(&a, &couch, tablet(1));
+    // Made on a tablet in a basement an hour before A's last push, brought to A by file.
+    let spec = SampleSpec { seed: 77, tickets: 2, days: 5, now: now() - Duration::hours(3), offset_min: 480, chinese: true, staff: vec![] };
+    let basement: Vec<Record> = (0..2).flat_map(|i| ticket_records(&spec, i)).collect();
+    let text = common::file_of(basement.clone(), 9);
+    run(patroldesk::app::sync::import_file(&a, &text, None, "basement.json", now(), Uuid::from_u128(0x1e)))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(run(a.queued_for_push()).unwrap().len(), basement.len());
+    let report = run(pass(&a, &couch, tablet(1), URL, now())).unwrap();
+    assert_eq!(report.pushed, basement.len());
+    assert!(run(a.queued_for_push()).unwrap().is_empty());
+    let b = MemoryStore::new();
+    pass_until_done(&b, &couch, tablet(2));
+    assert_eq!(everything(&b), everything(&a));
+    for record in &basement {
+        assert!(everything(&b).contains_key(&(record.kind, record.id)));
+    }
+    // Nothing goes twice, and the push checkpoint did not move back.
+    assert_eq!(run(pass(&a, &couch, tablet(1), URL, now())).unwrap().pushed, 0);
+
+    // An import undone before the next pass sends nothing, and leaves nothing queued.
+    let spec = SampleSpec { seed: 78, tickets: 1, days: 5, now: now() - Duration::hours(3), offset_min: 480, chinese: true, staff: vec![] };
+    let text = common::file_of(ticket_records(&spec, 0), 10);
+    let entry = run(patroldesk::app::sync::import_file(&a, &text, None, "wrong.json", now(), Uuid::from_u128(0x1f))).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(!run(a.queued_for_push()).unwrap().is_empty());
+    run(patroldesk::store::sync::SyncStore::undo_import(&a, entry.id)).unwrap();
+    assert!(run(a.queued_for_push()).unwrap().is_empty());
+    assert_eq!(run(pass(&a, &couch, tablet(1), URL, now())).unwrap().pushed, 0);
+}

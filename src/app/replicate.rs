@@ -115,6 +115,8 @@ struct Prepared {
     docs: Vec<Value>,
     revs: Vec<(String, String)>,
     photos: Vec<String>,
+    /// The batch's records that an import queued: off the queue once the batch is up.
+    queued: Vec<(RecordKind, Uuid, Stamp)>,
     last: String,
 }
 
@@ -124,7 +126,9 @@ async fn remembered<S: ReplicaStore>(store: &S, ids: &[String], knows_any: bool)
     Ok(if knows_any && !ids.is_empty() { store.known_revs(ids).await? } else { vec![None; ids.len()] })
 }
 
-async fn prepare<S: ReplicaStore>(store: &S, batch: &[Record], knows_any: bool) -> Result<Prepared, ReplicateError> {
+/// `floor`: the checkpoint the push started from; a batch of queued records stamped before it
+/// does not move the checkpoint back.
+async fn prepare<S: ReplicaStore>(store: &S, batch: &[Record], knows_any: bool, queued: &HashSet<(RecordKind, Uuid)>, floor: Option<Stamp>) -> Result<Prepared, ReplicateError> {
     let ids: Vec<String> = batch.iter().map(|r| doc_id(r.kind, r.id)).collect();
     let known = remembered(store, &ids, knows_any).await?;
     let mut docs = Vec::new();
@@ -140,7 +144,9 @@ async fn prepare<S: ReplicaStore>(store: &S, batch: &[Record], knows_any: bool) 
         docs.push(doc);
         revs.push((doc_id, rev));
     }
-    Ok(Prepared { docs, revs, photos: crate::domain::export::photo_refs(batch), last: batch.last().map(|r| r.updated_at.to_string()).unwrap_or_default() })
+    let queued = batch.iter().filter(|r| queued.contains(&(r.kind, r.id))).map(|r| (r.kind, r.id, r.updated_at)).collect();
+    let last = batch.last().map(|r| floor.map_or(r.updated_at, |f| f.max(r.updated_at)).to_string()).unwrap_or_default();
+    Ok(Prepared { docs, revs, photos: crate::domain::export::photo_refs(batch), queued, last })
 }
 
 /// Sends what the server lacks of a batch (a batch retried after a cut sends nothing twice).
@@ -173,6 +179,7 @@ async fn settle_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, id: &s
     // The batch's photos after its records (a tablet pulling meanwhile shows the tickets
     // first), before its checkpoint (a pass cut here sends them next time).
     push_photos(store, couch, &batch.photos).await?;
+    store.unqueue(&batch.queued).await?;
     checkpoint(store, couch, id, Value::String(batch.last.clone())).await
 }
 
@@ -194,10 +201,20 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
     for kind in RecordKind::ALL {
         changed.extend(store.changed_since(kind, since).await?);
     }
+    // And what imports queued, whatever its stamps: a file relayed from a tablet without a
+    // network reaches the server through this one.
+    let queued: HashSet<(RecordKind, Uuid)> = store.queued_for_push().await?.into_iter().collect();
+    if !queued.is_empty() {
+        let read: HashSet<(RecordKind, Uuid)> = changed.iter().map(|r| (r.kind, r.id)).collect();
+        let missing: Vec<(RecordKind, Uuid)> = queued.iter().filter(|k| !read.contains(k)).copied().collect();
+        changed.extend(store.get_many(&missing).await?.into_iter().flatten());
+    }
     changed.sort_by_key(|r| r.updated_at);
     // Past everything read here once the batches are on the server (what is passed over is
-    // there already).
-    let through = changed.last().map(|r| r.updated_at);
+    // there already), never back before where the push began.
+    let through = changed.last().map(|r| since.map_or(r.updated_at, |s| s.max(r.updated_at)));
+    let passed_over: Vec<(RecordKind, Uuid, Stamp)> =
+        changed.iter().filter(|r| queued.contains(&(r.kind, r.id)) && on_server.contains(&(r.kind, r.id, r.updated_at))).map(|r| (r.kind, r.id, r.updated_at)).collect();
     changed.retain(|r| !on_server.contains(&(r.kind, r.id, r.updated_at)));
     let batches: Vec<&[Record]> = changed.chunks(BATCH).collect();
     // A push of many batches (a first replication) asks once whether the database is empty;
@@ -206,7 +223,7 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
     let knows_any = batches.is_empty() || store.knows_any_rev().await?;
     let mut pushed = 0;
     let mut next = match batches.first() {
-        Some(batch) => Some(prepare(store, batch, knows_any).await?),
+        Some(batch) => Some(prepare(store, batch, knows_any, &queued, since).await?),
         None => None,
     };
     let mut sent_before: Option<Prepared> = None;
@@ -215,7 +232,7 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
         let Some(current) = next.take() else { break };
         let following = async {
             match batches.get(n + 1) {
-                Some(batch) => prepare(store, batch, knows_any).await.map(Some),
+                Some(batch) => prepare(store, batch, knows_any, &queued, since).await.map(Some),
                 None => Ok(None),
             }
         };
@@ -235,7 +252,9 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
     if let Some(last) = &sent_before {
         settle_batch(store, couch, &id, last).await?;
     }
-    if let Some(through) = through.filter(|t| changed.last().map(|r| r.updated_at) != Some(*t)) {
+    store.unqueue(&passed_over).await?;
+    let last_checkpoint = sent_before.as_ref().map(|b| b.last.clone());
+    if let Some(through) = through.filter(|t| last_checkpoint.as_deref() != Some(t.to_string().as_str())) {
         checkpoint(store, couch, &id, Value::String(through.to_string())).await?;
     }
     Ok(pushed)

@@ -294,6 +294,15 @@ impl Pulled {
     }
 }
 
+/// The settings key queuing a record for the next push ([`ReplicaStore::queued_for_push`]),
+/// its value the stamp of the version queued.
+pub fn push_queue_key(kind: crate::domain::record::RecordKind, id: uuid::Uuid) -> String {
+    format!("{PUSH_QUEUE}{}", crate::domain::couch::doc_id(kind, id))
+}
+
+/// The prefix of [`push_queue_key`].
+pub const PUSH_QUEUE: &str = "couch-push:";
+
 /// What the replicator keeps on the tablet: the last server revision known per document,
 /// and its checkpoints.
 #[allow(async_fn_in_trait)]
@@ -309,6 +318,13 @@ pub trait ReplicaStore {
     async fn knows_any_rev(&self) -> Result<bool, crate::store::StoreError>;
     async fn load_checkpoint(&self, replication: &str) -> Result<Option<Checkpoint>, crate::store::StoreError>;
     async fn save_checkpoint(&self, replication: &str, checkpoint: &Checkpoint) -> Result<(), crate::store::StoreError>;
+    /// Records an import wrote while live sync is set up, waiting to go to the server: their
+    /// stamps are their own (older than the push checkpoint, as likely as not), so the
+    /// `updated_at` index after the checkpoint does not find them.
+    async fn queued_for_push(&self) -> Result<Vec<(crate::domain::record::RecordKind, uuid::Uuid)>, crate::store::StoreError>;
+    /// Takes these off the queue, each only if it is still queued at the version sent (one
+    /// imported again meanwhile stays for the next push).
+    async fn unqueue(&self, sent: &[(crate::domain::record::RecordKind, uuid::Uuid, crate::domain::clock::Stamp)]) -> Result<(), crate::store::StoreError>;
     /// Which of these photos (by SHA-256) are not stored here.
     async fn missing_photos(&self, shas: &[String]) -> Result<Vec<String>, crate::store::StoreError>;
     /// A stored photo's type and bytes.

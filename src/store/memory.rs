@@ -87,6 +87,22 @@ impl crate::store::couch::ReplicaStore for MemoryStore {
         Ok(doc_ids.iter().map(|id| settings.get(&format!("couch-rev:{id}")).cloned()).collect())
     }
 
+    async fn queued_for_push(&self) -> Result<Vec<(RecordKind, Uuid)>, StoreError> {
+        let settings = self.settings.borrow();
+        Ok(settings.keys().filter_map(|k| k.strip_prefix(crate::store::couch::PUSH_QUEUE)).filter_map(crate::domain::couch::parse_doc_id).collect())
+    }
+
+    async fn unqueue(&self, sent: &[(RecordKind, Uuid, crate::domain::clock::Stamp)]) -> Result<(), StoreError> {
+        let mut settings = self.settings.borrow_mut();
+        for (kind, id, stamp) in sent {
+            let key = crate::store::couch::push_queue_key(*kind, *id);
+            if settings.get(&key) == Some(&stamp.to_string()) {
+                settings.remove(&key);
+            }
+        }
+        Ok(())
+    }
+
     async fn knows_any_rev(&self) -> Result<bool, StoreError> {
         Ok(self.settings.borrow().keys().any(|k| k.starts_with("couch-rev:")))
     }
@@ -354,6 +370,9 @@ impl super::sync::SyncStore for MemoryStore {
             return Err(error);
         }
         self.records.borrow_mut().extend(encoded);
+        // This store stands for a tablet with live sync set up: what an import wrote waits
+        // for the next push.
+        self.settings.borrow_mut().extend(writes.iter().map(|r| (crate::store::couch::push_queue_key(r.kind, r.id), r.updated_at.to_string())));
         self.photos.borrow_mut().extend(new_photos.into_iter().map(|(sha, mime, bytes)| (sha, (mime, bytes))));
         self.photos.borrow_mut().retain(|sha, _| !photos_erased.contains(sha));
         if erases {
@@ -419,6 +438,8 @@ impl super::sync::SyncStore for MemoryStore {
         }
         let mut records = self.records.borrow_mut();
         for (key, before) in changes {
+            // Undone before it went up: it does not go (nor does the version put back).
+            self.settings.borrow_mut().remove(&crate::store::couch::push_queue_key(key.0, key.1));
             match before {
                 Some(json) => records.insert(key, json),
                 None => records.remove(&key),

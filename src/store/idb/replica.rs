@@ -11,7 +11,10 @@ use super::{classify, IdbStore};
 use crate::domain::couch::{compare_revs, parse_doc_id};
 use crate::domain::couch::Checkpoint;
 use crate::domain::record::Record;
-use crate::store::couch::{Pulled, ReplicaStore};
+use crate::domain::clock::Stamp;
+use crate::domain::record::RecordKind;
+use crate::store::couch::{push_queue_key, Pulled, ReplicaStore, PUSH_QUEUE};
+use uuid::Uuid;
 use crate::store::{decode, encode, StoreError};
 
 const REV_PREFIX: &str = "couch-rev:";
@@ -109,6 +112,36 @@ impl ReplicaStore for IdbStore {
         })
     }
 
+    async fn queued_for_push(&self) -> Result<Vec<(RecordKind, Uuid)>, StoreError> {
+        let tx = self.db.transaction(&[super::SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
+        let store = tx.object_store(super::SETTINGS).map_err(classify)?;
+        let range = idb::KeyRange::bound(&JsValue::from_str(PUSH_QUEUE), &JsValue::from_str(&format!("{PUSH_QUEUE}\u{ffff}")), Some(false), Some(false)).map_err(classify)?;
+        let keys = store.get_all_keys(Some(idb::Query::KeyRange(range)), None).map_err(classify)?.await.map_err(classify)?;
+        tx.await.map_err(classify)?;
+        Ok(keys.iter().filter_map(JsValue::as_string).filter_map(|k| k.strip_prefix(PUSH_QUEUE).and_then(parse_doc_id)).collect())
+    }
+
+    async fn unqueue(&self, sent: &[(RecordKind, Uuid, Stamp)]) -> Result<(), StoreError> {
+        use std::future::IntoFuture;
+        if sent.is_empty() {
+            return Ok(());
+        }
+        in_transaction!(self.db, &[super::SETTINGS], |tx| {
+            let settings = tx.object_store(super::SETTINGS).map_err(classify)?;
+            let mut reads = Vec::with_capacity(sent.len());
+            for (kind, id, _) in sent {
+                let key = JsValue::from_str(&push_queue_key(*kind, *id));
+                reads.push((settings.get(key.clone()).map_err(classify)?.into_future(), key));
+            }
+            for ((read, key), (_, _, stamp)) in reads.into_iter().zip(sent) {
+                if read.await.map_err(classify)?.and_then(|v| v.as_string()) == Some(stamp.to_string()) {
+                    settings.delete(idb::Query::Key(key)).map_err(classify)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
     async fn knows_any_rev(&self) -> Result<bool, StoreError> {
         if self.read_text(REVS_IN_ROWS).await?.is_some() {
             return Ok(true);
@@ -173,6 +206,11 @@ impl ReplicaStore for IdbStore {
 const CONFIG_KEY: &str = "couch";
 
 impl IdbStore {
+    /// Whether a server is set for live sync (what an import writes is then queued for it).
+    pub(super) async fn live_sync_set_up(&self) -> Result<bool, StoreError> {
+        Ok(self.read_text(CONFIG_KEY).await?.is_some())
+    }
+
     /// Where this tablet replicates, `None` when not set. Sealed once sign-in is set up.
     pub async fn load_couch_config(&self) -> Result<Option<crate::domain::couch::CouchConfig>, StoreError> {
         match self.read_text(CONFIG_KEY).await? {

@@ -24,8 +24,11 @@ impl crate::store::sync::SyncStore for IdbStore {
         photos: &[(String, String, Vec<u8>)],
         mut entry: crate::store::sync::LedgerEntry,
     ) -> Result<crate::store::sync::LedgerEntry, StoreError> {
-        // A purge among the records may drop the board's summary, kept with the settings.
-        let names = if records.iter().any(Record::is_purged) {
+        // With live sync set up, what the import writes is queued for the next push (its
+        // stamps are its own, likely older than the push checkpoint). A purge among the
+        // records may drop the board's summary. Both are kept with the settings.
+        let queue = self.live_sync_set_up().await?;
+        let names = if queue || records.iter().any(Record::is_purged) {
             record_stores_and(&[IMPORT_LEDGER, PHOTOS, SETTINGS])
         } else {
             record_stores_and(&[IMPORT_LEDGER, PHOTOS])
@@ -69,6 +72,13 @@ impl crate::store::sync::SyncStore for IdbStore {
                 }
                 tx.object_store(r.kind.store_name()).map_err(classify)?.put(&row, None).map_err(classify)?;
             }
+            if queue {
+                let settings = tx.object_store(SETTINGS).map_err(classify)?;
+                for r in &writes {
+                    let key = JsValue::from_str(&crate::store::couch::push_queue_key(r.kind, r.id));
+                    settings.put(&JsValue::from_str(&r.updated_at.to_string()), Some(&key)).map_err(classify)?;
+                }
+            }
             tx.object_store(IMPORT_LEDGER).map_err(classify)?.put(&self.ledger_to_js(&entry)?, None).map_err(classify)?;
             Ok(entry)
         })
@@ -84,9 +94,10 @@ impl crate::store::sync::SyncStore for IdbStore {
     }
 
     async fn undo_import(&self, ledger_id: Uuid) -> Result<crate::store::sync::UndoReport, StoreError> {
-        let names = record_stores_and(&[IMPORT_LEDGER, PHOTOS]);
+        let names = record_stores_and(&[IMPORT_LEDGER, PHOTOS, SETTINGS]);
         in_transaction!(self.db, &names, |tx| {
             let ledger = tx.object_store(IMPORT_LEDGER).map_err(classify)?;
+            let settings = tx.object_store(SETTINGS).map_err(classify)?;
             let Some(value) = ledger.get(JsValue::from_str(&ledger_id.to_string())).map_err(classify)?.await.map_err(classify)? else {
                 return Ok(crate::store::sync::UndoReport::default());
             };
@@ -110,6 +121,8 @@ impl crate::store::sync::SyncStore for IdbStore {
                         }
                         None => drop(store.delete(key).map_err(classify)?),
                     }
+                    // Undone before it went up: it does not go (nor does the version put back).
+                    settings.delete(idb::Query::Key(JsValue::from_str(&crate::store::couch::push_queue_key(p.kind, p.id)))).map_err(classify)?;
                     report.restored += 1;
                 }
             }
