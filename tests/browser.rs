@@ -666,8 +666,10 @@ async fn two_tablets_replicate_through_a_couchdb_protocol_server_over_fetch() {
     };
     patroldesk::app::sync::import_file(&a, &file, None, "basement.json", now, uuid::Uuid::now_v7()).await.unwrap();
     assert_eq!(a.queued_for_push().await.unwrap().len(), basement.len());
+    assert_eq!(patroldesk::app::replicate::waiting(&a, uuid::Uuid::from_u128(1), &url).await.unwrap(), basement.len());
     assert_eq!(pass(&a, &couch, uuid::Uuid::from_u128(1), &url, now).await.unwrap().pushed, basement.len());
     assert!(a.queued_for_push().await.unwrap().is_empty());
+    assert_eq!(patroldesk::app::replicate::waiting(&a, uuid::Uuid::from_u128(1), &url).await.unwrap(), 0);
     pass(&b, &couch, uuid::Uuid::from_u128(2), &url, now).await.unwrap();
     assert_eq!(all(&b).await, all(&a).await);
     assert!(all(&b).await.iter().any(|r| r.id == basement[0].id));

@@ -370,9 +370,12 @@ fn a_record_relayed_by_file_reaches_the_server_though_stamped_before_the_push_ch
     run(patroldesk::app::sync::import_file(&a, &text, None, "basement.json", now(), Uuid::from_u128(0x1e)))
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(run(a.queued_for_push()).unwrap().len(), basement.len());
+    // The card's "N waiting" counts them, while the network is away.
+    assert_eq!(run(patroldesk::app::replicate::waiting(&a, tablet(1), URL)).unwrap(), basement.len());
     let report = run(pass(&a, &couch, tablet(1), URL, now())).unwrap();
     assert_eq!(report.pushed, basement.len());
     assert!(run(a.queued_for_push()).unwrap().is_empty());
+    assert_eq!(run(patroldesk::app::replicate::waiting(&a, tablet(1), URL)).unwrap(), 0);
     let b = MemoryStore::new();
     pass_until_done(&b, &couch, tablet(2));
     assert_eq!(everything(&b), everything(&a));

@@ -87,6 +87,15 @@ pub async fn pushed_until<S: ReplicaStore>(store: &S, device: Uuid, url: &str) -
     Ok(checkpoint.and_then(|c| c.last_seq.as_str().and_then(|s| s.parse::<Stamp>().ok())))
 }
 
+/// How many records wait to go up: changed after the push checkpoint, and queued by imports
+/// (those stamped after the checkpoint are counted once).
+pub async fn waiting<S: RecordStore + ReplicaStore>(store: &S, device: Uuid, url: &str) -> Result<usize, StoreError> {
+    let since = pushed_until(store, device, url).await?;
+    let changed = store.change_summary(since).await?.count;
+    let queued = store.queued_for_push().await?.into_iter().filter(|(_, _, stamp)| since.is_some_and(|s| *stamp <= s)).count();
+    Ok(changed + queued)
+}
+
 async fn checkpoints<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, id: &str) -> Result<Value, ReplicateError> {
     let local = store.load_checkpoint(id).await?;
     let remote = couch.get_local(id).await?;
@@ -203,7 +212,7 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
     }
     // And what imports queued, whatever its stamps: a file relayed from a tablet without a
     // network reaches the server through this one.
-    let queued: HashSet<(RecordKind, Uuid)> = store.queued_for_push().await?.into_iter().collect();
+    let queued: HashSet<(RecordKind, Uuid)> = store.queued_for_push().await?.into_iter().map(|(kind, id, _)| (kind, id)).collect();
     if !queued.is_empty() {
         let read: HashSet<(RecordKind, Uuid)> = changed.iter().map(|r| (r.kind, r.id)).collect();
         let missing: Vec<(RecordKind, Uuid)> = queued.iter().filter(|k| !read.contains(k)).copied().collect();

@@ -321,7 +321,8 @@ pub trait ReplicaStore {
     /// Records an import wrote while live sync is set up, waiting to go to the server: their
     /// stamps are their own (older than the push checkpoint, as likely as not), so the
     /// `updated_at` index after the checkpoint does not find them.
-    async fn queued_for_push(&self) -> Result<Vec<(crate::domain::record::RecordKind, uuid::Uuid)>, crate::store::StoreError>;
+    /// Each with the stamp of the version queued.
+    async fn queued_for_push(&self) -> Result<Vec<(crate::domain::record::RecordKind, uuid::Uuid, crate::domain::clock::Stamp)>, crate::store::StoreError>;
     /// Takes these off the queue, each only if it is still queued at the version sent (one
     /// imported again meanwhile stays for the next push).
     async fn unqueue(&self, sent: &[(crate::domain::record::RecordKind, uuid::Uuid, crate::domain::clock::Stamp)]) -> Result<(), crate::store::StoreError>;

@@ -87,9 +87,13 @@ impl crate::store::couch::ReplicaStore for MemoryStore {
         Ok(doc_ids.iter().map(|id| settings.get(&format!("couch-rev:{id}")).cloned()).collect())
     }
 
-    async fn queued_for_push(&self) -> Result<Vec<(RecordKind, Uuid)>, StoreError> {
+    async fn queued_for_push(&self) -> Result<Vec<(RecordKind, Uuid, crate::domain::clock::Stamp)>, StoreError> {
         let settings = self.settings.borrow();
-        Ok(settings.keys().filter_map(|k| k.strip_prefix(crate::store::couch::PUSH_QUEUE)).filter_map(crate::domain::couch::parse_doc_id).collect())
+        Ok(settings
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(crate::store::couch::PUSH_QUEUE).and_then(crate::domain::couch::parse_doc_id)?, v.parse().ok()?)))
+            .map(|((kind, id), stamp)| (kind, id, stamp))
+            .collect())
     }
 
     async fn unqueue(&self, sent: &[(RecordKind, Uuid, crate::domain::clock::Stamp)]) -> Result<(), StoreError> {

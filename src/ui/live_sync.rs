@@ -15,7 +15,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use crate::app::Stamps;
-use crate::app::replicate::{pass_showing, pushed_until, PassReport, Progress, ReplicateError};
+use crate::app::replicate::{pass_showing, PassReport, Progress, ReplicateError};
 use crate::domain::couch::{retry_delay_ms, CouchConfig};
 use crate::platform::broadcast::{self, Topic};
 use crate::platform::couch::FetchCouch;
@@ -211,11 +211,7 @@ async fn wait_for_server(couch: &FetchCouch, since: &serde_json::Value) -> Resul
 }
 
 async fn waiting(store: &DeviceStore, device: uuid::Uuid, config: &CouchConfig) -> usize {
-    use crate::store::RecordStore;
-    match pushed_until(store, device, config.database()).await {
-        Ok(since) => store.change_summary(since).await.map(|s| s.count).unwrap_or(0),
-        Err(_) => 0,
-    }
+    crate::app::replicate::waiting(store, device, config.database()).await.unwrap_or(0)
 }
 
 /// The records a pull wrote: into the cache by record, other tabs told the ids.

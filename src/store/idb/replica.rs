@@ -112,13 +112,20 @@ impl ReplicaStore for IdbStore {
         })
     }
 
-    async fn queued_for_push(&self) -> Result<Vec<(RecordKind, Uuid)>, StoreError> {
+    async fn queued_for_push(&self) -> Result<Vec<(RecordKind, Uuid, Stamp)>, StoreError> {
         let tx = self.db.transaction(&[super::SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
         let store = tx.object_store(super::SETTINGS).map_err(classify)?;
-        let range = idb::KeyRange::bound(&JsValue::from_str(PUSH_QUEUE), &JsValue::from_str(&format!("{PUSH_QUEUE}\u{ffff}")), Some(false), Some(false)).map_err(classify)?;
-        let keys = store.get_all_keys(Some(idb::Query::KeyRange(range)), None).map_err(classify)?.await.map_err(classify)?;
+        let range = || idb::KeyRange::bound(&JsValue::from_str(PUSH_QUEUE), &JsValue::from_str(&format!("{PUSH_QUEUE}\u{ffff}")), Some(false), Some(false)).map_err(classify);
+        // Keys and values of one range in one transaction come in the same (key) order.
+        let keys = store.get_all_keys(Some(idb::Query::KeyRange(range()?)), None).map_err(classify)?.await.map_err(classify)?;
+        let stamps = store.get_all(Some(idb::Query::KeyRange(range()?)), None).map_err(classify)?.await.map_err(classify)?;
         tx.await.map_err(classify)?;
-        Ok(keys.iter().filter_map(JsValue::as_string).filter_map(|k| k.strip_prefix(PUSH_QUEUE).and_then(parse_doc_id)).collect())
+        Ok(keys
+            .iter()
+            .zip(&stamps)
+            .filter_map(|(k, v)| Some((k.as_string()?.strip_prefix(PUSH_QUEUE).and_then(parse_doc_id)?, v.as_string()?.parse::<Stamp>().ok()?)))
+            .map(|((kind, id), stamp)| (kind, id, stamp))
+            .collect())
     }
 
     async fn unqueue(&self, sent: &[(RecordKind, Uuid, Stamp)]) -> Result<(), StoreError> {
