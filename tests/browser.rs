@@ -679,6 +679,44 @@ async fn two_tablets_replicate_through_a_couchdb_protocol_server_over_fetch() {
     delete_database("test-replicate-b").await.unwrap();
 }
 
+/// A first pull writes what comes with `add`, without reading first (issue 20); a record
+/// that is there after all (another tab's pull, an import meanwhile) is never written over:
+/// the batch is merged instead, and an edit made here is kept.
+#[wasm_bindgen_test]
+async fn a_first_pull_never_writes_over_a_record_that_is_there_after_all() {
+    use patroldesk::domain::couch::doc_id;
+    use patroldesk::domain::record::{Record, RecordKind};
+    use patroldesk::domain::sample::{ticket_records, SampleSpec};
+    use patroldesk::store::couch::ReplicaStore;
+    use patroldesk::store::RecordStore;
+    let now = chrono::Utc::now();
+    let spec = SampleSpec { seed: 23, tickets: 2, days: 5, now: now - chrono::Duration::hours(2), offset_min: 480, chinese: true, staff: vec![] };
+    let records: Vec<Record> = (0..2).flat_map(|i| ticket_records(&spec, i)).collect();
+    let rev = format!("1-{}", "a".repeat(32));
+    let incoming: Vec<(Record, String, String)> = records.iter().map(|r| (r.clone(), doc_id(r.kind, r.id), rev.clone())).collect();
+    let ids: Vec<String> = records.iter().map(|r| doc_id(r.kind, r.id)).collect();
+
+    let empty = fresh("test-first-pull-empty").await;
+    assert_eq!(empty.store_pulled(&incoming, true).await.unwrap().written.len(), records.len());
+    assert!(empty.known_revs(&ids).await.unwrap().iter().all(|r| r.as_deref() == Some(rev.as_str())));
+
+    let store = fresh("test-first-pull-there").await;
+    let ticket = records.iter().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    let mut body = ticket.body.clone();
+    body["description"] = serde_json::json!("本机改过");
+    let stamp = patroldesk::domain::clock::Stamp { wall_ms: now.timestamp_millis() - 60_000, counter: 0, device: uuid::Uuid::from_u128(7) };
+    store.put_many(&[ticket.edited(body, stamp, None)]).await.unwrap();
+    let pulled = store.store_pulled(&incoming, true).await.unwrap();
+    assert_eq!(pulled.written.len(), records.len() - 1, "the edited ticket is newer than the server's: not written");
+    let kept = store.get_many(&[(RecordKind::Ticket, ticket.id)]).await.unwrap().remove(0).unwrap();
+    assert_eq!(kept.body["description"], "本机改过");
+    assert!(store.known_revs(&ids).await.unwrap().iter().all(|r| r.as_deref() == Some(rev.as_str())));
+    for (s, name) in [(empty, "test-first-pull-empty"), (store, "test-first-pull-there")] {
+        s.close();
+        delete_database(name).await.unwrap();
+    }
+}
+
 /// CouchDB's cookie session (issue 20): the password goes once to `_session`, a wrong one is
 /// refused with the server's reason, and the requests after carry the cookie (no header).
 #[wasm_bindgen_test]

@@ -377,6 +377,7 @@ async fn process_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
     id: &str,
     now: chrono::DateTime<chrono::Utc>,
     fetched: &Fetched,
+    first_pull: bool,
     report: &mut PassReport,
     on_server: &mut HashSet<(RecordKind, Uuid, Stamp)>,
 ) -> Result<(), ReplicateError> {
@@ -416,7 +417,7 @@ async fn process_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
     }
     let changes = &fetched.changes;
     let items: Vec<(Record, String, String)> = incoming.into_iter().map(|(id, (record, rev))| (record, id, rev)).collect();
-    let pulled = if items.is_empty() { Default::default() } else { store.store_pulled(&items).await? };
+    let pulled = if items.is_empty() { Default::default() } else { store.store_pulled(&items, first_pull).await? };
     on_server.extend(pulled.as_on_server);
     let written = pulled.written;
     // The batch's photos once its records are stored, before its checkpoint.
@@ -463,6 +464,9 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     let with_docs = pushed_revs.is_empty();
     // Asked once, before this pull remembers anything: a document comes once per pull.
     let knows_any = store.knows_any_rev().await?;
+    // A tablet that never replicated and holds no record (a new tablet joining): what comes
+    // is written without looking first for what cannot be there.
+    let first_pull = !knows_any && store.highest_stamp().await?.is_none();
     let mut fetched = fetch_batch(store, couch, &since, pushed_revs, with_docs, knows_any).await?;
     while !fetched.changes.results.is_empty() {
         let more = more_after(&fetched.changes);
@@ -474,7 +478,7 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
                 Ok(None)
             }
         };
-        let (done, following) = futures::future::join(process_batch(store, couch, &id, now, &fetched, report, on_server), following).await;
+        let (done, following) = futures::future::join(process_batch(store, couch, &id, now, &fetched, first_pull, report, on_server), following).await;
         done?;
         progress(Progress::Pulling { percent: pull_progress(&next_since, &update_seq) });
         match following? {

@@ -310,7 +310,12 @@ pub trait ReplicaStore {
     /// Records from the server `(record, document id, revision)`, each merged with what is
     /// stored, written with their revisions in one transaction: a record is never stored
     /// without the revision it came at, nor the revision without it.
-    async fn store_pulled(&self, incoming: &[(crate::domain::record::Record, String, String)]) -> Result<Pulled, crate::store::StoreError>;
+    ///
+    /// `first_pull`: the tablet held no record when this pull began, so none of these is
+    /// likely stored; a store may then write them without reading first, but never over a
+    /// record that is there after all (another tab's pull, an import meanwhile): such a batch
+    /// is written again the ordinary way.
+    async fn store_pulled(&self, incoming: &[(crate::domain::record::Record, String, String)], first_pull: bool) -> Result<Pulled, crate::store::StoreError>;
     async fn known_revs(&self, doc_ids: &[String]) -> Result<Vec<Option<String>>, crate::store::StoreError>;
     async fn remember_revs(&self, revs: &[(String, String)]) -> Result<(), crate::store::StoreError>;
     /// Whether any server revision is remembered: a tablet that has never replicated knows

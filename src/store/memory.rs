@@ -66,7 +66,7 @@ impl MemoryStore {
 }
 
 impl crate::store::couch::ReplicaStore for MemoryStore {
-    async fn store_pulled(&self, incoming: &[(Record, String, String)]) -> Result<crate::store::couch::Pulled, StoreError> {
+    async fn store_pulled(&self, incoming: &[(Record, String, String)], _first_pull: bool) -> Result<crate::store::couch::Pulled, StoreError> {
         let keys: Vec<(RecordKind, Uuid)> = incoming.iter().map(|(r, _, _)| (r.kind, r.id)).collect();
         let stored = self.get_many(&keys).await?;
         let mut pulled = crate::store::couch::Pulled::default();

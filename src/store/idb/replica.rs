@@ -59,57 +59,13 @@ impl ReplicaStore for IdbStore {
         Ok(out)
     }
 
-    async fn store_pulled(&self, incoming: &[(Record, String, String)]) -> Result<Pulled, StoreError> {
-        use std::future::IntoFuture;
-        let mut names: Vec<&str> = incoming.iter().map(|(r, _, _)| r.kind.store_name()).collect();
-        names.push(super::SETTINGS);
-        let purges = incoming.iter().any(|(r, _, _)| r.is_purged());
-        if purges {
-            names.push(super::PHOTOS);
+    async fn store_pulled(&self, incoming: &[(Record, String, String)], first_pull: bool) -> Result<Pulled, StoreError> {
+        if first_pull {
+            if let Some(pulled) = self.add_pulled(incoming).await? {
+                return Ok(pulled);
+            }
         }
-        names.sort_unstable();
-        names.dedup();
-        in_transaction!(self.db, &names, |tx| {
-            // Each record asked for directly: a batch is small beside a store of a year's
-            // tickets, whose key list would cost more than the reads.
-            let mut reads = Vec::with_capacity(incoming.len());
-            for (record, _, _) in incoming {
-                reads.push(tx.object_store(record.kind.store_name()).map_err(classify)?.get(JsValue::from_str(&record.id.to_string())).map_err(classify)?.into_future());
-            }
-            let settings = tx.object_store(super::SETTINGS).map_err(classify)?;
-            let mut pulled = Pulled::default();
-            for ((record, _, rev), read) in incoming.iter().zip(reads) {
-                let stored_row = read.await.map_err(classify)?;
-                let stored = stored_row.as_ref().map(|v| self.from_js(v)).transpose()?;
-                let store = tx.object_store(record.kind.store_name()).map_err(classify)?;
-                // The revision goes into the record's row, with it.
-                match (pulled.settle(stored.as_ref(), record), stored_row) {
-                    (Some(merged), _) => {
-                        let row = self.to_js(&merged)?;
-                        set_row_rev(&row, rev);
-                        store.put(&row, None).map_err(classify)?;
-                    }
-                    // The same record at another revision (a conflict settled elsewhere to
-                    // what is here): only the revision changes.
-                    (None, Some(row)) if row_rev(&row).as_deref() != Some(rev.as_str()) => {
-                        set_row_rev(&row, rev);
-                        store.put(&row, None).map_err(classify)?;
-                    }
-                    (None, _) => {}
-                }
-            }
-            settings.put(&JsValue::from_str("1"), Some(&JsValue::from_str(REVS_IN_ROWS))).map_err(classify)?;
-            if pulled.erases {
-                settings.delete(idb::Query::Key(JsValue::from_str(crate::store::BOARD_SUMMARY_KEY))).map_err(classify)?;
-            }
-            if purges {
-                let photos = tx.object_store(super::PHOTOS).map_err(classify)?;
-                for sha256 in &pulled.photos_erased {
-                    photos.delete(idb::Query::Key(JsValue::from_str(sha256))).map_err(classify)?;
-                }
-            }
-            Ok(pulled)
-        })
+        self.merge_pulled(incoming).await
     }
 
     async fn queued_for_push(&self) -> Result<Vec<(RecordKind, Uuid, Stamp)>, StoreError> {
@@ -207,6 +163,97 @@ impl ReplicaStore for IdbStore {
             items.push((super::PHOTOS, JsValue::from(self.photo_blob_at_rest(mime, bytes)?), Some(JsValue::from_str(sha))));
         }
         self.put_raw(&items).await
+    }
+}
+
+impl IdbStore {
+    /// A first pull's batch written with `add`, without reading first: one request per record
+    /// instead of two. `add` never replaces a stored record: if one is there after all (another
+    /// tab pulling the same documents, an import meanwhile), the transaction aborts with a
+    /// ConstraintError, nothing of the batch is written, and `None` says to merge it instead.
+    async fn add_pulled(&self, incoming: &[(Record, String, String)]) -> Result<Option<Pulled>, StoreError> {
+        let mut names: Vec<&str> = incoming.iter().map(|(r, _, _)| r.kind.store_name()).collect();
+        names.push(super::SETTINGS);
+        names.sort_unstable();
+        names.dedup();
+        let tx = self.db.transaction(&names, TransactionMode::ReadWrite).map_err(classify)?;
+        let mut pulled = Pulled::default();
+        let issued: Result<(), StoreError> = (|| {
+            for (record, _, rev) in incoming {
+                if let Some(new) = pulled.settle(None, record) {
+                    let row = self.to_js(&new)?;
+                    set_row_rev(&row, rev);
+                    tx.object_store(new.kind.store_name()).map_err(classify)?.add(&row, None).map_err(classify)?;
+                }
+            }
+            tx.object_store(super::SETTINGS).map_err(classify)?.put(&JsValue::from_str("1"), Some(&JsValue::from_str(REVS_IN_ROWS))).map_err(classify)?;
+            Ok(())
+        })();
+        if let Err(e) = issued {
+            let _ = tx.abort();
+            return Err(e);
+        }
+        // A failed `add` reaches the transaction as its request's error event, before the
+        // abort; whatever it was, the batch is written again the ordinary way, which reports a
+        // failure of its own (a full disk) as any write does.
+        match tx.commit().map_err(classify)?.await {
+            Ok(TransactionResult::Committed) => Ok(Some(pulled)),
+            Ok(TransactionResult::Aborted) | Err(_) => Ok(None),
+        }
+    }
+
+    /// A batch merged with what is stored, each record read first.
+    async fn merge_pulled(&self, incoming: &[(Record, String, String)]) -> Result<Pulled, StoreError> {
+        use std::future::IntoFuture;
+        let mut names: Vec<&str> = incoming.iter().map(|(r, _, _)| r.kind.store_name()).collect();
+        names.push(super::SETTINGS);
+        let purges = incoming.iter().any(|(r, _, _)| r.is_purged());
+        if purges {
+            names.push(super::PHOTOS);
+        }
+        names.sort_unstable();
+        names.dedup();
+        in_transaction!(self.db, &names, |tx| {
+            // Each record asked for directly: a batch is small beside a store of a year's
+            // tickets, whose key list would cost more than the reads.
+            let mut reads = Vec::with_capacity(incoming.len());
+            for (record, _, _) in incoming {
+                reads.push(tx.object_store(record.kind.store_name()).map_err(classify)?.get(JsValue::from_str(&record.id.to_string())).map_err(classify)?.into_future());
+            }
+            let settings = tx.object_store(super::SETTINGS).map_err(classify)?;
+            let mut pulled = Pulled::default();
+            for ((record, _, rev), read) in incoming.iter().zip(reads) {
+                let stored_row = read.await.map_err(classify)?;
+                let stored = stored_row.as_ref().map(|v| self.from_js(v)).transpose()?;
+                let store = tx.object_store(record.kind.store_name()).map_err(classify)?;
+                // The revision goes into the record's row, with it.
+                match (pulled.settle(stored.as_ref(), record), stored_row) {
+                    (Some(merged), _) => {
+                        let row = self.to_js(&merged)?;
+                        set_row_rev(&row, rev);
+                        store.put(&row, None).map_err(classify)?;
+                    }
+                    // The same record at another revision (a conflict settled elsewhere to
+                    // what is here): only the revision changes.
+                    (None, Some(row)) if row_rev(&row).as_deref() != Some(rev.as_str()) => {
+                        set_row_rev(&row, rev);
+                        store.put(&row, None).map_err(classify)?;
+                    }
+                    (None, _) => {}
+                }
+            }
+            settings.put(&JsValue::from_str("1"), Some(&JsValue::from_str(REVS_IN_ROWS))).map_err(classify)?;
+            if pulled.erases {
+                settings.delete(idb::Query::Key(JsValue::from_str(crate::store::BOARD_SUMMARY_KEY))).map_err(classify)?;
+            }
+            if purges {
+                let photos = tx.object_store(super::PHOTOS).map_err(classify)?;
+                for sha256 in &pulled.photos_erased {
+                    photos.delete(idb::Query::Key(JsValue::from_str(sha256))).map_err(classify)?;
+                }
+            }
+            Ok(pulled)
+        })
     }
 }
 
