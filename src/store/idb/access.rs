@@ -13,13 +13,18 @@ use crate::store::{decode, encode, AccessLogStore, StoreError, ACCESS_PREFIX};
 /// Entries written while locked (wrong guesses), in the clear until the next sign-in.
 const ACCESS_WAITING_PREFIX: &str = "access-waiting:";
 
+/// The settings keys that begin with `prefix`: every one sorts below the prefix followed by
+/// U+FFFF.
+pub(super) fn prefix_range(prefix: &str) -> Result<KeyRange, StoreError> {
+    KeyRange::bound(&JsValue::from_str(prefix), &JsValue::from_str(&format!("{prefix}\u{ffff}")), Some(false), Some(false)).map_err(classify)
+}
+
 impl IdbStore {
     /// Keys and texts under a prefix, in key order.
-    async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(JsValue, String)>, StoreError> {
+    pub(super) async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(JsValue, String)>, StoreError> {
         let tx = self.db.transaction(&[SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
         let store = tx.object_store(SETTINGS).map_err(classify)?;
-        // Every key with the prefix sorts below the prefix followed by U+FFFF.
-        let range = KeyRange::bound(&JsValue::from_str(prefix), &JsValue::from_str(&format!("{prefix}\u{ffff}")), Some(false), Some(false)).map_err(classify)?;
+        let range = prefix_range(prefix)?;
         let keys = store.get_all_keys(Some(Query::KeyRange(range.clone())), None).map_err(classify)?.await.map_err(classify)?;
         let values = store.get_all(Some(Query::KeyRange(range)), None).map_err(classify)?.await.map_err(classify)?;
         tx.await.map_err(classify)?;

@@ -69,17 +69,11 @@ impl ReplicaStore for IdbStore {
     }
 
     async fn queued_for_push(&self) -> Result<Vec<(RecordKind, Uuid, Stamp)>, StoreError> {
-        let tx = self.db.transaction(&[super::SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
-        let store = tx.object_store(super::SETTINGS).map_err(classify)?;
-        let range = || idb::KeyRange::bound(&JsValue::from_str(PUSH_QUEUE), &JsValue::from_str(&format!("{PUSH_QUEUE}\u{ffff}")), Some(false), Some(false)).map_err(classify);
-        // Keys and values of one range in one transaction come in the same (key) order.
-        let keys = store.get_all_keys(Some(idb::Query::KeyRange(range()?)), None).map_err(classify)?.await.map_err(classify)?;
-        let stamps = store.get_all(Some(idb::Query::KeyRange(range()?)), None).map_err(classify)?.await.map_err(classify)?;
-        tx.await.map_err(classify)?;
-        Ok(keys
-            .iter()
-            .zip(&stamps)
-            .filter_map(|(k, v)| Some((k.as_string()?.strip_prefix(PUSH_QUEUE).and_then(parse_doc_id)?, v.as_string()?.parse::<Stamp>().ok()?)))
+        Ok(self
+            .settings_with_prefix(PUSH_QUEUE)
+            .await?
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.as_string()?.strip_prefix(PUSH_QUEUE).and_then(parse_doc_id)?, v.parse::<Stamp>().ok()?)))
             .map(|((kind, id), stamp)| (kind, id, stamp))
             .collect())
     }
@@ -111,7 +105,7 @@ impl ReplicaStore for IdbStore {
         }
         let tx = self.db.transaction(&[super::SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
         let store = tx.object_store(super::SETTINGS).map_err(classify)?;
-        let range = idb::KeyRange::bound(&JsValue::from_str(REV_PREFIX), &JsValue::from_str(&format!("{REV_PREFIX}\u{ffff}")), Some(false), Some(false)).map_err(classify)?;
+        let range = super::access::prefix_range(REV_PREFIX)?;
         let first = store.get_all_keys(Some(idb::Query::KeyRange(range)), Some(1)).map_err(classify)?.await.map_err(classify)?;
         tx.await.map_err(classify)?;
         Ok(!first.is_empty())
@@ -172,10 +166,7 @@ impl IdbStore {
     /// tab pulling the same documents, an import meanwhile), the transaction aborts with a
     /// ConstraintError, nothing of the batch is written, and `None` says to merge it instead.
     async fn add_pulled(&self, incoming: &[(Record, String, String)]) -> Result<Option<Pulled>, StoreError> {
-        let mut names: Vec<&str> = incoming.iter().map(|(r, _, _)| r.kind.store_name()).collect();
-        names.push(super::SETTINGS);
-        names.sort_unstable();
-        names.dedup();
+        let names = pulled_stores(incoming, &[super::SETTINGS]);
         let tx = self.db.transaction(&names, TransactionMode::ReadWrite).map_err(classify)?;
         let mut pulled = Pulled::default();
         let issued: Result<(), StoreError> = (|| {
@@ -205,14 +196,8 @@ impl IdbStore {
     /// A batch merged with what is stored, each record read first.
     async fn merge_pulled(&self, incoming: &[(Record, String, String)]) -> Result<Pulled, StoreError> {
         use std::future::IntoFuture;
-        let mut names: Vec<&str> = incoming.iter().map(|(r, _, _)| r.kind.store_name()).collect();
-        names.push(super::SETTINGS);
         let purges = incoming.iter().any(|(r, _, _)| r.is_purged());
-        if purges {
-            names.push(super::PHOTOS);
-        }
-        names.sort_unstable();
-        names.dedup();
+        let names = pulled_stores(incoming, if purges { &[super::SETTINGS, super::PHOTOS] } else { &[super::SETTINGS] });
         in_transaction!(self.db, &names, |tx| {
             // Each record asked for directly: a batch is small beside a store of a year's
             // tickets, whose key list would cost more than the reads.
@@ -255,6 +240,15 @@ impl IdbStore {
             Ok(pulled)
         })
     }
+}
+
+/// The stores a batch from the server is written to, with `more`.
+fn pulled_stores<'a>(incoming: &[(Record, String, String)], more: &[&'a str]) -> Vec<&'a str> {
+    let mut names: Vec<&str> = incoming.iter().map(|(r, _, _)| r.kind.store_name()).collect();
+    names.extend_from_slice(more);
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 const CONFIG_KEY: &str = "couch";
