@@ -238,7 +238,7 @@ fn a_first_replication_asks_no_revs_diff_of_an_empty_database_nor_bulk_get_of_wh
 
 #[test]
 fn a_pass_shows_its_progress_and_where_the_pull_stopped() {
-    use patroldesk::app::replicate::{pass_showing, Progress, BATCH};
+    use patroldesk::app::replicate::{pass_showing, Progress, BATCH, CHANGES_PAGE};
     use std::cell::RefCell;
     let couch = MemoryCouch::new();
     let a = stocked(400);
@@ -262,7 +262,9 @@ fn a_pass_shows_its_progress_and_where_the_pull_stopped() {
     let percents: Vec<u8> = seen.borrow().iter().filter_map(|p| match p { Progress::Pulling { percent } => *percent, _ => None }).collect();
     assert_eq!(percents.first(), Some(&0));
     assert!(percents.windows(2).all(|w| w[0] <= w[1]), "{percents:?}");
-    assert!(percents.len() >= batches, "{percents:?}");
+    // Once at the start, then after every page of changes.
+    assert!(percents.len() > sent.div_ceil(CHANGES_PAGE), "{percents:?}");
+    assert_eq!(percents.last(), Some(&100), "{percents:?}");
 }
 
 #[test]

@@ -24,6 +24,12 @@ use crate::store::{RecordStore, StoreError};
 /// about 1 MB).
 pub const BATCH: usize = 1000;
 
+/// Changes per `_changes` page of a pull. The server's cost is mostly per request and per
+/// page for a page of this size (79,446 changes without documents: 2.9 s in pages of 1,000,
+/// 2.2 s in pages of 5,000, on pouchdb-server); the documents a page lacks are fetched a
+/// [`BATCH`] at a time.
+pub const CHANGES_PAGE: usize = 5 * BATCH;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplicateError {
     #[error(transparent)]
@@ -336,7 +342,7 @@ struct Fetched {
 /// push to pass over: a first pull, a change from another tablet), and only what they do
 /// not carry is asked for with `_bulk_get`.
 async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: &Value, pushed_revs: &HashMap<String, String>, with_docs: bool, knows_any: bool) -> Result<Fetched, ReplicateError> {
-    let changes = couch.changes(since, BATCH, with_docs).await?;
+    let changes = couch.changes(since, CHANGES_PAGE, with_docs).await?;
     // What this pass just pushed comes back first: skipped without reading the store.
     let records: Vec<_> = changes
         .results
@@ -364,8 +370,8 @@ async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: 
             _ => wanted.push((change.id.clone(), rev)),
         }
     }
-    if !wanted.is_empty() {
-        docs.extend(couch.bulk_get(&wanted).await?);
+    for wanted in wanted.chunks(BATCH) {
+        docs.extend(couch.bulk_get(wanted).await?);
     }
     Ok(Fetched { changes, conflicted, docs })
 }
@@ -438,7 +444,7 @@ async fn process_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
 fn more_after(changes: &ChangesResponse) -> bool {
     match changes.pending {
         Some(pending) => pending > 0,
-        None => changes.results.len() >= BATCH,
+        None => changes.results.len() >= CHANGES_PAGE,
     }
 }
 
