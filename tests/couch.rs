@@ -214,6 +214,10 @@ fn a_pushed_revision_hangs_on_the_one_known_and_is_the_same_on_every_tablet() {
     let doc = push_doc(&edited, Some(&first));
     assert_eq!(doc["_rev"], json!(second));
     assert_eq!(from_doc(&doc, now()).unwrap(), edited, "CouchDB's own fields do not disturb the record");
+    // Written straight as JSON (the push's way), it is the same document.
+    let (rev, json_doc) = patroldesk::domain::couch::push_doc_json(&edited, Some(&first));
+    assert_eq!(rev, second);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&json_doc).unwrap(), doc);
     // Two tablets settling the same conflict push the same document.
     let leaves = three_leaves();
     let a = resolve(&leaves).unwrap();

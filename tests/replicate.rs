@@ -396,3 +396,110 @@ fn a_record_relayed_by_file_reaches_the_server_though_stamped_before_the_push_ch
     assert!(run(a.queued_for_push()).unwrap().is_empty());
     assert_eq!(run(pass(&a, &couch, tablet(1), URL, now())).unwrap().pushed, 0);
 }
+
+/// A server that lets the tablet save an edit while it takes the push's first `_bulk_docs`
+/// (`edit`) or the first checkpoint (`edit_at_checkpoint`): a user saving while the first
+/// replication runs.
+struct EditDuringPush<'a> {
+    couch: &'a MemoryCouch,
+    store: &'a MemoryStore,
+    edit: std::cell::RefCell<Option<Record>>,
+    edit_at_checkpoint: std::cell::RefCell<Option<Record>>,
+}
+
+impl CouchApi for EditDuringPush<'_> {
+    async fn changes(&self, since: &serde_json::Value, limit: usize, with_docs: bool) -> Result<patroldesk::domain::couch::ChangesResponse, CouchError> {
+        self.couch.changes(since, limit, with_docs).await
+    }
+    async fn revs_diff(&self, request: &serde_json::Value) -> Result<serde_json::Value, CouchError> {
+        self.couch.revs_diff(request).await
+    }
+    async fn bulk_get(&self, wanted: &[(String, String)]) -> Result<Vec<serde_json::Value>, CouchError> {
+        self.couch.bulk_get(wanted).await
+    }
+    async fn bulk_docs(&self, docs: &[serde_json::Value]) -> Result<(), CouchError> {
+        self.couch.bulk_docs(docs).await?;
+        if let Some(edited) = self.edit.borrow_mut().take() {
+            run(self.store.put_many(&[edited])).unwrap();
+        }
+        Ok(())
+    }
+    async fn leaves(&self, id: &str) -> Result<Vec<serde_json::Value>, CouchError> {
+        self.couch.leaves(id).await
+    }
+    async fn get_local(&self, id: &str) -> Result<Option<patroldesk::domain::couch::Checkpoint>, CouchError> {
+        self.couch.get_local(id).await
+    }
+    async fn put_local(&self, id: &str, checkpoint: &patroldesk::domain::couch::Checkpoint) -> Result<(), CouchError> {
+        self.couch.put_local(id, checkpoint).await?;
+        if let Some(edited) = self.edit_at_checkpoint.borrow_mut().take() {
+            run(self.store.put_many(&[edited])).unwrap();
+        }
+        Ok(())
+    }
+    async fn update_seq(&self) -> Result<serde_json::Value, CouchError> {
+        self.couch.update_seq().await
+    }
+    async fn get_with_attachments(&self, id: &str) -> Result<Option<serde_json::Value>, CouchError> {
+        self.couch.get_with_attachments(id).await
+    }
+    async fn holds_records(&self) -> Result<bool, CouchError> {
+        self.couch.holds_records().await
+    }
+}
+
+#[test]
+fn a_record_edited_while_its_first_push_runs_goes_up_on_the_revision_just_sent() {
+    use patroldesk::app::replicate::BATCH;
+    let a = stocked(200);
+    let all = everything(&a);
+    assert!(all.len() > BATCH, "{}: two batches at least", all.len());
+    // The oldest ticket goes in the first batch; it is edited while the server takes it, so
+    // it comes round again at the end of the push, now on a revision of this push.
+    let oldest = all.values().filter(|r| r.kind == RecordKind::Ticket).min_by_key(|r| r.updated_at).unwrap().clone();
+    let mut body = oldest.body.clone();
+    body["description"] = json!("edited while the first replication ran");
+    let edited = oldest.edited(body, stamp(3_500_000, tablet(1)), None);
+    let couch = MemoryCouch::new();
+    let server = EditDuringPush { couch: &couch, store: &a, edit: std::cell::RefCell::new(Some(edited.clone())), edit_at_checkpoint: Default::default() };
+    let report = run(pass(&a, &server, tablet(1), URL, now())).unwrap();
+    assert!(server.edit.borrow().is_none(), "the edit was made during the push");
+    assert_eq!(report.settled, 0, "no conflict to settle: the edit went up on the revision sent before it");
+    assert_eq!(couch.conflicted(), 0);
+    assert_eq!(report.pushed, all.len() + 1, "every record once, and the edit");
+    let id = format!("ticket:{}", oldest.id);
+    assert_eq!(couch.winners()[&id]["record"]["body"]["description"], json!("edited while the first replication ran"));
+    let b = MemoryStore::new();
+    pass_until_done(&b, &couch, tablet(2));
+    assert_eq!(everything(&b), everything(&a));
+}
+
+#[test]
+fn after_a_first_pull_the_push_passes_over_what_came_and_sends_an_edit_made_meanwhile() {
+    use patroldesk::app::replicate::pushed_until;
+    let a = stocked(30);
+    let couch = MemoryCouch::new();
+    pass_until_done(&a, &couch, tablet(1));
+    let all = everything(&a);
+    // B's first pull stores everything; as its checkpoint is written, B's user edits a ticket
+    // that came in it.
+    let b = MemoryStore::new();
+    // The oldest ticket, edited at a stamp older than much of what came.
+    let ticket = all.values().filter(|r| r.kind == RecordKind::Ticket).min_by_key(|r| r.updated_at).unwrap().clone();
+    let mut body = ticket.body.clone();
+    body["description"] = json!("edited on B during its first pull");
+    let edited = ticket.edited(body, Stamp { wall_ms: ticket.updated_at.wall_ms + 1, counter: 0, device: tablet(2) }, None);
+    let server = EditDuringPush { couch: &couch, store: &b, edit: Default::default(), edit_at_checkpoint: std::cell::RefCell::new(Some(edited.clone())) };
+    let report = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
+    assert!(server.edit_at_checkpoint.borrow().is_none(), "the edit was made during the pull");
+    assert_eq!(report.pulled, all.len());
+    assert_eq!(report.pushed, 1, "only the edit goes up: what came is passed over");
+    assert_eq!(couch.winners()[&format!("ticket:{}", ticket.id)]["record"]["body"]["description"], json!("edited on B during its first pull"));
+    // The push has gone through everything B holds: the next pass reads nothing again.
+    let highest = everything(&b).values().map(|r| r.updated_at).max();
+    assert_eq!(run(pushed_until(&b, tablet(2), URL)).unwrap(), highest);
+    let again = run(pass(&b, &couch, tablet(2), URL, now())).unwrap();
+    assert_eq!((again.pushed, again.pulled), (0, 0));
+    pass_until_done(&a, &couch, tablet(1));
+    assert_eq!(everything(&a), everything(&b));
+}

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::domain::clock::Stamp;
-use crate::domain::couch::{ChangesResponse, photo_doc, photo_doc_id, photo_from_doc, photo_rev, to_doc, doc_id, from_doc, missing_from_revs_diff, next_rev, pull_progress, rev_hash, rev_pos, short_hash, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
+use crate::domain::couch::{ChangesResponse, photo_doc, photo_doc_id, photo_from_doc, photo_rev, push_doc_json, doc_id, from_doc, missing_from_revs_diff, next_rev, pull_progress, rev_hash, rev_pos, short_hash, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
 use crate::domain::record::{Record, RecordKind};
 use crate::store::couch::{CouchApi, CouchError, ReplicaStore};
 use crate::store::{RecordStore, StoreError};
@@ -127,12 +127,15 @@ async fn push_showing<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, cou
 
 /// One batch ready to send: its documents at their next revisions, and where it ends.
 struct Prepared {
-    docs: Vec<Value>,
+    /// Each document as JSON.
+    docs: Vec<String>,
     revs: Vec<(String, String)>,
     photos: Vec<String>,
     /// The batch's records that an import queued: off the queue once the batch is up.
     queued: Vec<(RecordKind, Uuid, Stamp)>,
-    last: String,
+    /// The push checkpoint once the batch is up; `None` for queued records stamped before
+    /// the checkpoint, which do not move it.
+    last: Option<String>,
 }
 
 /// The server revisions remembered for these documents; none looked up on a tablet that
@@ -141,27 +144,127 @@ async fn remembered<S: ReplicaStore>(store: &S, ids: &[String], knows_any: bool)
     Ok(if knows_any && !ids.is_empty() { store.known_revs(ids).await? } else { vec![None; ids.len()] })
 }
 
-/// `floor`: the checkpoint the push started from; a batch of queued records stamped before it
-/// does not move the checkpoint back.
-async fn prepare<S: ReplicaStore>(store: &S, batch: &[Record], knows_any: bool, queued: &HashSet<(RecordKind, Uuid)>, floor: Option<Stamp>) -> Result<Prepared, ReplicateError> {
+/// The tablet's changes after the push checkpoint, in the `updated_at` index's order across
+/// every kind, read a page per kind at a time: a first push of 10,000 tickets starts sending
+/// at once (reading them all first kept the server waiting 3 s) and never holds them all in
+/// memory, which the wasm keeps at its highest mark.
+struct Changes {
+    kinds: Vec<KindPages>,
+    /// The highest stamp read (skipped records included): once every kind is read to its
+    /// end, the push has gone through it.
+    read_through: Option<Stamp>,
+}
+
+struct KindPages {
+    kind: RecordKind,
+    after: Option<Stamp>,
+    /// What the pull just stored as the server has it, left out unread.
+    skip: HashSet<(Uuid, Stamp)>,
+    /// Read and not yet taken, each with its stamp's text (the index's order).
+    read: std::collections::VecDeque<(String, Record)>,
+    done: bool,
+}
+
+impl Changes {
+    fn after(since: Option<Stamp>, skip: &HashSet<(RecordKind, Uuid, Stamp)>) -> Changes {
+        let kinds = RecordKind::ALL
+            .into_iter()
+            .map(|kind| KindPages { kind, after: since, skip: skip.iter().filter(|(k, _, _)| *k == kind).map(|(_, id, stamp)| (*id, *stamp)).collect(), read: Default::default(), done: false })
+            .collect();
+        Changes { kinds, read_through: None }
+    }
+
+    /// The next change in stamp order, reading a kind's next page once its last is taken.
+    async fn next<S: RecordStore>(&mut self, store: &S) -> Result<Option<Record>, StoreError> {
+        for pages in self.kinds.iter_mut().filter(|p| !p.done) {
+            // Pages wholly skipped are read on until one has a record or the kind ends.
+            while pages.read.is_empty() && !pages.done {
+                let page = store.changed_page(pages.kind, pages.after, BATCH, &pages.skip).await?;
+                pages.done = page.last.is_none();
+                if let Some(last) = page.last {
+                    pages.after = Some(last);
+                    if self.read_through.is_none_or(|t| t.to_string() < last.to_string()) {
+                        self.read_through = Some(last);
+                    }
+                }
+                pages.read.extend(page.records.into_iter().map(|r| (r.updated_at.to_string(), r)));
+            }
+        }
+        let oldest = self.kinds.iter_mut().filter(|p| !p.read.is_empty()).min_by(|a, b| a.read[0].0.cmp(&b.read[0].0));
+        Ok(oldest.and_then(|p| p.read.pop_front()).map(|(_, record)| record))
+    }
+}
+
+/// What the push goes through: the changes after its checkpoint, and before them the records
+/// imports queued that are stamped before it.
+struct PushSource<'a> {
+    changes: Changes,
+    early: Vec<Record>,
+    queued: &'a HashSet<(RecordKind, Uuid)>,
+    on_server: &'a HashSet<(RecordKind, Uuid, Stamp)>,
+    /// Queued records found on the server already (the pull just stored them as it has
+    /// them): off the queue at the end.
+    passed_over: Vec<(RecordKind, Uuid, Stamp)>,
+}
+
+impl PushSource<'_> {
+    /// The next batch's records and the stamp the push has gone through with them.
+    async fn next_batch<S: RecordStore>(&mut self, store: &S) -> Result<(Vec<Record>, Option<Stamp>), StoreError> {
+        if !self.early.is_empty() {
+            let take = self.early.len().min(BATCH);
+            return Ok((self.early.drain(..take).collect(), None));
+        }
+        let mut records = Vec::new();
+        let mut last = None;
+        while records.len() < BATCH {
+            let Some(record) = self.changes.next(store).await? else {
+                // Every kind read to its end: through the highest stamp read, records left
+                // out unread included.
+                last = last.max(self.changes.read_through.take());
+                break;
+            };
+            last = Some(record.updated_at);
+            // Stored as the server has it (a queued record, so read): passed over.
+            if self.on_server.contains(&(record.kind, record.id, record.updated_at)) {
+                if self.queued.contains(&(record.kind, record.id)) {
+                    self.passed_over.push((record.kind, record.id, record.updated_at));
+                }
+                continue;
+            }
+            records.push(record);
+        }
+        Ok((records, last))
+    }
+}
+
+/// `in_push`: the revisions prepared earlier in this push, by document; a record changed
+/// again while the push runs comes round a second time and goes up on the revision sent
+/// before (the earlier batch is not remembered yet while this one is prepared).
+async fn prepare<S: ReplicaStore>(
+    store: &S,
+    batch: Vec<Record>,
+    last: Option<Stamp>,
+    knows_any: bool,
+    queued: &HashSet<(RecordKind, Uuid)>,
+    in_push: &mut HashMap<String, String>,
+) -> Result<Prepared, ReplicateError> {
     let ids: Vec<String> = batch.iter().map(|r| doc_id(r.kind, r.id)).collect();
     let known = remembered(store, &ids, knows_any).await?;
     let mut docs = Vec::new();
     let mut revs = Vec::new();
-    for ((record, doc_id), parent) in batch.iter().zip(ids).zip(&known) {
-        let (rev, revisions) = next_rev(record, parent.as_deref());
+    for ((record, doc_id), known) in batch.iter().zip(ids).zip(known) {
+        let parent = in_push.get(&doc_id).cloned().or(known);
+        let (rev, doc) = push_doc_json(record, parent.as_deref());
         // The server already holds this very record (it came from there).
         if parent.as_deref().is_some_and(|p| rev_hash(p) == rev_hash(&rev)) {
             continue;
         }
-        let mut doc = to_doc(record, Some(&rev));
-        doc["_revisions"] = revisions;
         docs.push(doc);
+        in_push.insert(doc_id.clone(), rev.clone());
         revs.push((doc_id, rev));
     }
     let queued = batch.iter().filter(|r| queued.contains(&(r.kind, r.id))).map(|r| (r.kind, r.id, r.updated_at)).collect();
-    let last = batch.last().map(|r| floor.map_or(r.updated_at, |f| f.max(r.updated_at)).to_string()).unwrap_or_default();
-    Ok(Prepared { docs, revs, photos: crate::domain::export::photo_refs(batch), queued, last })
+    Ok(Prepared { docs, revs, photos: crate::domain::export::photo_refs(&batch), queued, last: last.map(|s| s.to_string()) })
 }
 
 /// Sends what the server lacks of a batch (a batch retried after a cut sends nothing twice).
@@ -172,7 +275,7 @@ async fn send<C: CouchApi>(couch: &C, batch: &Prepared, ask_first: bool) -> Resu
         return Ok(0);
     }
     if !ask_first {
-        couch.bulk_docs(&batch.docs).await?;
+        couch.bulk_docs_json(&batch.docs).await?;
         return Ok(batch.docs.len());
     }
     let mut ask = serde_json::Map::new();
@@ -180,9 +283,9 @@ async fn send<C: CouchApi>(couch: &C, batch: &Prepared, ask_first: bool) -> Resu
         ask.insert(doc_id.clone(), json!([rev]));
     }
     let missing: HashSet<(String, String)> = missing_from_revs_diff(&couch.revs_diff(&Value::Object(ask)).await?).into_iter().collect();
-    let docs: Vec<&Value> = batch.docs.iter().zip(&batch.revs).filter(|(_, key)| missing.contains(*key)).map(|(doc, _)| doc).collect();
+    let docs: Vec<String> = batch.docs.iter().zip(&batch.revs).filter(|(_, key)| missing.contains(*key)).map(|(doc, _)| doc.clone()).collect();
     if !docs.is_empty() {
-        couch.bulk_docs(&docs.into_iter().cloned().collect::<Vec<_>>()).await?;
+        couch.bulk_docs_json(&docs).await?;
     }
     Ok(missing.len())
 }
@@ -195,7 +298,10 @@ async fn settle_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, id: &s
     // first), before its checkpoint (a pass cut here sends them next time).
     push_photos(store, couch, &batch.photos).await?;
     store.unqueue(&batch.queued).await?;
-    checkpoint(store, couch, id, Value::String(batch.last.clone())).await
+    match &batch.last {
+        Some(last) => checkpoint(store, couch, id, Value::String(last.clone())).await,
+        None => Ok(()),
+    }
 }
 
 /// The push, telling `pushed` each revision sent or found on the server (the pull that
@@ -212,43 +318,42 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
 ) -> Result<usize, ReplicateError> {
     let id = replication_id(device, url, Direction::Push);
     let since = checkpoints(store, couch, &id).await?.as_str().and_then(|s| s.parse::<Stamp>().ok());
-    let mut changed: Vec<Record> = Vec::new();
-    for kind in RecordKind::ALL {
-        changed.extend(store.changed_since(kind, since).await?);
-    }
-    // And what imports queued, whatever its stamps: a file relayed from a tablet without a
-    // network reaches the server through this one.
+    let after = |r: &Record| since.is_none_or(|s| r.updated_at.to_string() > s.to_string());
+    // What imports queued, whatever its stamps: a file relayed from a tablet without a
+    // network reaches the server through this one. Those stamped after the checkpoint come
+    // with the changes.
     let queued: HashSet<(RecordKind, Uuid)> = store.queued_for_push().await?.into_iter().map(|(kind, id, _)| (kind, id)).collect();
-    if !queued.is_empty() {
-        let read: HashSet<(RecordKind, Uuid)> = changed.iter().map(|r| (r.kind, r.id)).collect();
-        let missing: Vec<(RecordKind, Uuid)> = queued.iter().filter(|k| !read.contains(k)).copied().collect();
-        changed.extend(store.get_many(&missing).await?.into_iter().flatten());
+    let mut early = Vec::new();
+    if since.is_some() && !queued.is_empty() {
+        let keys: Vec<(RecordKind, Uuid)> = queued.iter().copied().collect();
+        early.extend(store.get_many(&keys).await?.into_iter().flatten().filter(|r| !after(r)));
     }
-    changed.sort_by_key(|r| r.updated_at);
-    // Past everything read here once the batches are on the server (what is passed over is
-    // there already), never back before where the push began.
-    let through = changed.last().map(|r| since.map_or(r.updated_at, |s| s.max(r.updated_at)));
-    let passed_over: Vec<(RecordKind, Uuid, Stamp)> =
-        changed.iter().filter(|r| queued.contains(&(r.kind, r.id)) && on_server.contains(&(r.kind, r.id, r.updated_at))).map(|r| (r.kind, r.id, r.updated_at)).collect();
-    changed.retain(|r| !on_server.contains(&(r.kind, r.id, r.updated_at)));
-    let batches: Vec<&[Record]> = changed.chunks(BATCH).collect();
+    // How many to send, for the screen and for the two questions below (counted from the
+    // index, not read).
+    let waiting = store.change_summary(since).await?.count + early.len();
+    let of = waiting.saturating_sub(on_server.iter().filter(|(_, _, stamp)| since.is_none_or(|s| stamp.to_string() > s.to_string())).count());
     // A push of many batches (a first replication) asks once whether the database is empty;
     // a single batch asks `_revs_diff` as it would anyway.
-    let ask_first = batches.len() < 2 || couch.holds_records().await?;
-    let knows_any = batches.is_empty() || store.knows_any_rev().await?;
+    let ask_first = of <= BATCH || couch.holds_records().await?;
+    let knows_any = of == 0 || store.knows_any_rev().await?;
+    // Queued records are read (to be taken off the queue), the rest of what the pull stored
+    // as the server has it is left out unread.
+    let unread: HashSet<(RecordKind, Uuid, Stamp)> = on_server.iter().filter(|(kind, id, _)| !queued.contains(&(*kind, *id))).copied().collect();
+    let mut source = PushSource { changes: Changes::after(since, &unread), early, queued: &queued, on_server, passed_over: Vec::new() };
+    let mut in_push = HashMap::new();
     let mut pushed = 0;
-    let mut next = match batches.first() {
-        Some(batch) => Some(prepare(store, batch, knows_any, &queued, since).await?),
-        None => None,
+    let mut done = 0;
+    let mut next = match source.next_batch(store).await? {
+        (batch, None) if batch.is_empty() => None,
+        (batch, last) => Some(prepare(store, batch, last, knows_any, &queued, &mut in_push).await?),
     };
     let mut sent_before: Option<Prepared> = None;
-    for n in 0..batches.len() {
-        progress(Progress::Pushing { done: n * BATCH, of: changed.len() });
-        let Some(current) = next.take() else { break };
+    while let Some(current) = next.take() {
+        progress(Progress::Pushing { done, of: of.max(done) });
         let following = async {
-            match batches.get(n + 1) {
-                Some(batch) => prepare(store, batch, knows_any, &queued, since).await.map(Some),
-                None => Ok(None),
+            match source.next_batch(store).await? {
+                (batch, None) if batch.is_empty() => Ok::<_, ReplicateError>(None),
+                (batch, last) => prepare(store, batch, last, knows_any, &queued, &mut in_push).await.map(Some),
             }
         };
         let before = async {
@@ -261,17 +366,14 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
         settled?;
         pushed += sent?;
         next = following?;
+        done += current.docs.len();
         pushed_revs.extend(current.revs.iter().cloned());
         sent_before = Some(current);
     }
     if let Some(last) = &sent_before {
         settle_batch(store, couch, &id, last).await?;
     }
-    store.unqueue(&passed_over).await?;
-    let last_checkpoint = sent_before.as_ref().map(|b| b.last.clone());
-    if let Some(through) = through.filter(|t| last_checkpoint.as_deref() != Some(t.to_string().as_str())) {
-        checkpoint(store, couch, &id, Value::String(through.to_string())).await?;
-    }
+    store.unqueue(&source.passed_over).await?;
     Ok(pushed)
 }
 

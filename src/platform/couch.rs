@@ -74,6 +74,11 @@ impl FetchCouch {
     }
 
     async fn send(&self, url: &str, method: &str, body: Option<&Value>, abort: Option<&web_sys::AbortSignal>) -> Result<(u16, Value), CouchError> {
+        let bytes = body.map(serde_json::to_vec).transpose().map_err(|_| CouchError::Offline)?;
+        self.send_bytes(url, method, bytes.as_deref(), abort).await
+    }
+
+    async fn send_bytes(&self, url: &str, method: &str, body: Option<&[u8]>, abort: Option<&web_sys::AbortSignal>) -> Result<(u16, Value), CouchError> {
         let init = web_sys::RequestInit::new();
         init.set_method(method);
         if let Some(signal) = abort {
@@ -89,10 +94,8 @@ impl FetchCouch {
         if let Some(body) = body {
             let _ = headers.set("content-type", "application/json");
             // Bytes, not a string: a string would be decoded from the wasm's UTF-8 into the
-            // page's UTF-16 and encoded back by fetch (a megabyte a batch; 1.8 s of the
-            // tablet's time over a first push of 10,000 tickets).
-            let bytes = serde_json::to_vec(body).map_err(|_| CouchError::Offline)?;
-            init.set_body(&js_sys::Uint8Array::from(bytes.as_slice()).into());
+            // page's UTF-16 and encoded back by fetch (a megabyte a batch).
+            init.set_body(&js_sys::Uint8Array::from(body).into());
         }
         init.set_headers(&headers);
         let window = web_sys::window().ok_or(CouchError::Offline)?;
@@ -171,7 +174,21 @@ impl CouchApi for FetchCouch {
     }
 
     async fn bulk_docs(&self, docs: &[Value]) -> Result<(), CouchError> {
-        let (_, json) = self.request("POST", "/_bulk_docs", Some(&json!({ "docs": docs, "new_edits": false }))).await?;
+        let docs: Vec<String> = docs.iter().map(Value::to_string).collect();
+        self.bulk_docs_json(&docs).await
+    }
+
+    async fn bulk_docs_json(&self, docs: &[String]) -> Result<(), CouchError> {
+        let mut body = Vec::with_capacity(docs.iter().map(|d| d.len() + 1).sum::<usize>() + 32);
+        body.extend_from_slice(b"{\"new_edits\":false,\"docs\":[");
+        for (n, doc) in docs.iter().enumerate() {
+            if n > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(doc.as_bytes());
+        }
+        body.extend_from_slice(b"]}");
+        let (_, json) = self.send_bytes(&format!("{}/_bulk_docs", self.base), "POST", Some(&body), None).await?;
         // With `new_edits: false` CouchDB lists only what it refused.
         if let Some(refused) = json.as_array().and_then(|items| items.iter().find(|i| i.get("error").is_some())) {
             return Err(CouchError::Refused(refused.get("reason").and_then(Value::as_str).unwrap_or("refused").to_owned()));

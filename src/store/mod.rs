@@ -154,6 +154,32 @@ impl PutReport {
     }
 }
 
+/// A page of changes (see [`RecordStore::changed_page`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChangedPage {
+    pub records: Vec<Record>,
+    /// The page's last stamp, skipped records included: where the next page starts.
+    pub last: Option<Stamp>,
+}
+
+/// A page of `changed` (in stamp order) of `limit` records that does not split a stamp: a
+/// full page ends before its last stamp's run, unless that run is the whole page (then the
+/// page is the whole run). See [`RecordStore::changed_page`].
+pub fn whole_stamps(mut changed: Vec<Record>, limit: usize) -> Vec<Record> {
+    if changed.len() < limit || limit == 0 {
+        return changed;
+    }
+    let last = changed[limit - 1].updated_at;
+    let run_starts = changed[..limit].iter().position(|r| r.updated_at == last).unwrap_or(0);
+    if run_starts > 0 {
+        changed.truncate(run_starts);
+    } else {
+        let run_ends = changed.iter().position(|r| r.updated_at != last).unwrap_or(changed.len());
+        changed.truncate(run_ends);
+    }
+    changed
+}
+
 /// Whether `incoming` may replace `stored`: only a write with the same or a later stamp
 /// does. Equal stamps mean the same write replayed, so replacing is harmless.
 pub fn supersedes(incoming: &Record, stored: Option<&Record>) -> bool {
@@ -216,6 +242,18 @@ pub trait RecordStore {
     }
     /// Records (tombstones included) changed after `since`, oldest change first.
     async fn changed_since(&self, kind: RecordKind, since: Option<Stamp>) -> Result<Vec<Record>, StoreError>;
+    /// Up to about `limit` records (tombstones included) changed after `after`, in the order of
+    /// the `updated_at` index, leaving out those stored at exactly a `(id, stamp)` of `skip`
+    /// (what a pull has just stored as the server has it: stores that can, leave them out
+    /// without decoding them). Records sharing a stamp are never split between two pages;
+    /// the next page starts after [`ChangedPage::last`], which is `None` only at the end.
+    async fn changed_page(&self, kind: RecordKind, after: Option<Stamp>, limit: usize, skip: &std::collections::HashSet<(Uuid, Stamp)>) -> Result<ChangedPage, StoreError> {
+        let mut changed = self.changed_since(kind, after).await?;
+        changed.sort_by_cached_key(|r| r.updated_at.to_string());
+        let page = whole_stamps(changed, limit);
+        let last = page.last().map(|r| r.updated_at);
+        Ok(ChangedPage { records: page.into_iter().filter(|r| !skip.contains(&(r.id, r.updated_at))).collect(), last })
+    }
     /// Records whose `updated_at` sorts strictly between `after` and `before` in the text
     /// order of the `updated_at` index (which is the stamps' order, except for the 14-digit
     /// stamps older versions could write: see [`crate::domain::clock::rolled_over_range`]).

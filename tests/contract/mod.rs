@@ -4,7 +4,7 @@
 //! show (injected failures, two connections, schema migrations) stays beside it.
 #![allow(dead_code)]
 
-use patroldesk::domain::clock::Hlc;
+use patroldesk::domain::clock::{Hlc, Stamp};
 use patroldesk::domain::record::{IndexName, Record, RecordKind};
 use patroldesk::domain::ticket::Ticket;
 use patroldesk::store::{delete, ChangeSummary, RecordStore};
@@ -77,6 +77,48 @@ pub async fn changes_since_a_watermark_and_their_summary<S: RecordStore>(store: 
     assert_eq!(store.change_summary(watermark).await.unwrap(), ChangeSummary { count: 2, oldest: Some(plan.updated_at), since: watermark });
     assert_eq!(store.change_summary(Some(late.updated_at)).await.unwrap(), ChangeSummary { since: Some(late.updated_at), ..ChangeSummary::default() });
     assert_eq!(store.highest_stamp().await.unwrap(), Some(late.updated_at));
+}
+
+/// Changes read a page at a time (the push's way) come each once, in stamp order, however
+/// the pages fall on records sharing a stamp (written in one go, e.g. by an import); those
+/// stored at an `(id, stamp)` asked to be skipped are left out, and the pages still go on.
+pub async fn changes_read_a_page_at_a_time_never_split_a_stamp<S: RecordStore>(store: &S) {
+    let mut c = clock(1);
+    let mut records = Vec::new();
+    // Stamps 1, 2, 2, 2, 3, 4, 4, 4, 4, 4, 5.
+    for (ms, n) in [(1, 1), (2, 3), (3, 1), (4, 5), (5, 1)] {
+        let stamp = c.tick(ms);
+        for _ in 0..n {
+            records.push(Record::create(RecordKind::Ticket, json!({"status": "new", "category": "lift"}), stamp, None));
+        }
+    }
+    store.put_many(&records).await.unwrap();
+    let sorted = |mut ids: Vec<Uuid>| {
+        ids.sort();
+        ids
+    };
+    // Every other record skipped, and one at a stamp it is not stored at (not skipped).
+    let mut skip: std::collections::HashSet<(Uuid, Stamp)> = records.iter().step_by(2).map(|r| (r.id, r.updated_at)).collect();
+    skip.insert((records[1].id, records[0].updated_at));
+    for skipping in [false, true] {
+        let skip = if skipping { skip.clone() } else { Default::default() };
+        let expected = sorted(records.iter().filter(|r| !skip.contains(&(r.id, r.updated_at))).map(|r| r.id).collect());
+        for limit in 1..=records.len() + 1 {
+            let mut read = Vec::new();
+            let mut after = None;
+            for _ in 0..=records.len() {
+                let page = store.changed_page(RecordKind::Ticket, after, limit, &skip).await.unwrap();
+                let Some(last) = page.last else { break };
+                assert!(page.records.len() <= limit.max(5), "limit {limit}: a page is the limit, or one whole run");
+                assert!(after.is_none_or(|a| a < last), "limit {limit}: pages go on");
+                after = Some(last);
+                read.extend(page.records);
+            }
+            assert_eq!(after, records.last().map(|r| r.updated_at), "limit {limit}: read to the end");
+            assert!(read.windows(2).all(|w| w[0].updated_at <= w[1].updated_at), "limit {limit}: in stamp order");
+            assert_eq!(sorted(read.iter().map(|r| r.id).collect()), expected, "limit {limit}, skipping {skipping}: every record once");
+        }
+    }
 }
 
 /// Two tabs (or tablets) edit the same ticket; the edit stamped later stays, even when the
