@@ -30,6 +30,20 @@ function walk(root) {
 const indexPath = join(dir, 'index.html');
 let html = readFileSync(indexPath, 'utf8');
 
+// 0. The static shell's words ({{nav.intake}} …) from the app's own locale files, in both
+//    languages; the shell's inline script shows the one the app will start in.
+const locales = Object.fromEntries(['en', 'zh-CN'].map((lang) =>
+  [lang, JSON.parse(readFileSync(fileURLToPath(new URL(`../locales/${lang}.json`, import.meta.url)), 'utf8'))]));
+const escapeHtml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+html = html.replace(/\{\{([a-z_.]+)\}\}/g, (whole, key) => {
+  const words = Object.entries(locales).map(([lang, table]) => [lang, key.split('.').reduce((t, k) => t?.[k], table)]);
+  if (words.some(([, w]) => typeof w !== 'string')) {
+    console.error(`post-build: no text for ${whole} in locales/`);
+    process.exit(1);
+  }
+  return words.map(([lang, w]) => `<span class="boot-text" lang="${lang}">${escapeHtml(w)}</span>`).join('');
+});
+
 // 1. Hashes of inline scripts (a <script> with a body and no src attribute).
 const hashes = [];
 for (const m of html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)) {

@@ -225,6 +225,35 @@ test.describe('static shell', () => {
   // held back until the static shell has been measured.
   test.use({ serviceWorkers: 'block' });
 
+  test('draws the navigation in the language the app will start in, its tab marked, before the wasm', async ({ page }) => {
+    await page.route(/_bg\.wasm$/, () => {}); // never answered: the static shell stays
+    await page.goto('/board', { waitUntil: 'domcontentloaded' });
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+    const items = page.locator('nav.shell-nav .nav-placeholder');
+    await expect(items).toHaveText(NAV_EN, { useInnerText: true });
+    await expect(page.locator('nav.shell-nav a')).toHaveCount(0); // the links come with the app
+    await expect(page.locator('nav.shell-nav [data-current]')).toHaveText('Board', { useInnerText: true });
+    await expect(page.locator('main .boot')).toHaveText(/^PatrolDesk keeps every ticket[^巡]*$/, { useInnerText: true });
+    // The language chosen in the app before, on a drill's page.
+    await page.evaluate(() => localStorage.setItem('patroldesk.lang', JSON.stringify('zh-CN')));
+    await page.goto('/drills/plan/x', { waitUntil: 'domcontentloaded' });
+    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+    await expect(items).toHaveText(NAV_ZH, { useInnerText: true });
+    await expect(page.locator('nav.shell-nav [data-current]')).toHaveText(NAV_ZH[2], { useInnerText: true });
+    await expect(page.locator('main .boot')).toHaveText(/^巡逻客服台把工单[^A-Za-z]*$/, { useInnerText: true });
+  });
+
+  test.describe('on a Chinese browser', () => {
+    test.use({ locale: 'zh-TW' });
+    test('draws the navigation in Chinese', async ({ page }) => {
+      await page.route(/_bg\.wasm$/, () => {});
+      await page.goto('/', { waitUntil: 'domcontentloaded' });
+      await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+      await expect(page.locator('nav.shell-nav .nav-placeholder')).toHaveText(NAV_ZH, { useInnerText: true });
+      await expect(page.locator('nav.shell-nav [data-current]')).toHaveCount(0);
+    });
+  });
+
   test('is replaced by the app without layout shift', async ({ page }) => {
     await page.addInitScript(() => {
       window.__shift = 0;
