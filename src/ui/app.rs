@@ -104,6 +104,8 @@ fn AppWithContext() -> impl IntoView {
     crate::ui::live::save_summary_on_hide(ctx);
     crate::ui::lock::watch(ctx);
     spawn_local(async move {
+        // Nothing is read from storage before the view's first frame is on the screen.
+        platform::after_paint().await;
         match load(ctx).await {
             Ok(()) => {}
             Err(e) => ctx.storage_error.set(Some(e)),

@@ -27,8 +27,17 @@ pub mod settings;
 
 use wasm_bindgen::JsCast;
 
-/// Replaces the static shell in `#app` (painted before the wasm arrived) with the live app.
+/// Replaces the static shell in `#app` (painted before the wasm arrived) with the live app,
+/// in a task of its own: starting the wasm and drawing the app were one long task of about
+/// 300 ms on a slow phone, in which no tap is answered (issue 23's blocking time).
 pub fn mount() {
+    wasm_bindgen_futures::spawn_local(async {
+        crate::platform::next_turn().await;
+        mount_now();
+    });
+}
+
+fn mount_now() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let Some(root) = document.get_element_by_id("app").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     else {

@@ -254,6 +254,36 @@ test.describe('static shell', () => {
     });
   });
 
+  test('the app is drawn in a task of its own, and storage is opened only after its first frame', async ({ page }) => {
+    await page.addInitScript(() => {
+      const mark = Performance.prototype.mark;
+      window.__order = [];
+      Performance.prototype.mark = function (name, ...rest) {
+        window.__order.push(name);
+        if (name === 'pd-mounted') requestAnimationFrame(() => window.__order.push('frame'));
+        return mark.call(this, name, ...rest);
+      };
+      // A task boundary between the wasm's start and the drawing: a zero-delay timer set
+      // when the wasm module is first fetched fires between them.
+      const instantiate = WebAssembly.instantiateStreaming;
+      WebAssembly.instantiateStreaming = async (...args) => {
+        const result = await instantiate.apply(WebAssembly, args);
+        window.__order.push('instantiated');
+        setTimeout(() => window.__order.push('task'), 0);
+        return result;
+      };
+    });
+    await page.goto('/');
+    await appReady(page);
+    await expect.poll(() => page.evaluate(() => window.__order.includes('pd-store'))).toBe(true);
+    const order = await page.evaluate(() => window.__order);
+    const at = (name) => order.indexOf(name);
+    for (const name of ['instantiated', 'task', 'pd-mount', 'pd-mounted', 'frame', 'pd-load']) expect(at(name), name).toBeGreaterThanOrEqual(0);
+    expect(at('pd-mount'), order.join(' ')).toBeGreaterThan(at('task'));
+    expect(at('pd-load'), order.join(' ')).toBeGreaterThan(at('frame'));
+    expect(at('frame')).toBeGreaterThan(at('pd-mounted'));
+  });
+
   test('is replaced by the app without layout shift', async ({ page }) => {
     await page.addInitScript(() => {
       window.__shift = 0;
