@@ -245,7 +245,7 @@ fn a_pass_shows_its_progress_and_where_the_pull_stopped() {
     let sent = everything(&a).len();
     assert!(sent > 2 * BATCH, "{sent}: several batches");
     let seen = RefCell::new(Vec::new());
-    let report = run(pass_showing(&a, &couch, tablet(1), URL, now(), &|p| seen.borrow_mut().push(p))).unwrap();
+    let report = run(pass_showing(&a, &couch, tablet(1), URL, now(), &|p| seen.borrow_mut().push(p), &|_| {})).unwrap();
     assert_eq!(report.pushed, sent);
     let pushing: Vec<Progress> = seen.borrow().iter().copied().filter(|p| matches!(p, Progress::Pushing { .. })).collect();
     let batches = sent.div_ceil(BATCH);
@@ -256,7 +256,9 @@ fn a_pass_shows_its_progress_and_where_the_pull_stopped() {
     // B pulls in batches: the percentage climbs to 100 against the server's update_seq.
     let b = MemoryStore::new();
     seen.borrow_mut().clear();
-    let report = run(pass_showing(&b, &couch, tablet(2), URL, now(), &|p| seen.borrow_mut().push(p))).unwrap();
+    let told = RefCell::new(Vec::new());
+    let report = run(pass_showing(&b, &couch, tablet(2), URL, now(), &|p| seen.borrow_mut().push(p), &|written| told.borrow_mut().extend_from_slice(written))).unwrap();
+    assert_eq!(told.borrow().len(), sent, "every record stored is told, once");
     assert_eq!(report.pulled, sent);
     assert_eq!(report.last_seq, json!(sent));
     let percents: Vec<u8> = seen.borrow().iter().filter_map(|p| match p { Progress::Pulling { percent } => *percent, _ => None }).collect();
@@ -502,4 +504,38 @@ fn after_a_first_pull_the_push_passes_over_what_came_and_sends_an_edit_made_mean
     assert_eq!((again.pushed, again.pulled), (0, 0));
     pass_until_done(&a, &couch, tablet(1));
     assert_eq!(everything(&a), everything(&b));
+}
+
+#[test]
+fn a_pull_cut_half_way_has_told_what_it_stored_before_the_cut() {
+    use patroldesk::app::replicate::{pass_showing, CHANGES_PAGE};
+    use std::cell::RefCell;
+    // More than one page of changes, so a cut can fall between two stored pages.
+    let a = stocked(800);
+    let couch = MemoryCouch::new();
+    pass_until_done(&a, &couch, tablet(1));
+    assert!(everything(&a).len() > CHANGES_PAGE, "several pages");
+    let calls = {
+        let probe = MemoryCouch::new();
+        pass_until_done(&a, &probe, tablet(1));
+        let before = probe.calls.get();
+        pass_until_done(&MemoryStore::new(), &probe, tablet(2));
+        probe.calls.get() - before
+    };
+    let mut cut_after_a_stored_page = 0;
+    for cut in 1..calls {
+        let b = MemoryStore::new();
+        couch.cut_after(cut);
+        let told = RefCell::new(Vec::new());
+        let result = run(pass_showing(&b, &couch, tablet(2), URL, now(), &|_| {}, &|written| told.borrow_mut().extend_from_slice(written)));
+        couch.cut_after(usize::MAX);
+        // Whatever happened, what the tablet holds is exactly what it was told.
+        let held: BTreeMap<(RecordKind, Uuid), Record> = everything(&b);
+        let told: BTreeMap<(RecordKind, Uuid), Record> = told.into_inner().into_iter().map(|r| ((r.kind, r.id), r)).collect();
+        assert_eq!(told, held, "cut at call {cut}");
+        if result.is_err() && !held.is_empty() {
+            cut_after_a_stored_page += 1;
+        }
+    }
+    assert!(cut_after_a_stored_page > 0, "some cut fell after a stored page");
 }

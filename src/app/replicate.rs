@@ -48,8 +48,6 @@ pub struct PassReport {
     pub settled: usize,
     /// Documents from the server not taken, with why (checked as strictly as a file).
     pub refused: Vec<(String, DocProblem)>,
-    /// The records the pull wrote here, as stored: the live cache applies exactly these.
-    pub written: Vec<Record>,
     /// Where the pull stopped: a continuous sync waits for changes after it.
     pub last_seq: Value,
 }
@@ -65,10 +63,12 @@ pub enum Progress {
 
 /// One pass: push, then pull. `now` bounds the stamps taken from the server.
 pub async fn pass<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, device: Uuid, url: &str, now: chrono::DateTime<chrono::Utc>) -> Result<PassReport, ReplicateError> {
-    pass_showing(store, couch, device, url, now, &|_| {}).await
+    pass_showing(store, couch, device, url, now, &|_| {}, &|_| {}).await
 }
 
-/// [`pass`], telling `progress` after every batch.
+/// [`pass`], telling `progress` after every batch, and `stored` the records each batch of
+/// the pull wrote here, as stored, once its transaction has committed: the live cache applies
+/// exactly these, batch by batch, so what a pass cut half-way stored is shown too.
 pub async fn pass_showing<S: RecordStore + ReplicaStore, C: CouchApi>(
     store: &S,
     couch: &C,
@@ -76,11 +76,12 @@ pub async fn pass_showing<S: RecordStore + ReplicaStore, C: CouchApi>(
     url: &str,
     now: chrono::DateTime<chrono::Utc>,
     progress: &dyn Fn(Progress),
+    stored: &dyn Fn(&[Record]),
 ) -> Result<PassReport, ReplicateError> {
     let mut pushed_revs = HashMap::new();
     let mut on_server = HashSet::new();
     let mut report = PassReport { pushed: push_remembering(store, couch, device, url, progress, &mut pushed_revs, &HashSet::new()).await?, ..PassReport::default() };
-    pull(store, couch, device, url, now, &mut report, progress, &pushed_revs, &mut on_server).await?;
+    pull(store, couch, device, url, now, &mut report, progress, stored, &pushed_revs, &mut on_server).await?;
     // What a pull merged here (local edits the server had not seen) goes up at once; what
     // it stored as the server has it is only passed over.
     report.pushed += push_remembering(store, couch, device, url, progress, &mut pushed_revs, &on_server).await?;
@@ -487,6 +488,7 @@ async fn process_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
     fetched: &Fetched,
     first_pull: bool,
     report: &mut PassReport,
+    stored: &dyn Fn(&[Record]),
     on_server: &mut HashSet<(RecordKind, Uuid, Stamp)>,
 ) -> Result<(), ReplicateError> {
     let mut incoming: BTreeMap<String, (Record, String)> = BTreeMap::new();
@@ -533,7 +535,9 @@ async fn process_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
     pull_photos(store, couch, &photos, report).await?;
     report.pulled += written.len();
     let wrote_any = !written.is_empty() || !items.is_empty() || !photos.is_empty();
-    report.written.extend(written);
+    if !written.is_empty() {
+        stored(&written);
+    }
     // A batch of nothing new (the echo of this tablet's own push) needs no checkpoint of
     // its own: cut before the next, it is read again and skipped again.
     if wrote_any || !more_after(changes) {
@@ -561,6 +565,7 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     now: chrono::DateTime<chrono::Utc>,
     report: &mut PassReport,
     progress: &dyn Fn(Progress),
+    stored: &dyn Fn(&[Record]),
     pushed_revs: &HashMap<String, String>,
     on_server: &mut HashSet<(RecordKind, Uuid, Stamp)>,
 ) -> Result<(), ReplicateError> {
@@ -586,7 +591,7 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
                 Ok(None)
             }
         };
-        let (done, following) = futures::future::join(process_batch(store, couch, &id, now, &fetched, first_pull, report, on_server), following).await;
+        let (done, following) = futures::future::join(process_batch(store, couch, &id, now, &fetched, first_pull, report, stored, on_server), following).await;
         done?;
         progress(Progress::Pulling { percent: pull_progress(&next_since, &update_seq) });
         match following? {

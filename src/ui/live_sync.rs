@@ -215,17 +215,16 @@ async fn waiting(store: &DeviceStore, device: uuid::Uuid, config: &CouchConfig) 
 }
 
 /// The records a pull wrote: into the cache by record, other tabs told the ids.
-fn apply_pulled(ctx: AppContext, report: &PassReport) {
-    if report.written.is_empty() {
-        return;
-    }
-    for r in &report.written {
+/// A batch the pull stored, into the live cache and the other tabs' (as soon as its
+/// transaction has committed, not at the end of the pass: a pass cut half-way has stored it).
+fn apply_pulled(ctx: AppContext, written: &[crate::domain::record::Record]) {
+    for r in written {
         ctx.observe(r.updated_at);
     }
     ctx.cache.try_update(|c| {
-        c.apply(&report.written);
+        c.apply(written);
     });
-    broadcast::announce(Topic::Records(report.written.iter().map(|r| (r.kind, r.id)).collect()));
+    broadcast::announce(Topic::Records(written.iter().map(|r| (r.kind, r.id)).collect()));
     crate::ui::live::refresh_unexported_soon(ctx);
 }
 
@@ -266,7 +265,14 @@ async fn run(ctx: AppContext, generation: u64) {
                     ctx.live_sync.try_set(SyncState::Syncing(Some(p)));
                 }
             };
-            pass_showing(&store, &couch, device, config.database(), chrono::Utc::now(), &show).await
+            // Applied even if this run has been replaced meanwhile (the records are stored),
+            // never into a locked tablet's memory.
+            let stored = move |written: &[crate::domain::record::Record]| {
+                if ctx.session.get_untracked() != crate::ui::context::Session::Locked {
+                    apply_pulled(ctx, written);
+                }
+            };
+            pass_showing(&store, &couch, device, config.database(), chrono::Utc::now(), &show, &stored).await
         }
         .await;
         if !current(generation) {
@@ -275,7 +281,6 @@ async fn run(ctx: AppContext, generation: u64) {
         match result {
             Ok(report) => {
                 attempt = 0;
-                apply_pulled(ctx, &report);
                 // A pass that moved nothing (the echo of this tablet's own push, a long-poll
                 // ended by its deadline) leaves the line saying what the last one did.
                 let this = SyncState::UpToDate { sent: report.pushed, received: report.pulled, refused: report.refused.len() };

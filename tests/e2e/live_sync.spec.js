@@ -272,6 +272,12 @@ test('the network cut 50 times at random points of a replication: nothing lost o
   await b.getByTestId('sync-now').click();
   await expect(b.getByTestId('sync-state')).toHaveText(/^Up to date/, { timeout: 30_000 }).catch((e) => explain(e, [b], []));
   await converged(a, b);
+  // What the passes cut half-way stored is on B's board too, not only in its storage: the
+  // board is B's live cache, told batch by batch (no reload here, which would read it anew).
+  for (const p of [a, b]) await p.locator('nav.shell-nav a', { hasText: 'Board' }).click();
+  await expect(a.getByTestId('board-count')).toHaveAttribute('data-settled', 'true');
+  await expect.poll(async () => [await a.getByTestId('board-count').textContent(), await b.getByTestId('board-count').textContent()], { timeout: 10_000 })
+    .toEqual([expect.stringMatching(/^[1-9][\d,]* tickets$/), await a.getByTestId('board-count').textContent()]);
   const all = await records(b);
   expect(new Set(all).size).toBe(all.length);
   expect(all.length).toBeGreaterThan(1000);
