@@ -104,6 +104,8 @@ fn AppWithContext() -> impl IntoView {
     crate::ui::live::save_summary_on_hide(ctx);
     crate::ui::lock::watch(ctx);
     spawn_local(async move {
+        // Nothing is read from storage before the view's first frame is on the screen.
+        platform::after_paint().await;
         match load(ctx).await {
             Ok(()) => {}
             Err(e) => ctx.storage_error.set(Some(e)),
@@ -151,11 +153,7 @@ async fn load(ctx: AppContext) -> Result<(), StoreError> {
     // Another tab on an older or newer version: tell the user instead of hanging.
     platform::mark("pd-load");
     let blocked = move || ctx.storage_error.set(Some(StoreError::UpgradeBlocked));
-    // Nothing is read from storage before the view's first frame is on the screen; the
-    // database opens meanwhile (waiting for the frame before opening it cost the cold start
-    // to the board 100-300 ms with the CPU 4x slower).
-    let (store, ()) = futures::future::join(DeviceStore::open_with(DB_NAME, blocked, blocked), platform::after_paint()).await;
-    let store = store?;
+    let store = DeviceStore::open_with(DB_NAME, blocked, blocked).await?;
     if ctx.storage_error.get_untracked() == Some(StoreError::UpgradeBlocked) {
         ctx.storage_error.set(None);
     }
