@@ -66,16 +66,6 @@ fn row_id(row: &JsValue) -> Option<Uuid> {
     js_sys::Reflect::get(row, &JsValue::from_str("id")).ok()?.as_string().and_then(|id| Uuid::parse_str(&id).ok())
 }
 
-/// One turn of the event loop (a zero-delay timer): lets the page paint and take taps.
-async fn next_turn() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
 impl IdbStore {
     async fn get_all(&self, kind: RecordKind, index: Option<IndexName>, query: Option<Query>) -> Result<Vec<Record>, StoreError> {
         let name = kind.store_name();
@@ -151,7 +141,7 @@ impl IdbStore {
             if values.len() < READ_PAGE as usize || after.is_none() {
                 break;
             }
-            next_turn().await;
+            crate::platform::next_turn().await;
         }
         crate::platform::mark(&format!("pd-got-{name}"));
         Ok((rows, unreadable))
