@@ -354,13 +354,13 @@ test('a database from before sign-in is sealed at set-up, opens only with a cred
   await expect(page.locator('main')).toContainText('9-9-901');
   // The pass runs after the records are shown.
   await expect.poll(async () => (await dumpIndexedDb(page)).includes('MRKHALF7731')).toBe(false);
-  const pending = await page.evaluate(async () => {
+  // The marker goes only at the end of the pass, after drafts and photos: wait for it too.
+  await expect.poll(() => page.evaluate(async () => {
     const db = await new Promise((resolve) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => resolve(r.result); });
     const value = await new Promise((resolve) => { const r = db.transaction('settings').objectStore('settings').get('sealing_pending'); r.onsuccess = () => resolve(r.result); });
     db.close();
     return value ?? null;
-  });
-  expect(pending).toBeNull();
+  })).toBeNull();
 });
 
 test('a quick patrol report made on the lock screen is sealed, cannot be read back, and becomes a ticket at sign-in', async ({ page }) => {
