@@ -23,12 +23,18 @@ pub const DB_NAME: &str = "patroldesk";
 /// - 1: `settings` (device identity, site settings and roster).
 /// - 2: one store per record kind with its indexes; `photos`, `drafts`, `import_ledger`.
 /// - 3: `improvements` (improvement measures, issue 22).
-pub const SCHEMA_VERSION: u32 = 3;
+/// - 4: `pushed_revs` (the server revisions a push sent, a batch per entry).
+pub const SCHEMA_VERSION: u32 = 4;
 
 const SETTINGS: &str = "settings";
 pub const PHOTOS: &str = "photos";
 pub const DRAFTS: &str = "drafts";
 pub const IMPORT_LEDGER: &str = "import_ledger";
+/// The revisions a push batch sent, `{ids, revs}` under an increasing key, found by document
+/// through the `by_doc` index on `ids` (one write per batch: one per document cost a first
+/// push of 79,446 documents 3 s).
+pub(crate) const PUSHED_REVS: &str = "pushed_revs";
+pub(crate) const BY_DOC: &str = "by_doc";
 
 #[derive(serde::Deserialize)]
 struct Head {
@@ -89,6 +95,14 @@ fn migrate(db: &Database, old: u32) -> Result<(), idb::Error> {
     }
     if old < 3 {
         record_store(RecordKind::Improvement)?;
+    }
+    if old < 4 {
+        let mut params = ObjectStoreParams::new();
+        params.auto_increment(true);
+        let store = db.create_object_store(PUSHED_REVS, params)?;
+        let mut by_doc = idb::IndexParams::new();
+        by_doc.multi_entry(true);
+        store.create_index(BY_DOC, KeyPath::new_single("ids"), Some(by_doc))?;
     }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! What the replicator keeps on the tablet (issue 20): the last server revision known per
-//! document — in the record's row when a pull wrote it, as a small settings entry when a
-//! push sent it — and the checkpoints. Revisions and sequences say nothing of a resident.
+//! document — in the record's row when a pull wrote it, in a batch entry of `pushed_revs` when
+//! a push sent it — and the checkpoints. Revisions and sequences say nothing of a resident.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use idb::{TransactionMode, TransactionResult};
 
@@ -17,7 +17,11 @@ use crate::store::couch::{push_queue_key, Pulled, ReplicaStore, PUSH_QUEUE};
 use uuid::Uuid;
 use crate::store::{decode, encode, StoreError};
 
+/// Where schema versions before 4 kept a pushed revision (still read).
 const REV_PREFIX: &str = "couch-rev:";
+/// A `pushed_revs` entry's lists (the `by_doc` index is on the first).
+const PACK_IDS: &str = "ids";
+const PACK_REVS: &str = "revs";
 const CHECKPOINT_PREFIX: &str = "couch-checkpoint:";
 /// Set by the first pull that writes a revision into a record's row.
 const REVS_IN_ROWS: &str = "couch-revs-in-rows";
@@ -25,15 +29,18 @@ const REVS_IN_ROWS: &str = "couch-revs-in-rows";
 impl ReplicaStore for IdbStore {
     async fn known_revs(&self, doc_ids: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         use std::future::IntoFuture;
-        // A revision is kept in two places: with the record's row when a pull wrote it, and
-        // as a settings entry when a push sent it. Both read in one transaction, every
-        // request issued before any is awaited; the one further along is the server's.
+        // A revision is kept with the record's row when a pull wrote it, in a batch entry of
+        // `pushed_revs` when a push sent it (a settings entry before schema version 4). All
+        // read in one transaction, every request issued before any is awaited; the one
+        // furthest along is the server's.
         let mut names: Vec<&str> = doc_ids.iter().filter_map(|id| parse_doc_id(id)).map(|(kind, _)| kind.store_name()).collect();
-        names.push(super::SETTINGS);
+        names.extend([super::SETTINGS, super::PUSHED_REVS]);
         names.sort_unstable();
         names.dedup();
         let tx = self.db.transaction(&names, TransactionMode::ReadOnly).map_err(classify)?;
         let settings = tx.object_store(super::SETTINGS).map_err(classify)?;
+        let packs = tx.object_store(super::PUSHED_REVS).map_err(classify)?;
+        let by_doc = packs.index(super::BY_DOC).map_err(classify)?;
         let mut pending = Vec::with_capacity(doc_ids.len());
         for id in doc_ids {
             let entry = settings.get(JsValue::from_str(&format!("{REV_PREFIX}{id}"))).map_err(classify)?.into_future();
@@ -41,19 +48,37 @@ impl ReplicaStore for IdbStore {
                 Some((kind, record)) => Some(tx.object_store(kind.store_name()).map_err(classify)?.get(JsValue::from_str(&record.to_string())).map_err(classify)?.into_future()),
                 None => None,
             };
-            pending.push((entry, row));
+            let in_packs = by_doc.get_all_keys(Some(idb::Query::Key(JsValue::from_str(id))), None).map_err(classify)?.into_future();
+            pending.push((entry, row, in_packs));
         }
-        let mut out = Vec::with_capacity(doc_ids.len());
-        for (entry, row) in pending {
+        let mut out: Vec<Option<String>> = Vec::with_capacity(doc_ids.len());
+        // Each batch entry naming one of these is read once, however many of them it names.
+        let mut pack_keys: Vec<f64> = Vec::new();
+        for (entry, row, in_packs) in pending {
             let sent = entry.await.map_err(classify)?.and_then(|v| v.as_string());
             let pulled = match row {
                 Some(row) => row.await.map_err(classify)?.as_ref().and_then(row_rev),
                 None => None,
             };
-            out.push(match (sent, pulled) {
-                (Some(a), Some(b)) => Some(if compare_revs(&a, &b).is_ge() { a } else { b }),
-                (a, b) => a.or(b),
-            });
+            pack_keys.extend(in_packs.await.map_err(classify)?.iter().filter_map(JsValue::as_f64));
+            out.push(further_along(sent, pulled));
+        }
+        pack_keys.sort_by(f64::total_cmp);
+        pack_keys.dedup();
+        let wanted: std::collections::HashMap<&str, usize> = doc_ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        let mut reads = Vec::with_capacity(pack_keys.len());
+        for key in pack_keys {
+            reads.push(packs.get(JsValue::from_f64(key)).map_err(classify)?.into_future());
+        }
+        for read in reads {
+            let Some(pack) = read.await.map_err(classify)? else { continue };
+            let (ids, revs) = pack_lists(&pack);
+            for (id, rev) in ids.iter().zip(revs.iter()) {
+                let (Some(id), Some(rev)) = (id.as_string(), rev.as_string()) else { continue };
+                if let Some(&i) = wanted.get(id.as_str()) {
+                    out[i] = further_along(out[i].take(), Some(rev));
+                }
+            }
         }
         tx.await.map_err(classify)?;
         Ok(out)
@@ -103,18 +128,25 @@ impl ReplicaStore for IdbStore {
         if self.read_text(REVS_IN_ROWS).await?.is_some() {
             return Ok(true);
         }
-        let tx = self.db.transaction(&[super::SETTINGS], TransactionMode::ReadOnly).map_err(classify)?;
+        let tx = self.db.transaction(&[super::SETTINGS, super::PUSHED_REVS], TransactionMode::ReadOnly).map_err(classify)?;
         let store = tx.object_store(super::SETTINGS).map_err(classify)?;
         let range = super::access::prefix_range(REV_PREFIX)?;
         let first = store.get_all_keys(Some(idb::Query::KeyRange(range)), Some(1)).map_err(classify)?.await.map_err(classify)?;
+        let packs = tx.object_store(super::PUSHED_REVS).map_err(classify)?.count(None).map_err(classify)?.await.map_err(classify)?;
         tx.await.map_err(classify)?;
-        Ok(!first.is_empty())
+        Ok(!first.is_empty() || packs > 0)
     }
 
     async fn remember_revs(&self, revs: &[(String, String)]) -> Result<(), StoreError> {
-        let items: Vec<(&str, JsValue, Option<JsValue>)> =
-            revs.iter().map(|(id, rev)| (super::SETTINGS, JsValue::from_str(rev), Some(JsValue::from_str(&format!("{REV_PREFIX}{id}"))))).collect();
-        self.put_raw(&items).await
+        if revs.is_empty() {
+            return Ok(());
+        }
+        let pack = js_sys::Object::new();
+        let ids: js_sys::Array = revs.iter().map(|(id, _)| JsValue::from_str(id)).collect();
+        let list: js_sys::Array = revs.iter().map(|(_, rev)| JsValue::from_str(rev)).collect();
+        js_sys::Reflect::set(&pack, &JsValue::from_str(PACK_IDS), &ids).map_err(|_| StoreError::Aborted("pushed revisions".into()))?;
+        js_sys::Reflect::set(&pack, &JsValue::from_str(PACK_REVS), &list).map_err(|_| StoreError::Aborted("pushed revisions".into()))?;
+        self.put_raw(&[(super::PUSHED_REVS, pack.into(), None)]).await
     }
 
     async fn load_checkpoint(&self, replication: &str) -> Result<Option<Checkpoint>, StoreError> {
@@ -276,4 +308,18 @@ impl IdbStore {
         }
         self.write_text(CONFIG_KEY, sealed).await
     }
+}
+
+/// The revision further along of two (either may be unknown).
+fn further_along(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if compare_revs(&a, &b).is_ge() { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A `pushed_revs` entry's document ids and revisions, side by side.
+fn pack_lists(pack: &JsValue) -> (js_sys::Array, js_sys::Array) {
+    let list = |name: &str| js_sys::Reflect::get(pack, &JsValue::from_str(name)).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok()).unwrap_or_default();
+    (list(PACK_IDS), list(PACK_REVS))
 }
