@@ -329,28 +329,56 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
         let keys: Vec<(RecordKind, Uuid)> = queued.iter().copied().collect();
         early.extend(store.get_many(&keys).await?.into_iter().flatten().filter(|r| !after(r)));
     }
-    // How many to send, for the screen and for the two questions below (counted from the
-    // index, not read).
-    let waiting = store.change_summary(since).await?.count + early.len();
-    let of = waiting.saturating_sub(on_server.iter().filter(|(_, _, stamp)| since.is_none_or(|s| stamp.to_string() > s.to_string())).count());
-    // A push of many batches (a first replication) asks once whether the database is empty;
-    // a single batch asks `_revs_diff` as it would anyway.
-    let ask_first = of <= BATCH || couch.holds_records().await?;
-    let knows_any = of == 0 || store.knows_any_rev().await?;
     // Queued records are read (to be taken off the queue), the rest of what the pull stored
     // as the server has it is left out unread.
     let unread: HashSet<(RecordKind, Uuid, Stamp)> = on_server.iter().filter(|(kind, id, _)| !queued.contains(&(*kind, *id))).copied().collect();
+    let early_count = early.len();
     let mut source = PushSource { changes: Changes::after(since, &unread), early, queued: &queued, on_server, passed_over: Vec::new() };
+    // How many to send (counted from the index, not read): for the screen, and whether to
+    // ask `_revs_diff` before each batch. A first push (no checkpoint) asks the server
+    // instead whether the database holds records, and starts sending meanwhile: counting a
+    // year of records took 0.4 s, and the server waited.
+    let left_to_send = |waiting: usize| waiting.saturating_sub(on_server.iter().filter(|(_, _, stamp)| since.is_none_or(|s| stamp.to_string() > s.to_string())).count());
+    let mut counting = Some(Box::pin(async { Ok::<_, ReplicateError>(store.change_summary(since).await?.count + early_count) }));
+    let (mut of, ask_first, knows_any, first) = if since.is_none() {
+        let (holds, knew_any, first) = futures::future::join3(couch.holds_records(), store.knows_any_rev(), source.next_batch(store)).await;
+        // Into a database holding none of the app's records, nothing needs asking about.
+        (None, holds?, knew_any?, first?)
+    } else {
+        let count_now = counting.take();
+        let counted = async move {
+            match count_now {
+                Some(c) => c.await,
+                None => Ok(0),
+            }
+        };
+        let (counted, knew_any, first) = futures::future::join3(counted, store.knows_any_rev(), source.next_batch(store)).await;
+        let of = left_to_send(counted?);
+        // A push of many batches asks once whether the database is empty (a server database
+        // made again); a single batch asks `_revs_diff` as it would anyway.
+        let ask_first = of <= BATCH || couch.holds_records().await?;
+        (Some(of), ask_first, of == 0 || knew_any?, first?)
+    };
     let mut in_push = HashMap::new();
     let mut pushed = 0;
     let mut done = 0;
-    let mut next = match source.next_batch(store).await? {
+    let mut next = match first {
         (batch, None) if batch.is_empty() => None,
         (batch, last) => Some(prepare(store, batch, last, knows_any, &queued, &mut in_push).await?),
     };
     let mut sent_before: Option<Prepared> = None;
     while let Some(current) = next.take() {
-        progress(Progress::Pushing { done, of: of.max(done) });
+        if let Some(of) = of {
+            progress(Progress::Pushing { done, of: of.max(done) });
+        }
+        // A first push counts while its first batch goes.
+        let count_now = if of.is_none() { counting.take() } else { None };
+        let counted = async move {
+            match count_now {
+                Some(c) => Some(c.await),
+                None => None,
+            }
+        };
         let following = async {
             match source.next_batch(store).await? {
                 (batch, None) if batch.is_empty() => Ok::<_, ReplicateError>(None),
@@ -363,7 +391,12 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
                 None => Ok(()),
             }
         };
-        let (sent, following, settled) = futures::future::join3(send(couch, &current, ask_first), following, before).await;
+        let (sent, following, settled, counted) = futures::future::join4(send(couch, &current, ask_first), following, before, counted).await;
+        if let Some(waiting) = counted {
+            let counted = left_to_send(waiting?);
+            of = Some(counted);
+            progress(Progress::Pushing { done, of: counted.max(done) });
+        }
         settled?;
         pushed += sent?;
         next = following?;
