@@ -345,19 +345,18 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
         // Into a database holding none of the app's records, nothing needs asking about.
         (None, holds?, knew_any?, first?)
     } else {
-        let count_now = counting.take();
-        let counted = async move {
-            match count_now {
-                Some(c) => c.await,
-                None => Ok(0),
-            }
-        };
-        let (counted, knew_any, first) = futures::future::join3(counted, store.knows_any_rev(), source.next_batch(store)).await;
-        let of = left_to_send(counted?);
+        // A later push (a few records) counts before reading, as it did: reading at once,
+        // an edit saved just after the app started (its storage busy loading) missed this
+        // push and waited for the one after the pull — tablet to tablet 1.9 s, not 0.9 s.
+        let of = left_to_send(match counting.take() {
+            Some(c) => c.await?,
+            None => 0,
+        });
         // A push of many batches asks once whether the database is empty (a server database
         // made again); a single batch asks `_revs_diff` as it would anyway.
         let ask_first = of <= BATCH || couch.holds_records().await?;
-        (Some(of), ask_first, of == 0 || knew_any?, first?)
+        let knows_any = of == 0 || store.knows_any_rev().await?;
+        (Some(of), ask_first, knows_any, source.next_batch(store).await?)
     };
     let mut in_push = HashMap::new();
     let mut pushed = 0;
