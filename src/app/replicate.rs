@@ -339,24 +339,22 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
     // instead whether the database holds records, and starts sending meanwhile: counting a
     // year of records took 0.4 s, and the server waited.
     let left_to_send = |waiting: usize| waiting.saturating_sub(on_server.iter().filter(|(_, _, stamp)| since.is_none_or(|s| stamp.to_string() > s.to_string())).count());
-    let mut counting = Some(Box::pin(async { Ok::<_, ReplicateError>(store.change_summary(since).await?.count + early_count) }));
-    let (mut of, ask_first, knows_any, first) = if since.is_none() {
+    let count = Box::pin(async { Ok::<_, ReplicateError>(store.change_summary(since).await?.count + early_count) });
+    // `counting`: the count still to come, while a first push's first batch goes.
+    let (mut counting, mut of, ask_first, knows_any, first) = if since.is_none() {
         let (holds, knew_any, first) = futures::future::join3(couch.holds_records(), store.knows_any_rev(), source.next_batch(store)).await;
         // Into a database holding none of the app's records, nothing needs asking about.
-        (None, holds?, knew_any?, first?)
+        (Some(count), None, holds?, knew_any?, first?)
     } else {
         // A later push (a few records) counts before reading, as it did: reading at once,
         // an edit saved just after the app started (its storage busy loading) missed this
         // push and waited for the one after the pull — tablet to tablet 1.9 s, not 0.9 s.
-        let of = left_to_send(match counting.take() {
-            Some(c) => c.await?,
-            None => 0,
-        });
+        let of = left_to_send(count.await?);
         // A push of many batches asks once whether the database is empty (a server database
         // made again); a single batch asks `_revs_diff` as it would anyway.
         let ask_first = of <= BATCH || couch.holds_records().await?;
         let knows_any = of == 0 || store.knows_any_rev().await?;
-        (Some(of), ask_first, knows_any, source.next_batch(store).await?)
+        (None, Some(of), ask_first, knows_any, source.next_batch(store).await?)
     };
     let mut in_push = HashMap::new();
     let mut pushed = 0;
@@ -370,8 +368,7 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
         if let Some(of) = of {
             progress(Progress::Pushing { done, of: of.max(done) });
         }
-        // A first push counts while its first batch goes.
-        let count_now = if of.is_none() { counting.take() } else { None };
+        let count_now = counting.take();
         let counted = async move {
             match count_now {
                 Some(c) => Some(c.await),
