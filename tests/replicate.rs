@@ -562,3 +562,147 @@ fn a_pull_cut_half_way_has_told_what_it_stored_before_the_cut() {
     }
     assert!(cut_after_a_stored_page > 0, "some cut fell after a stored page");
 }
+
+/// A server that answers each `_bulk_docs` only after the tablet's other work has had a turn
+/// (as over a network), logging what each `_changes` returned, and that stores another
+/// tablet's record once the push has sent `foreign_after` batches.
+struct SlowServer<'a> {
+    couch: &'a MemoryCouch,
+    slow: bool,
+    log: std::cell::RefCell<Vec<Call>>,
+    foreign: std::cell::RefCell<Option<(usize, serde_json::Value)>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Call {
+    BulkDocs,
+    Changes { results: usize },
+}
+
+/// Pending once, then ready: the other futures of a `join` run in between.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+/// Polls until done (the futures here are pending only to let others run).
+fn run_interleaved<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+impl CouchApi for SlowServer<'_> {
+    async fn changes(&self, since: &serde_json::Value, limit: usize, with_docs: bool) -> Result<patroldesk::domain::couch::ChangesResponse, CouchError> {
+        let changes = self.couch.changes(since, limit, with_docs).await?;
+        self.log.borrow_mut().push(Call::Changes { results: changes.results.len() });
+        Ok(changes)
+    }
+    async fn revs_diff(&self, request: &serde_json::Value) -> Result<serde_json::Value, CouchError> {
+        self.couch.revs_diff(request).await
+    }
+    async fn bulk_get(&self, wanted: &[(String, String)]) -> Result<Vec<serde_json::Value>, CouchError> {
+        self.couch.bulk_get(wanted).await
+    }
+    async fn bulk_docs(&self, docs: &[serde_json::Value]) -> Result<(), CouchError> {
+        YieldOnce(!self.slow).await;
+        self.couch.bulk_docs(docs).await?;
+        self.log.borrow_mut().push(Call::BulkDocs);
+        let batches = self.log.borrow().iter().filter(|c| **c == Call::BulkDocs).count();
+        let due = self.foreign.borrow().as_ref().is_some_and(|(after, _)| batches >= *after);
+        let foreign = if due { self.foreign.borrow_mut().take() } else { None };
+        if let Some((_, doc)) = foreign {
+            self.couch.bulk_docs(&[doc]).await?;
+        }
+        Ok(())
+    }
+    async fn leaves(&self, id: &str) -> Result<Vec<serde_json::Value>, CouchError> {
+        self.couch.leaves(id).await
+    }
+    async fn get_local(&self, id: &str) -> Result<Option<patroldesk::domain::couch::Checkpoint>, CouchError> {
+        self.couch.get_local(id).await
+    }
+    async fn put_local(&self, id: &str, checkpoint: &patroldesk::domain::couch::Checkpoint) -> Result<(), CouchError> {
+        self.couch.put_local(id, checkpoint).await
+    }
+    async fn update_seq(&self) -> Result<serde_json::Value, CouchError> {
+        self.couch.update_seq().await
+    }
+    async fn get_with_attachments(&self, id: &str) -> Result<Option<serde_json::Value>, CouchError> {
+        self.couch.get_with_attachments(id).await
+    }
+    async fn holds_records(&self) -> Result<bool, CouchError> {
+        self.couch.holds_records().await
+    }
+}
+
+/// The server's changes read after the push's last `_bulk_docs`: what the pull read back.
+fn read_after_the_push(log: &[Call]) -> usize {
+    let last_bulk = log.iter().rposition(|c| *c == Call::BulkDocs).unwrap_or(0);
+    log[last_bulk..].iter().map(|c| if let Call::Changes { results } = c { *results } else { 0 }).sum()
+}
+
+/// A first push's own changes coming back are read while it runs (reading them after it took
+/// 2–3.5 s of a year's first replication): the pull starts past them, and only what the last
+/// batches sent is read after the push. Another tablet's record among them stops that reading
+/// where it is, and still comes.
+#[test]
+fn a_first_push_passes_over_its_own_changes_while_it_runs_and_stops_at_another_tablets() {
+    use patroldesk::app::replicate::{BATCH, CHANGES_PAGE};
+    let a = stocked(1500);
+    let records = everything(&a).len();
+    assert!(records > 2 * CHANGES_PAGE, "{records}: pages of changes to pass over");
+    let couch = MemoryCouch::new();
+    let server = SlowServer { couch: &couch, slow: true, log: Default::default(), foreign: Default::default() };
+    let report = run_interleaved(pass(&a, &server, tablet(1), URL, now())).unwrap();
+    assert_eq!((report.pushed, report.pulled), (records, 0));
+    let after = read_after_the_push(&server.log.borrow());
+    assert!(after < CHANGES_PAGE + BATCH, "{after} of {records} changes read after the push");
+    let b = MemoryStore::new();
+    pass_until_done(&b, &couch, tablet(2));
+    assert_eq!(everything(&b), everything(&a));
+
+    // Another tablet's ticket reaches the server half-way through this tablet's first push.
+    let spec = SampleSpec { seed: 31, tickets: 1, days: 5, now: now() - Duration::hours(3), offset_min: 480, chinese: true, staff: vec![] };
+    let theirs = ticket_records(&spec, 0).into_iter().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    let couch = MemoryCouch::new();
+    let server = SlowServer { couch: &couch, slow: true, log: Default::default(), foreign: std::cell::RefCell::new(Some((records / BATCH / 2, patroldesk::domain::couch::push_doc(&theirs, None)))) };
+    let a = stocked(1500);
+    let report = run_interleaved(pass(&a, &server, tablet(1), URL, now())).unwrap();
+    assert!(server.foreign.borrow().is_none(), "the other tablet's ticket went in during the push");
+    assert_eq!(report.pulled, 1);
+    assert!(everything(&a).contains_key(&(RecordKind::Ticket, theirs.id)));
+}
+
+/// Where the push's own changes were read to the end before the pull (a server answering at
+/// once), the pull finds nothing after them and still checkpoints there: the next pass reads
+/// none of them again.
+#[test]
+fn a_pull_finding_nothing_after_the_push_echo_checkpoints_past_it() {
+    use patroldesk::app::replicate::CHANGES_PAGE;
+    let a = stocked(800);
+    let records = everything(&a).len();
+    assert!(records > CHANGES_PAGE, "{records}: a page of changes to pass over");
+    let couch = MemoryCouch::new();
+    let server = SlowServer { couch: &couch, slow: false, log: Default::default(), foreign: Default::default() };
+    assert_eq!(run(pass(&a, &server, tablet(1), URL, now())).unwrap().pushed, records);
+    server.log.borrow_mut().clear();
+    let again = run(pass(&a, &server, tablet(1), URL, now())).unwrap();
+    assert_eq!((again.pushed, again.pulled), (0, 0));
+    let read: usize = server.log.borrow().iter().map(|c| if let Call::Changes { results } = c { *results } else { 0 }).sum();
+    assert_eq!(read, 0, "the second pass read the first one's echo again");
+}

@@ -8,7 +8,11 @@
 //! same parent, merging is idempotent, and a checkpoint is written on both sides only after
 //! its batch is stored on both — a pass cut anywhere resumes, losing and duplicating nothing.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+use futures::channel::mpsc::{unbounded, UnboundedReceiver};
+use futures::StreamExt;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -78,13 +82,25 @@ pub async fn pass_showing<S: RecordStore + ReplicaStore, C: CouchApi>(
     progress: &dyn Fn(Progress),
     stored: &dyn Fn(&[Record]),
 ) -> Result<PassReport, ReplicateError> {
-    let mut pushed_revs = HashMap::new();
+    let pushed_revs = RefCell::new(HashMap::new());
+    let pull_id = replication_id(device, url, Direction::Pull);
+    let (went_up, batches_up) = unbounded();
+    let push = async {
+        // Owned here, so the echo's reader hears the push end when it does.
+        let went_up = went_up;
+        push_remembering(store, couch, device, url, progress, &pushed_revs, &HashSet::new(), &|docs| {
+            let _ = went_up.unbounded_send(docs);
+        })
+        .await
+    };
+    let (pushed, echo_read_to) = futures::future::join(push, read_past_echo(store, couch, &pull_id, &pushed_revs, batches_up)).await;
+    let mut report = PassReport { pushed: pushed?, ..PassReport::default() };
     let mut on_server = HashSet::new();
-    let mut report = PassReport { pushed: push_remembering(store, couch, device, url, progress, &mut pushed_revs, &HashSet::new()).await?, ..PassReport::default() };
-    pull(store, couch, device, url, now, &mut report, progress, stored, &pushed_revs, &mut on_server).await?;
+    let pushed_revs = pushed_revs.into_inner();
+    pull(store, couch, device, url, now, &mut report, progress, stored, &pushed_revs, echo_read_to, &mut on_server).await?;
     // What a pull merged here (local edits the server had not seen) goes up at once; what
     // it stored as the server has it is only passed over.
-    report.pushed += push_remembering(store, couch, device, url, progress, &mut pushed_revs, &on_server).await?;
+    report.pushed += push_remembering(store, couch, device, url, progress, &RefCell::new(pushed_revs), &on_server, &|_| {}).await?;
     Ok(report)
 }
 
@@ -123,7 +139,7 @@ pub async fn push<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: 
 }
 
 async fn push_showing<S: RecordStore + ReplicaStore, C: CouchApi>(store: &S, couch: &C, device: Uuid, url: &str, progress: &dyn Fn(Progress)) -> Result<usize, ReplicateError> {
-    push_remembering(store, couch, device, url, progress, &mut HashMap::new(), &HashSet::new()).await
+    push_remembering(store, couch, device, url, progress, &RefCell::new(HashMap::new()), &HashSet::new(), &|_| {}).await
 }
 
 /// One batch ready to send: its documents at their next revisions, and where it ends.
@@ -305,17 +321,20 @@ async fn settle_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, id: &s
     }
 }
 
-/// The push, telling `pushed` each revision sent or found on the server (the pull that
-/// follows skips them without reading the store). While the server takes one batch the
-/// next is read and hashed, and the one before is checkpointed.
+/// The push, telling `pushed_revs` each revision as it is sent (the pull that follows skips
+/// them without reading the store) and `went_up` how many documents each batch held once the
+/// server has it. While the server takes one batch the next is read and hashed, and the one
+/// before is checkpointed.
+#[allow(clippy::too_many_arguments)]
 async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
     store: &S,
     couch: &C,
     device: Uuid,
     url: &str,
     progress: &dyn Fn(Progress),
-    pushed_revs: &mut HashMap<String, String>,
+    pushed_revs: &RefCell<HashMap<String, String>>,
     on_server: &HashSet<(RecordKind, Uuid, Stamp)>,
+    went_up: &dyn Fn(usize),
 ) -> Result<usize, ReplicateError> {
     let id = replication_id(device, url, Direction::Push);
     let since = checkpoints(store, couch, &id).await?.as_str().and_then(|s| s.parse::<Stamp>().ok());
@@ -387,6 +406,9 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
                 None => Ok(()),
             }
         };
+        // Told before it goes: the echo's reader may see the batch in `_changes` before
+        // `_bulk_docs` answers.
+        pushed_revs.borrow_mut().extend(current.revs.iter().cloned());
         let (sent, following, settled, counted) = futures::future::join4(send(couch, &current, ask_first), following, before, counted).await;
         if let Some(waiting) = counted {
             let counted = left_to_send(waiting?);
@@ -397,7 +419,7 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
         pushed += sent?;
         next = following?;
         done += current.docs.len();
-        pushed_revs.extend(current.revs.iter().cloned());
+        went_up(current.docs.len());
         sent_before = Some(current);
     }
     if let Some(last) = &sent_before {
@@ -508,6 +530,66 @@ async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: 
     Ok(Fetched { changes, conflicted, docs })
 }
 
+/// While a push runs, reads the server's changes after the pull checkpoint as each page's
+/// worth of batches has gone up, and returns how far they were nothing but this push coming
+/// back (each the document's only leaf at the revision just sent): the pull starts there
+/// instead of reading a first push's echo back after it (2–3.5 s for a year's records, the
+/// server idle meanwhile). It stops at the first page holding anything else, or when the
+/// push ends, and writes nothing; the pull checkpoints. A failed read only stops it: the
+/// pull reads from where it got.
+async fn read_past_echo<S: ReplicaStore, C: CouchApi>(
+    store: &S,
+    couch: &C,
+    id: &str,
+    pushed_revs: &RefCell<HashMap<String, String>>,
+    mut batches_up: UnboundedReceiver<usize>,
+) -> Option<Value> {
+    let mut since: Option<Value> = None;
+    let mut read_to = None;
+    let mut unread = 0;
+    while let Some(docs) = batches_up.next().await {
+        unread += docs;
+        if unread < CHANGES_PAGE {
+            continue;
+        }
+        unread = 0;
+        let mut from = match since.take() {
+            Some(from) => from,
+            None => checkpoints(store, couch, id).await.ok()?,
+        };
+        loop {
+            let Ok(page) = couch.changes(&from, CHANGES_PAGE, false).await else { return read_to };
+            let all_echo = {
+                let pushed = pushed_revs.borrow();
+                page.results.iter().all(|c| passed_over_by_pull(c, &pushed))
+            };
+            if !all_echo {
+                return read_to;
+            }
+            from = page.last_seq.clone();
+            if !page.results.is_empty() {
+                read_to = Some(from.clone());
+            }
+            if page.results.is_empty() || !more_after(&page) {
+                break;
+            }
+        }
+        since = Some(from);
+    }
+    read_to
+}
+
+/// Whether the pull would take nothing from this change: a record this push just sent, as
+/// the document's only leaf, or a document the pull does not replicate (a design document).
+/// A photo may be one this tablet lacks.
+fn passed_over_by_pull(change: &crate::domain::couch::Change, pushed_revs: &HashMap<String, String>) -> bool {
+    if parse_doc_id(&change.id).is_some() {
+        matches!(change.changes.as_slice(), [only] if pushed_revs.get(&change.id) == Some(&only.rev))
+    } else {
+        !change.id.starts_with("photo:")
+    }
+}
+
 /// Settles a batch's conflicts, checks and stores its records and photos, and checkpoints.
 async fn process_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
     store: &S,
@@ -596,10 +678,15 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     progress: &dyn Fn(Progress),
     stored: &dyn Fn(&[Record]),
     pushed_revs: &HashMap<String, String>,
+    echo_read_to: Option<Value>,
     on_server: &mut HashSet<(RecordKind, Uuid, Stamp)>,
 ) -> Result<(), ReplicateError> {
     let id = replication_id(device, url, Direction::Pull);
-    let since = checkpoints(store, couch, &id).await?;
+    let past_echo = echo_read_to.is_some();
+    let since = match echo_read_to {
+        Some(since) => since,
+        None => checkpoints(store, couch, &id).await?,
+    };
     let update_seq = couch.update_seq().await?;
     report.last_seq = since.clone();
     progress(Progress::Pulling { percent: pull_progress(&since, &update_seq) });
@@ -610,6 +697,10 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     // is written without looking first for what cannot be there.
     let first_pull = !knows_any && store.highest_stamp().await?.is_none();
     let mut fetched = fetch_batch(store, couch, &since, pushed_revs, with_docs, knows_any).await?;
+    if fetched.changes.results.is_empty() && past_echo {
+        // Nothing after the echo: the checkpoint goes past it, or the next pass reads it again.
+        checkpoint(store, couch, &id, fetched.changes.last_seq.clone()).await?;
+    }
     while !fetched.changes.results.is_empty() {
         let more = more_after(&fetched.changes);
         let next_since = fetched.changes.last_seq.clone();
