@@ -533,10 +533,11 @@ async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: 
 /// While a push runs, reads the server's changes after the pull checkpoint as each page's
 /// worth of batches has gone up, and returns how far they were nothing but this push coming
 /// back (each the document's only leaf at the revision just sent): the pull starts there
-/// instead of reading a first push's echo back after it (2–3.5 s for a year's records, the
-/// server idle meanwhile). It stops at the first page holding anything else, or when the
-/// push ends, and writes nothing; the pull checkpoints. A failed read only stops it: the
-/// pull reads from where it got.
+/// instead of reading a first push's echo back after it (4.3–5.5 s for a year's records on
+/// a slow machine; read meanwhile, the server's quiet moments between batches take part of
+/// it). It stops at the first page holding anything else, or when the push ends, and writes
+/// nothing; the pull checkpoints. A failed read only stops it: the pull reads from where it
+/// got.
 async fn read_past_echo<S: ReplicaStore, C: CouchApi>(
     store: &S,
     couch: &C,
