@@ -422,19 +422,39 @@ fn a_record_relayed_by_file_reaches_the_server_though_stamped_before_the_push_ch
     assert_eq!(run(pass(&a, &couch, tablet(1), URL, now())).unwrap().pushed, 0);
 }
 
-/// A server that lets the tablet save an edit while it takes the push's first `_bulk_docs`
-/// (`edit`) or the first checkpoint (`edit_at_checkpoint`): a user saving while the first
-/// replication runs.
-struct EditDuringPush<'a> {
+/// The server in memory with what a test needs around it: an edit saved on `store` while it
+/// takes the push's first `_bulk_docs` (`edit`) or the first checkpoint (`edit_at_checkpoint`),
+/// a user saving while the first replication runs; each `_bulk_docs` answered only after the
+/// tablet's other work has had a turn (`slow`, as over a network); what each `_changes`
+/// returned (`log`); and another tablet's document stored once the push has sent `foreign`'s
+/// number of batches.
+struct HookedServer<'a> {
     couch: &'a MemoryCouch,
-    store: &'a MemoryStore,
+    store: Option<&'a MemoryStore>,
     edit: std::cell::RefCell<Option<Record>>,
     edit_at_checkpoint: std::cell::RefCell<Option<Record>>,
+    slow: bool,
+    log: std::cell::RefCell<Vec<Call>>,
+    foreign: std::cell::RefCell<Option<(usize, serde_json::Value)>>,
 }
 
-impl CouchApi for EditDuringPush<'_> {
+impl<'a> HookedServer<'a> {
+    fn around(couch: &'a MemoryCouch) -> HookedServer<'a> {
+        HookedServer { couch, store: None, edit: Default::default(), edit_at_checkpoint: Default::default(), slow: false, log: Default::default(), foreign: Default::default() }
+    }
+
+    fn save_edit(&self, edit: &std::cell::RefCell<Option<Record>>) {
+        if let (Some(store), Some(edited)) = (self.store, edit.borrow_mut().take()) {
+            run(store.put_many(&[edited])).unwrap();
+        }
+    }
+}
+
+impl CouchApi for HookedServer<'_> {
     async fn changes(&self, since: &serde_json::Value, limit: usize, with_docs: bool) -> Result<patroldesk::domain::couch::ChangesResponse, CouchError> {
-        self.couch.changes(since, limit, with_docs).await
+        let changes = self.couch.changes(since, limit, with_docs).await?;
+        self.log.borrow_mut().push(Call::Changes { results: changes.results.len() });
+        Ok(changes)
     }
     async fn revs_diff(&self, request: &serde_json::Value) -> Result<serde_json::Value, CouchError> {
         self.couch.revs_diff(request).await
@@ -443,9 +463,15 @@ impl CouchApi for EditDuringPush<'_> {
         self.couch.bulk_get(wanted).await
     }
     async fn bulk_docs(&self, docs: &[serde_json::Value]) -> Result<(), CouchError> {
+        YieldOnce(!self.slow).await;
         self.couch.bulk_docs(docs).await?;
-        if let Some(edited) = self.edit.borrow_mut().take() {
-            run(self.store.put_many(&[edited])).unwrap();
+        self.save_edit(&self.edit);
+        self.log.borrow_mut().push(Call::BulkDocs);
+        let batches = self.log.borrow().iter().filter(|c| **c == Call::BulkDocs).count();
+        let due = self.foreign.borrow().as_ref().is_some_and(|(after, _)| batches >= *after);
+        let foreign = if due { self.foreign.borrow_mut().take() } else { None };
+        if let Some((_, doc)) = foreign {
+            self.couch.bulk_docs(&[doc]).await?;
         }
         Ok(())
     }
@@ -457,9 +483,7 @@ impl CouchApi for EditDuringPush<'_> {
     }
     async fn put_local(&self, id: &str, checkpoint: &patroldesk::domain::couch::Checkpoint) -> Result<(), CouchError> {
         self.couch.put_local(id, checkpoint).await?;
-        if let Some(edited) = self.edit_at_checkpoint.borrow_mut().take() {
-            run(self.store.put_many(&[edited])).unwrap();
-        }
+        self.save_edit(&self.edit_at_checkpoint);
         Ok(())
     }
     async fn update_seq(&self) -> Result<serde_json::Value, CouchError> {
@@ -486,7 +510,7 @@ fn a_record_edited_while_its_first_push_runs_goes_up_on_the_revision_just_sent()
     body["description"] = json!("edited while the first replication ran");
     let edited = oldest.edited(body, stamp(3_500_000, tablet(1)), None);
     let couch = MemoryCouch::new();
-    let server = EditDuringPush { couch: &couch, store: &a, edit: std::cell::RefCell::new(Some(edited.clone())), edit_at_checkpoint: Default::default() };
+    let server = HookedServer { store: Some(&a), edit: std::cell::RefCell::new(Some(edited.clone())), ..HookedServer::around(&couch) };
     let report = run(pass(&a, &server, tablet(1), URL, now())).unwrap();
     assert!(server.edit.borrow().is_none(), "the edit was made during the push");
     assert_eq!(report.settled, 0, "no conflict to settle: the edit went up on the revision sent before it");
@@ -514,7 +538,7 @@ fn after_a_first_pull_the_push_passes_over_what_came_and_sends_an_edit_made_mean
     let mut body = ticket.body.clone();
     body["description"] = json!("edited on B during its first pull");
     let edited = ticket.edited(body, Stamp { wall_ms: ticket.updated_at.wall_ms + 1, counter: 0, device: tablet(2) }, None);
-    let server = EditDuringPush { couch: &couch, store: &b, edit: Default::default(), edit_at_checkpoint: std::cell::RefCell::new(Some(edited.clone())) };
+    let server = HookedServer { store: Some(&b), edit_at_checkpoint: std::cell::RefCell::new(Some(edited.clone())), ..HookedServer::around(&couch) };
     let report = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
     assert!(server.edit_at_checkpoint.borrow().is_none(), "the edit was made during the pull");
     assert_eq!(report.pulled, all.len());
@@ -563,16 +587,6 @@ fn a_pull_cut_half_way_has_told_what_it_stored_before_the_cut() {
     assert!(cut_after_a_stored_page > 0, "some cut fell after a stored page");
 }
 
-/// A server that answers each `_bulk_docs` only after the tablet's other work has had a turn
-/// (as over a network), logging what each `_changes` returned, and that stores another
-/// tablet's record once the push has sent `foreign_after` batches.
-struct SlowServer<'a> {
-    couch: &'a MemoryCouch,
-    slow: bool,
-    log: std::cell::RefCell<Vec<Call>>,
-    foreign: std::cell::RefCell<Option<(usize, serde_json::Value)>>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Call {
     BulkDocs,
@@ -606,50 +620,6 @@ fn run_interleaved<F: std::future::Future>(f: F) -> F::Output {
     }
 }
 
-impl CouchApi for SlowServer<'_> {
-    async fn changes(&self, since: &serde_json::Value, limit: usize, with_docs: bool) -> Result<patroldesk::domain::couch::ChangesResponse, CouchError> {
-        let changes = self.couch.changes(since, limit, with_docs).await?;
-        self.log.borrow_mut().push(Call::Changes { results: changes.results.len() });
-        Ok(changes)
-    }
-    async fn revs_diff(&self, request: &serde_json::Value) -> Result<serde_json::Value, CouchError> {
-        self.couch.revs_diff(request).await
-    }
-    async fn bulk_get(&self, wanted: &[(String, String)]) -> Result<Vec<serde_json::Value>, CouchError> {
-        self.couch.bulk_get(wanted).await
-    }
-    async fn bulk_docs(&self, docs: &[serde_json::Value]) -> Result<(), CouchError> {
-        YieldOnce(!self.slow).await;
-        self.couch.bulk_docs(docs).await?;
-        self.log.borrow_mut().push(Call::BulkDocs);
-        let batches = self.log.borrow().iter().filter(|c| **c == Call::BulkDocs).count();
-        let due = self.foreign.borrow().as_ref().is_some_and(|(after, _)| batches >= *after);
-        let foreign = if due { self.foreign.borrow_mut().take() } else { None };
-        if let Some((_, doc)) = foreign {
-            self.couch.bulk_docs(&[doc]).await?;
-        }
-        Ok(())
-    }
-    async fn leaves(&self, id: &str) -> Result<Vec<serde_json::Value>, CouchError> {
-        self.couch.leaves(id).await
-    }
-    async fn get_local(&self, id: &str) -> Result<Option<patroldesk::domain::couch::Checkpoint>, CouchError> {
-        self.couch.get_local(id).await
-    }
-    async fn put_local(&self, id: &str, checkpoint: &patroldesk::domain::couch::Checkpoint) -> Result<(), CouchError> {
-        self.couch.put_local(id, checkpoint).await
-    }
-    async fn update_seq(&self) -> Result<serde_json::Value, CouchError> {
-        self.couch.update_seq().await
-    }
-    async fn get_with_attachments(&self, id: &str) -> Result<Option<serde_json::Value>, CouchError> {
-        self.couch.get_with_attachments(id).await
-    }
-    async fn holds_records(&self) -> Result<bool, CouchError> {
-        self.couch.holds_records().await
-    }
-}
-
 /// The server's changes read after the push's last `_bulk_docs`: what the pull read back.
 fn read_after_the_push(log: &[Call]) -> usize {
     let last_bulk = log.iter().rposition(|c| *c == Call::BulkDocs).unwrap_or(0);
@@ -667,7 +637,7 @@ fn a_first_push_passes_over_its_own_changes_while_it_runs_and_stops_at_another_t
     let records = everything(&a).len();
     assert!(records > 2 * CHANGES_PAGE, "{records}: pages of changes to pass over");
     let couch = MemoryCouch::new();
-    let server = SlowServer { couch: &couch, slow: true, log: Default::default(), foreign: Default::default() };
+    let server = HookedServer { slow: true, ..HookedServer::around(&couch) };
     let report = run_interleaved(pass(&a, &server, tablet(1), URL, now())).unwrap();
     assert_eq!((report.pushed, report.pulled), (records, 0));
     let after = read_after_the_push(&server.log.borrow());
@@ -680,7 +650,7 @@ fn a_first_push_passes_over_its_own_changes_while_it_runs_and_stops_at_another_t
     let spec = SampleSpec { seed: 31, tickets: 1, days: 5, now: now() - Duration::hours(3), offset_min: 480, chinese: true, staff: vec![] };
     let theirs = ticket_records(&spec, 0).into_iter().find(|r| r.kind == RecordKind::Ticket).unwrap();
     let couch = MemoryCouch::new();
-    let server = SlowServer { couch: &couch, slow: true, log: Default::default(), foreign: std::cell::RefCell::new(Some((records / BATCH / 2, patroldesk::domain::couch::push_doc(&theirs, None)))) };
+    let server = HookedServer { slow: true, foreign: std::cell::RefCell::new(Some((records / BATCH / 2, patroldesk::domain::couch::push_doc(&theirs, None)))), ..HookedServer::around(&couch) };
     let a = stocked(1500);
     let report = run_interleaved(pass(&a, &server, tablet(1), URL, now())).unwrap();
     assert!(server.foreign.borrow().is_none(), "the other tablet's ticket went in during the push");
@@ -698,7 +668,7 @@ fn a_pull_finding_nothing_after_the_push_echo_checkpoints_past_it() {
     let records = everything(&a).len();
     assert!(records > CHANGES_PAGE, "{records}: a page of changes to pass over");
     let couch = MemoryCouch::new();
-    let server = SlowServer { couch: &couch, slow: false, log: Default::default(), foreign: Default::default() };
+    let server = HookedServer::around(&couch);
     assert_eq!(run(pass(&a, &server, tablet(1), URL, now())).unwrap().pushed, records);
     server.log.borrow_mut().clear();
     let again = run(pass(&a, &server, tablet(1), URL, now())).unwrap();
