@@ -454,8 +454,12 @@ async fn an_import_is_applied_once_and_undone_in_indexeddb() {
         since: None,
     };
     let text = to_file_text(&build(meta, payload, false).0);
+    use patroldesk::store::couch::ReplicaStore;
+    let before = store.local_write_mark().await.unwrap();
     let entry = import_file(&store, &text, None, "a.json", chrono::Utc::now(), Uuid::now_v7()).await.unwrap();
     assert_eq!(entry.changed(), records.len());
+    let imported = store.local_write_mark().await.unwrap();
+    assert_ne!(imported, before, "an import changes the local-write mark");
     assert_eq!(store.live(RecordKind::Ticket).await.unwrap().len(), 3);
     assert!(store.photo(&sha256_hex(&photo)).await.unwrap().is_some());
     let again = import_file(&store, &text, None, "a.json", chrono::Utc::now(), Uuid::now_v7()).await.unwrap();
@@ -463,6 +467,7 @@ async fn an_import_is_applied_once_and_undone_in_indexeddb() {
     assert_eq!(store.ledger().await.unwrap().len(), 1, "nothing new: no ledger entry");
     let undo = store.undo_import(entry.id).await.unwrap();
     assert_eq!((undo.restored, undo.kept), (records.len(), 0));
+    assert_ne!(store.local_write_mark().await.unwrap(), imported, "and so does its undo");
     assert!(store.live(RecordKind::Ticket).await.unwrap().is_empty());
     assert!(store.ledger().await.unwrap()[0].undone);
     store.close();
@@ -763,6 +768,61 @@ async fn a_first_pull_never_writes_over_a_record_that_is_there_after_all() {
         s.close();
         delete_database(name).await.unwrap();
     }
+}
+
+/// The mark the push after a pull trusts (issue 20): every transaction writing records
+/// changes it, except a pull storing them exactly as the server has them.
+#[wasm_bindgen_test]
+async fn the_local_write_mark_changes_with_every_write_of_records_but_a_pull_as_the_server_has_it() {
+    use patroldesk::domain::clock::Stamp;
+    use patroldesk::domain::couch::doc_id;
+    use patroldesk::domain::record::{Record, RecordKind};
+    use patroldesk::domain::sample::{ticket_records, SampleSpec};
+    use patroldesk::store::couch::ReplicaStore;
+    use patroldesk::store::sync::{PurgeWrite, SyncStore};
+    use patroldesk::store::RecordStore;
+    let name = "test-local-write-mark";
+    let store = fresh(name).await;
+    let now = chrono::Utc::now();
+    let spec = SampleSpec { seed: 24, tickets: 2, days: 5, now: now - chrono::Duration::hours(2), offset_min: 480, chinese: true, staff: vec![] };
+    let records: Vec<Record> = (0..2).flat_map(|i| ticket_records(&spec, i)).collect();
+    let rev = |c: char| format!("1-{}", c.to_string().repeat(32));
+    let pulled = |records: &[Record], r: &str| records.iter().map(|x| (x.clone(), doc_id(x.kind, x.id), r.to_owned())).collect::<Vec<_>>();
+    let mark = store.local_write_mark().await.unwrap();
+
+    // Stored as the server has them: by a first pull's `add`, then again at another revision.
+    store.store_pulled(&pulled(&records, &rev('a')), true).await.unwrap();
+    assert_eq!(store.local_write_mark().await.unwrap(), mark, "a first pull");
+    store.store_pulled(&pulled(&records, &rev('b')), false).await.unwrap();
+    assert_eq!(store.local_write_mark().await.unwrap(), mark, "the same records at another revision");
+
+    // An edit here changes it.
+    let ticket = records.iter().find(|r| r.kind == RecordKind::Ticket).unwrap().clone();
+    let stamp = |ms: i64, device: u128| Stamp { wall_ms: now.timestamp_millis() - 60_000 + ms, counter: 0, device: Uuid::from_u128(device) };
+    let mut body = ticket.body.clone();
+    body["description"] = serde_json::json!("本机改过");
+    store.put_many(&[ticket.edited(body, stamp(0, 7), None)]).await.unwrap();
+    let edited = store.local_write_mark().await.unwrap();
+    assert_ne!(edited, mark, "an edit");
+
+    // The server's version of another field merged with the edit here: what is stored is
+    // neither, and waits to go up.
+    let mut theirs = ticket.body.clone();
+    theirs["unit"] = serde_json::json!("9-9-909");
+    let merged = store.store_pulled(&pulled(&[ticket.edited(theirs, stamp(1, 8), None)], &rev('c')), false).await.unwrap();
+    assert_eq!(merged.written.len(), 1);
+    let after_merge = store.local_write_mark().await.unwrap();
+    assert_ne!(after_merge, edited, "a pull's merge");
+
+    // A purge and a lost tablet's records taken out change it too (an import and its undo
+    // are below).
+    store.apply_purge(&PurgeWrite { records: vec![], photos: vec![], drafts: vec![] }).await.unwrap();
+    let purged = store.local_write_mark().await.unwrap();
+    assert_ne!(purged, after_merge, "a purge");
+    store.purge_device(Uuid::from_u128(99)).await.unwrap();
+    assert_ne!(store.local_write_mark().await.unwrap(), purged, "a lost tablet's records");
+    store.close();
+    delete_database(name).await.unwrap();
 }
 
 /// CouchDB's cookie session (issue 20): the password goes once to `_session`, a wrong one is

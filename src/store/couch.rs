@@ -277,6 +277,9 @@ pub struct Pulled {
     pub photos_erased: Vec<String>,
     /// A purge reached a record stored here: the board's summary is dropped with it.
     pub erases: bool,
+    /// Some record was written merged with what was here (not as the server has it): it
+    /// waits to go up, like an edit, and the store's local-write mark changes with it.
+    pub merged_here: bool,
 }
 
 impl Pulled {
@@ -294,6 +297,7 @@ impl Pulled {
             self.erases |= s.purged_at != merged.purged_at;
         }
         (stored != Some(&merged)).then(|| {
+            self.merged_here |= merged != *incoming;
             self.written.push(merged.clone());
             merged
         })
@@ -322,6 +326,12 @@ pub trait ReplicaStore {
     /// record that is there after all (another tab's pull, an import meanwhile): such a batch
     /// is written again the ordinary way.
     async fn store_pulled(&self, incoming: &[(crate::domain::record::Record, String, String)], first_pull: bool) -> Result<Pulled, crate::store::StoreError>;
+    /// A value that changes, in the same transaction, with every write of records here
+    /// except a pull storing them exactly as the server has them (an edit, an import or its
+    /// undo, a purge, a pull's merge; not the sealing of what is stored, which changes no
+    /// record). The same value before and after a pull says every record written meanwhile
+    /// is on the server as stored: the push after it has nothing to look for.
+    async fn local_write_mark(&self) -> Result<Option<String>, crate::store::StoreError>;
     async fn known_revs(&self, doc_ids: &[String]) -> Result<Vec<Option<String>>, crate::store::StoreError>;
     async fn remember_revs(&self, revs: &[(String, String)]) -> Result<(), crate::store::StoreError>;
     /// Whether any server revision is remembered: a tablet that has never replicated knows

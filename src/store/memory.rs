@@ -27,6 +27,11 @@ pub struct MemoryStore {
     /// How many times a whole store was read (`live`, `live_rows`, `changed_since`): tests
     /// of the use cases check that an everyday action reads only by key and index.
     whole_reads: std::cell::Cell<usize>,
+    /// Records found changed after a stamp, counted or read (the push's look for what
+    /// waits to go up).
+    changed_rows: std::cell::Cell<usize>,
+    /// Changed by every write of records but a pull's as the server has them.
+    local_writes: std::cell::Cell<u64>,
 }
 
 impl MemoryStore {
@@ -39,6 +44,11 @@ impl MemoryStore {
         self.whole_reads.get()
     }
 
+    /// Records found changed after a stamp so far (see the field).
+    pub fn changed_rows_read(&self) -> usize {
+        self.changed_rows.get()
+    }
+
     pub fn fail_next_write(&self, error: StoreError) {
         *self.fail_next_write.borrow_mut() = Some(error);
     }
@@ -49,6 +59,13 @@ impl MemoryStore {
         }
         self.settings.borrow_mut().insert(key.to_owned(), json);
         Ok(())
+    }
+
+    /// The records, to change: the local-write mark changes with them (a pull that stores
+    /// them as the server has them puts it back).
+    fn records_mut(&self) -> std::cell::RefMut<'_, BTreeMap<(RecordKind, Uuid), String>> {
+        self.local_writes.set(self.local_writes.get() + 1);
+        self.records.borrow_mut()
     }
 
     fn all_of(&self, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
@@ -72,7 +89,11 @@ impl crate::store::couch::ReplicaStore for MemoryStore {
         let mut pulled = crate::store::couch::Pulled::default();
         let writes: Vec<Record> = incoming.iter().zip(&stored).filter_map(|((record, _, _), stored)| pulled.settle(stored.as_ref(), record)).collect();
         if !writes.is_empty() {
+            let mark = self.local_writes.get();
             self.put_many(&writes).await?;
+            if !pulled.merged_here {
+                self.local_writes.set(mark);
+            }
         }
         self.photos.borrow_mut().retain(|sha, _| !pulled.photos_erased.contains(sha));
         if pulled.erases {
@@ -105,6 +126,10 @@ impl crate::store::couch::ReplicaStore for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    async fn local_write_mark(&self) -> Result<Option<String>, StoreError> {
+        Ok(Some(self.local_writes.get().to_string()))
     }
 
     async fn knows_any_rev(&self) -> Result<bool, StoreError> {
@@ -248,7 +273,7 @@ impl RecordStore for MemoryStore {
         if let Some(error) = self.fail_next_write.borrow_mut().take() {
             return Err(error);
         }
-        self.records.borrow_mut().extend(encoded.into_iter().map(|(key, json, _)| (key, json)));
+        self.records_mut().extend(encoded.into_iter().map(|(key, json, _)| (key, json)));
         Ok(report)
     }
 
@@ -260,7 +285,7 @@ impl RecordStore for MemoryStore {
         if let Some(error) = self.fail_next_write.borrow_mut().take() {
             return Err(error);
         }
-        let mut records = self.records.borrow_mut();
+        let mut records = self.records_mut();
         for key in &doomed {
             records.remove(key);
         }
@@ -290,6 +315,7 @@ impl RecordStore for MemoryStore {
         let mut changed: Vec<Record> =
             self.all_of(kind)?.into_iter().filter(|r| since.is_none_or(|s| r.updated_at > s)).collect();
         changed.sort_by_key(|r| r.updated_at);
+        self.changed_rows.set(self.changed_rows.get() + changed.len());
         Ok(changed)
     }
 }
@@ -373,7 +399,7 @@ impl super::sync::SyncStore for MemoryStore {
         if let Some(error) = self.fail_next_write.borrow_mut().take() {
             return Err(error);
         }
-        self.records.borrow_mut().extend(encoded);
+        self.records_mut().extend(encoded);
         // This store stands for a tablet with live sync set up: what an import wrote waits
         // for the next push.
         self.settings.borrow_mut().extend(writes.iter().map(|r| (crate::store::couch::push_queue_key(r.kind, r.id), r.updated_at.to_string())));
@@ -405,7 +431,7 @@ impl super::sync::SyncStore for MemoryStore {
         if let Some(error) = self.fail_next_write.borrow_mut().take() {
             return Err(error);
         }
-        self.records.borrow_mut().extend(encoded);
+        self.records_mut().extend(encoded);
         self.photos.borrow_mut().retain(|sha, _| !purge.photos.contains(sha));
         self.ledger.borrow_mut().extend(ledger);
         self.drafts.borrow_mut().extend(drafts);
@@ -440,7 +466,7 @@ impl super::sync::SyncStore for MemoryStore {
         if let Some(error) = self.fail_next_write.borrow_mut().take() {
             return Err(error);
         }
-        let mut records = self.records.borrow_mut();
+        let mut records = self.records_mut();
         for (key, before) in changes {
             // Undone before it went up: it does not go (nor does the version put back).
             self.settings.borrow_mut().remove(&crate::store::couch::push_queue_key(key.0, key.1));

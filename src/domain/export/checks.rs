@@ -65,15 +65,34 @@ pub type Found = Vec<(String, RecordProblemKind)>;
 /// Walks a record's (or the settings') JSON: every id in the canonical form, every text
 /// within its limit. `kind` picks the field limits; `None` for the settings.
 pub fn walk(value: &Value, at: &str, kind: Option<RecordKind>, found: &mut Found) {
-    walk_inner(value, at, kind, None, 0, found);
+    walk_inner(value, at, &mut Vec::new(), kind, None, 0, found);
 }
 
-fn walk_inner(value: &Value, at: &str, kind: Option<RecordKind>, key: Option<&str>, depth: usize, found: &mut Found) {
+/// One step down from a value: the path is written out only for a value with a problem
+/// (every record of a file and of a pull is walked, and nearly all have none).
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+fn path_of(at: &str, steps: &[Step]) -> String {
+    use std::fmt::Write;
+    let mut path = at.to_owned();
+    for step in steps {
+        let _ = match step {
+            Step::Key(key) => write!(path, ".{key}"),
+            Step::Index(i) => write!(path, "[{i}]"),
+        };
+    }
+    path
+}
+
+fn walk_inner<'v>(value: &'v Value, at: &str, steps: &mut Vec<Step<'v>>, kind: Option<RecordKind>, key: Option<&str>, depth: usize, found: &mut Found) {
     match value {
         Value::String(text) => {
             let is_id = key.is_some_and(|k| ID_KEYS.contains(&k));
             if is_id && non_canonical_id(text) {
-                found.push((at.to_owned(), RecordProblemKind::NotCanonicalId(text.chars().take(60).collect())));
+                found.push((path_of(at, steps), RecordProblemKind::NotCanonicalId(text.chars().take(60).collect())));
                 return;
             }
             // The body's own fields have their form's limit; nested text the general one.
@@ -82,26 +101,29 @@ fn walk_inner(value: &Value, at: &str, kind: Option<RecordKind>, key: Option<&st
                 _ => MAX_TEXT_CHARS,
             };
             if text.chars().count() > max {
-                found.push((at.to_owned(), RecordProblemKind::TooLong { max }));
+                found.push((path_of(at, steps), RecordProblemKind::TooLong { max }));
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 // An array under an id key (`ticket: [id, number]`) holds ids as strings.
                 let inner_key = if matches!(item, Value::String(_)) { key } else { None };
-                walk_inner(item, &format!("{at}[{i}]"), kind, inner_key, depth + 1, found);
+                steps.push(Step::Index(i));
+                walk_inner(item, at, steps, kind, inner_key, depth + 1, found);
+                steps.pop();
             }
         }
         Value::Object(map) => {
             // A field write's value has the limits of the field it writes.
             let written = map.get("field").and_then(Value::as_str).filter(|_| map.contains_key("at"));
             for (k, v) in map {
-                let path = format!("{at}.{k}");
+                steps.push(Step::Key(k));
                 if k == "value" && written.is_some() {
-                    walk_inner(v, &path, kind, written, 2, found);
+                    walk_inner(v, at, steps, kind, written, 2, found);
                 } else {
-                    walk_inner(v, &path, kind, Some(k), depth + 1, found);
+                    walk_inner(v, at, steps, kind, Some(k), depth + 1, found);
                 }
+                steps.pop();
             }
         }
         _ => {}

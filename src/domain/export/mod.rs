@@ -572,12 +572,12 @@ fn open_payload(envelope: &Envelope, decrypted: Option<&str>, now: DateTime<Utc>
     }
     let mut records = Vec::new();
     let mut seen = HashSet::new();
-    let known: Vec<String> = RecordKind::ALL.iter().map(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()).collect();
+    let known = known_kinds();
     for (index, raw) in list.iter().enumerate() {
         let at = format!("payload.records[{index}]");
         let before = problems.len();
         let problem = |path: String, kind| RecordProblem { part: Part::Record, index, path, kind };
-        if let Some(record) = check_record(raw, &at, &known, now, &mut |path, kind| problems.push(problem(path, kind))) {
+        if let Some(record) = check_record(raw, &at, known, now, &mut |path, kind| problems.push(problem(path, kind))) {
             if !seen.insert((record.kind, record.id)) {
                 problems.push(problem(format!("{at}.id"), RecordProblemKind::Duplicate));
             } else if problems.len() == before {
@@ -659,10 +659,17 @@ fn open_payload(envelope: &Envelope, decrypted: Option<&str>, now: DateTime<Utc>
 /// back when it reads (even with problems, to find duplicates).
 /// One record read as strictly as a file's: typed, ids canonical, texts within their limits,
 /// no stamp from the future. For records that come by another way than a file (replication).
+/// The record kinds' names as files and documents spell them, written out once: a pull
+/// checks every document it takes one at a time.
+fn known_kinds() -> &'static [String] {
+    static KNOWN: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    KNOWN.get_or_init(|| RecordKind::ALL.iter().map(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()).collect())
+}
+
 pub fn check_one_record(raw: &Value, at: &str, now: DateTime<Utc>) -> Result<Record, Vec<(String, RecordProblemKind)>> {
-    let known: Vec<String> = RecordKind::ALL.iter().map(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()).collect();
+    let known = known_kinds();
     let mut problems = Vec::new();
-    let record = check_record(raw, at, &known, now, &mut |path, kind| problems.push((path, kind)));
+    let record = check_record(raw, at, known, now, &mut |path, kind| problems.push((path, kind)));
     match record {
         Some(record) if problems.is_empty() => Ok(record),
         _ => Err(problems),

@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
 use super::IdbStore;
@@ -49,16 +50,50 @@ impl IdbStore {
     }
 
     pub(super) fn to_js(&self, record: &Record) -> Result<JsValue, StoreError> {
-        let sealed;
-        let record = match self.sealer()? {
-            Some(sealer) => {
-                sealed = sealer.seal(record).map_err(|e| refused(&record.id.to_string(), e))?;
-                &sealed
+        self.rows_js(&[(record, None)])?.pop().ok_or_else(|| StoreError::Corrupt { key: record.id.to_string(), reason: "JSON.parse".into() })
+    }
+
+    /// Rows for records, each with the server revision it is stored at when there is one
+    /// ([`ROW_REV`]), written as one JSON text and parsed once: a record at a time, the
+    /// text's crossing into the page and the revision set on the parsed row afterwards cost
+    /// a new tablet's first pull of a year's records 2.2 s of the page's time.
+    pub(super) fn rows_js(&self, records: &[(&Record, Option<&str>)]) -> Result<Vec<JsValue>, StoreError> {
+        let sealer = self.sealer()?;
+        let corrupt = |key: &Uuid, reason: String| StoreError::Corrupt { key: key.to_string(), reason };
+        let mut text: Vec<u8> = Vec::with_capacity(records.len() * 1024 + 2);
+        text.push(b'[');
+        for (i, (record, rev)) in records.iter().enumerate() {
+            let sealed;
+            let record = match &sealer {
+                Some(sealer) => {
+                    sealed = sealer.seal(record).map_err(|e| refused(&record.id.to_string(), e))?;
+                    &sealed
+                }
+                None => *record,
+            };
+            if i > 0 {
+                text.push(b',');
             }
-            None => record,
-        };
-        let text = encode(&record.id.to_string(), record)?;
-        js_sys::JSON::parse(&text).map_err(|_| StoreError::Corrupt { key: record.id.to_string(), reason: "JSON.parse".into() })
+            serde_json::to_writer(&mut text, record).map_err(|e| corrupt(&record.id, e.to_string()))?;
+            if let Some(rev) = rev {
+                // The object's closing brace gives way to one more property.
+                if text.pop() != Some(b'}') {
+                    return Err(corrupt(&record.id, "a record is not a JSON object".into()));
+                }
+                if text.last() != Some(&b'{') {
+                    text.push(b',');
+                }
+                serde_json::to_writer(&mut text, ROW_REV).and_then(|_| {
+                    text.push(b':');
+                    serde_json::to_writer(&mut text, rev)
+                }).map_err(|e| corrupt(&record.id, e.to_string()))?;
+                text.push(b'}');
+            }
+        }
+        text.push(b']');
+        let text = String::from_utf8(text).map_err(|e| StoreError::Corrupt { key: "rows".into(), reason: e.to_string() })?;
+        let parsed = js_sys::JSON::parse(&text).map_err(|_| StoreError::Corrupt { key: "rows".into(), reason: "JSON.parse".into() })?;
+        Ok(js_sys::Array::from(&parsed).iter().collect())
     }
 
     pub(super) fn from_js(&self, value: &JsValue) -> Result<Record, StoreError> {

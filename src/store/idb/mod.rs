@@ -109,6 +109,18 @@ fn migrate(db: &Database, old: u32) -> Result<(), idb::Error> {
 
 /// Runs `body` inside a readwrite transaction over `names`, aborting on its error and
 /// reporting the transaction's own error when the commit fails (quota and the like).
+/// The settings entry every transaction writing records changes, except a pull storing
+/// them exactly as the server has them ([`crate::store::couch::ReplicaStore::local_write_mark`]).
+/// A fresh random value rather than a counter: written without reading first.
+const LOCAL_WRITE_MARK: &str = "local-write-mark";
+
+/// Changes the local-write mark inside `tx`, whose scope must hold the settings.
+fn mark_local_write(tx: &idb::Transaction) -> Result<(), StoreError> {
+    let mark = JsValue::from_str(&uuid::Uuid::new_v4().to_string());
+    tx.object_store(SETTINGS).and_then(|settings| settings.put(&mark, Some(&JsValue::from_str(LOCAL_WRITE_MARK)))).map_err(classify)?;
+    Ok(())
+}
+
 macro_rules! in_transaction {
     ($db:expr, $names:expr, |$tx:ident| $body:block) => {{
         let $tx = $db.transaction($names, TransactionMode::ReadWrite).map_err(classify)?;

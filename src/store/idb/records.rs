@@ -222,13 +222,16 @@ impl IdbStore {
         if !photos.is_empty() {
             names.push(PHOTOS);
         }
+        if !records.is_empty() {
+            names.push(super::SETTINGS);
+        }
         names.sort_unstable();
         names.dedup();
         let mut report = PutReport::default();
         if names.is_empty() {
             return Ok(report);
         }
-        let values = records.iter().map(|r| self.to_js(r)).collect::<Result<Vec<_>, StoreError>>()?;
+        let values = self.rows_js(&records.iter().map(|r| (r, None)).collect::<Vec<_>>())?;
         // Sealed before the transaction opens: reading a Blob's bytes is a promise, and
         // awaiting one inside would let the transaction commit half-way.
         let mut sealed_photos = Vec::with_capacity(photos.len());
@@ -292,6 +295,12 @@ impl IdbStore {
                 return Err(classify(e));
             }
         }
+        if !written.is_empty() {
+            if let Err(e) = super::mark_local_write(&tx) {
+                let _ = tx.abort();
+                return Err(e);
+            }
+        }
         match tx.commit().map_err(classify)?.await.map_err(classify)? {
             TransactionResult::Committed => Ok(report),
             TransactionResult::Aborted => Err(match probe.error() {
@@ -330,8 +339,11 @@ impl RecordStore for IdbStore {
     }
 
     async fn purge_device(&self, device: Uuid) -> Result<usize, StoreError> {
-        let names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.store_name()).collect();
+        let mut names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.store_name()).collect();
+        names.push(super::SETTINGS);
+        names.sort_unstable();
         in_transaction!(self.db, &names, |tx| {
+            super::mark_local_write(&tx)?;
             let mut removed = 0;
             for kind in RecordKind::ALL {
                 let store = tx.object_store(kind.store_name()).map_err(classify)?;

@@ -124,6 +124,10 @@ impl ReplicaStore for IdbStore {
         })
     }
 
+    async fn local_write_mark(&self) -> Result<Option<String>, StoreError> {
+        self.read_text(super::LOCAL_WRITE_MARK).await
+    }
+
     async fn knows_any_rev(&self) -> Result<bool, StoreError> {
         if self.read_text(REVS_IN_ROWS).await?.is_some() {
             return Ok(true);
@@ -199,15 +203,13 @@ impl IdbStore {
     /// ConstraintError, nothing of the batch is written, and `None` says to merge it instead.
     async fn add_pulled(&self, incoming: &[(Record, String, String)]) -> Result<Option<Pulled>, StoreError> {
         let names = pulled_stores(incoming, &[super::SETTINGS]);
-        let tx = self.db.transaction(&names, TransactionMode::ReadWrite).map_err(classify)?;
         let mut pulled = Pulled::default();
+        let new: Vec<(&Record, Option<&str>)> = incoming.iter().filter(|(record, _, _)| pulled.settle(None, record).is_some()).map(|(record, _, rev)| (record, Some(rev.as_str()))).collect();
+        let rows = self.rows_js(&new)?;
+        let tx = self.db.transaction(&names, TransactionMode::ReadWrite).map_err(classify)?;
         let issued: Result<(), StoreError> = (|| {
-            for (record, _, rev) in incoming {
-                if let Some(new) = pulled.settle(None, record) {
-                    let row = self.to_js(&new)?;
-                    set_row_rev(&row, rev);
-                    tx.object_store(new.kind.store_name()).map_err(classify)?.add(&row, None).map_err(classify)?;
-                }
+            for ((record, _), row) in new.iter().zip(&rows) {
+                tx.object_store(record.kind.store_name()).map_err(classify)?.add(row, None).map_err(classify)?;
             }
             tx.object_store(super::SETTINGS).map_err(classify)?.put(&JsValue::from_str("1"), Some(&JsValue::from_str(REVS_IN_ROWS))).map_err(classify)?;
             Ok(())
@@ -239,17 +241,15 @@ impl IdbStore {
             }
             let settings = tx.object_store(super::SETTINGS).map_err(classify)?;
             let mut pulled = Pulled::default();
+            let mut merged_rows = Vec::new();
             for ((record, _, rev), read) in incoming.iter().zip(reads) {
                 let stored_row = read.await.map_err(classify)?;
                 let stored = stored_row.as_ref().map(|v| self.from_js(v)).transpose()?;
                 let store = tx.object_store(record.kind.store_name()).map_err(classify)?;
                 // The revision goes into the record's row, with it.
                 match (pulled.settle(stored.as_ref(), record), stored_row) {
-                    (Some(merged), _) => {
-                        let row = self.to_js(&merged)?;
-                        set_row_rev(&row, rev);
-                        store.put(&row, None).map_err(classify)?;
-                    }
+                    // Written once every read has answered, all rows made at once.
+                    (Some(merged), _) => merged_rows.push((merged, rev.as_str())),
                     // The same record at another revision (a conflict settled elsewhere to
                     // what is here): only the revision changes.
                     (None, Some(row)) if row_rev(&row).as_deref() != Some(rev.as_str()) => {
@@ -259,7 +259,14 @@ impl IdbStore {
                     (None, _) => {}
                 }
             }
+            let rows = self.rows_js(&merged_rows.iter().map(|(merged, rev)| (merged, Some(*rev))).collect::<Vec<_>>())?;
+            for ((merged, _), row) in merged_rows.iter().zip(&rows) {
+                tx.object_store(merged.kind.store_name()).map_err(classify)?.put(row, None).map_err(classify)?;
+            }
             settings.put(&JsValue::from_str("1"), Some(&JsValue::from_str(REVS_IN_ROWS))).map_err(classify)?;
+            if pulled.merged_here {
+                super::mark_local_write(&tx)?;
+            }
             if pulled.erases {
                 settings.delete(idb::Query::Key(JsValue::from_str(crate::store::BOARD_SUMMARY_KEY))).map_err(classify)?;
             }

@@ -28,12 +28,9 @@ impl crate::store::sync::SyncStore for IdbStore {
         // stamps are its own, likely older than the push checkpoint). A purge among the
         // records may drop the board's summary. Both are kept with the settings.
         let queue = self.live_sync_set_up().await?;
-        let names = if queue || records.iter().any(Record::is_purged) {
-            record_stores_and(&[IMPORT_LEDGER, PHOTOS, SETTINGS])
-        } else {
-            record_stores_and(&[IMPORT_LEDGER, PHOTOS])
-        };
+        let names = record_stores_and(&[IMPORT_LEDGER, PHOTOS, SETTINGS]);
         in_transaction!(self.db, &names, |tx| {
+            super::mark_local_write(&tx)?;
             // Read what is stored, decide, then write — all inside this one transaction.
             let keys: Vec<(RecordKind, Uuid)> = records.iter().map(|r| (r.kind, r.id)).collect();
             let mut stored = std::collections::HashMap::new();
@@ -65,12 +62,9 @@ impl crate::store::sync::SyncStore for IdbStore {
             if writes.is_empty() && new_photos == 0 && photos_erased.is_empty() {
                 return Ok(entry);
             }
-            for r in &writes {
-                let row = self.to_js(r)?;
-                if let Some(rev) = revs.get(&(r.kind, r.id)) {
-                    super::codec::set_row_rev(&row, rev);
-                }
-                tx.object_store(r.kind.store_name()).map_err(classify)?.put(&row, None).map_err(classify)?;
+            let rows = self.rows_js(&writes.iter().map(|r| (r, revs.get(&(r.kind, r.id)).map(String::as_str))).collect::<Vec<_>>())?;
+            for (r, row) in writes.iter().zip(&rows) {
+                tx.object_store(r.kind.store_name()).map_err(classify)?.put(row, None).map_err(classify)?;
             }
             if queue {
                 let settings = tx.object_store(SETTINGS).map_err(classify)?;
@@ -96,6 +90,7 @@ impl crate::store::sync::SyncStore for IdbStore {
     async fn undo_import(&self, ledger_id: Uuid) -> Result<crate::store::sync::UndoReport, StoreError> {
         let names = record_stores_and(&[IMPORT_LEDGER, PHOTOS, SETTINGS]);
         in_transaction!(self.db, &names, |tx| {
+            super::mark_local_write(&tx)?;
             let ledger = tx.object_store(IMPORT_LEDGER).map_err(classify)?;
             let settings = tx.object_store(SETTINGS).map_err(classify)?;
             let Some(value) = ledger.get(JsValue::from_str(&ledger_id.to_string())).map_err(classify)?.await.map_err(classify)? else {
@@ -135,6 +130,7 @@ impl crate::store::sync::SyncStore for IdbStore {
     async fn apply_purge(&self, purge: &crate::store::sync::PurgeWrite) -> Result<Vec<Record>, StoreError> {
         let names = record_stores_and(&[DRAFTS, IMPORT_LEDGER, PHOTOS, SETTINGS]);
         in_transaction!(self.db, &names, |tx| {
+            super::mark_local_write(&tx)?;
             let keys: Vec<(RecordKind, Uuid)> = purge.records.iter().map(|r| (r.kind, r.id)).collect();
             let mut written = Vec::with_capacity(keys.len());
             for (purged, value) in purge.records.iter().zip(read_records(&tx, &keys).await?) {
