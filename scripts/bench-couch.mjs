@@ -57,6 +57,9 @@ async function tablet() {
 async function configure(page, db) {
   await page.goto(`${URL}/data`);
   await page.locator('[data-testid="couch-save"]:not([disabled])').waitFor(LONG);
+  // A supervisor sets live sync up in an app that has started: its records read into memory
+  // (with 10,000 tickets the 70,000 steps take seconds, holding IndexedDB), not while it starts.
+  await page.waitForFunction(() => performance.getEntriesByName('pd-board-settled').length > 0, null, LONG);
   await page.getByTestId('couch-url').fill(`/couch/${db}`);
   const t0 = Date.now();
   await page.getByTestId('couch-save').click();
