@@ -657,8 +657,6 @@ fn open_payload(envelope: &Envelope, decrypted: Option<&str>, now: DateTime<Utc>
 /// One record of a payload, checked: its envelope and body typed, ids canonical, texts within
 /// their limits, no stamp from the future. Every problem goes to `report`; the record comes
 /// back when it reads (even with problems, to find duplicates).
-/// One record read as strictly as a file's: typed, ids canonical, texts within their limits,
-/// no stamp from the future. For records that come by another way than a file (replication).
 /// The record kinds' names as files and documents spell them, written out once: a pull
 /// checks every document it takes one at a time.
 fn known_kinds() -> &'static [String] {
@@ -666,6 +664,8 @@ fn known_kinds() -> &'static [String] {
     KNOWN.get_or_init(|| RecordKind::ALL.iter().map(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()).collect())
 }
 
+/// One record read as strictly as a file's: typed, ids canonical, texts within their limits,
+/// no stamp from the future. For records that come by another way than a file (replication).
 pub fn check_one_record(raw: &Value, at: &str, now: DateTime<Utc>) -> Result<Record, Vec<(String, RecordProblemKind)>> {
     let known = known_kinds();
     let mut problems = Vec::new();

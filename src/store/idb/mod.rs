@@ -107,8 +107,6 @@ fn migrate(db: &Database, old: u32) -> Result<(), idb::Error> {
     Ok(())
 }
 
-/// Runs `body` inside a readwrite transaction over `names`, aborting on its error and
-/// reporting the transaction's own error when the commit fails (quota and the like).
 /// The settings entry every transaction writing records changes, except a pull storing
 /// them exactly as the server has them ([`crate::store::couch::ReplicaStore::local_write_mark`]).
 /// A fresh random value rather than a counter: written without reading first.
@@ -121,6 +119,8 @@ fn mark_local_write(tx: &idb::Transaction) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Runs `body` inside a readwrite transaction over `names`, aborting on its error and
+/// reporting the transaction's own error when the commit fails (quota and the like).
 macro_rules! in_transaction {
     ($db:expr, $names:expr, |$tx:ident| $body:block) => {{
         let $tx = $db.transaction($names, TransactionMode::ReadWrite).map_err(classify)?;
