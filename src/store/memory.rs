@@ -61,11 +61,40 @@ impl MemoryStore {
         Ok(())
     }
 
-    /// The records, to change: the local-write mark changes with them (a pull that stores
-    /// them as the server has them puts it back).
+    /// The records, to change: the local-write mark changes with them (only a pull storing
+    /// them as the server has them writes without it).
     fn records_mut(&self) -> std::cell::RefMut<'_, BTreeMap<(RecordKind, Uuid), String>> {
         self.local_writes.set(self.local_writes.get() + 1);
         self.records.borrow_mut()
+    }
+
+    /// [`RecordStore::put_many`]; `marks_local_write` false only for a pull storing records
+    /// as the server has them.
+    async fn write_records(&self, records: &[Record], marks_local_write: bool) -> Result<PutReport, StoreError> {
+        // Decide and encode everything first: a failure leaves the store untouched, like an
+        // aborted transaction.
+        let mut report = PutReport::default();
+        let mut encoded = Vec::with_capacity(records.len());
+        for r in records {
+            let stored = self.get(r.kind, r.id).await?;
+            // A batch may hold the same record twice: compare with the batch's own newer copy.
+            let pending = encoded
+                .iter()
+                .rev()
+                .find(|((k, id), _, _)| *k == r.kind && *id == r.id)
+                .map(|(_, _, rec): &(_, _, Record)| rec.clone());
+            if supersedes(r, pending.as_ref().or(stored.as_ref())) {
+                encoded.push(((r.kind, r.id), encode(&r.id.to_string(), r)?, r.clone()));
+            } else {
+                report.stale.push(r.id);
+            }
+        }
+        if let Some(error) = self.fail_next_write.borrow_mut().take() {
+            return Err(error);
+        }
+        let mut stored = if marks_local_write { self.records_mut() } else { self.records.borrow_mut() };
+        stored.extend(encoded.into_iter().map(|(key, json, _)| (key, json)));
+        Ok(report)
     }
 
     fn all_of(&self, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
@@ -89,11 +118,7 @@ impl crate::store::couch::ReplicaStore for MemoryStore {
         let mut pulled = crate::store::couch::Pulled::default();
         let writes: Vec<Record> = incoming.iter().zip(&stored).filter_map(|((record, _, _), stored)| pulled.settle(stored.as_ref(), record)).collect();
         if !writes.is_empty() {
-            let mark = self.local_writes.get();
-            self.put_many(&writes).await?;
-            if !pulled.merged_here {
-                self.local_writes.set(mark);
-            }
+            self.write_records(&writes, pulled.merged_here).await?;
         }
         self.photos.borrow_mut().retain(|sha, _| !pulled.photos_erased.contains(sha));
         if pulled.erases {
@@ -252,29 +277,7 @@ impl RecordStore for MemoryStore {
     }
 
     async fn put_many(&self, records: &[Record]) -> Result<PutReport, StoreError> {
-        // Decide and encode everything first: a failure leaves the store untouched, like an
-        // aborted transaction.
-        let mut report = PutReport::default();
-        let mut encoded = Vec::with_capacity(records.len());
-        for r in records {
-            let stored = self.get(r.kind, r.id).await?;
-            // A batch may hold the same record twice: compare with the batch's own newer copy.
-            let pending = encoded
-                .iter()
-                .rev()
-                .find(|((k, id), _, _)| *k == r.kind && *id == r.id)
-                .map(|(_, _, rec): &(_, _, Record)| rec.clone());
-            if supersedes(r, pending.as_ref().or(stored.as_ref())) {
-                encoded.push(((r.kind, r.id), encode(&r.id.to_string(), r)?, r.clone()));
-            } else {
-                report.stale.push(r.id);
-            }
-        }
-        if let Some(error) = self.fail_next_write.borrow_mut().take() {
-            return Err(error);
-        }
-        self.records_mut().extend(encoded.into_iter().map(|(key, json, _)| (key, json)));
-        Ok(report)
+        self.write_records(records, true).await
     }
 
     async fn purge_device(&self, device: Uuid) -> Result<usize, StoreError> {
