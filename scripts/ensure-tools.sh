@@ -2,7 +2,7 @@
 # Installs what the build and the tests need, at exact versions, from the package
 # registries only (no prebuilt binaries from elsewhere: those downloads fail here).
 # Checks versions, not just presence, so a wrong version is replaced.
-# Usage: scripts/ensure-tools.sh build   — wasm target, trunk, wasm-bindgen-cli, npm packages
+# Usage: scripts/ensure-tools.sh build   — wasm target, trunk, wasm-bindgen-cli, wasm-split-cli, npm packages
 #        scripts/ensure-tools.sh test    — the above plus Chromium and chromedriver
 #        scripts/ensure-tools.sh bench   — the test tools plus twiggy (the wasm size breakdown)
 set -euo pipefail
@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
 TWIGGY_VERSION=0.7.0
+# Splits the app's wasm into the first view's and the others' (scripts/build-app.mjs).
+WASM_SPLIT_VERSION=0.2.4
 # The CLI must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -30,6 +32,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
   # Not --locked: its lock file names a webpki-roots version the registry no longer has.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# It has no --version: cargo's list of installed packages says which one is there.
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  step "installing wasm-split-cli $WASM_SPLIT_VERSION (about 2 minutes)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
 fi
 
 # npm packages from the committed lock file: binaryen's wasm-opt 132 and Playwright.

@@ -5,6 +5,7 @@
 // 3. index.html gets this build's id (a hash of the build's files);
 // 4. sw.js is written from public/sw.js with the build id and the exact list of files to
 //    precache. Running it twice on the same folder gives the same result.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -25,6 +26,12 @@ function walk(root) {
     else out.push(full);
   }
   return out;
+}
+
+// 0. Inside trunk's build: the app's own wasm, split (scripts/build-app.mjs).
+if (!process.argv[2]) {
+  execFileSync('node', [fileURLToPath(new URL('./build-app.mjs', import.meta.url)), dir, process.env.TRUNK_PROFILE || 'release'],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 const indexPath = join(dir, 'index.html');

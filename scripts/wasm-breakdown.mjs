@@ -6,10 +6,40 @@
 // Usage: node scripts/wasm-breakdown.mjs [path/to/patroldesk.wasm] — prints two tables and
 // adds them to bench/results.json under `wasm_breakdown`.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const wasm = process.argv[2] || 'target/wasm32-unknown-unknown/release/patroldesk.wasm';
-const items = JSON.parse(execFileSync('twiggy', ['top', '-n', '1000000', '--format', 'json', wasm], { maxBuffer: 1 << 30 }).toString());
+
+/**
+ * The module without the linker's relocation sections (`linking`, `reloc.*`), which the
+ * app's link keeps for the split (scripts/build-app.mjs) and twiggy 0.7 cannot read.
+ */
+function withoutRelocations(bytes) {
+  const leb = (at) => {
+    let value = 0, shift = 0, byte;
+    do { byte = bytes[at++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+    return [value, at];
+  };
+  const kept = [bytes.subarray(0, 8)];
+  for (let at = 8; at < bytes.length;) {
+    const start = at;
+    const id = bytes[at];
+    const [size, body] = leb(at + 1);
+    at = body + size;
+    if (id === 0) {
+      const [nameLength, name] = leb(body);
+      const sectionName = Buffer.from(bytes.subarray(name, name + nameLength)).toString('utf8');
+      if (sectionName === 'linking' || sectionName.startsWith('reloc.')) continue;
+    }
+    kept.push(bytes.subarray(start, at));
+  }
+  return Buffer.concat(kept);
+}
+const plain = join(mkdtempSync(join(tmpdir(), 'wasm-breakdown-')), 'app.wasm');
+writeFileSync(plain, withoutRelocations(readFileSync(wasm)));
+const items = JSON.parse(execFileSync('twiggy', ['top', '-n', '1000000', '--format', 'json', plain], { maxBuffer: 1 << 30 }).toString());
 
 /** The crate a (demangled) item belongs to: the first path of its name, `<impl … for T>` by T's. */
 function crateOf(name) {
@@ -57,7 +87,7 @@ const table = (title, map, n) => {
   if (rest) console.log(`  ${`(${rows.length - n} more)`.padEnd(40)}${(rest / 1024).toFixed(0).padStart(6)}  ${((rest * 100) / total).toFixed(1).padStart(5)} %`);
   return Object.fromEntries(rows.map(([k, v]) => [k, v]));
 };
-console.log(`main wasm before wasm-opt: ${(total / 1024).toFixed(0)} KB of code and data (names and custom sections left out)`);
+console.log(`the app's wasm before the split and wasm-opt: ${(total / 1024).toFixed(0)} KB of code and data (names and custom sections left out)`);
 const crates = table('by crate', byCrate, 20);
 const modules = table('the app itself, by module', byModule, 20);
 mkdirSync('bench', { recursive: true });

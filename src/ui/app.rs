@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute};
 
 use crate::domain::locale::Lang;
 use crate::platform::{self, prefs};
@@ -20,6 +21,63 @@ pub fn to_locale(lang: Lang) -> Locale {
         Lang::ZhCn => Locale::zh_CN,
     }
 }
+
+/// A view whose code, built with `--features split` (scripts/build-app.mjs), is wasm of its
+/// own fetched when the view first opens. Fallible: a module that cannot be fetched (offline
+/// before the service worker has stored it) shows a message instead of stopping the app,
+/// and opening the view again tries again.
+macro_rules! lazy_view {
+    ($route:ident, $load:ident, $($page:ident)::+) => {
+        struct $route;
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+            async fn view(_: Self) -> AnyView {
+                #[cfg(feature = "split")]
+                let view = $load().await;
+                #[cfg(not(feature = "split"))]
+                let view = $load();
+                view.unwrap_or_else(|ViewNotLoaded| view! { <ViewNotLoadedNotice/> }.into_any())
+            }
+        }
+        #[cfg_attr(feature = "split", leptos::wasm_split::wasm_split($load, wasm_split_path = ::leptos::wasm_split, fallible))]
+        fn $load() -> Result<AnyView, ViewNotLoaded> {
+            Ok(view! { <$($page)::+/> }.into_any())
+        }
+    };
+}
+
+/// A split view's module could not be fetched.
+struct ViewNotLoaded;
+
+impl From<leptos::wasm_split::SplitLoaderError> for ViewNotLoaded {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        ViewNotLoaded
+    }
+}
+
+#[component]
+fn ViewNotLoadedNotice() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="notice notice-error" role="alert" data-testid="view-not-loaded">
+            {move || crate::ui::i18n::t_string!(i18n, view_not_loaded)}
+        </div>
+    }
+}
+
+lazy_view!(DrillsRoute, drills_view, drills::DrillsPage);
+lazy_view!(PlanEditorRoute, plan_editor_view, drills::editor::PlanEditorPage);
+lazy_view!(StartRunRoute, start_run_view, drills::run::StartRunPage);
+lazy_view!(RunRoute, run_view, drills::run::RunPage);
+lazy_view!(KpiRoute, kpi_view, kpi::KpiPage);
+lazy_view!(DailyLogRoute, daily_log_view, kpi::log::DailyLogPage);
+lazy_view!(TeamReviewRoute, team_review_view, kpi::review::TeamReviewPage);
+lazy_view!(MeasuresRoute, measures_view, kpi::measures::MeasuresPage);
+lazy_view!(RecordsRoute, records_view, records::RecordsPage);
+lazy_view!(DataRoute, data_view, data::DataPage);
+lazy_view!(SettingsRoute, settings_view, settings::SettingsPage);
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -127,17 +185,17 @@ fn AppWithContext() -> impl IntoView {
                     <Route path=path!("/intake") view=intake::IntakePage/>
                     <Route path=path!("/board") view=board::BoardPage/>
                     <Route path=path!("/ticket/:id") view=board::detail::TicketPage/>
-                    <Route path=path!("/drills") view=drills::DrillsPage/>
-                    <Route path=path!("/drills/plan/:id") view=drills::editor::PlanEditorPage/>
-                    <Route path=path!("/drills/start/:id") view=drills::run::StartRunPage/>
-                    <Route path=path!("/drills/run/:id") view=drills::run::RunPage/>
-                    <Route path=path!("/kpi") view=kpi::KpiPage/>
-                    <Route path=path!("/kpi/log") view=kpi::log::DailyLogPage/>
-                    <Route path=path!("/kpi/review") view=kpi::review::TeamReviewPage/>
-                    <Route path=path!("/kpi/measures") view=kpi::measures::MeasuresPage/>
-                    <Route path=path!("/records") view=records::RecordsPage/>
-                    <Route path=path!("/data") view=data::DataPage/>
-                    <Route path=path!("/settings") view=settings::SettingsPage/>
+                    <Route path=path!("/drills") view={Lazy::<DrillsRoute>::new()}/>
+                    <Route path=path!("/drills/plan/:id") view={Lazy::<PlanEditorRoute>::new()}/>
+                    <Route path=path!("/drills/start/:id") view={Lazy::<StartRunRoute>::new()}/>
+                    <Route path=path!("/drills/run/:id") view={Lazy::<RunRoute>::new()}/>
+                    <Route path=path!("/kpi") view={Lazy::<KpiRoute>::new()}/>
+                    <Route path=path!("/kpi/log") view={Lazy::<DailyLogRoute>::new()}/>
+                    <Route path=path!("/kpi/review") view={Lazy::<TeamReviewRoute>::new()}/>
+                    <Route path=path!("/kpi/measures") view={Lazy::<MeasuresRoute>::new()}/>
+                    <Route path=path!("/records") view={Lazy::<RecordsRoute>::new()}/>
+                    <Route path=path!("/data") view={Lazy::<DataRoute>::new()}/>
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
                 </Routes>
               </Show>
             </main>

@@ -167,3 +167,46 @@ test('every file the app loads on demand carries a hash and is precached', async
   await page.getByRole('button', { name: 'Workbook (XLSX)' }).click();
   await expect.poll(() => requested.includes(worker)).toBe(true);
 });
+
+test('the first view loads without the split-off views, which come when opened; one that cannot be fetched says so and opens on the next try', async ({ browser }) => {
+  // Every module of the app's wasm is in one hashed folder and precached.
+  const folders = readdirSync('dist').filter((f) => f.startsWith('app-'));
+  expect(folders).toHaveLength(1);
+  expect(folders[0]).toMatch(/^app-[0-9a-f]{16}$/);
+  const modules = readdirSync(join('dist', folders[0]));
+  const sw = readFileSync('dist/sw.js', 'utf8');
+  for (const f of modules) expect(sw).toContain(`"/${folders[0]}/${f}"`);
+  expect(modules.filter((f) => f.startsWith('split_kpi_view')).length).toBe(1);
+
+  // No service worker: every module comes from the network, as on a first visit.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const requested = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  let refuse = true;
+  await page.route(/\/split_kpi_view[^/]*\.wasm$/, (route) => (refuse ? route.abort() : route.continue()));
+  await page.goto('http://127.0.0.1:8090/intake');
+  await appReady(page);
+  const split = (path) => /\/(split_|chunk_)[^/]*\.wasm$/.test(path);
+  expect(requested.filter(split)).toEqual([]);
+
+  // Offline before the module was ever stored: a message, in the user's language, and the
+  // app goes on working.
+  await page.locator('nav.shell-nav a[href="/kpi"]').click();
+  await expect(page.getByTestId('view-not-loaded')).toContainText('could not be loaded');
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByTestId('view-not-loaded')).toContainText('无法打开');
+  await page.getByTestId('language').selectOption('en');
+  await page.locator('nav.shell-nav a[href="/board"]').click();
+  await expect(page.locator('h1')).toHaveText('Board');
+
+  // Back online: the same view opens.
+  refuse = false;
+  await page.locator('nav.shell-nav a[href="/kpi"]').click();
+  await expect(page.locator('h1')).toHaveText('KPIs');
+  expect(requested.some((p) => /\/split_kpi_view[^/]*\.wasm$/.test(p))).toBe(true);
+  // The refused fetch itself, which the split modules' loader also logs.
+  expect(errors.filter((e) => !/Failed to load resource|Failed to fetch/.test(e))).toEqual([]);
+  await context.close();
+});
