@@ -1,5 +1,5 @@
 // Post-build step (trunk hook, or `node scripts/post-build.mjs DIR` by hand/tests):
-// 1. the CSP meta tag gets the sha256 of every inline script (trunk's module loader),
+// 1. the CSP meta tag gets the sha256 of every inline script (the app's module loader),
 //    so the policy can forbid all other inline script;
 // 2. the XLSX worker's files get a hash in their names, like trunk's own;
 // 3. index.html gets this build's id (a hash of the build's files);
@@ -28,7 +28,7 @@ function walk(root) {
   return out;
 }
 
-// 0. Inside trunk's build: the app's own wasm, split (scripts/build-app.mjs).
+// Inside trunk's build, first the app's own wasm, split, and its loader (scripts/build-app.mjs).
 if (!process.argv[2]) {
   execFileSync('node', [fileURLToPath(new URL('./build-app.mjs', import.meta.url)), dir, process.env.TRUNK_PROFILE || 'release'],
     { stdio: ['ignore', 'inherit', 'inherit'] });
