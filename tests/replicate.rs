@@ -26,6 +26,20 @@ fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 6, 8, 0, 0).unwrap()
 }
 
+/// A tablet's clock at this file's fixed `now()`: a stamp from the system clock would be
+/// refused as from the future by the other tablets once the real date is a day past it.
+struct ClockAtNow(std::cell::RefCell<patroldesk::domain::clock::Hlc>);
+
+impl patroldesk::app::Stamps for ClockAtNow {
+    fn stamp(&self) -> Result<Stamp, patroldesk::store::StoreError> {
+        Ok(self.0.borrow_mut().tick(now().timestamp_millis()))
+    }
+
+    fn observe(&self, seen: Stamp) {
+        self.0.borrow_mut().observe(seen, now().timestamp_millis());
+    }
+}
+
 fn tablet(n: u128) -> Uuid {
     Uuid::from_u128(0xabc000 + n)
 }
@@ -365,8 +379,8 @@ fn a_purge_travels_through_the_server_erases_the_photo_and_an_older_copy_does_no
     run(c.put_many(std::slice::from_ref(&marked))).unwrap();
 
     let gathered = run(gather(&a, &[marked.id])).unwrap();
-    let clock = std::cell::RefCell::new(patroldesk::domain::clock::Hlc::new(tablet(1)));
-    run(purge(&a, &clock, patroldesk::app::Who { actor: None, now: Utc::now(), offset_min: 480 }, &gathered)).unwrap();
+    let clock = ClockAtNow(std::cell::RefCell::new(patroldesk::domain::clock::Hlc::new(tablet(1))));
+    run(purge(&a, &clock, patroldesk::app::Who { actor: None, now: now(), offset_min: 480 }, &gathered)).unwrap();
     pass_until_done(&a, &couch, tablet(1));
     pass_until_done(&c, &couch, tablet(3));
     pass_until_done(&b, &couch, tablet(2));

@@ -75,16 +75,25 @@ impl Cipher for NativeCipher {
     }
 }
 
-/// A whole export of `records` from tablet `n` of 东湖花园, as its file text.
+/// A whole export of `records` from tablet `n` of 东湖花园, as its file text, exported when
+/// its newest record was written: the tests' own clock, not today's, which the importing
+/// side's skew bound would call the future once the real date is past the tests' fixed one.
 pub fn file_of(records: Vec<patroldesk::domain::record::Record>, n: u128) -> String {
     use patroldesk::domain::export::{build, to_file_text, DeviceInfo, ExportMeta, Payload, SiteInfo};
     use uuid::Uuid;
+    let exported_at = records
+        .iter()
+        .flat_map(|r| [Some(r.updated_at), r.deleted_at, r.purged_at])
+        .flatten()
+        .map(|stamp| stamp.utc())
+        .max()
+        .unwrap_or(chrono::DateTime::UNIX_EPOCH);
     let meta = ExportMeta {
         app_version: "test".into(),
         export_id: Uuid::from_u128(n),
         device: DeviceInfo { id: Uuid::from_u128(n), name: format!("tablet {n}") },
         site: SiteInfo { name: "东湖花园".into(), code: "DH01".into() },
-        exported_at: chrono::Utc::now(),
+        exported_at,
         utc_offset_min: 480,
         since: None,
     };
