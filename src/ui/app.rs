@@ -24,8 +24,8 @@ pub fn to_locale(lang: Lang) -> Locale {
 
 /// A view whose code, built with `--features split` (scripts/build-app.mjs), is wasm of its
 /// own fetched when the view first opens. Fallible: a module that cannot be fetched (offline
-/// before the service worker has stored it) shows a message instead of stopping the app,
-/// and opening the view again tries again.
+/// before the service worker has stored it) shows a message instead of stopping the app, and
+/// the view opens in its place when the network comes back or the user tries again.
 macro_rules! lazy_view {
     ($route:ident, $load:ident, $($page:ident)::+) => {
         struct $route;
@@ -34,11 +34,19 @@ macro_rules! lazy_view {
                 $route
             }
             async fn view(_: Self) -> AnyView {
-                #[cfg(feature = "split")]
-                let view = $load().await;
-                #[cfg(not(feature = "split"))]
-                let view = $load();
-                view.unwrap_or_else(|ViewNotLoaded| view! { <ViewNotLoadedNotice/> }.into_any())
+                let load: LoadView = || {
+                    Box::pin(async {
+                        #[cfg(feature = "split")]
+                        let view = $load().await;
+                        #[cfg(not(feature = "split"))]
+                        let view = $load();
+                        view
+                    })
+                };
+                match load().await {
+                    Ok(view) => view,
+                    Err(ViewNotLoaded) => view! { <ViewNotLoadedNotice load/> }.into_any(),
+                }
             }
         }
         #[cfg_attr(feature = "split", leptos::wasm_split::wasm_split($load, wasm_split_path = ::leptos::wasm_split, fallible))]
@@ -57,13 +65,60 @@ impl From<leptos::wasm_split::SplitLoaderError> for ViewNotLoaded {
     }
 }
 
+/// Fetches a split view's module (again) and builds the view.
+type LoadView = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyView, ViewNotLoaded>>>>;
+
+/// Stands in for a view whose module could not be fetched, and becomes it once it can be:
+/// a user who opened a view just as the network dropped should not have to know to leave
+/// and come back.
 #[component]
-fn ViewNotLoadedNotice() -> impl IntoView {
+fn ViewNotLoadedNotice(load: LoadView) -> impl IntoView {
     let i18n = use_i18n();
+    let loaded = StoredValue::new_local(None::<AnyView>);
+    let ready = RwSignal::new(false);
+    let trying = RwSignal::new(false);
+    // The view is built under this component's owner, where the app's contexts are: the tap
+    // or the event that starts the load has none.
+    let owner = StoredValue::new_local(Owner::current());
+    let try_again = move || {
+        if trying.get_untracked() || ready.get_untracked() {
+            return;
+        }
+        let Some(owner) = owner.get_value() else { return };
+        trying.set(true);
+        owner.with(|| {
+            leptos::task::spawn_local_scoped_with_cancellation(async move {
+                if let Ok(view) = load().await {
+                    loaded.try_set_value(Some(view));
+                    ready.try_set(true);
+                }
+                trying.try_set(false);
+            })
+        });
+    };
+    let on_online = window_event_listener_untyped("online", move |_| try_again());
+    on_cleanup(move || on_online.remove());
     view! {
-        <div class="notice notice-error" role="alert" data-testid="view-not-loaded">
-            {move || crate::ui::i18n::t_string!(i18n, view_not_loaded)}
-        </div>
+        <Show
+            when=move || ready.get()
+            fallback=move || {
+                view! {
+                    <div class="notice notice-error" role="alert" data-testid="view-not-loaded">
+                        <p>{move || crate::ui::i18n::t_string!(i18n, view_not_loaded)}</p>
+                        <button
+                            type="button"
+                            data-testid="view-try-again"
+                            prop:disabled=move || trying.get()
+                            on:click=move |_| try_again()
+                        >
+                            {move || crate::ui::i18n::t_string!(i18n, view_try_again)}
+                        </button>
+                    </div>
+                }
+            }
+        >
+            {move || loaded.try_update_value(Option::take).flatten()}
+        </Show>
     }
 }
 

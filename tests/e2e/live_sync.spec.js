@@ -205,6 +205,9 @@ test('two tablets and head office: offline edits on both converge to what file s
   // Let A fail a few times, so its next try is far off: the network coming back wakes it.
   await a.goto('/data');
   await appReady(a);
+  // The Data view's own code has arrived (split off the first load): cutting the network
+  // while it is still on its way would leave the view saying it could not be loaded.
+  await expect(a.getByTestId('sync-state')).toBeVisible();
   await expect.poll(() => cut.count, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
   await a.unroute('**/couch/**');
   await a.context().setOffline(true);

@@ -168,7 +168,7 @@ test('every file the app loads on demand carries a hash and is precached', async
   await expect.poll(() => requested.includes(worker)).toBe(true);
 });
 
-test('the first view loads without the split-off views, which come when opened; one that cannot be fetched says so and opens on the next try', async ({ browser }) => {
+test('the first view loads without the split-off views, which come when opened; one that cannot be fetched says so and opens once it can (the next visit, Try again, the network back)', async ({ browser }) => {
   // Every module of the app's wasm is in one hashed folder and precached.
   const folders = readdirSync('dist').filter((f) => f.startsWith('app-'));
   expect(folders).toHaveLength(1);
@@ -206,7 +206,33 @@ test('the first view loads without the split-off views, which come when opened; 
   await page.locator('nav.shell-nav a[href="/kpi"]').click();
   await expect(page.locator('h1')).toHaveText('KPIs');
   expect(requested.some((p) => /\/split_kpi_view[^/]*\.wasm$/.test(p))).toBe(true);
+
+  // A view that could not be fetched becomes itself, where it stands, when the network comes
+  // back or on "Try again", without leaving it.
+  let refuseMore = true;
+  await page.route(/\/split_(drills|settings)_view[^/]*\.wasm$/, (route) => (refuseMore ? route.abort() : route.continue()));
+  await page.locator('nav.shell-nav a[href="/settings"]').click();
+  await expect(page.getByTestId('view-not-loaded')).toBeVisible();
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('view-not-loaded')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Try again' })).toBeEnabled();
+  refuseMore = false;
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.locator('h1')).toHaveText('Settings');
+  await expect(page.getByTestId('view-not-loaded')).toHaveCount(0);
+  refuseMore = true;
+  await page.locator('nav.shell-nav a[href="/drills"]').click();
+  await expect(page.getByTestId('view-not-loaded')).toBeVisible();
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByRole('button', { name: '重试' })).toBeVisible();
+  await page.getByTestId('language').selectOption('en');
+  refuseMore = false;
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await expect(page.getByTestId('view-not-loaded')).toHaveCount(0);
+  await expect(page.locator('h1')).toHaveText('Drills');
+  expect(new URL(page.url()).pathname).toBe('/drills');
   // The refused fetch itself, which the split modules' loader also logs.
-  expect(errors.filter((e) => !/Failed to load resource|Failed to fetch/.test(e))).toEqual([]);
+  expect(errors.filter((e) => !/Failed to load resource|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
   await context.close();
 });
