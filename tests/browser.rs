@@ -697,6 +697,42 @@ async fn two_tablets_replicate_through_a_couchdb_protocol_server_over_fetch() {
     delete_database("test-replicate-b").await.unwrap();
 }
 
+/// A site database missing on the server (deleted there, or a mistyped name): every request
+/// that needs it is refused with the server's reason, so a pass says so; a push's 404 is not
+/// read as "nothing refused", and what waits to go up still waits.
+#[wasm_bindgen_test]
+async fn a_database_missing_on_the_server_is_refused_and_nothing_counts_as_pushed() {
+    use patroldesk::app::replicate::{pass, waiting, ReplicateError};
+    use patroldesk::domain::record::Record;
+    use patroldesk::domain::sample::{ticket_records, SampleSpec};
+    use patroldesk::platform::couch::FetchCouch;
+    use patroldesk::store::couch::{CouchApi, CouchError};
+    use patroldesk::store::RecordStore;
+    let server = option_env!("COUCHDB_TEST_URL").expect("no COUCHDB_TEST_URL: run the browser tests through scripts/with-couch.sh (make test does)");
+    let url = format!("{server}/patroldesk-wasm-missing-{}", uuid::Uuid::now_v7().simple());
+    let couch = FetchCouch::new(&patroldesk::domain::couch::CouchConfig { url: url.clone(), ..Default::default() });
+    let a = fresh("test-replicate-missing").await;
+    let now = chrono::Utc::now();
+    let spec = SampleSpec { seed: 23, tickets: 2, days: 5, now: now - chrono::Duration::hours(2), offset_min: 480, chinese: true, staff: vec![] };
+    let records: Vec<Record> = (0..2).flat_map(|i| ticket_records(&spec, i)).collect();
+    a.put_many(&records).await.unwrap();
+    let device = uuid::Uuid::from_u128(1);
+    let before = waiting(&a, device, &url).await.unwrap();
+    assert_eq!(before, records.len());
+    let missing = |e: &CouchError| matches!(e, CouchError::Refused(reason) if reason.starts_with("404"));
+    match pass(&a, &couch, device, &url, now).await {
+        Err(ReplicateError::Couch(e)) => assert!(missing(&e), "{e:?}"),
+        other => panic!("a pass into a missing database: {other:?}"),
+    }
+    assert_eq!(waiting(&a, device, &url).await.unwrap(), before);
+    let doc = serde_json::json!({ "_id": "ticket:00000000-0000-0000-0000-000000000001", "_rev": "1-a" });
+    assert!(couch.bulk_docs(&[doc]).await.is_err_and(|e| missing(&e)));
+    assert!(couch.changes(&serde_json::json!(0), 10, false).await.is_err_and(|e| missing(&e)));
+    assert!(couch.update_seq().await.is_err_and(|e| missing(&e)));
+    a.close();
+    delete_database("test-replicate-missing").await.unwrap();
+}
+
 /// A push's revisions are remembered a batch per write (one write per document cost a first
 /// push of 79,446 documents 3 s); a document sent again is found at its newest revision, and
 /// a revision a pull wrote into the row since, further along, wins.

@@ -46,8 +46,15 @@ impl FetchCouch {
 
     /// A view's (or any document's) answer, `path` below the database; a 404 is refused.
     pub async fn read(&self, path: &str) -> Result<Value, CouchError> {
-        match self.request("GET", &format!("/{path}"), None).await? {
-            (404, json) => Err(CouchError::Refused(format!("404 {}", json.get("reason").and_then(Value::as_str).unwrap_or("not found")))),
+        self.ask_database("GET", &format!("/{path}"), None).await
+    }
+
+    /// A request whose 404 can only mean the database is not there (deleted on the server,
+    /// or a mistyped name): refused with the server's reason. Read as an answer, its error
+    /// object would say "missing field" or, for a push, nothing at all.
+    async fn ask_database(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, CouchError> {
+        match self.request(method, path, body).await? {
+            (404, json) => Err(not_found(&json)),
             (_, json) => Ok(json),
         }
     }
@@ -142,12 +149,12 @@ impl CouchApi for FetchCouch {
     async fn holds_records(&self) -> Result<bool, CouchError> {
         // The app's ids begin with a lowercase kind (`ticket:…`, `photo:…`); design documents
         // (`_design/…`) sort before "a" in both raw and ICU collation.
-        let (_, json) = self.request("GET", "/_all_docs?startkey=%22a%22&limit=1", None).await?;
+        let json = self.ask_database("GET", "/_all_docs?startkey=%22a%22&limit=1", None).await?;
         Ok(json.get("rows").and_then(Value::as_array).is_some_and(|rows| !rows.is_empty()))
     }
 
     async fn update_seq(&self) -> Result<Value, CouchError> {
-        Ok(self.request("GET", "", None).await?.1.get("update_seq").cloned().unwrap_or(Value::Null))
+        Ok(self.ask_database("GET", "", None).await?.get("update_seq").cloned().unwrap_or(Value::Null))
     }
 
     async fn changes(&self, since: &Value, limit: usize, with_docs: bool) -> Result<ChangesResponse, CouchError> {
@@ -156,17 +163,17 @@ impl CouchApi for FetchCouch {
             other => encode(&other.to_string()),
         };
         let docs = if with_docs { "&include_docs=true" } else { "" };
-        let (_, json) = self.request("GET", &format!("/_changes?style=all_docs&since={since}&limit={limit}{docs}"), None).await?;
+        let json = self.ask_database("GET", &format!("/_changes?style=all_docs&since={since}&limit={limit}{docs}"), None).await?;
         serde_json::from_value(json).map_err(|e| CouchError::Refused(format!("_changes: {e}")))
     }
 
     async fn revs_diff(&self, request: &Value) -> Result<Value, CouchError> {
-        Ok(self.request("POST", "/_revs_diff", Some(request)).await?.1)
+        self.ask_database("POST", "/_revs_diff", Some(request)).await
     }
 
     async fn bulk_get(&self, wanted: &[(String, String)]) -> Result<Vec<Value>, CouchError> {
         let docs: Vec<Value> = wanted.iter().map(|(id, rev)| json!({ "id": id, "rev": rev })).collect();
-        let (_, json) = self.request("POST", "/_bulk_get?revs=true", Some(&json!({ "docs": docs }))).await?;
+        let json = self.ask_database("POST", "/_bulk_get?revs=true", Some(&json!({ "docs": docs }))).await?;
         Ok(json
             .get("results")
             .and_then(Value::as_array)
@@ -192,7 +199,10 @@ impl CouchApi for FetchCouch {
             body.extend_from_slice(doc.as_bytes());
         }
         body.extend_from_slice(b"]}");
-        let (_, json) = self.send_bytes(&format!("{}/_bulk_docs", self.base), "POST", Some(&body), None).await?;
+        let (status, json) = self.send_bytes(&format!("{}/_bulk_docs", self.base), "POST", Some(&body), None).await?;
+        if status == 404 {
+            return Err(not_found(&json));
+        }
         // With `new_edits: false` CouchDB lists only what it refused.
         if let Some(refused) = json.as_array().and_then(|items| items.iter().find(|i| i.get("error").is_some())) {
             return Err(CouchError::Refused(refused.get("reason").and_then(Value::as_str).unwrap_or("refused").to_owned()));
@@ -254,4 +264,8 @@ impl CouchApi for FetchCouch {
         }
         Ok(())
     }
+}
+
+fn not_found(json: &Value) -> CouchError {
+    CouchError::Refused(format!("404 {}", json.get("reason").and_then(Value::as_str).unwrap_or("not found")))
 }
