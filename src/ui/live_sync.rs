@@ -35,6 +35,9 @@ pub enum SyncState {
     Offline { waiting: usize },
     /// The server answered no, with its reason.
     Refused { reason: String, waiting: usize },
+    /// The loop's own code could not be fetched (no network before the service worker
+    /// stored it); it starts when the network is back.
+    NotLoaded,
     Failed(StoreError),
 }
 
@@ -143,7 +146,60 @@ pub fn start(ctx: AppContext) {
     });
     sync_now();
     listen_to_network();
-    spawn_local(run(ctx, generation));
+    spawn_local(run_when_loaded(ctx, generation));
+}
+
+/// The loop's code could not be fetched.
+struct LoopNotLoaded;
+
+impl From<leptos::wasm_split::SplitLoaderError> for LoopNotLoaded {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        LoopNotLoaded
+    }
+}
+
+/// The loop's code — the replicator, the server's protocol, the checks on what comes from
+/// it — is wasm of its own under `--features split` (scripts/build-app.mjs), fetched after
+/// the first view has painted and only by a tablet with a server set: most tablets never
+/// need it, and none needs it for the first view.
+#[cfg_attr(feature = "split", leptos::wasm_split::wasm_split(live_sync_loop, wasm_split_path = ::leptos::wasm_split, fallible))]
+fn live_sync_loop(ctx: AppContext, generation: u64) -> Result<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>, LoopNotLoaded> {
+    Ok(Box::pin(run(ctx, generation)))
+}
+
+async fn run_when_loaded(ctx: AppContext, generation: u64) {
+    let Ok(store) = ctx.store() else { return };
+    match store.load_couch_config().await {
+        Ok(Some(_)) => {}
+        Ok(None) | Err(StoreError::Locked) => {
+            if current(generation) {
+                ctx.live_sync.try_set(SyncState::Off);
+            }
+            return;
+        }
+        Err(e) => {
+            ctx.live_sync.try_set(SyncState::Failed(e));
+            return;
+        }
+    }
+    crate::platform::after_paint().await;
+    let mut attempt = 0u32;
+    while current(generation) {
+        #[cfg(feature = "split")]
+        let loaded = live_sync_loop(ctx, generation).await;
+        #[cfg(not(feature = "split"))]
+        let loaded = live_sync_loop(ctx, generation);
+        match loaded {
+            Ok(run) => return run.await,
+            Err(LoopNotLoaded) => {
+                if current(generation) {
+                    ctx.live_sync.try_set(SyncState::NotLoaded);
+                }
+                wait(retry_delay_ms(attempt)).await;
+                attempt += 1;
+            }
+        }
+    }
 }
 
 /// The browser saying the network is back wakes the loop; going away cuts the long-poll.

@@ -166,6 +166,45 @@ test('two tablets exchange records continuously: no button, a step travels back;
   for (const e of errors) expect(e.filter(expected)).toEqual([]);
 });
 
+test('the live-sync code comes after the first view and only to a tablet with a server set; a tablet that cannot fetch it says so and starts when the network is back', async ({ browser }) => {
+  const db = await freshDatabase();
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const requested = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  const loop = (path) => /\/split_live_sync_loop[^/]*\.wasm$/.test(path);
+  let refuse = true;
+  await page.route(/\/split_live_sync_loop[^/]*\.wasm$/, (route) => (refuse ? route.abort() : route.continue()));
+
+  // No server set: never fetched.
+  await page.goto('/board');
+  await appReady(page);
+  await expect(page.locator('h1')).toHaveText('Board');
+  await page.waitForTimeout(500);
+  expect(requested.filter(loop)).toEqual([]);
+
+  // Set, but the code cannot be fetched (offline before the service worker stored it).
+  await configure(page, db.url);
+  await expect(page.getByTestId('sync-state')).toHaveText(/^Live sync has not started/);
+  expect(requested.filter(loop).length).toBeGreaterThan(0);
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByTestId('sync-state')).toHaveText(/^实时同步尚未启动/);
+  await page.getByTestId('language').selectOption('en');
+  await intake(page, { category: 'lift', description: 'MRKLATE 电梯异响' });
+
+  // The network back: it starts by itself, and what waited goes up.
+  refuse = false;
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await page.locator('nav.shell-nav a', { hasText: 'Data' }).click();
+  await expect(page.getByTestId('sync-state')).toHaveText(/^Up to date: [1-9]\d* sent/, { timeout: 15_000 });
+  const onServer = await (await fetch(`${db.direct}/_all_docs?include_docs=true`)).text();
+  expect(onServer).toContain('MRKLATE');
+  expect(errors.filter(expected).filter((e) => !/Failed to load resource|Failed to fetch/.test(e))).toEqual([]);
+  await context.close();
+});
+
 test('two tablets and head office: offline edits on both converge to what file sync gives; a conflict settles the same everywhere; a deletion is not resurrected', async ({ browser }) => {
   test.setTimeout(240_000);
   const db = await freshDatabase();

@@ -32,6 +32,7 @@ fn state_text(i18n: I18n, state: &SyncState) -> Option<String> {
         }
         SyncState::Offline { waiting } => fill_count(t_string!(i18n, live_sync.offline), *waiting),
         SyncState::Refused { reason, waiting } => fill_count(&fill(t_string!(i18n, live_sync.refused), "reason", reason), *waiting),
+        SyncState::NotLoaded => t_string!(i18n, live_sync.not_loaded).to_owned(),
         SyncState::Failed(e) => store_error_text(i18n, e).to_owned(),
     })
 }
