@@ -284,6 +284,8 @@ test('a ticket\'s whole life in taps: a dispatch from the board in 4 or fewer, i
 
   // Nothing the records need was dropped: every step has its event, by whom, with its fields.
   await page.getByRole('link', { name: `Open ${n}` }).click();
+  // Read the history once the page shows all of it (allTextContents does not wait).
+  await expect(page.getByTestId('history-entry')).toHaveCount(7);
   const what = await page.getByTestId('history-entry').locator('.timeline-what').allTextContents();
   expect(what).toEqual([
     'Received → New',
