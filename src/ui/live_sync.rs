@@ -167,20 +167,28 @@ fn live_sync_loop(ctx: AppContext, generation: u64) -> Result<std::pin::Pin<Box<
     Ok(Box::pin(run(ctx, generation)))
 }
 
-async fn run_when_loaded(ctx: AppContext, generation: u64) {
-    let Ok(store) = ctx.store() else { return };
+/// The server this tablet replicates with; without one (or locked, or unreadable) the state
+/// says so and there is nothing to run.
+async fn server_set(ctx: AppContext, store: &DeviceStore, generation: u64) -> Option<CouchConfig> {
     match store.load_couch_config().await {
-        Ok(Some(_)) => {}
+        Ok(Some(config)) => Some(config),
         Ok(None) | Err(StoreError::Locked) => {
             if current(generation) {
                 ctx.live_sync.try_set(SyncState::Off);
             }
-            return;
+            None
         }
         Err(e) => {
             ctx.live_sync.try_set(SyncState::Failed(e));
-            return;
+            None
         }
+    }
+}
+
+async fn run_when_loaded(ctx: AppContext, generation: u64) {
+    let Ok(store) = ctx.store() else { return };
+    if server_set(ctx, &store, generation).await.is_none() {
+        return;
     }
     crate::platform::after_paint().await;
     let mut attempt = 0u32;
@@ -287,19 +295,7 @@ fn apply_pulled(ctx: AppContext, written: &[crate::domain::record::Record]) {
 async fn run(ctx: AppContext, generation: u64) {
     let Some(_running) = Running::take(generation).await else { return };
     let Ok(store) = ctx.store() else { return };
-    let config = match store.load_couch_config().await {
-        Ok(Some(config)) => config,
-        Ok(None) | Err(StoreError::Locked) => {
-            if current(generation) {
-                ctx.live_sync.try_set(SyncState::Off);
-            }
-            return;
-        }
-        Err(e) => {
-            ctx.live_sync.try_set(SyncState::Failed(e));
-            return;
-        }
-    };
+    let Some(config) = server_set(ctx, &store, generation).await else { return };
     let Some(device) = ctx.device.get_untracked().map(|d| d.id) else { return };
     let couch = FetchCouch::new(&config);
     let mut session_open = false;
