@@ -86,6 +86,28 @@ impl FetchCouch {
     }
 
     async fn send_bytes(&self, url: &str, method: &str, body: Option<&[u8]>, abort: Option<&web_sys::AbortSignal>) -> Result<(u16, Value), CouchError> {
+        let (status, bytes) = self.fetch_bytes(url, method, body, abort).await?;
+        let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status >= 400 && status != 404 {
+            return Err(refusal(status, &json));
+        }
+        Ok((status, json))
+    }
+
+    /// A database's answer read straight into `T`, not through a JSON tree first (a pull's
+    /// pages of changes are megabytes of documents); a 404 is refused as in [`Self::ask_database`].
+    async fn ask_database_as<T: serde::de::DeserializeOwned>(&self, path: &str, what: &str) -> Result<T, CouchError> {
+        let (status, bytes) = self.fetch_bytes(&format!("{}{path}", self.base), "GET", None, None).await?;
+        if status >= 400 {
+            let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            return Err(if status == 404 { not_found(&json) } else { refusal(status, &json) });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| CouchError::Refused(format!("{what}: {e}")))
+    }
+
+    /// The answer's status and bytes; a proxy answering for the server (502–504) is the
+    /// server not reached.
+    async fn fetch_bytes(&self, url: &str, method: &str, body: Option<&[u8]>, abort: Option<&web_sys::AbortSignal>) -> Result<(u16, Vec<u8>), CouchError> {
         let init = web_sys::RequestInit::new();
         init.set_method(method);
         if let Some(signal) = abort {
@@ -119,13 +141,14 @@ impl FetchCouch {
         if matches!(status, 502..=504) {
             return Err(CouchError::Offline);
         }
-        let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        if status >= 400 && status != 404 {
-            let reason = json.get("reason").and_then(Value::as_str).or_else(|| json.get("error").and_then(Value::as_str)).unwrap_or("").to_owned();
-            return Err(CouchError::Refused(format!("{status} {reason}").trim().to_owned()));
-        }
-        Ok((status, json))
+        Ok((status, bytes))
     }
+}
+
+/// A refusal with the server's reason.
+fn refusal(status: u16, json: &Value) -> CouchError {
+    let reason = json.get("reason").and_then(Value::as_str).or_else(|| json.get("error").and_then(Value::as_str)).unwrap_or("");
+    CouchError::Refused(format!("{status} {reason}").trim().to_owned())
 }
 
 impl FetchCouch {
@@ -163,8 +186,7 @@ impl CouchApi for FetchCouch {
             other => encode(&other.to_string()),
         };
         let docs = if with_docs { "&include_docs=true" } else { "" };
-        let json = self.ask_database("GET", &format!("/_changes?style=all_docs&since={since}&limit={limit}{docs}"), None).await?;
-        serde_json::from_value(json).map_err(|e| CouchError::Refused(format!("_changes: {e}")))
+        self.ask_database_as(&format!("/_changes?style=all_docs&since={since}&limit={limit}{docs}"), "_changes").await
     }
 
     async fn revs_diff(&self, request: &Value) -> Result<Value, CouchError> {

@@ -208,8 +208,17 @@ impl IdbStore {
         let rows = self.rows_js(&new)?;
         let tx = self.db.transaction(&names, TransactionMode::ReadWrite).map_err(classify)?;
         let issued: Result<(), StoreError> = (|| {
+            // Each kind's store asked for once, not once a row (5,000 rows a batch).
+            let mut stores: Vec<(RecordKind, idb::ObjectStore)> = Vec::new();
             for ((record, _), row) in new.iter().zip(&rows) {
-                tx.object_store(record.kind.store_name()).map_err(classify)?.add(row, None).map_err(classify)?;
+                let at = match stores.iter().position(|(kind, _)| *kind == record.kind) {
+                    Some(at) => at,
+                    None => {
+                        stores.push((record.kind, tx.object_store(record.kind.store_name()).map_err(classify)?));
+                        stores.len() - 1
+                    }
+                };
+                stores[at].1.add(row, None).map_err(classify)?;
             }
             tx.object_store(super::SETTINGS).map_err(classify)?.put(&JsValue::from_str("1"), Some(&JsValue::from_str(REVS_IN_ROWS))).map_err(classify)?;
             Ok(())
