@@ -418,7 +418,8 @@ fn a_runs_record_is_kept_checked_and_closed_by_the_commanders_sign_off() {
     assert_eq!(run(drills::sign_off(&store, &hlc, who(), run_id)), Err(RecordError::Store(StoreError::QuotaExceeded)));
     let signed = run(drills::sign_off(&store, &hlc, who(), run_id)).unwrap();
     cache.apply(&signed.records);
-    let (_, signed_run) = &**cache.run(run_id).unwrap();
+    let signed_run = cache.run(run_id).unwrap();
+    let (_, signed_run) = &*signed_run;
     assert_eq!(signed_run.state(Utc::now()).signed_off.map(|s| s.name), Some("李主管".to_owned()));
     assert_eq!(run(drills::save_record(&store, &hlc, who(), run_id, kept)), Err(RecordError::Closed));
     assert_eq!(run(drills::sign_off(&store, &hlc, who(), run_id)), Err(RecordError::CannotSign(SignOffProblem::AlreadySigned)));
@@ -477,6 +478,29 @@ fn plans_are_saved_retired_and_deleted_through_the_cache() {
     cache.apply(&deleted.records);
     assert_eq!(cache.plans().len(), built_in);
     assert_eq!(run(drills::delete_plan(&store, &hlc, who(), own_id)).unwrap(), Changed::default(), "deleting twice changes nothing");
+}
+
+#[test]
+fn drill_plans_are_read_when_listed_and_one_that_does_not_read_is_left_out() {
+    let store = MemoryStore::new();
+    let hlc = clock();
+    let mut cache = loaded_cache(&store);
+    let built_in = built_in_plans().len();
+    let first = cache.plans()[0].clone();
+    let mut own = first.1.clone();
+    own.key = String::new();
+    let (own_id, changed) = run(drills::save_plan(&store, &hlc, who(), None, &own)).unwrap();
+    // Kept as stored, read when the drills view lists it, and read once.
+    cache.apply(&changed.records);
+    assert_eq!(cache.plans().len(), built_in + 1);
+    assert!(std::sync::Arc::ptr_eq(&cache.plan(own_id).unwrap(), &cache.plan(own_id).unwrap()));
+    // A newer copy whose body is not a plan (damaged storage) is left out, and the others stay.
+    let mut damaged = changed.records.iter().find(|r| r.id == own_id).unwrap().clone();
+    damaged.body = serde_json::json!({ "not": "a plan" });
+    damaged.updated_at = hlc.borrow_mut().tick(Utc::now().timestamp_millis());
+    cache.apply(&[damaged]);
+    assert_eq!(cache.plans().len(), built_in);
+    assert!(cache.plan(own_id).is_none());
 }
 
 #[test]

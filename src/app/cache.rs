@@ -83,13 +83,34 @@ pub struct Applied {
     pub measures: Vec<Uuid>,
     /// Records not applied because the cache holds a later version (a late read).
     pub older: usize,
-    /// Records whose body did not read as their kind (counted, shown as a storage notice).
+    /// Tickets, steps and measures whose body did not read as their kind (drill plans and
+    /// runs are read when a view lists them, [`Unread`]).
     pub unreadable: usize,
 }
 
 impl Applied {
     pub fn is_empty(&self) -> bool {
         self.tickets.is_empty() && self.runs.is_empty() && self.plans.is_empty() && self.measures.is_empty()
+    }
+}
+
+/// A drill plan or run as stored, read as its kind the first time a drills or KPI view asks
+/// for it: starting the app reads none, so the first load carries no drill decoding (54 KB
+/// of the first view's wasm before optimising). A body that does not read as its kind is
+/// left out where plans and runs are listed.
+#[derive(Debug, Clone)]
+struct Unread<T> {
+    record: Record,
+    read: std::sync::OnceLock<Option<Arc<(Record, T)>>>,
+}
+
+impl<T: serde::de::DeserializeOwned> Unread<T> {
+    fn new(record: Record) -> Unread<T> {
+        Unread { record, read: std::sync::OnceLock::new() }
+    }
+
+    fn read(&self) -> Option<Arc<(Record, T)>> {
+        self.read.get_or_init(|| serde_json::from_value::<T>(self.record.body.clone()).ok().map(|body| Arc::new((self.record.clone(), body)))).clone()
     }
 }
 
@@ -101,8 +122,8 @@ pub struct RecordCache {
     events_loaded: bool,
     tickets_loaded: bool,
     drills_loaded: bool,
-    plans: HashMap<Uuid, Arc<(Record, DrillPlan)>>,
-    runs: HashMap<Uuid, Arc<(Record, DrillRun)>>,
+    plans: HashMap<Uuid, Unread<DrillPlan>>,
+    runs: HashMap<Uuid, Unread<DrillRun>>,
     /// Improvement measures (few: a site records a handful a quarter).
     measures: HashMap<Uuid, Arc<(Record, Improvement)>>,
     /// Every stamp of a record the cache has seen deleted, so a late read of the record
@@ -316,8 +337,8 @@ impl RecordCache {
     fn is_newer_here(&self, id: Uuid, stamp: Stamp) -> bool {
         self.deleted.get(&id).is_some_and(|d| *d >= stamp)
             || self.tickets.get(&id).is_some_and(|t| t.updated_at > stamp)
-            || self.plans.get(&id).is_some_and(|p| p.0.updated_at > stamp)
-            || self.runs.get(&id).is_some_and(|r| r.0.updated_at > stamp)
+            || self.plans.get(&id).is_some_and(|p| p.record.updated_at > stamp)
+            || self.runs.get(&id).is_some_and(|r| r.record.updated_at > stamp)
     }
 
     fn settle(&mut self, id: Uuid, events: Vec<(Stamp, TicketEvent)>) {
@@ -504,21 +525,11 @@ impl RecordCache {
             return;
         }
         if is_plan {
-            match serde_json::from_value::<DrillPlan>(record.body.clone()) {
-                Ok(plan) => {
-                    self.plans.insert(record.id, Arc::new((record.clone(), plan)));
-                    applied.plans.push(record.id);
-                }
-                Err(_) => applied.unreadable += 1,
-            }
+            self.plans.insert(record.id, Unread::new(record.clone()));
+            applied.plans.push(record.id);
         } else {
-            match serde_json::from_value::<DrillRun>(record.body.clone()) {
-                Ok(run) => {
-                    self.runs.insert(record.id, Arc::new((record.clone(), run)));
-                    applied.runs.push(record.id);
-                }
-                Err(_) => applied.unreadable += 1,
-            }
+            self.runs.insert(record.id, Unread::new(record.clone()));
+            applied.runs.push(record.id);
         }
     }
 
@@ -584,8 +595,8 @@ impl RecordCache {
     pub fn stamp_of(&self, kind: RecordKind, id: Uuid) -> Option<Stamp> {
         match kind {
             RecordKind::Ticket => self.tickets.get(&id).map(|t| t.updated_at),
-            RecordKind::DrillPlan => self.plans.get(&id).map(|p| p.0.updated_at),
-            RecordKind::DrillRun => self.runs.get(&id).map(|r| r.0.updated_at),
+            RecordKind::DrillPlan => self.plans.get(&id).map(|p| p.record.updated_at),
+            RecordKind::DrillRun => self.runs.get(&id).map(|r| r.record.updated_at),
             RecordKind::Improvement => self.measures.get(&id).map(|m| m.0.updated_at),
             RecordKind::TicketEvent => None,
         }
@@ -622,7 +633,7 @@ impl RecordCache {
     /// exported"); until then they are shown under their fixed ids, stamped at the epoch so
     /// any edit supersedes them.
     pub fn plans(&self) -> Vec<Arc<(Record, DrillPlan)>> {
-        let mut plans: Vec<Arc<(Record, DrillPlan)>> = self.plans.values().cloned().collect();
+        let mut plans: Vec<Arc<(Record, DrillPlan)>> = self.plans.values().filter_map(Unread::read).collect();
         let epoch = Stamp { wall_ms: 0, counter: 0, device: Uuid::nil() };
         static BUILT_IN: std::sync::OnceLock<Vec<(Uuid, DrillPlan)>> = std::sync::OnceLock::new();
         for (id, plan) in BUILT_IN.get_or_init(built_in_plans).iter().cloned() {
@@ -653,13 +664,13 @@ impl RecordCache {
 
     /// Every run, newest start first.
     pub fn runs(&self) -> Vec<Arc<(Record, DrillRun)>> {
-        let mut runs: Vec<Arc<(Record, DrillRun)>> = self.runs.values().cloned().collect();
+        let mut runs: Vec<Arc<(Record, DrillRun)>> = self.runs.values().filter_map(Unread::read).collect();
         runs.sort_by_key(|r| std::cmp::Reverse(r.1.started_at));
         runs
     }
 
-    pub fn run(&self, id: Uuid) -> Option<&Arc<(Record, DrillRun)>> {
-        self.runs.get(&id)
+    pub fn run(&self, id: Uuid) -> Option<Arc<(Record, DrillRun)>> {
+        self.runs.get(&id).and_then(Unread::read)
     }
 }
 
