@@ -69,9 +69,50 @@ pub async fn signed_in(ctx: AppContext, key: Key, who: Option<Uuid>) -> Result<(
     crate::ui::app::load_records(ctx, &store, highest).await?;
     take_locked_reports(ctx, &store, &key).await?;
     if store.sealing_pending().await? {
-        crate::ui::settings::sign_in::seal_existing(ctx).await;
+        finish_sealing(ctx).await;
     }
     Ok(())
+}
+
+/// The sealing pass's code could not be fetched.
+struct SealingNotLoaded;
+
+impl From<leptos::wasm_split::SplitLoaderError> for SealingNotLoaded {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        SealingNotLoaded
+    }
+}
+
+/// Finishing a sealing pass that a closed tab left half-way is rare, and its code (sealing
+/// every kind of record and the import ledger) is wasm of its own under `--features split`,
+/// out of the first load. Until it can be fetched the records stay as they are (readable,
+/// nothing lost), and it is fetched again when the network is back, as at the next sign-in.
+async fn finish_sealing(ctx: AppContext) {
+    #[cfg(feature = "split")]
+    let pass = sealing_pass(ctx).await;
+    #[cfg(not(feature = "split"))]
+    let pass = sealing_pass(ctx);
+    match pass {
+        Ok(pass) => pass.await,
+        Err(SealingNotLoaded) => {
+            use wasm_bindgen::JsCast;
+            let again = wasm_bindgen::closure::Closure::once_into_js(move || {
+                if matches!(ctx.session.get_untracked(), Session::SignedIn(_)) {
+                    spawn_local(finish_sealing(ctx));
+                }
+            });
+            let once = web_sys::AddEventListenerOptions::new();
+            once.set_once(true);
+            if let Some(window) = web_sys::window() {
+                let _ = window.add_event_listener_with_callback_and_add_event_listener_options("online", again.unchecked_ref(), &once);
+            }
+        }
+    }
+}
+
+#[cfg_attr(feature = "split", leptos::wasm_split::wasm_split(sealing_pass, wasm_split_path = ::leptos::wasm_split, fallible))]
+fn sealing_pass(ctx: AppContext) -> Result<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>, SealingNotLoaded> {
+    Ok(Box::pin(crate::ui::settings::sign_in::seal_existing(ctx)))
 }
 
 /// The idle lock and the hidden-page lock, for the life of the page.

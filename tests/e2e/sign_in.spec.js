@@ -363,6 +363,46 @@ test('a database from before sign-in is sealed at set-up, opens only with a cred
   })).toBeNull();
 });
 
+test('a sealing pass whose code cannot be fetched leaves the records readable and finishes once the network is back', async ({ browser }) => {
+  // The pass's code is a split module; a service worker in control would pass the route by.
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await intake(page, { category: 'plumbing', description: 'MRKOLD7732 旧工单' });
+  await setUpSignIn(page);
+  await page.evaluate(async () => {
+    const db = await new Promise((resolve) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => resolve(r.result); });
+    const tx = db.transaction(['tickets', 'settings'], 'readwrite');
+    const tickets = tx.objectStore('tickets');
+    const all = await new Promise((resolve) => { const r = tickets.getAll(); r.onsuccess = () => resolve(r.result); });
+    const copy = structuredClone(all[0]);
+    copy.id = '018f0000-0000-7000-8000-000000007732';
+    delete copy.body.sealed;
+    Object.assign(copy.body, { reporter_name: '李娜', phone: '13700007732', unit: '9-9-902', description: 'MRKHALF7732 半途' });
+    copy.writes = [];
+    tickets.put(copy);
+    tx.objectStore('settings').put('true', 'sealing_pending');
+    await new Promise((resolve) => { tx.oncomplete = resolve; });
+    db.close();
+  });
+  const pass = /\/split_sealing_pass[^/]*\.wasm$/;
+  const asked = [];
+  let refuse = true;
+  await page.route(pass, (route) => { asked.push(route.request().url()); return refuse ? route.abort() : route.continue(); });
+  await page.reload();
+  await unlock(page);
+  await go(page, 'Board');
+  await expect(page.locator('main')).toContainText('9-9-902');
+  await expect.poll(() => asked.length).toBeGreaterThan(0);
+  expect(await dumpIndexedDb(page), 'left as it was: readable, and waiting to be sealed').toContain('MRKHALF7732');
+
+  refuse = false;
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await expect.poll(async () => (await dumpIndexedDb(page)).includes('MRKHALF7732')).toBe(false);
+  await expect(page.locator('main')).toContainText('9-9-902');
+  await context.close();
+});
+
 test('a quick patrol report made on the lock screen is sealed, cannot be read back, and becomes a ticket at sign-in', async ({ page }) => {
   await setUpSignIn(page);
   await page.getByTestId('lock-now').click();
