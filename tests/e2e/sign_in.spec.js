@@ -128,8 +128,13 @@ function leaks(profile) {
   const needles = Object.values(MARKERS).flatMap((m) => [Buffer.from(m, 'utf8'), Buffer.from(m, 'utf16le')]);
   const found = [];
   for (const file of filesUnder(profile)) {
-    if (statSync(file).size > 50_000_000) continue;
-    const bytes = readFileSync(file);
+    // Read while the browser runs (after the lock), it may remove a file between the
+    // listing and the read (its HTTP cache does): a file no longer on disk holds nothing.
+    const gone = (e) => { if (e.code === 'ENOENT') return null; throw e; };
+    const size = (() => { try { return statSync(file).size; } catch (e) { return gone(e); } })();
+    if (size === null || size > 50_000_000) continue;
+    const bytes = (() => { try { return readFileSync(file); } catch (e) { return gone(e); } })();
+    if (bytes === null) continue;
     for (const n of needles) if (bytes.includes(n)) found.push(`${file}: ${n.toString(n.length === 22 ? 'utf16le' : 'utf8')}`);
     // A plaintext photo: the app's stores are the only JPEGs this profile could hold.
     if (/IndexedDB|blob_storage/.test(file) && bytes.includes(Buffer.from('JFIF'))) found.push(`${file}: JFIF`);
