@@ -731,8 +731,10 @@ fn more_after(changes: &ChangesResponse) -> bool {
 /// ahead of the batches being checked and stored: the next page is asked for as soon as the
 /// last one has come, not once the batch before it is stored too, so the server answers
 /// while the tablet writes (on two cores both wait on each other otherwise: each page came
-/// 0.5–1.2 s after it was asked for, and the tablet sat idle for most of that). At most one
-/// page waits, read, beside the one being stored and the one being fetched.
+/// 0.5–1.2 s after it was asked for, and the tablet sat idle for most of that). A page is
+/// sent only when the one before has been taken, so at most three are held: the batch being
+/// stored, the next one being checked, and one fetched or waiting (a page of 5,000 changes
+/// with their documents is about 5 MB as received).
 #[allow(clippy::too_many_arguments)]
 async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     store: &S,
@@ -763,7 +765,8 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     // A tablet that never replicated and holds no record (a new tablet joining): what comes
     // is written without looking first for what cannot be there.
     let first_pull = !knows_any && store.highest_stamp().await?.is_none();
-    // A channel of no room holds one page per sender: the one read and waiting.
+    // No room: a page sent waits in the channel until it is taken, and only then is the
+    // next one fetched.
     let (mut pages_out, mut pages_in) = futures::channel::mpsc::channel::<Result<Fetched, ReplicateError>>(0);
     let read_pages = async move {
         let mut since = since;
