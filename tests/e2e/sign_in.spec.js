@@ -113,6 +113,28 @@ async function dumpIndexedDb(page) {
   });
 }
 
+/**
+ * A tab closed half-way through sealing: a copy of the first ticket, numbered `n`, still in
+ * the clear (unit 9-9-90n, description MRKHALF773n) and the pass due.
+ */
+async function leaveSealingHalfWay(page, n) {
+  await page.evaluate(async (n) => {
+    const db = await new Promise((resolve) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => resolve(r.result); });
+    const tx = db.transaction(['tickets', 'settings'], 'readwrite');
+    const tickets = tx.objectStore('tickets');
+    const all = await new Promise((resolve) => { const r = tickets.getAll(); r.onsuccess = () => resolve(r.result); });
+    const copy = structuredClone(all[0]);
+    copy.id = `018f0000-0000-7000-8000-00000000773${n}`;
+    delete copy.body.sealed;
+    Object.assign(copy.body, { reporter_name: '李娜', phone: `1370000773${n}`, unit: `9-9-90${n}`, description: `MRKHALF773${n} 半途` });
+    copy.writes = [];
+    tickets.put(copy);
+    tx.objectStore('settings').put('true', 'sealing_pending');
+    await new Promise((resolve) => { tx.oncomplete = resolve; });
+    db.close();
+  }, n);
+}
+
 function filesUnder(dir) {
   const out = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -337,21 +359,7 @@ test('a database from before sign-in is sealed at set-up, opens only with a cred
   await expect(page.locator('main')).toContainText('MRKOLD7731');
 
   // A tab closed half-way through sealing: a record still in the clear and the pass due.
-  await page.evaluate(async () => {
-    const db = await new Promise((resolve) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => resolve(r.result); });
-    const tx = db.transaction(['tickets', 'settings'], 'readwrite');
-    const tickets = tx.objectStore('tickets');
-    const all = await new Promise((resolve) => { const r = tickets.getAll(); r.onsuccess = () => resolve(r.result); });
-    const copy = structuredClone(all[0]);
-    copy.id = '018f0000-0000-7000-8000-000000007731';
-    delete copy.body.sealed;
-    Object.assign(copy.body, { reporter_name: '李娜', phone: '13700007731', unit: '9-9-901', description: 'MRKHALF7731 半途' });
-    copy.writes = [];
-    tickets.put(copy);
-    tx.objectStore('settings').put('true', 'sealing_pending');
-    await new Promise((resolve) => { tx.oncomplete = resolve; });
-    db.close();
-  });
+  await leaveSealingHalfWay(page, 1);
   await page.reload();
   await unlock(page);
   await expect(page.getByTestId('sealing-progress')).toHaveCount(0);
@@ -374,21 +382,7 @@ test('a sealing pass whose code cannot be fetched leaves the records readable an
   const page = await context.newPage();
   await intake(page, { category: 'plumbing', description: 'MRKOLD7732 旧工单' });
   await setUpSignIn(page);
-  await page.evaluate(async () => {
-    const db = await new Promise((resolve) => { const r = indexedDB.open('patroldesk'); r.onsuccess = () => resolve(r.result); });
-    const tx = db.transaction(['tickets', 'settings'], 'readwrite');
-    const tickets = tx.objectStore('tickets');
-    const all = await new Promise((resolve) => { const r = tickets.getAll(); r.onsuccess = () => resolve(r.result); });
-    const copy = structuredClone(all[0]);
-    copy.id = '018f0000-0000-7000-8000-000000007732';
-    delete copy.body.sealed;
-    Object.assign(copy.body, { reporter_name: '李娜', phone: '13700007732', unit: '9-9-902', description: 'MRKHALF7732 半途' });
-    copy.writes = [];
-    tickets.put(copy);
-    tx.objectStore('settings').put('true', 'sealing_pending');
-    await new Promise((resolve) => { tx.oncomplete = resolve; });
-    db.close();
-  });
+  await leaveSealingHalfWay(page, 2);
   const pass = /\/split_sealing_pass[^/]*\.wasm$/;
   const asked = [];
   let refuse = true;
