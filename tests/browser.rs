@@ -138,6 +138,7 @@ async fn the_shared_contract_holds_on_indexeddb() {
     case!(index_queries_match_exactly);
     case!(changes_since_a_watermark_and_their_summary);
     case!(changes_read_a_page_at_a_time_never_split_a_stamp);
+    case!(several_kinds_pages_read_together_are_each_kinds_page);
     case!(the_later_stamp_wins_whichever_write_arrives_last);
     case!(live_rows_type_the_bodies_and_count_what_does_not_read);
     delete_database(name).await.unwrap();

@@ -42,6 +42,7 @@ fn the_shared_contract_holds_on_the_in_memory_store() {
     run(contract::index_queries_match_exactly(&MemoryStore::new()));
     run(contract::changes_since_a_watermark_and_their_summary(&MemoryStore::new()));
     run(contract::changes_read_a_page_at_a_time_never_split_a_stamp(&MemoryStore::new()));
+    run(contract::several_kinds_pages_read_together_are_each_kinds_page(&MemoryStore::new()));
     run(contract::the_later_stamp_wins_whichever_write_arrives_last(&MemoryStore::new()));
     run(contract::live_rows_type_the_bodies_and_count_what_does_not_read(&MemoryStore::new()));
 }

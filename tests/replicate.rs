@@ -445,8 +445,8 @@ fn a_record_relayed_by_file_reaches_the_server_though_stamped_before_the_push_ch
 struct HookedServer<'a> {
     couch: &'a MemoryCouch,
     store: Option<&'a MemoryStore>,
-    edit: std::cell::RefCell<Option<Record>>,
-    edit_at_checkpoint: std::cell::RefCell<Option<Record>>,
+    edit: std::cell::RefCell<Vec<Record>>,
+    edit_at_checkpoint: std::cell::RefCell<Vec<Record>>,
     slow: bool,
     log: std::cell::RefCell<Vec<Call>>,
     foreign: std::cell::RefCell<Option<(usize, serde_json::Value)>>,
@@ -457,9 +457,10 @@ impl<'a> HookedServer<'a> {
         HookedServer { couch, store: None, edit: Default::default(), edit_at_checkpoint: Default::default(), slow: false, log: Default::default(), foreign: Default::default() }
     }
 
-    fn save_edit(&self, edit: &std::cell::RefCell<Option<Record>>) {
-        if let (Some(store), Some(edited)) = (self.store, edit.borrow_mut().take()) {
-            run(store.put_many(&[edited])).unwrap();
+    fn save_edit(&self, edit: &std::cell::RefCell<Vec<Record>>) {
+        let edits = std::mem::take(&mut *edit.borrow_mut());
+        if let (Some(store), false) = (self.store, edits.is_empty()) {
+            run(store.put_many(&edits)).unwrap();
         }
     }
 }
@@ -524,9 +525,9 @@ fn a_record_edited_while_its_first_push_runs_goes_up_on_the_revision_just_sent()
     body["description"] = json!("edited while the first replication ran");
     let edited = oldest.edited(body, stamp(3_500_000, tablet(1)), None);
     let couch = MemoryCouch::new();
-    let server = HookedServer { store: Some(&a), edit: std::cell::RefCell::new(Some(edited.clone())), ..HookedServer::around(&couch) };
+    let server = HookedServer { store: Some(&a), edit: std::cell::RefCell::new(vec![edited.clone()]), ..HookedServer::around(&couch) };
     let report = run(pass(&a, &server, tablet(1), URL, now())).unwrap();
-    assert!(server.edit.borrow().is_none(), "the edit was made during the push");
+    assert!(server.edit.borrow().is_empty(), "the edit was made during the push");
     assert_eq!(report.settled, 0, "no conflict to settle: the edit went up on the revision sent before it");
     assert_eq!(couch.conflicted(), 0);
     assert_eq!(report.pushed, all.len() + 1, "every record once, and the edit");
@@ -535,6 +536,34 @@ fn a_record_edited_while_its_first_push_runs_goes_up_on_the_revision_just_sent()
     let b = MemoryStore::new();
     pass_until_done(&b, &couch, tablet(2));
     assert_eq!(everything(&b), everything(&a));
+}
+
+/// A push reads every kind's changes together; a kind it found nothing more in is read
+/// again before records read later are taken. Here a drill plan, then a step, are written
+/// while the first batch goes up: the push has read every drill plan there was, but the step
+/// comes in the events' next page, stamped after the plan. Taking the step without looking
+/// at the plans again would move the checkpoint past the plan, and it would never go up.
+#[test]
+fn a_record_written_during_a_push_to_a_kind_it_had_read_to_the_end_still_goes_up() {
+    use patroldesk::app::replicate::BATCH;
+    use patroldesk::domain::couch::doc_id;
+    let a = stocked(200);
+    let all = everything(&a);
+    assert!(all.values().filter(|r| r.kind == RecordKind::TicketEvent).count() > BATCH, "the events take two pages");
+    assert!(all.values().all(|r| r.kind != RecordKind::DrillPlan), "no plan before the push");
+    let highest = all.values().map(|r| r.updated_at).max().unwrap();
+    let plan = Record::create(RecordKind::DrillPlan, json!({"title": "Fire drill, block 3"}), Stamp { wall_ms: highest.wall_ms + 1, counter: 0, device: tablet(1) }, None);
+    let ticket = all.values().find(|r| r.kind == RecordKind::Ticket).unwrap();
+    let step = Record::create(RecordKind::TicketEvent, json!({"ticket_id": ticket.id, "action": "note"}), Stamp { wall_ms: highest.wall_ms + 2, counter: 0, device: tablet(1) }, None);
+    let couch = MemoryCouch::new();
+    // Both written as the server takes the first batch, after the push's first look.
+    let server = HookedServer { store: Some(&a), edit: std::cell::RefCell::new(vec![plan.clone(), step.clone()]), ..HookedServer::around(&couch) };
+    run(pass(&a, &server, tablet(1), URL, now())).unwrap();
+    assert!(server.edit.borrow().is_empty(), "both were written during the push");
+    pass_until_done(&a, &couch, tablet(1));
+    let winners = couch.winners();
+    assert!(winners.contains_key(&doc_id(RecordKind::TicketEvent, step.id)), "the step went up");
+    assert!(winners.contains_key(&doc_id(RecordKind::DrillPlan, plan.id)), "the plan went up, though the push had read the plans to their end before it was written");
 }
 
 #[test]
@@ -578,9 +607,9 @@ fn after_a_first_pull_the_push_passes_over_what_came_and_sends_an_edit_made_mean
     let mut body = ticket.body.clone();
     body["description"] = json!("edited on B during its first pull");
     let edited = ticket.edited(body, Stamp { wall_ms: ticket.updated_at.wall_ms + 1, counter: 0, device: tablet(2) }, None);
-    let server = HookedServer { store: Some(&b), edit_at_checkpoint: std::cell::RefCell::new(Some(edited.clone())), ..HookedServer::around(&couch) };
+    let server = HookedServer { store: Some(&b), edit_at_checkpoint: std::cell::RefCell::new(vec![edited.clone()]), ..HookedServer::around(&couch) };
     let report = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
-    assert!(server.edit_at_checkpoint.borrow().is_none(), "the edit was made during the pull");
+    assert!(server.edit_at_checkpoint.borrow().is_empty(), "the edit was made during the pull");
     assert_eq!(report.pulled, all.len());
     assert_eq!(report.pushed, 1, "only the edit goes up: what came is passed over");
     assert_eq!(couch.winners()[&format!("ticket:{}", ticket.id)]["record"]["body"]["description"], json!("edited on B during its first pull"));

@@ -21,7 +21,7 @@ use crate::domain::clock::Stamp;
 use crate::domain::couch::{ChangesResponse, photo_doc, photo_doc_id, photo_from_doc, photo_rev, push_doc_json, doc_id, from_doc, missing_from_revs_diff, next_rev, pull_progress, rev_hash, rev_pos, short_hash, parse_doc_id, push_doc, replication_id, resolve, resume_from, rev_of, Checkpoint, Direction, DocProblem};
 use crate::domain::record::{Record, RecordKind};
 use crate::store::couch::{CouchApi, CouchError, ReplicaStore};
-use crate::store::{RecordStore, StoreError};
+use crate::store::{PageWanted, RecordStore, StoreError};
 
 /// Records per batch, each way (CouchDB's own replicator sends 500 a batch; a batch costs a
 /// few round trips and a checkpoint on both sides whatever its size, and 1,000 records are
@@ -145,9 +145,8 @@ pub async fn waiting<S: RecordStore + ReplicaStore>(store: &S, device: Uuid, url
 }
 
 async fn checkpoints<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, id: &str) -> Result<Value, ReplicateError> {
-    let local = store.load_checkpoint(id).await?;
-    let remote = couch.get_local(id).await?;
-    Ok(resume_from(local.as_ref(), remote.as_ref()))
+    let (local, remote) = futures::future::join(store.load_checkpoint(id), couch.get_local(id)).await;
+    Ok(resume_from(local?.as_ref(), remote?.as_ref()))
 }
 
 async fn checkpoint<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, id: &str, last_seq: Value) -> Result<(), ReplicateError> {
@@ -190,11 +189,21 @@ async fn remembered<S: ReplicaStore>(store: &S, ids: &[String], knows_any: bool)
 /// every kind, read a page per kind at a time: a first push of 10,000 tickets starts sending
 /// at once (reading them all first kept the server waiting 3 s) and never holds them all in
 /// memory, which the wasm keeps at its highest mark.
+///
+/// The kinds are read together, as they stood at one moment (a "look"): every kind with
+/// nothing left to take is read again in each look, even one that had ended, because this
+/// tablet may have written to it since. A record written after a look is stamped after
+/// everything there was then, so a look in which every kind ended leaves nothing behind the
+/// stamps taken; a kind that ended in an earlier look is not trusted once records of a later
+/// look are taken (its new records may be older than them, and the checkpoint would pass
+/// them by).
 struct Changes {
     kinds: Vec<KindPages>,
     /// The highest stamp read (skipped records included): once every kind is read to its
     /// end, the push has gone through it.
     read_through: Option<Stamp>,
+    /// How many looks have been taken.
+    looks: u32,
 }
 
 struct KindPages {
@@ -204,36 +213,50 @@ struct KindPages {
     skip: HashSet<(Uuid, Stamp)>,
     /// Read and not yet taken, each with its stamp's text (the index's order).
     read: std::collections::VecDeque<(String, Record)>,
-    done: bool,
+    /// The look in which this kind was last read and had nothing after that page.
+    ended_in: Option<u32>,
 }
 
 impl Changes {
     fn after(since: Option<Stamp>, skip: &HashSet<(RecordKind, Uuid, Stamp)>) -> Changes {
         let kinds = RecordKind::ALL
             .into_iter()
-            .map(|kind| KindPages { kind, after: since, skip: skip.iter().filter(|(k, _, _)| *k == kind).map(|(_, id, stamp)| (*id, *stamp)).collect(), read: Default::default(), done: false })
+            .map(|kind| KindPages { kind, after: since, skip: skip.iter().filter(|(k, _, _)| *k == kind).map(|(_, id, stamp)| (*id, *stamp)).collect(), read: Default::default(), ended_in: None })
             .collect();
-        Changes { kinds, read_through: None }
+        Changes { kinds, read_through: None, looks: 0 }
     }
 
-    /// The next change in stamp order, reading a kind's next page once its last is taken.
+    /// The next change in stamp order, taking a new look once a kind has nothing left to
+    /// take and did not end in the latest look.
     async fn next<S: RecordStore>(&mut self, store: &S) -> Result<Option<Record>, StoreError> {
-        for pages in self.kinds.iter_mut().filter(|p| !p.done) {
-            // Pages wholly skipped are read on until one has a record or the kind ends.
-            while pages.read.is_empty() && !pages.done {
-                let page = store.changed_page(pages.kind, pages.after, BATCH, &pages.skip).await?;
-                pages.done = page.last.is_none();
-                if let Some(last) = page.last {
-                    pages.after = Some(last);
-                    if self.read_through.is_none_or(|t| t.to_string() < last.to_string()) {
-                        self.read_through = Some(last);
-                    }
-                }
-                pages.read.extend(page.records.into_iter().map(|r| (r.updated_at.to_string(), r)));
-            }
+        // Pages wholly skipped are looked past until one has a record or the kind ends.
+        while self.kinds.iter().any(|p| p.read.is_empty() && p.ended_in != Some(self.looks)) {
+            self.look(store).await?;
         }
         let oldest = self.kinds.iter_mut().filter(|p| !p.read.is_empty()).min_by(|a, b| a.read[0].0.cmp(&b.read[0].0));
         Ok(oldest.and_then(|p| p.read.pop_front()).map(|(_, record)| record))
+    }
+
+    /// Reads the next page of every kind with nothing left to take, in one look.
+    async fn look<S: RecordStore>(&mut self, store: &S) -> Result<(), StoreError> {
+        self.looks += 1;
+        let empty: Vec<usize> = (0..self.kinds.len()).filter(|&i| self.kinds[i].read.is_empty()).collect();
+        let wanted: Vec<PageWanted<'_>> = empty.iter().map(|&i| PageWanted { kind: self.kinds[i].kind, after: self.kinds[i].after, skip: &self.kinds[i].skip }).collect();
+        let pages = store.changed_pages(&wanted, BATCH).await?;
+        for (i, page) in empty.into_iter().zip(pages) {
+            let kind = &mut self.kinds[i];
+            if page.ended {
+                kind.ended_in = Some(self.looks);
+            }
+            if let Some(last) = page.last {
+                kind.after = Some(last);
+                if self.read_through.is_none_or(|t| t.to_string() < last.to_string()) {
+                    self.read_through = Some(last);
+                }
+            }
+            kind.read.extend(page.records.into_iter().map(|r| (r.updated_at.to_string(), r)));
+        }
+        Ok(())
     }
 }
 
@@ -362,12 +385,13 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
     went_up: &dyn Fn(usize),
 ) -> Result<usize, ReplicateError> {
     let id = replication_id(device, url, Direction::Push);
-    let since = checkpoints(store, couch, &id).await?.as_str().and_then(|s| s.parse::<Stamp>().ok());
-    let after = |r: &Record| since.is_none_or(|s| r.updated_at.to_string() > s.to_string());
     // What imports queued, whatever its stamps: a file relayed from a tablet without a
     // network reaches the server through this one. Those stamped after the checkpoint come
     // with the changes.
-    let queued: HashSet<(RecordKind, Uuid)> = store.queued_for_push().await?.into_iter().map(|(kind, id, _)| (kind, id)).collect();
+    let (since, queued) = futures::future::join(checkpoints(store, couch, &id), store.queued_for_push()).await;
+    let since = since?.as_str().and_then(|s| s.parse::<Stamp>().ok());
+    let after = |r: &Record| since.is_none_or(|s| r.updated_at.to_string() > s.to_string());
+    let queued: HashSet<(RecordKind, Uuid)> = queued?.into_iter().map(|(kind, id, _)| (kind, id)).collect();
     let mut early = Vec::new();
     if since.is_some() && !queued.is_empty() {
         let keys: Vec<(RecordKind, Uuid)> = queued.iter().copied().collect();
@@ -393,11 +417,12 @@ async fn push_remembering<S: RecordStore + ReplicaStore, C: CouchApi>(
         // A later push (a few records) counts before reading, as it did: reading at once,
         // an edit saved just after the app started (its storage busy loading) missed this
         // push and waited for the one after the pull — tablet to tablet 1.9 s, not 0.9 s.
-        let of = left_to_send(count.await?);
+        let (counted, knew_any) = futures::future::join(count, store.knows_any_rev()).await;
+        let of = left_to_send(counted?);
         // A push of many batches asks once whether the database is empty (a server database
         // made again); a single batch asks `_revs_diff` as it would anyway.
         let ask_first = of <= BATCH || couch.holds_records().await?;
-        let knows_any = of == 0 || store.knows_any_rev().await?;
+        let knows_any = of == 0 || knew_any?;
         (None, Some(of), ask_first, knows_any, source.next_batch(store).await?)
     };
     let mut in_push = HashMap::new();

@@ -160,6 +160,15 @@ pub struct ChangedPage {
     pub records: Vec<Record>,
     /// The page's last stamp, skipped records included: where the next page starts.
     pub last: Option<Stamp>,
+    /// Nothing came after this page when it was read.
+    pub ended: bool,
+}
+
+/// Which page of one kind's changes to read (see [`RecordStore::changed_pages`]).
+pub struct PageWanted<'a> {
+    pub kind: RecordKind,
+    pub after: Option<Stamp>,
+    pub skip: &'a std::collections::HashSet<(Uuid, Stamp)>,
 }
 
 /// A page of `changed` (in stamp order) of `limit` records that does not split a stamp: a
@@ -250,9 +259,21 @@ pub trait RecordStore {
     async fn changed_page(&self, kind: RecordKind, after: Option<Stamp>, limit: usize, skip: &std::collections::HashSet<(Uuid, Stamp)>) -> Result<ChangedPage, StoreError> {
         let mut changed = self.changed_since(kind, after).await?;
         changed.sort_by_cached_key(|r| r.updated_at.to_string());
+        let all = changed.len();
         let page = whole_stamps(changed, limit);
         let last = page.last().map(|r| r.updated_at);
-        Ok(ChangedPage { records: page.into_iter().filter(|r| !skip.contains(&(r.id, r.updated_at))).collect(), last })
+        let ended = page.len() == all;
+        Ok(ChangedPage { records: page.into_iter().filter(|r| !skip.contains(&(r.id, r.updated_at))).collect(), last, ended })
+    }
+    /// [`Self::changed_page`] of several kinds, read as they stood at one moment (stores
+    /// that can, read them in one transaction: one wait, not one per kind, when the store
+    /// is busy with other reads).
+    async fn changed_pages(&self, wanted: &[PageWanted<'_>], limit: usize) -> Result<Vec<ChangedPage>, StoreError> {
+        let mut pages = Vec::with_capacity(wanted.len());
+        for w in wanted {
+            pages.push(self.changed_page(w.kind, w.after, limit, w.skip).await?);
+        }
+        Ok(pages)
     }
     /// Records whose `updated_at` sorts strictly between `after` and `before` in the text
     /// order of the `updated_at` index (which is the stamps' order, except for the 14-digit

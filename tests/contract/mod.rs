@@ -7,7 +7,7 @@
 use patroldesk::domain::clock::{Hlc, Stamp};
 use patroldesk::domain::record::{IndexName, Record, RecordKind};
 use patroldesk::domain::ticket::Ticket;
-use patroldesk::store::{delete, ChangeSummary, RecordStore};
+use patroldesk::store::{delete, ChangeSummary, ChangedPage, PageWanted, RecordStore};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -118,6 +118,43 @@ pub async fn changes_read_a_page_at_a_time_never_split_a_stamp<S: RecordStore>(s
             assert!(read.windows(2).all(|w| w[0].updated_at <= w[1].updated_at), "limit {limit}: in stamp order");
             assert_eq!(sorted(read.iter().map(|r| r.id).collect()), expected, "limit {limit}, skipping {skipping}: every record once");
         }
+    }
+}
+
+/// Several kinds' pages read at one go are each the page `changed_page` reads, and say
+/// whether anything came after them: a kind shorter than the limit has ended, a full one
+/// may go on, an empty one has ended.
+pub async fn several_kinds_pages_read_together_are_each_kinds_page<S: RecordStore>(store: &S) {
+    let mut c = clock(1);
+    let tickets: Vec<Record> = (0..4).map(|i| ticket(&mut c, i + 1, "new", "lift")).collect();
+    let steps: Vec<Record> = (0..2).map(|i| Record::create(RecordKind::TicketEvent, json!({"ticket_id": tickets[0].id, "action": "note"}), c.tick(10 + i), None)).collect();
+    store.put_many(&tickets).await.unwrap();
+    store.put_many(&steps).await.unwrap();
+    let skip: std::collections::HashSet<(Uuid, Stamp)> = [(steps[0].id, steps[0].updated_at)].into();
+    let none = std::collections::HashSet::new();
+    let after = Some(tickets[0].updated_at);
+    let wanted = [
+        PageWanted { kind: RecordKind::Ticket, after, skip: &none },
+        PageWanted { kind: RecordKind::TicketEvent, after: None, skip: &skip },
+        PageWanted { kind: RecordKind::DrillPlan, after: None, skip: &none },
+    ];
+    for limit in [2, 3, 4] {
+        let pages = store.changed_pages(&wanted, limit).await.unwrap();
+        assert_eq!(pages.len(), 3, "a page for each kind asked");
+        for (w, page) in wanted.iter().zip(&pages) {
+            assert_eq!(page, &store.changed_page(w.kind, w.after, limit, w.skip).await.unwrap(), "limit {limit}: {:?} as read alone", w.kind);
+        }
+        // Three tickets after the first, two steps (the first skipped), no plan. A full page
+        // leaves its last stamp to the next one, so it may say it goes on when it does not.
+        let ids = |page: &ChangedPage| page.records.iter().map(|r| r.id).collect::<Vec<_>>();
+        let (ticket_ids, tickets_ended, step_ids, steps_last, steps_ended) = match limit {
+            2 => (vec![tickets[1].id], false, vec![], steps[0].updated_at, false),
+            3 => (vec![tickets[1].id, tickets[2].id], false, vec![steps[1].id], steps[1].updated_at, true),
+            _ => (vec![tickets[1].id, tickets[2].id, tickets[3].id], true, vec![steps[1].id], steps[1].updated_at, true),
+        };
+        assert_eq!((ids(&pages[0]), pages[0].ended), (ticket_ids, tickets_ended), "limit {limit}: tickets");
+        assert_eq!((ids(&pages[1]), pages[1].last, pages[1].ended), (step_ids, Some(steps_last), steps_ended), "limit {limit}: steps");
+        assert_eq!((pages[2].records.len(), pages[2].last, pages[2].ended), (0, None, true), "no plan: ended");
     }
 }
 

@@ -1,6 +1,8 @@
 //! Records: reads by key, index and page, the change bounds behind the unexported count,
 //! and the one write path (records, with their photos when they have any).
 
+use std::future::IntoFuture;
+
 use idb::{CursorDirection, KeyRange, Query, TransactionMode, TransactionResult};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
@@ -8,7 +10,7 @@ use wasm_bindgen::JsValue;
 use super::{classify, Head, IdbStore, PHOTOS};
 use crate::domain::clock::Stamp;
 use crate::domain::record::{IndexName, Record, RecordKind};
-use crate::store::{supersedes, ChangeSummary, ChangedPage, PutReport, RecordStore, Row, StoreError};
+use crate::store::{supersedes, ChangeSummary, ChangedPage, PageWanted, PutReport, RecordStore, Row, StoreError};
 
 /// Reads `keys` inside `tx` (`None` where there is no such record). For more than a few keys,
 /// which exist is learnt first from each store's key list, so a new record costs no request; the rest are
@@ -188,33 +190,6 @@ impl IdbStore {
     /// Counts a kind's changes after `since` and finds the oldest and newest of them, from
     /// the `updated_at` index alone: start-up and the unexported badge must not read every
     /// record (10k tickets and their events would cost seconds on a tablet).
-    async fn change_bounds(&self, kind: RecordKind, since: Option<Stamp>) -> Result<(usize, Option<Stamp>, Option<Stamp>), StoreError> {
-        let name = kind.store_name();
-        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
-        let index = tx.object_store(name).and_then(|s| s.index(IndexName::UpdatedAt.name())).map_err(classify)?;
-        let range = || -> Result<Option<Query>, StoreError> {
-            since
-                .map(|s| {
-                    KeyRange::lower_bound(&JsValue::from_str(&s.to_string()), Some(true))
-                        .map(Query::KeyRange)
-                        .map_err(classify)
-                })
-                .transpose()
-        };
-        let count = index.count(range()?).map_err(classify)?.await.map_err(classify)? as usize;
-        let mut ends = [None, None];
-        for (end, direction) in ends.iter_mut().zip([CursorDirection::Next, CursorDirection::Prev]) {
-            let cursor = index.open_key_cursor(range()?, Some(direction)).map_err(classify)?.await.map_err(classify)?;
-            if let Some(cursor) = cursor {
-                let key = cursor.key().map_err(classify)?;
-                let text = key.as_string().unwrap_or_default();
-                *end = Some(text.parse::<Stamp>().map_err(|e| StoreError::Corrupt { key: text, reason: e.0 })?);
-            }
-        }
-        tx.await.map_err(classify)?;
-        Ok((count, ends[0], ends[1]))
-    }
-
     /// [`RecordStore::put_many`] plus photo Blobs (keyed by their SHA-256) in the same
     /// transaction: a ticket is never stored without its photos, nor photos without it.
     pub(super) async fn write_with_photos(&self, records: &[Record], photos: &[(String, web_sys::Blob)]) -> Result<PutReport, StoreError> {
@@ -248,7 +223,7 @@ impl IdbStore {
         for record in records {
             let read = tx.object_store(record.kind.store_name()).and_then(|store| store.get(JsValue::from_str(&record.id.to_string())));
             match read {
-                Ok(request) => reads.push(std::future::IntoFuture::into_future(request)),
+                Ok(request) => reads.push(request.into_future()),
                 Err(e) => {
                     let _ = tx.abort();
                     return Err(classify(e));
@@ -381,40 +356,67 @@ impl RecordStore for IdbStore {
     }
 
     async fn changed_page(&self, kind: RecordKind, after: Option<Stamp>, limit: usize, skip: &std::collections::HashSet<(Uuid, Stamp)>) -> Result<ChangedPage, StoreError> {
-        let name = kind.store_name();
-        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
-        let index = tx.object_store(name).map_err(classify)?.index(IndexName::UpdatedAt.name()).map_err(classify)?;
-        let range = match after {
-            Some(s) => Some(Query::KeyRange(KeyRange::lower_bound(&JsValue::from_str(&s.to_string()), Some(true)).map_err(classify)?)),
-            None => None,
-        };
+        let mut pages = self.changed_pages(&[PageWanted { kind, after, skip }], limit).await?;
+        pages.pop().ok_or_else(|| StoreError::Corrupt { key: kind.store_name().into(), reason: "no page read".into() })
+    }
+
+    async fn changed_pages(&self, wanted: &[PageWanted<'_>], limit: usize) -> Result<Vec<ChangedPage>, StoreError> {
+        let mut names: Vec<&str> = wanted.iter().map(|w| w.kind.store_name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One transaction, every kind's page asked for at once: read one kind after another,
+        // a push's small read waited behind each page the app's start-up read in between
+        // (seven waits of 50-100 ms for one edit, right after the app started).
+        let tx = self.db.transaction(&names, TransactionMode::ReadOnly).map_err(classify)?;
         let count = u32::try_from(limit).unwrap_or(u32::MAX);
-        let rows = index.get_all(range, Some(count)).map_err(classify)?.await.map_err(classify)?;
-        // Each row's stamp and id read from the row itself: a skipped row is never decoded
-        // (nor opened, when sealed). (A key cursor over the index, reading no row, was
-        // slower still: a step per row.)
-        let mut page: Vec<(Stamp, JsValue)> = rows.into_iter().map(|row| Ok((row_stamp(&row)?, row))).collect::<Result<_, StoreError>>()?;
-        // A full page may end inside a run of one stamp: the run goes to the next page,
-        // unless it is the whole page (then the whole run is this page).
-        if page.len() == limit {
-            if let Some(last) = page.last().map(|(stamp, _)| *stamp) {
-                page.retain(|(stamp, _)| *stamp != last);
-                if page.is_empty() {
-                    let run = index.get_all(Some(Query::Key(JsValue::from_str(&last.to_string()))), None).map_err(classify)?.await.map_err(classify)?;
-                    page = run.into_iter().map(|row| (last, row)).collect();
+        let mut asked = Vec::with_capacity(wanted.len());
+        for w in wanted {
+            let index = tx.object_store(w.kind.store_name()).map_err(classify)?.index(IndexName::UpdatedAt.name()).map_err(classify)?;
+            let range = match w.after {
+                Some(s) => Some(Query::KeyRange(KeyRange::lower_bound(&JsValue::from_str(&s.to_string()), Some(true)).map_err(classify)?)),
+                None => None,
+            };
+            let rows = index.get_all(range, Some(count)).map_err(classify)?.into_future();
+            asked.push((index, rows));
+        }
+        let mut read = Vec::with_capacity(wanted.len());
+        for (index, rows) in asked {
+            let rows = rows.await.map_err(classify)?;
+            let ended = rows.len() < limit;
+            // Each row's stamp and id read from the row itself: a skipped row is never decoded
+            // (nor opened, when sealed). (A key cursor over the index, reading no row, was
+            // slower still: a step per row.)
+            let mut page: Vec<(Stamp, JsValue)> = rows.into_iter().map(|row| Ok((row_stamp(&row)?, row))).collect::<Result<_, StoreError>>()?;
+            // A full page may end inside a run of one stamp: the run goes to the next page,
+            // unless it is the whole page (then the whole run is this page).
+            if page.len() == limit {
+                if let Some(last) = page.last().map(|(stamp, _)| *stamp) {
+                    page.retain(|(stamp, _)| *stamp != last);
+                    if page.is_empty() {
+                        let run = index.get_all(Some(Query::Key(JsValue::from_str(&last.to_string()))), None).map_err(classify)?.await.map_err(classify)?;
+                        page = run.into_iter().map(|row| (last, row)).collect();
+                    }
                 }
             }
+            read.push((page, ended));
         }
         tx.await.map_err(classify)?;
-        let last = page.last().map(|(stamp, _)| *stamp);
-        let mut records = Vec::with_capacity(page.len());
-        for (stamp, row) in page {
-            if !skip.is_empty() && row_id(&row).is_some_and(|id| skip.contains(&(id, stamp))) {
-                continue;
+        let mut pages = Vec::with_capacity(wanted.len());
+        for (w, (page, ended)) in wanted.iter().zip(read) {
+            let last = page.last().map(|(stamp, _)| *stamp);
+            let mut records = Vec::with_capacity(page.len());
+            for (stamp, row) in page {
+                if !w.skip.is_empty() && row_id(&row).is_some_and(|id| w.skip.contains(&(id, stamp))) {
+                    continue;
+                }
+                records.push(self.from_js(&row)?);
             }
-            records.push(self.from_js(&row)?);
+            pages.push(ChangedPage { records, last, ended });
         }
-        Ok(ChangedPage { records, last })
+        Ok(pages)
     }
 
     async fn changed_between(&self, kind: RecordKind, after: Stamp, before: Stamp) -> Result<Vec<Record>, StoreError> {
@@ -425,14 +427,26 @@ impl RecordStore for IdbStore {
 
     async fn change_summary(&self, since: Option<Stamp>) -> Result<ChangeSummary, StoreError> {
         let mut summary = ChangeSummary { since, ..ChangeSummary::default() };
+        let range = || -> Result<Option<Query>, StoreError> {
+            since.map(|s| KeyRange::lower_bound(&JsValue::from_str(&s.to_string()), Some(true)).map(Query::KeyRange).map_err(classify)).transpose()
+        };
+        // Every kind in one transaction, asked at once (see `changed_pages`).
+        let tx = self.db.transaction(&all_kinds(), TransactionMode::ReadOnly).map_err(classify)?;
+        let mut asked = Vec::with_capacity(RecordKind::ALL.len());
         for kind in RecordKind::ALL {
-            let (count, oldest, _) = self.change_bounds(kind, since).await?;
-            summary.count += count;
-            summary.oldest = match (summary.oldest, oldest) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let index = tx.object_store(kind.store_name()).and_then(|s| s.index(IndexName::UpdatedAt.name())).map_err(classify)?;
+            let count = index.count(range()?).map_err(classify)?.into_future();
+            let oldest = index.open_key_cursor(range()?, Some(CursorDirection::Next)).map_err(classify)?.into_future();
+            asked.push((count, oldest));
         }
+        for (count, oldest) in asked {
+            summary.count += count.await.map_err(classify)? as usize;
+            if let Some(cursor) = oldest.await.map_err(classify)? {
+                let stamp = key_stamp(&cursor.key().map_err(classify)?)?;
+                summary.oldest = Some(summary.oldest.map_or(stamp, |o: Stamp| o.min(stamp)));
+            }
+        }
+        tx.await.map_err(classify)?;
         Ok(summary)
     }
 
@@ -450,23 +464,34 @@ impl RecordStore for IdbStore {
 impl IdbStore {
     /// The highest key of every kind's `updated_at` index, at or below `bound` when given.
     async fn last_updated_at(&self, bound: Option<Stamp>) -> Result<Option<Stamp>, StoreError> {
-        let mut highest = None;
+        let tx = self.db.transaction(&all_kinds(), TransactionMode::ReadOnly).map_err(classify)?;
+        let mut asked = Vec::with_capacity(RecordKind::ALL.len());
         for kind in RecordKind::ALL {
-            let name = kind.store_name();
-            let tx = self.db.transaction(&[name], TransactionMode::ReadOnly).map_err(classify)?;
-            let index = tx.object_store(name).and_then(|s| s.index(IndexName::UpdatedAt.name())).map_err(classify)?;
+            let index = tx.object_store(kind.store_name()).and_then(|s| s.index(IndexName::UpdatedAt.name())).map_err(classify)?;
             let range = match bound {
                 Some(b) => Some(Query::KeyRange(KeyRange::upper_bound(&JsValue::from_str(&b.to_string()), Some(false)).map_err(classify)?)),
                 None => None,
             };
-            let cursor = index.open_key_cursor(range, Some(CursorDirection::Prev)).map_err(classify)?.await.map_err(classify)?;
-            if let Some(cursor) = cursor {
-                let text = cursor.key().map_err(classify)?.as_string().unwrap_or_default();
-                let stamp = text.parse::<Stamp>().map_err(|e| StoreError::Corrupt { key: text, reason: e.0 })?;
-                highest = highest.max(Some(stamp));
-            }
-            tx.await.map_err(classify)?;
+            asked.push(index.open_key_cursor(range, Some(CursorDirection::Prev)).map_err(classify)?.into_future());
         }
+        let mut highest = None;
+        for cursor in asked {
+            if let Some(cursor) = cursor.await.map_err(classify)? {
+                highest = highest.max(Some(key_stamp(&cursor.key().map_err(classify)?)?));
+            }
+        }
+        tx.await.map_err(classify)?;
         Ok(highest)
     }
+}
+
+/// Every record kind's object store, for a transaction that reads them all.
+fn all_kinds() -> Vec<&'static str> {
+    RecordKind::ALL.iter().map(|k| k.store_name()).collect()
+}
+
+/// A stamp read from a key of the `updated_at` index.
+fn key_stamp(key: &JsValue) -> Result<Stamp, StoreError> {
+    let text = key.as_string().unwrap_or_default();
+    text.parse::<Stamp>().map_err(|e| StoreError::Corrupt { key: text, reason: e.0 })
 }
