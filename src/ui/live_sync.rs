@@ -44,7 +44,8 @@ pub enum SyncState {
 /// How long a long-poll waits on the server before the loop looks again (CouchDB's default
 /// heartbeat is 60 s; proxies often cut idle requests at 30 to 60).
 const LONG_POLL_MS: u32 = 25_000;
-/// A burst of local writes (a run of steps) is pushed once, this long after the last.
+/// A local write after this long without one is pushed at once; a burst of them (a run of
+/// steps) is pushed once more, this long after the last.
 const LOCAL_QUIET_MS: i32 = 400;
 /// After a refusal nothing changes by retrying at once: the next try is after this, or on
 /// "Sync now" or a changed server.
@@ -56,6 +57,8 @@ thread_local! {
     static WAKE: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
     static POLL: RefCell<Option<web_sys::AbortController>> = const { RefCell::new(None) };
     static LOCAL_WRITES: Cell<u64> = const { Cell::new(0) };
+    /// When the last local write was committed (ms since the epoch).
+    static LAST_LOCAL_WRITE: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
     static LISTENING: Cell<bool> = const { Cell::new(false) };
     /// A loop is between its start and its end (a pass may be in flight).
     static RUNNING: Cell<bool> = const { Cell::new(false) };
@@ -117,12 +120,19 @@ pub fn sync_now() {
     }
 }
 
-/// A committed local write: pushed once the writes have been quiet for a moment.
+/// A committed local write: pushed at once when it is the first for a while (waiting for
+/// quiet first added its length to every edit's way to the other tablets), and once the
+/// writes have been quiet for a moment, so the last of a burst goes up too.
 pub fn local_change() {
+    let now = js_sys::Date::now();
     let mine = LOCAL_WRITES.with(|n| {
         n.set(n.get() + 1);
         n.get()
     });
+    if now - LAST_LOCAL_WRITE.with(|t| t.replace(now)) >= f64::from(LOCAL_QUIET_MS) {
+        sync_now();
+        return;
+    }
     spawn_local(async move {
         crate::platform::sleep_ms(LOCAL_QUIET_MS).await;
         if LOCAL_WRITES.with(Cell::get) == mine {
