@@ -187,9 +187,6 @@ impl IdbStore {
         Ok(Ok(Row { id: row.id, created_at: row.created_at, updated_at: row.updated_at, origin_device: row.origin_device, deleted_at: row.deleted_at, body, edits: row.edits, purged_at: row.purged_at }))
     }
 
-    /// Counts a kind's changes after `since` and finds the oldest and newest of them, from
-    /// the `updated_at` index alone: start-up and the unexported badge must not read every
-    /// record (10k tickets and their events would cost seconds on a tablet).
     /// [`RecordStore::put_many`] plus photo Blobs (keyed by their SHA-256) in the same
     /// transaction: a ticket is never stored without its photos, nor photos without it.
     pub(super) async fn write_with_photos(&self, records: &[Record], photos: &[(String, web_sys::Blob)]) -> Result<PutReport, StoreError> {
@@ -430,7 +427,9 @@ impl RecordStore for IdbStore {
         let range = || -> Result<Option<Query>, StoreError> {
             since.map(|s| KeyRange::lower_bound(&JsValue::from_str(&s.to_string()), Some(true)).map(Query::KeyRange).map_err(classify)).transpose()
         };
-        // Every kind in one transaction, asked at once (see `changed_pages`).
+        // From the `updated_at` index alone: start-up and the unexported badge must not read
+        // every record (10k tickets and their events would cost seconds on a tablet). Every
+        // kind in one transaction, asked at once (see `changed_pages`).
         let tx = self.db.transaction(&all_kinds(), TransactionMode::ReadOnly).map_err(classify)?;
         let mut asked = Vec::with_capacity(RecordKind::ALL.len());
         for kind in RecordKind::ALL {
