@@ -45,28 +45,29 @@ macro_rules! lazy_view {
                 };
                 match load().await {
                     Ok(view) => view,
-                    Err(ViewNotLoaded) => view! { <ViewNotLoadedNotice load/> }.into_any(),
+                    Err(SplitNotLoaded) => view! { <ViewNotLoadedNotice load/> }.into_any(),
                 }
             }
         }
         #[cfg_attr(feature = "split", leptos::wasm_split::wasm_split($load, wasm_split_path = ::leptos::wasm_split, fallible))]
-        fn $load() -> Result<AnyView, ViewNotLoaded> {
+        fn $load() -> Result<AnyView, SplitNotLoaded> {
             Ok(view! { <$($page)::+/> }.into_any())
         }
     };
 }
 
-/// A split view's module could not be fetched.
-struct ViewNotLoaded;
+/// A module split off the first load (a view, the live-sync loop, the sealing pass) could
+/// not be fetched.
+pub(crate) struct SplitNotLoaded;
 
-impl From<leptos::wasm_split::SplitLoaderError> for ViewNotLoaded {
+impl From<leptos::wasm_split::SplitLoaderError> for SplitNotLoaded {
     fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
-        ViewNotLoaded
+        SplitNotLoaded
     }
 }
 
 /// Fetches a split view's module (again) and builds the view.
-type LoadView = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyView, ViewNotLoaded>>>>;
+type LoadView = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyView, SplitNotLoaded>>>>;
 
 /// Stands in for a view whose module could not be fetched, and becomes it once it can be:
 /// a user who opened a view just as the network dropped should not have to know to leave

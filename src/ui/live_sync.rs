@@ -21,6 +21,7 @@ use crate::platform::broadcast::{self, Topic};
 use crate::platform::couch::FetchCouch;
 use crate::store::couch::CouchError;
 use crate::store::{DeviceStore, StoreError};
+use crate::ui::app::SplitNotLoaded;
 use crate::ui::context::AppContext;
 
 /// What the Data view's card says about live sync.
@@ -159,21 +160,12 @@ pub fn start(ctx: AppContext) {
     spawn_local(run_when_loaded(ctx, generation));
 }
 
-/// The loop's code could not be fetched.
-struct LoopNotLoaded;
-
-impl From<leptos::wasm_split::SplitLoaderError> for LoopNotLoaded {
-    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
-        LoopNotLoaded
-    }
-}
-
 /// The loop's code — the replicator, the server's protocol, the checks on what comes from
 /// it — is wasm of its own under `--features split` (scripts/build-app.mjs), fetched after
 /// the first view has painted and only by a tablet with a server set: most tablets never
 /// need it, and none needs it for the first view.
 #[cfg_attr(feature = "split", leptos::wasm_split::wasm_split(live_sync_loop, wasm_split_path = ::leptos::wasm_split, fallible))]
-fn live_sync_loop(ctx: AppContext, generation: u64) -> Result<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>, LoopNotLoaded> {
+fn live_sync_loop(ctx: AppContext, generation: u64) -> Result<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>, SplitNotLoaded> {
     Ok(Box::pin(run(ctx, generation)))
 }
 
@@ -209,7 +201,7 @@ async fn run_when_loaded(ctx: AppContext, generation: u64) {
         let loaded = live_sync_loop(ctx, generation);
         match loaded {
             Ok(run) => return run.await,
-            Err(LoopNotLoaded) => {
+            Err(SplitNotLoaded) => {
                 if current(generation) {
                     ctx.live_sync.try_set(SyncState::NotLoaded);
                 }

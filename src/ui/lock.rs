@@ -18,6 +18,7 @@ use crate::domain::keyring::{Key, SlotKind, UnlockError, HIDDEN_GRACE_S};
 use crate::platform::crypto::{sealer, WebCipher};
 use crate::store::idb::AtRest;
 use crate::store::{RecordStore, SettingsStore, StoreError};
+use crate::ui::app::SplitNotLoaded;
 use crate::ui::context::{use_app, AppContext, Session};
 use crate::ui::i18n::{t, t_string, use_i18n, I18n};
 use crate::ui::widgets::fill;
@@ -74,15 +75,6 @@ pub async fn signed_in(ctx: AppContext, key: Key, who: Option<Uuid>) -> Result<(
     Ok(())
 }
 
-/// The sealing pass's code could not be fetched.
-struct SealingNotLoaded;
-
-impl From<leptos::wasm_split::SplitLoaderError> for SealingNotLoaded {
-    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
-        SealingNotLoaded
-    }
-}
-
 /// Finishing a sealing pass that a closed tab left half-way is rare, and its code (sealing
 /// every kind of record and the import ledger) is wasm of its own under `--features split`,
 /// out of the first load. Until it can be fetched the records stay as they are (readable,
@@ -94,7 +86,7 @@ async fn finish_sealing(ctx: AppContext) {
     let pass = sealing_pass(ctx);
     match pass {
         Ok(pass) => pass.await,
-        Err(SealingNotLoaded) => {
+        Err(SplitNotLoaded) => {
             use wasm_bindgen::JsCast;
             let again = wasm_bindgen::closure::Closure::once_into_js(move || {
                 if matches!(ctx.session.get_untracked(), Session::SignedIn(_)) {
@@ -111,7 +103,7 @@ async fn finish_sealing(ctx: AppContext) {
 }
 
 #[cfg_attr(feature = "split", leptos::wasm_split::wasm_split(sealing_pass, wasm_split_path = ::leptos::wasm_split, fallible))]
-fn sealing_pass(ctx: AppContext) -> Result<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>, SealingNotLoaded> {
+fn sealing_pass(ctx: AppContext) -> Result<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>, SplitNotLoaded> {
     Ok(Box::pin(crate::ui::settings::sign_in::seal_existing(ctx)))
 }
 
