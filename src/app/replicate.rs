@@ -34,6 +34,14 @@ pub const BATCH: usize = 1000;
 /// [`BATCH`] at a time.
 pub const CHANGES_PAGE: usize = 5 * BATCH;
 
+/// Changes per `_changes` page of a pull that carries the documents (a new tablet's first
+/// pull, another tablet's edits). Each document is held as a JSON tree until it is read, a
+/// few times its size as received, and up to three pages are held at once (one stored, one
+/// read, one fetched): pages of 5,000 left a new tablet's wasm memory at 105.9 MB after
+/// pulling 10,000 tickets, against 41.8 MB once reloaded, and the wasm never gives memory
+/// back.
+pub const PULL_PAGE: usize = BATCH;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplicateError {
     #[error(transparent)]
@@ -533,20 +541,29 @@ fn deletion(doc_id: &str, loser: &str) -> Value {
     json!({ "_id": doc_id, "_rev": format!("{pos}-{hash}"), "_deleted": true, "_revisions": { "start": pos, "ids": [hash, rev_hash(loser)] } })
 }
 
-/// The server's changes after the pull checkpoint, a batch at a time.
 /// A batch of the server's changes, with the documents the tablet lacks already fetched.
 struct Fetched {
     changes: ChangesResponse,
     /// Record documents with more than one live leaf: settled while processing.
     conflicted: Vec<String>,
+    /// Taken when read, so a page waiting to be stored holds its records, not their JSON.
     docs: Vec<Value>,
+    /// The page's limit, for telling whether more follow when the server does not say.
+    limit: usize,
+}
+
+impl Fetched {
+    fn more_after(&self) -> bool {
+        more_after(&self.changes, self.limit)
+    }
 }
 
 /// With `with_docs` the changes carry their documents (a pull with no echo of this pass's
 /// push to pass over: a first pull, a change from another tablet), and only what they do
 /// not carry is asked for with `_bulk_get`.
 async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: &Value, pushed_revs: &HashMap<String, String>, with_docs: bool, knows_any: bool) -> Result<Fetched, ReplicateError> {
-    let mut changes = couch.changes(since, CHANGES_PAGE, with_docs).await?;
+    let limit = if with_docs { PULL_PAGE } else { CHANGES_PAGE };
+    let mut changes = couch.changes(since, limit, with_docs).await?;
     // What this pass just pushed comes back first: skipped without reading the store.
     let records: Vec<usize> = changes
         .results
@@ -578,10 +595,14 @@ async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: 
             _ => wanted.push((change.id.clone(), rev)),
         }
     }
+    // Bodies of what is known already or settled from its leaves are not read.
+    for change in &mut changes.results {
+        change.doc = None;
+    }
     for wanted in wanted.chunks(BATCH) {
         docs.extend(couch.bulk_get(wanted).await?);
     }
-    Ok(Fetched { changes, conflicted, docs })
+    Ok(Fetched { changes, conflicted, docs, limit })
 }
 
 /// While a push runs, reads the server's changes after the pull checkpoint as each page's
@@ -625,7 +646,7 @@ async fn read_past_echo<S: ReplicaStore, C: CouchApi>(
             if !page.results.is_empty() {
                 read_to = Some(from.clone());
             }
-            if page.results.is_empty() || !more_after(&page) {
+            if page.results.is_empty() || !more_after(&page, CHANGES_PAGE) {
                 break;
             }
         }
@@ -655,7 +676,7 @@ struct ReadBatch {
 
 /// Settles a batch's conflicts and checks its documents as strictly as a file's records.
 /// Writes nothing here: it runs while the batch before is being stored.
-async fn read_batch<C: CouchApi>(couch: &C, now: chrono::DateTime<chrono::Utc>, fetched: &Fetched) -> Result<ReadBatch, ReplicateError> {
+async fn read_batch<C: CouchApi>(couch: &C, now: chrono::DateTime<chrono::Utc>, fetched: &mut Fetched) -> Result<ReadBatch, ReplicateError> {
     let mut read_batch = ReadBatch::default();
     let mut incoming: BTreeMap<String, (Record, String)> = BTreeMap::new();
     for doc_id in &fetched.conflicted {
@@ -679,9 +700,9 @@ async fn read_batch<C: CouchApi>(couch: &C, now: chrono::DateTime<chrono::Utc>, 
             incoming.insert(doc_id.clone(), (record, rev));
         }
     }
-    for doc in &fetched.docs {
+    for doc in std::mem::take(&mut fetched.docs) {
         let Some(doc_id) = doc.get("_id").and_then(Value::as_str).map(str::to_owned) else { continue };
-        match (rev_of(doc).map(str::to_owned), from_doc(doc, now)) {
+        match (rev_of(&doc).map(str::to_owned), from_doc(&doc, now)) {
             (Some(rev), Ok(record)) => {
                 incoming.insert(doc_id, (record, rev));
             }
@@ -695,19 +716,21 @@ async fn read_batch<C: CouchApi>(couch: &C, now: chrono::DateTime<chrono::Utc>, 
     Ok(read_batch)
 }
 
-/// Stores a read batch's records and its photos, tells the live cache, and checkpoints.
+/// Stores a read batch's records and its photos, and tells the live cache. Returns where the
+/// pull checkpoint goes now that they are stored: the checkpoint is written while the next
+/// batch is stored.
 #[allow(clippy::too_many_arguments)]
 async fn store_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
     store: &S,
     couch: &C,
-    id: &str,
-    changes: &ChangesResponse,
+    fetched: &Fetched,
     read: ReadBatch,
     first_pull: bool,
     report: &mut PassReport,
     stored: &dyn Fn(&[Record]),
     on_server: &mut HashSet<(RecordKind, Uuid, Stamp)>,
-) -> Result<(), ReplicateError> {
+) -> Result<Option<Value>, ReplicateError> {
+    let changes = &fetched.changes;
     report.refused.extend(read.refused);
     report.settled += read.settled;
     let items = read.incoming;
@@ -722,13 +745,10 @@ async fn store_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
     if !written.is_empty() {
         stored(&written);
     }
+    report.last_seq = changes.last_seq.clone();
     // A batch of nothing new (the echo of this tablet's own push) needs no checkpoint of
     // its own: cut before the next, it is read again and skipped again.
-    if wrote_any || !more_after(changes) {
-        checkpoint(store, couch, id, changes.last_seq.clone()).await?;
-    }
-    report.last_seq = changes.last_seq.clone();
-    Ok(())
+    Ok((wrote_any || !fetched.more_after()).then(|| changes.last_seq.clone()))
 }
 
 /// The next page from the page reader with its documents read, `None` past the last. It
@@ -736,8 +756,8 @@ async fn store_batch<S: RecordStore + ReplicaStore, C: CouchApi>(
 /// the browser's.
 async fn next_read<C: CouchApi>(couch: &C, now: chrono::DateTime<chrono::Utc>, pages_in: &mut futures::channel::mpsc::Receiver<Result<Fetched, ReplicateError>>) -> Result<Option<(Fetched, ReadBatch)>, ReplicateError> {
     match pages_in.next().await {
-        Some(Ok(fetched)) if !fetched.changes.results.is_empty() => {
-            let read = read_batch(couch, now, &fetched).await?;
+        Some(Ok(mut fetched)) if !fetched.changes.results.is_empty() => {
+            let read = read_batch(couch, now, &mut fetched).await?;
             Ok(Some((fetched, read)))
         }
         Some(Ok(_)) | None => Ok(None),
@@ -745,10 +765,10 @@ async fn next_read<C: CouchApi>(couch: &C, now: chrono::DateTime<chrono::Utc>, p
     }
 }
 
-fn more_after(changes: &ChangesResponse) -> bool {
+fn more_after(changes: &ChangesResponse, limit: usize) -> bool {
     match changes.pending {
         Some(pending) => pending > 0,
-        None => changes.results.len() >= CHANGES_PAGE,
+        None => changes.results.len() >= limit,
     }
 }
 
@@ -758,8 +778,8 @@ fn more_after(changes: &ChangesResponse) -> bool {
 /// while the tablet writes (on two cores both wait on each other otherwise: each page came
 /// 0.5–1.2 s after it was asked for, and the tablet sat idle for most of that). A page is
 /// sent only when the one before has been taken, so at most three are held: the batch being
-/// stored, the next one being checked, and one fetched or waiting (a page of 5,000 changes
-/// with their documents is about 5 MB as received).
+/// stored (its records), the next one being checked, and one fetched or waiting (a page of
+/// [`PULL_PAGE`] changes with their documents is about 1 MB as received).
 #[allow(clippy::too_many_arguments)]
 async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     store: &S,
@@ -797,7 +817,7 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
         let mut since = since;
         loop {
             let fetched = fetch_batch(store, couch, &since, pushed_revs, with_docs, knows_any).await;
-            let next = fetched.as_ref().ok().filter(|f| more_after(&f.changes) && !f.changes.results.is_empty()).map(|f| f.changes.last_seq.clone());
+            let next = fetched.as_ref().ok().filter(|f| f.more_after() && !f.changes.results.is_empty()).map(|f| f.changes.last_seq.clone());
             // The batches stopped (stored up to a failure, or cut): no more reading.
             if pages_out.send(fetched).await.is_err() {
                 return;
@@ -817,21 +837,38 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
                 }
                 return Ok(());
             }
-            Some(Ok(fetched)) => {
-                let read = read_batch(couch, now, &fetched).await?;
+            Some(Ok(mut fetched)) => {
+                let read = read_batch(couch, now, &mut fetched).await?;
                 (fetched, read)
             }
             Some(Err(e)) => return Err(e),
             None => return Ok(()),
         };
+        // The checkpoint of the batch stored before, written while this one is stored: one
+        // after another, each page waited for both sides' checkpoint writes too (pages of
+        // 1,000 made that 80 waits for a year's records).
+        let mut due: Option<Value> = None;
         loop {
             let (fetched, read) = current;
-            let (done, next) = futures::future::join(store_batch(store, couch, &id, &fetched.changes, read, first_pull, report, stored, on_server), next_read(couch, now, &mut pages_in)).await;
-            done?;
+            let checkpointed = async {
+                match due.take() {
+                    Some(seq) => checkpoint(store, couch, &id, seq).await,
+                    None => Ok(()),
+                }
+            };
+            let (done, next, checkpointed) = futures::future::join3(store_batch(store, couch, &fetched, read, first_pull, report, stored, on_server), next_read(couch, now, &mut pages_in), checkpointed).await;
+            checkpointed?;
+            due = done?;
             progress(Progress::Pulling { percent: pull_progress(&fetched.changes.last_seq, &update_seq) });
-            match next? {
-                Some(next) => current = next,
-                None => return Ok(()),
+            match next {
+                Ok(Some(next)) => current = next,
+                // What was stored is checkpointed even when the next page failed.
+                ended => {
+                    if let Some(seq) = due {
+                        checkpoint(store, couch, &id, seq).await?;
+                    }
+                    return ended.map(|_| ());
+                }
             }
         }
     };
