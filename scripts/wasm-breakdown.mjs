@@ -8,7 +8,7 @@
 // Usage: node scripts/wasm-breakdown.mjs [path/to/patroldesk.wasm] — prints four tables and
 // adds them to bench/results.json under `wasm_breakdown`.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,9 +39,11 @@ function withoutRelocations(bytes) {
   }
   return Buffer.concat(kept);
 }
-const plain = join(mkdtempSync(join(tmpdir(), 'wasm-breakdown-')), 'app.wasm');
+const plainDir = mkdtempSync(join(tmpdir(), 'wasm-breakdown-'));
+const plain = join(plainDir, 'app.wasm');
 writeFileSync(plain, withoutRelocations(readFileSync(wasm)));
 const items = JSON.parse(execFileSync('twiggy', ['top', '-n', '1000000', '--format', 'json', plain], { maxBuffer: 1 << 30 }).toString());
+rmSync(plainDir, { recursive: true, force: true });
 
 /** The crate a (demangled) item belongs to: the first path of its name, `<impl … for T>` by T's. */
 function crateOf(name) {
@@ -77,6 +79,7 @@ function firstViewItems(wasm) {
   const dir = mkdtempSync(join(tmpdir(), 'wasm-breakdown-split-'));
   execFileSync('wasm-split-cli', [wasm, dir], { stdio: 'ignore' });
   const bytes = readFileSync(join(dir, 'main.wasm'));
+  rmSync(dir, { recursive: true, force: true });
   let at = 8;
   const leb = () => { let v = 0, s = 0, b; do { b = bytes[at++]; v += (b & 0x7f) * 2 ** s; s += 7; } while (b & 0x80); return v; };
   const skipLimits = () => { const flags = bytes[at++]; leb(); if (flags & 1) leb(); };

@@ -1,7 +1,6 @@
 // Shared helpers for the end-to-end tests.
 import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 
@@ -55,9 +54,13 @@ export async function startServer(dir, port, extraArgs = []) {
   };
 }
 
-/** A copy of dist/ in a temporary folder. */
+/** A copy of dist/ in the running test's output folder (test-results/, emptied by
+ *  Playwright when a run starts): copies in the system's temporary folder were never removed,
+ *  5 MB each, four a run. */
 export function copyOfDist() {
-  const dir = mkdtempSync(join(tmpdir(), 'patroldesk-dist-'));
+  const info = test.info();
+  mkdirSync(info.outputDir, { recursive: true });
+  const dir = mkdtempSync(join(info.outputDir, 'dist-'));
   cpSync('dist', dir, { recursive: true });
   return dir;
 }

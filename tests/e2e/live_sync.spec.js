@@ -5,7 +5,7 @@
 // aborting the tablet's requests to /couch/.
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { appReady, cameraPhoto, exportFile, importFiles, intake, records, renamePlan, watchErrors } from './helpers.js';
@@ -14,6 +14,7 @@ const PORT = 5991;
 const SERVER = `http://127.0.0.1:${PORT}`;
 let server;
 let serverLog;
+let serverDir;
 let serverExit = null;
 let databases = 0;
 
@@ -21,7 +22,8 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   // Its output kept: a test server that crashes would otherwise read as a tablet offline.
-  const dir = mkdtempSync(join(tmpdir(), 'pouchdb-server-'));
+  serverDir = mkdtempSync(join(tmpdir(), 'pouchdb-server-'));
+  const dir = serverDir;
   serverLog = join(dir, 'output.log');
   const out = openSync(serverLog, 'a');
   server = spawn(resolve('node_modules/.bin/pouchdb-server'), ['--in-memory', '--host', '127.0.0.1', '--port', String(PORT)],
@@ -33,7 +35,12 @@ test.beforeAll(async () => {
   }
 });
 
-test.afterAll(() => server?.kill());
+test.afterAll(async () => {
+  if (server && server.exitCode === null && server.signalCode === null) {
+    await new Promise((done) => { server.once('exit', done); server.kill(); });
+  }
+  if (serverDir) rmSync(serverDir, { recursive: true, force: true });
+});
 
 // The browser logs every 404 of a fetch; the protocol answers 404 for a checkpoint not yet
 // written, and the console logs the requests cut on purpose.

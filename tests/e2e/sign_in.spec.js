@@ -2,8 +2,7 @@
 // encrypted at rest. Marker strings typed into every personal field (and a photo) are
 // searched for in the browser profile's files and in a dump of IndexedDB.
 import { test, expect, chromium } from '@playwright/test';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
@@ -145,6 +144,14 @@ function filesUnder(dir) {
   return out;
 }
 
+/** A browser profile in the test's output folder (test-results/, emptied when a run starts):
+ *  in the system's temporary folder the profiles stayed after every run. */
+function profileFolder() {
+  const dir = test.info().outputPath('profile');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 /** The profile's files holding any marker (UTF-8 or UTF-16) or a JPEG's JFIF header. */
 function leaks(profile) {
   const needles = Object.values(MARKERS).flatMap((m) => [Buffer.from(m, 'utf8'), Buffer.from(m, 'utf16le')]);
@@ -166,7 +173,7 @@ function leaks(profile) {
 
 test('markers typed into every personal field and a photo are nowhere on disk after lock and after the browser is closed', async () => {
   test.setTimeout(120_000);
-  const profile = mkdtempSync(join(tmpdir(), 'patroldesk-profile-'));
+  const profile = profileFolder();
   const launch = () => chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, baseURL: BASE, locale: 'en-US',
   });
@@ -451,7 +458,7 @@ test('the lock screen, its quick report and the sign-in settings pass axe in bot
 
 test('a tablet closed half-way through sealing resumes after the next sign-in and loses nothing', async () => {
   test.setTimeout(180_000);
-  const profile = mkdtempSync(join(tmpdir(), 'patroldesk-profile-'));
+  const profile = profileFolder();
   const launch = () => chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, baseURL: BASE, locale: 'en-US',
   });
