@@ -7,7 +7,7 @@
 // Usage: node scripts/bench-couch.mjs EXPORT_10K.json SITE1.json … SITE5.json
 // Figures go into bench/results.json under `couch`.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
@@ -25,10 +25,11 @@ const LONG = { timeout: 1_800_000 };
 const BATCH = 1000;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const couchDir = mkdtempSync(join(tmpdir(), 'pouchdb-server-'));
 const couchServer = spawn(resolve('node_modules/.bin/pouchdb-server'), ['--in-memory', '--host', '127.0.0.1', '--port', String(COUCH_PORT)],
-  { stdio: 'ignore', cwd: mkdtempSync(join(tmpdir(), 'pouchdb-server-')) });
+  { stdio: 'ignore', cwd: couchDir });
 const server = spawn('node', ['scripts/serve.mjs', '--dir', 'dist', '--port', String(PORT), '--couch', COUCH], { stdio: 'pipe' });
-process.on('exit', () => { server.kill(); couchServer.kill(); });
+process.on('exit', () => { server.kill(); couchServer.kill(); rmSync(couchDir, { recursive: true, force: true }); });
 await new Promise((ok, fail) => {
   server.stdout.on('data', (d) => String(d).includes('serving') && ok());
   server.on('exit', (code) => fail(new Error(`server exited ${code} (port ${PORT} in use?)`)));
@@ -48,10 +49,30 @@ const put = (name, value, reference, goal) => { figures[name] = { value: Math.ro
 
 async function tablet() {
   const context = await browser.newContext({ timezoneId: 'Asia/Shanghai' });
+  // A handle on the wasm memory, to report its size beside the JS heap.
+  await context.addInitScript(() => {
+    const keep = (result) => { const i = result.instance || result; window.__wasmMemory = i.exports?.memory; return result; };
+    const streaming = WebAssembly.instantiateStreaming;
+    WebAssembly.instantiateStreaming = (...a) => streaming(...a).then(keep);
+    const plain = WebAssembly.instantiate;
+    WebAssembly.instantiate = (...a) => plain(...a).then(keep);
+  });
   const page = await context.newPage();
   await page.goto(`${URL}/data`);
   await page.locator('nav.shell-nav a').nth(5).waitFor(LONG);
   return page;
+}
+
+/** The page's memory in MB: its JS heap after a collection, and its wasm memory (which never
+ *  shrinks, so it is the most the app has held). */
+async function memory(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const metrics = await cdp.send('Performance.enable').then(() => cdp.send('Performance.getMetrics'));
+  const js = metrics.metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1048576;
+  const wasm = (await page.evaluate(() => window.__wasmMemory?.buffer.byteLength || 0)) / 1048576;
+  await cdp.detach();
+  return { js, wasm, total: js + wasm };
 }
 
 async function configure(page, db) {
@@ -98,6 +119,7 @@ t0 = await configure(b, 'bench-site');
 await b.getByTestId('sync-state').filter({ hasText: new RegExp(`^Up to date: \\d+ sent, ${docs} received`) }).waitFor(LONG);
 const pullMs = Date.now() - t0;
 put(`first replication: ${docs} documents from the database to an empty tablet (ms)`, pullMs, `Node _bulk_docs of the same documents ${plainMs} ms`, `≤ 2× reference (${(pullMs / plainMs).toFixed(1)}×)`);
+const afterPull = await memory(b);
 
 // One edit from A to B, both online and caught up: a new ticket saved on A until B's board
 // counts it.
@@ -109,6 +131,10 @@ await b.getByTestId('board-count').filter({ hasText: /^[\d,]+ tickets$/ }).waitF
 // not an edit travelling (3.1–4.1 s against 1.0–1.5 s for the others).
 await b.waitForFunction(() => performance.getEntriesByName('pd-board-settled').length > 0, null, LONG);
 await b.waitForTimeout(1500);
+const reloaded = await memory(b);
+// The same goal as a tablet's memory with a year's tickets on the board (scripts/bench.mjs):
+// a tablet that received them by live sync keeps what the pull took until it reloads.
+put(`memory of a new tablet after its first pull of ${tickets} tickets (MB)`, afterPull.total, `JS heap ${afterPull.js.toFixed(1)} + wasm ${afterPull.wasm.toFixed(1)}; reloaded ${reloaded.total.toFixed(1)} (wasm ${reloaded.wasm.toFixed(1)})`, '≤ 60');
 const edits = [];
 for (let i = 0; i < RUNS; i++) {
   await a.goto(`${URL}/intake`);
