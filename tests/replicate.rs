@@ -745,3 +745,27 @@ fn a_pull_finding_nothing_after_the_push_echo_checkpoints_past_it() {
     let read: usize = server.log.borrow().iter().map(|c| if let Call::Changes { results } = c { *results } else { 0 }).sum();
     assert_eq!(read, 0, "the second pass read the first one's echo again");
 }
+
+/// A new tablet's first pull comes in several pages, each batch's checkpoint written while
+/// the next batch is stored; the last one's is written too, so the next pass reads none of
+/// the changes again.
+#[test]
+fn a_first_pull_of_several_pages_checkpoints_its_last_page() {
+    use patroldesk::app::replicate::PULL_PAGE;
+    let a = stocked(400);
+    let records = everything(&a).len();
+    assert!(records > 2 * PULL_PAGE, "{records}: several pages to pull");
+    let couch = MemoryCouch::new();
+    pass_until_done(&a, &couch, tablet(1));
+    let b = MemoryStore::new();
+    let server = HookedServer::around(&couch);
+    assert_eq!(run(pass(&b, &server, tablet(2), URL, now())).unwrap().pulled, records);
+    let pages = server.log.borrow().iter().filter(|c| matches!(c, Call::Changes { results } if *results > 0)).count();
+    assert!(pages > 2, "{pages} pages");
+    assert_eq!(everything(&b), everything(&a));
+    server.log.borrow_mut().clear();
+    let again = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
+    assert_eq!((again.pushed, again.pulled), (0, 0));
+    let read: usize = server.log.borrow().iter().map(|c| if let Call::Changes { results } = c { *results } else { 0 }).sum();
+    assert_eq!(read, 0, "the second pass read the first pull's last page again");
+}
