@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setUpSite, client, databaseName } from '../../server-kit/setup-site.mjs';
@@ -13,6 +13,7 @@ import { setUpSite, client, databaseName } from '../../server-kit/setup-site.mjs
 const PORT = 5987;
 let server = process.env.COUCHDB_URL;
 let child = null;
+let childDir = null;
 let call;
 const SITE = `KIT${process.pid % 1000}`;
 const DB = `/${databaseName(SITE)}`;
@@ -20,7 +21,8 @@ const DB = `/${databaseName(SITE)}`;
 before(async () => {
   if (!server) {
     // In a folder of its own: it writes config.json and log.txt where it runs.
-    child = spawn(resolve('node_modules/.bin/pouchdb-server'), ['--in-memory', '--port', String(PORT), '--host', '127.0.0.1'], { stdio: 'pipe', cwd: mkdtempSync(join(tmpdir(), 'pouchdb-server-')) });
+    childDir = mkdtempSync(join(tmpdir(), 'pouchdb-server-'));
+    child = spawn(resolve('node_modules/.bin/pouchdb-server'), ['--in-memory', '--port', String(PORT), '--host', '127.0.0.1'], { stdio: 'pipe', cwd: childDir });
     server = `http://127.0.0.1:${PORT}`;
     for (let i = 0; i < 100; i++) {
       try { if ((await fetch(`${server}/`)).ok) break; } catch { /* not up yet */ }
@@ -36,7 +38,12 @@ after(async () => {
     await call('DELETE', DB);
     await call('DELETE', `${DB}-plain`);
   }
-  if (child) child.kill();
+  if (child) {
+    if (child.exitCode === null && child.signalCode === null) {
+      await new Promise((done) => { child.once('exit', done); child.kill(); });
+    }
+    rmSync(childDir, { recursive: true, force: true });
+  }
 });
 
 const ID = '0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001';
