@@ -49,9 +49,10 @@ const put = (name, value, reference, goal) => { figures[name] = { value: Math.ro
 
 async function tablet() {
   const context = await browser.newContext({ timezoneId: 'Asia/Shanghai' });
-  // A handle on the wasm memory, to report its size beside the JS heap.
+  // A handle on the wasm memory, to report its size beside the JS heap: the app's own module
+  // (the modules split off it import that memory and export none).
   await context.addInitScript(() => {
-    const keep = (result) => { const i = result.instance || result; window.__wasmMemory = i.exports?.memory; return result; };
+    const keep = (result) => { const i = result.instance || result; if (i.exports?.memory) window.__wasmMemory ||= i.exports.memory; return result; };
     const streaming = WebAssembly.instantiateStreaming;
     WebAssembly.instantiateStreaming = (...a) => streaming(...a).then(keep);
     const plain = WebAssembly.instantiate;

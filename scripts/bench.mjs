@@ -30,7 +30,8 @@ async function newPage() {
   const context = await browser.newContext();
   // Keep a handle on the wasm memory, to report its size beside the JS heap.
   await context.addInitScript(() => {
-    const keep = (result) => { const i = result.instance || result; window.__wasmMemory = i.exports?.memory; return result; };
+    // The app's own module: the modules split off it import that memory and export none.
+    const keep = (result) => { const i = result.instance || result; if (i.exports?.memory) window.__wasmMemory ||= i.exports.memory; return result; };
     const streaming = WebAssembly.instantiateStreaming;
     WebAssembly.instantiateStreaming = (...a) => streaming(...a).then(keep);
     const plain = WebAssembly.instantiate;
