@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../playwright.config.js';
 import { kpiDesign } from '../server-kit/setup-site.mjs';
+import { keepWasmMemory, pageMemory } from './bench-lib.mjs';
 
 const [file, ...siteFiles] = process.argv.slice(2);
 const RUNS = Number(process.env.BENCH_RUNS || 3);
@@ -49,31 +50,11 @@ const put = (name, value, reference, goal) => { figures[name] = { value: Math.ro
 
 async function tablet() {
   const context = await browser.newContext({ timezoneId: 'Asia/Shanghai' });
-  // A handle on the wasm memory, to report its size beside the JS heap: the app's own module
-  // (the modules split off it import that memory and export none).
-  await context.addInitScript(() => {
-    const keep = (result) => { const i = result.instance || result; if (i.exports?.memory) window.__wasmMemory ||= i.exports.memory; return result; };
-    const streaming = WebAssembly.instantiateStreaming;
-    WebAssembly.instantiateStreaming = (...a) => streaming(...a).then(keep);
-    const plain = WebAssembly.instantiate;
-    WebAssembly.instantiate = (...a) => plain(...a).then(keep);
-  });
+  await keepWasmMemory(context);
   const page = await context.newPage();
   await page.goto(`${URL}/data`);
   await page.locator('nav.shell-nav a').nth(5).waitFor(LONG);
   return page;
-}
-
-/** The page's memory in MB: its JS heap after a collection, and its wasm memory (which never
- *  shrinks, so it is the most the app has held). */
-async function memory(page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('HeapProfiler.collectGarbage');
-  const metrics = await cdp.send('Performance.enable').then(() => cdp.send('Performance.getMetrics'));
-  const js = metrics.metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1048576;
-  const wasm = (await page.evaluate(() => window.__wasmMemory?.buffer.byteLength || 0)) / 1048576;
-  await cdp.detach();
-  return { js, wasm, total: js + wasm };
 }
 
 async function configure(page, db) {
@@ -120,7 +101,7 @@ t0 = await configure(b, 'bench-site');
 await b.getByTestId('sync-state').filter({ hasText: new RegExp(`^Up to date: \\d+ sent, ${docs} received`) }).waitFor(LONG);
 const pullMs = Date.now() - t0;
 put(`first replication: ${docs} documents from the database to an empty tablet (ms)`, pullMs, `Node _bulk_docs of the same documents ${plainMs} ms`, `≤ 2× reference (${(pullMs / plainMs).toFixed(1)}×)`);
-const afterPull = await memory(b);
+const afterPull = await pageMemory(b);
 
 // One edit from A to B, both online and caught up: a new ticket saved on A until B's board
 // counts it.
@@ -132,7 +113,7 @@ await b.getByTestId('board-count').filter({ hasText: /^[\d,]+ tickets$/ }).waitF
 // not an edit travelling (3.1–4.1 s against 1.0–1.5 s for the others).
 await b.waitForFunction(() => performance.getEntriesByName('pd-board-settled').length > 0, null, LONG);
 await b.waitForTimeout(1500);
-const reloaded = await memory(b);
+const reloaded = await pageMemory(b);
 // The same goal as a tablet's memory with a year's tickets on the board (scripts/bench.mjs):
 // a tablet that received them by live sync keeps what the pull took until it reloads.
 put(`memory of a new tablet after its first pull of ${tickets} tickets (MB)`, afterPull.total, `JS heap ${afterPull.js.toFixed(1)} + wasm ${afterPull.wasm.toFixed(1)}; reloaded ${reloaded.total.toFixed(1)} (wasm ${reloaded.wasm.toFixed(1)})`, '≤ 60');

@@ -1,5 +1,30 @@
 // Pieces the benchmark scripts share.
 
+/** Keeps a handle on the app's wasm memory in every page of `context` (`window.__wasmMemory`),
+ *  to report its size beside the JS heap: the app's own module's, as the modules split off it
+ *  import that memory and export none. */
+export function keepWasmMemory(context) {
+  return context.addInitScript(() => {
+    const keep = (result) => { const i = result.instance || result; if (i.exports?.memory) window.__wasmMemory ||= i.exports.memory; return result; };
+    const streaming = WebAssembly.instantiateStreaming;
+    WebAssembly.instantiateStreaming = (...a) => streaming(...a).then(keep);
+    const plain = WebAssembly.instantiate;
+    WebAssembly.instantiate = (...a) => plain(...a).then(keep);
+  });
+}
+
+/** The page's memory in MB: its JS heap after a collection, and its wasm memory (which never
+ *  shrinks, so it is the most the app has held). Needs `keepWasmMemory` on its context. */
+export async function pageMemory(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const metrics = await cdp.send('Performance.enable').then(() => cdp.send('Performance.getMetrics'));
+  const js = metrics.metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1048576;
+  const wasm = (await page.evaluate(() => window.__wasmMemory?.buffer.byteLength || 0)) / 1048576;
+  await cdp.detach();
+  return { js, wasm, total: js + wasm };
+}
+
 /** Milliseconds from typing `letter` into the board's search until the count changed and the next frame painted. */
 export function keystroke(page, letter) {
   return page.evaluate(async (letter) => {

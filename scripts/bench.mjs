@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../playwright.config.js';
-import { keystroke } from './bench-lib.mjs';
+import { keepWasmMemory, keystroke, pageMemory } from './bench-lib.mjs';
 
 const file = process.argv[2];
 // The keystroke figure wants a board of open tickets: a file of recent, unfinished ones.
@@ -28,15 +28,7 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 
 async function newPage() {
   const context = await browser.newContext();
-  // Keep a handle on the wasm memory, to report its size beside the JS heap.
-  await context.addInitScript(() => {
-    // The app's own module: the modules split off it import that memory and export none.
-    const keep = (result) => { const i = result.instance || result; if (i.exports?.memory) window.__wasmMemory ||= i.exports.memory; return result; };
-    const streaming = WebAssembly.instantiateStreaming;
-    WebAssembly.instantiateStreaming = (...a) => streaming(...a).then(keep);
-    const plain = WebAssembly.instantiate;
-    WebAssembly.instantiate = (...a) => plain(...a).then(keep);
-  });
+  await keepWasmMemory(context);
   const page = await context.newPage();
   if (process.env.BENCH_CONSOLE) page.on('console', (m) => m.text().startsWith('PROFILE') && console.log(m.text()));
   return { context, page };
@@ -206,11 +198,7 @@ if (ONLY.has('memory')) {
   await page.goto(`${URL}/board`);
   // Every ticket's events read and derived.
   await page.locator('[data-testid="board-count"][data-settled="true"]').filter({ hasNotText: /^0 tickets$/ }).waitFor({ timeout: 600_000 });
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('HeapProfiler.collectGarbage');
-  const metrics = await cdp.send('Performance.enable').then(() => cdp.send('Performance.getMetrics'));
-  const js = metrics.metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1048576;
-  const wasm = (await page.evaluate(() => window.__wasmMemory?.buffer.byteLength || 0)) / 1048576;
+  const { js, wasm } = await pageMemory(page);
   put(`memory with ${tickets} tickets on the board (MB)`, Number((js + wasm).toFixed(1)), `JS heap ${js.toFixed(1)} + wasm ${wasm.toFixed(1)}`, '≤ 60');
 }
 // Staff sign-in (issue 19) on the same stocked tablet: sealing what was stored in the clear,
