@@ -692,7 +692,12 @@ fn run_interleaved<F: std::future::Future>(f: F) -> F::Output {
 /// The server's changes read after the push's last `_bulk_docs`: what the pull read back.
 fn read_after_the_push(log: &[Call]) -> usize {
     let last_bulk = log.iter().rposition(|c| *c == Call::BulkDocs).unwrap_or(0);
-    log[last_bulk..].iter().map(|c| if let Call::Changes { results } = c { *results } else { 0 }).sum()
+    changes_read(&log[last_bulk..])
+}
+
+/// How many changes the logged `_changes` reads returned.
+fn changes_read(log: &[Call]) -> usize {
+    log.iter().map(|c| if let Call::Changes { results } = c { *results } else { 0 }).sum()
 }
 
 /// A first push's own changes coming back are read while it runs (reading them after it took
@@ -742,7 +747,7 @@ fn a_pull_finding_nothing_after_the_push_echo_checkpoints_past_it() {
     server.log.borrow_mut().clear();
     let again = run(pass(&a, &server, tablet(1), URL, now())).unwrap();
     assert_eq!((again.pushed, again.pulled), (0, 0));
-    let read: usize = server.log.borrow().iter().map(|c| if let Call::Changes { results } = c { *results } else { 0 }).sum();
+    let read = changes_read(&server.log.borrow());
     assert_eq!(read, 0, "the second pass read the first one's echo again");
 }
 
@@ -766,6 +771,6 @@ fn a_first_pull_of_several_pages_checkpoints_its_last_page() {
     server.log.borrow_mut().clear();
     let again = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
     assert_eq!((again.pushed, again.pulled), (0, 0));
-    let read: usize = server.log.borrow().iter().map(|c| if let Call::Changes { results } = c { *results } else { 0 }).sum();
+    let read = changes_read(&server.log.borrow());
     assert_eq!(read, 0, "the second pass read the first pull's last page again");
 }
