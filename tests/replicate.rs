@@ -475,6 +475,7 @@ impl CouchApi for HookedServer<'_> {
         self.couch.revs_diff(request).await
     }
     async fn bulk_get(&self, wanted: &[(String, String)]) -> Result<Vec<serde_json::Value>, CouchError> {
+        self.log.borrow_mut().push(Call::BulkGet { docs: wanted.len() });
         self.couch.bulk_get(wanted).await
     }
     async fn bulk_docs(&self, docs: &[serde_json::Value]) -> Result<(), CouchError> {
@@ -660,6 +661,7 @@ fn a_pull_cut_half_way_has_told_what_it_stored_before_the_cut() {
 enum Call {
     BulkDocs,
     Changes { results: usize },
+    BulkGet { docs: usize },
 }
 
 /// Pending once, then ready: the other futures of a `join` run in between.
@@ -773,4 +775,47 @@ fn a_first_pull_of_several_pages_checkpoints_its_last_page() {
     assert_eq!((again.pushed, again.pulled), (0, 0));
     let read = changes_read(&server.log.borrow());
     assert_eq!(read, 0, "the second pass read the first pull's last page again");
+}
+
+/// A tablet back after a long time offline pulls others' records after its own push, reading
+/// the changes without their documents (its push comes back among them). A page of such
+/// changes is cut where the documents it lacks reach a pull page's worth: a page of 5,000
+/// fetched up to 5,000 documents before any was read, and up to three pages are held at once.
+#[test]
+fn a_pull_after_a_push_fetches_no_more_documents_a_page_than_a_pull_page() {
+    use patroldesk::app::replicate::{CHANGES_PAGE, PULL_PAGE};
+    let a = stocked(800);
+    let records = everything(&a).len();
+    assert!(records > CHANGES_PAGE, "{records}: a full page of changes without documents");
+    let couch = MemoryCouch::new();
+    pass_until_done(&a, &couch, tablet(1));
+    // B has a ticket of its own to push first.
+    let spec = SampleSpec { seed: 32, tickets: 1, days: 5, now: now() - Duration::hours(3), offset_min: 480, chinese: true, staff: vec![] };
+    let b = MemoryStore::new();
+    let own = ticket_records(&spec, 0);
+    run(b.put_many(&own)).unwrap();
+    let server = HookedServer::around(&couch);
+    let report = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
+    assert_eq!((report.pushed, report.pulled), (own.len(), records));
+    let log = server.log.borrow();
+    let mut fetched_a_page = vec![];
+    for call in log.iter() {
+        match call {
+            Call::Changes { .. } => fetched_a_page.push(0),
+            Call::BulkGet { docs } => *fetched_a_page.last_mut().unwrap() += docs,
+            Call::BulkDocs => {}
+        }
+    }
+    assert_eq!(fetched_a_page.iter().sum::<usize>(), records);
+    assert!(fetched_a_page.iter().all(|&docs| docs <= PULL_PAGE), "documents fetched per page of changes: {fetched_a_page:?}");
+    // Past a cut page the pages are a pull page long: a page of 5,000 is not read again and
+    // again for 1,000 of its records at a time.
+    let read = changes_read(&log);
+    assert!(read <= records + own.len() + CHANGES_PAGE, "{read} changes read for {records}");
+    assert_eq!(everything(&b), everything(&a).into_iter().chain(everything(&b)).collect());
+    drop(log);
+    server.log.borrow_mut().clear();
+    let again = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
+    assert_eq!((again.pushed, again.pulled), (0, 0));
+    assert_eq!(changes_read(&server.log.borrow()), 0, "the next pass read changes again");
 }

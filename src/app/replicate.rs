@@ -31,7 +31,7 @@ pub const BATCH: usize = 1000;
 /// Changes per `_changes` page of a pull. The server's cost is mostly per request and per
 /// page for a page of this size (79,446 changes without documents: 2.9 s in pages of 1,000,
 /// 2.2 s in pages of 5,000, on pouchdb-server); the documents a page lacks are fetched a
-/// [`BATCH`] at a time.
+/// [`BATCH`] at a time, and the page ends where [`PULL_PAGE`] of them are wanted.
 pub const CHANGES_PAGE: usize = 5 * BATCH;
 
 /// Changes per `_changes` page of a pull that carries the documents (a new tablet's first
@@ -550,6 +550,8 @@ struct Fetched {
     docs: Vec<Value>,
     /// The page's limit, for telling whether more follow when the server does not say.
     limit: usize,
+    /// Ended before the server's page did, where a pull page's worth of records was wanted.
+    cut: bool,
 }
 
 impl Fetched {
@@ -561,8 +563,7 @@ impl Fetched {
 /// With `with_docs` the changes carry their documents (a pull with no echo of this pass's
 /// push to pass over: a first pull, a change from another tablet), and only what they do
 /// not carry is asked for with `_bulk_get`.
-async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: &Value, pushed_revs: &HashMap<String, String>, with_docs: bool, knows_any: bool) -> Result<Fetched, ReplicateError> {
-    let limit = if with_docs { PULL_PAGE } else { CHANGES_PAGE };
+async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: &Value, limit: usize, pushed_revs: &HashMap<String, String>, with_docs: bool, knows_any: bool) -> Result<Fetched, ReplicateError> {
     let mut changes = couch.changes(since, limit, with_docs).await?;
     // What this pass just pushed comes back first: skipped without reading the store.
     let records: Vec<usize> = changes
@@ -578,7 +579,12 @@ async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: 
     let mut conflicted = Vec::new();
     let mut wanted = Vec::new();
     let mut docs = Vec::new();
+    let mut cut_after = None;
     for (&i, known) in records.iter().zip(&known) {
+        if docs.len() + wanted.len() + conflicted.len() >= PULL_PAGE {
+            cut_after = Some(i - 1);
+            break;
+        }
         let change = &mut changes.results[i];
         if change.changes.len() > 1 {
             conflicted.push(change.id.clone());
@@ -595,6 +601,17 @@ async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: 
             _ => wanted.push((change.id.clone(), rev)),
         }
     }
+    // A page without documents (after this pass's push) ends where a pull page's worth of
+    // records is wanted from it: the rest is read as the next page, so a tablet back after
+    // weeks offline holds no more than a first pull does.
+    if let Some(last) = cut_after {
+        let dropped = changes.results.len() - (last + 1);
+        changes.results.truncate(last + 1);
+        if let Some(change) = changes.results.last() {
+            changes.last_seq = change.seq.clone();
+        }
+        changes.pending = Some(changes.pending.unwrap_or(0) + dropped as u64);
+    }
     // Bodies of what is known already or settled from its leaves are not read.
     for change in &mut changes.results {
         change.doc = None;
@@ -602,7 +619,7 @@ async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: 
     for wanted in wanted.chunks(BATCH) {
         docs.extend(couch.bulk_get(wanted).await?);
     }
-    Ok(Fetched { changes, conflicted, docs, limit })
+    Ok(Fetched { changes, conflicted, docs, limit, cut: cut_after.is_some() })
 }
 
 /// While a push runs, reads the server's changes after the pull checkpoint as each page's
@@ -815,8 +832,14 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     let (mut pages_out, mut pages_in) = futures::channel::mpsc::channel::<Result<Fetched, ReplicateError>>(0);
     let read_pages = async move {
         let mut since = since;
+        let mut limit = if with_docs { PULL_PAGE } else { CHANGES_PAGE };
         loop {
-            let fetched = fetch_batch(store, couch, &since, pushed_revs, with_docs, knows_any).await;
+            let fetched = fetch_batch(store, couch, &since, limit, pushed_revs, with_docs, knows_any).await;
+            // Where others' records are dense, a larger page would be read again and again
+            // for a pull page's worth at a time.
+            if fetched.as_ref().is_ok_and(|f| f.cut) {
+                limit = PULL_PAGE;
+            }
             let next = fetched.as_ref().ok().filter(|f| f.more_after() && !f.changes.results.is_empty()).map(|f| f.changes.last_seq.clone());
             // The batches stopped (stored up to a failure, or cut): no more reading.
             if pages_out.send(fetched).await.is_err() {
