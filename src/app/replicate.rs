@@ -550,8 +550,9 @@ struct Fetched {
     docs: Vec<Value>,
     /// The page's limit, for telling whether more follow when the server does not say.
     limit: usize,
-    /// Ended before the server's page did, where a pull page's worth of records was wanted.
-    cut: bool,
+    /// At least half its changes were records this tablet lacks: the next page is read with
+    /// the documents.
+    dense: bool,
 }
 
 impl Fetched {
@@ -561,7 +562,7 @@ impl Fetched {
 }
 
 /// With `with_docs` the changes carry their documents (a pull with no echo of this pass's
-/// push to pass over: a first pull, a change from another tablet), and only what they do
+/// push to pass over, or past it where others' records are dense), and only what they do
 /// not carry is asked for with `_bulk_get`.
 async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: &Value, limit: usize, pushed_revs: &HashMap<String, String>, with_docs: bool, knows_any: bool) -> Result<Fetched, ReplicateError> {
     let mut changes = couch.changes(since, limit, with_docs).await?;
@@ -616,10 +617,11 @@ async fn fetch_batch<S: ReplicaStore, C: CouchApi>(store: &S, couch: &C, since: 
     for change in &mut changes.results {
         change.doc = None;
     }
+    let dense = 2 * (docs.len() + wanted.len() + conflicted.len()) >= changes.results.len();
     for wanted in wanted.chunks(BATCH) {
         docs.extend(couch.bulk_get(wanted).await?);
     }
-    Ok(Fetched { changes, conflicted, docs, limit, cut: cut_after.is_some() })
+    Ok(Fetched { changes, conflicted, docs, limit, dense })
 }
 
 /// While a push runs, reads the server's changes after the pull checkpoint as each page's
@@ -821,7 +823,6 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     let update_seq = couch.update_seq().await?;
     report.last_seq = since.clone();
     progress(Progress::Pulling { percent: pull_progress(&since, &update_seq) });
-    let with_docs = pushed_revs.is_empty();
     // Asked once, before this pull remembers anything: a document comes once per pull.
     let knows_any = store.knows_any_rev().await?;
     // A tablet that never replicated and holds no record (a new tablet joining): what comes
@@ -832,13 +833,17 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
     let (mut pages_out, mut pages_in) = futures::channel::mpsc::channel::<Result<Fetched, ReplicateError>>(0);
     let read_pages = async move {
         let mut since = since;
-        let mut limit = if with_docs { PULL_PAGE } else { CHANGES_PAGE };
+        let mut with_docs = pushed_revs.is_empty();
         loop {
+            let limit = if with_docs { PULL_PAGE } else { CHANGES_PAGE };
             let fetched = fetch_batch(store, couch, &since, limit, pushed_revs, with_docs, knows_any).await;
-            // Where others' records are dense, a larger page would be read again and again
-            // for a pull page's worth at a time.
-            if fetched.as_ref().is_ok_and(|f| f.cut) {
-                limit = PULL_PAGE;
+            // Past this pass's echo, where the changes are mostly others' records (a tablet
+            // back after weeks away), they come with their documents, a page of 1,000 read
+            // once: asked for by id a thousand at a time after pages of 5,000 cut at the
+            // records wanted, a returning tablet's pull of a year's records took 55–64 s
+            // against 22 s for a new tablet's. Where they are mostly known, back to without.
+            if let Ok(f) = &fetched {
+                with_docs = f.dense;
             }
             let next = fetched.as_ref().ok().filter(|f| f.more_after() && !f.changes.results.is_empty()).map(|f| f.changes.last_seq.clone());
             // The batches stopped (stored up to a failure, or cut): no more reading.
