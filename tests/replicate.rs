@@ -469,6 +469,7 @@ impl CouchApi for HookedServer<'_> {
     async fn changes(&self, since: &serde_json::Value, limit: usize, with_docs: bool) -> Result<patroldesk::domain::couch::ChangesResponse, CouchError> {
         let changes = self.couch.changes(since, limit, with_docs).await?;
         self.log.borrow_mut().push(Call::Changes { results: changes.results.len() });
+        self.log.borrow_mut().push(Call::DocsCarried { docs: changes.results.iter().filter(|c| c.doc.is_some()).count() });
         Ok(changes)
     }
     async fn revs_diff(&self, request: &serde_json::Value) -> Result<serde_json::Value, CouchError> {
@@ -662,6 +663,8 @@ enum Call {
     BulkDocs,
     Changes { results: usize },
     BulkGet { docs: usize },
+    /// Documents that came with a `_changes` page.
+    DocsCarried { docs: usize },
 }
 
 /// Pending once, then ready: the other futures of a `join` run in between.
@@ -804,7 +807,7 @@ fn a_pull_after_a_push_fetches_no_more_documents_a_page_than_a_pull_page() {
         match call {
             Call::Changes { .. } => fetched_a_page.push(0),
             Call::BulkGet { docs } => *fetched_a_page.last_mut().unwrap() += docs,
-            Call::BulkDocs => {}
+            Call::BulkDocs | Call::DocsCarried { .. } => {}
         }
     }
     assert!(fetched_a_page.iter().all(|&docs| docs <= PULL_PAGE), "documents fetched per page of changes: {fetched_a_page:?}");
@@ -820,4 +823,27 @@ fn a_pull_after_a_push_fetches_no_more_documents_a_page_than_a_pull_page() {
     let again = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
     assert_eq!((again.pushed, again.pulled), (0, 0));
     assert_eq!(changes_read(&server.log.borrow()), 0, "the next pass read changes again");
+}
+
+/// Past the dense page, where the changes turn back to this tablet's own push coming back,
+/// they are read without their documents again: the echo is not downloaded with its bodies.
+#[test]
+fn a_pull_after_a_push_reads_its_own_echo_without_the_documents() {
+    use patroldesk::app::replicate::PULL_PAGE;
+    let a = stocked(300);
+    let theirs = everything(&a).len();
+    assert!(theirs >= 2 * PULL_PAGE, "{theirs}: a cut page and a dense one");
+    let couch = MemoryCouch::new();
+    pass_until_done(&a, &couch, tablet(1));
+    let spec = SampleSpec { seed: 33, tickets: 600, days: 5, now: now() - Duration::hours(3), offset_min: 480, chinese: true, staff: vec![] };
+    let b = MemoryStore::new();
+    let own: Vec<Record> = (0..600).flat_map(|i| ticket_records(&spec, i)).collect();
+    assert!(own.len() > 3 * PULL_PAGE, "{}: pages of its own echo", own.len());
+    run(b.put_many(&own)).unwrap();
+    let server = HookedServer::around(&couch);
+    let report = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
+    assert_eq!((report.pushed, report.pulled), (own.len(), theirs));
+    let carried: usize = server.log.borrow().iter().map(|c| if let Call::DocsCarried { docs } = c { *docs } else { 0 }).sum();
+    assert!(carried <= theirs + PULL_PAGE, "{carried} documents came with the changes, {theirs} of them wanted");
+    assert_eq!(everything(&b), everything(&a).into_iter().chain(everything(&b)).collect());
 }
