@@ -35,6 +35,9 @@ async function audit(page, lang) {
   for (const view of views) {
     await page.goto(view);
     await appReady(page);
+    // A split-off view's module is fetched on its first open: audited once it has drawn its
+    // title (with a busy machine 300 ms was not always enough, and axe saw the page between).
+    await page.locator('#view-title').waitFor({ timeout: 30_000 });
     await page.waitForTimeout(300);
     const v = await serious(page);
     // Not axe's, but checked on the same views: no typed text is kept by the browser.
