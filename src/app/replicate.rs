@@ -839,9 +839,10 @@ async fn pull<S: RecordStore + ReplicaStore, C: CouchApi>(
             let fetched = fetch_batch(store, couch, &since, limit, pushed_revs, with_docs, knows_any).await;
             // Past this pass's echo, where the changes are mostly others' records (a tablet
             // back after weeks away), they come with their documents, a page of 1,000 read
-            // once: asked for by id a thousand at a time after pages of 5,000 cut at the
-            // records wanted, a returning tablet's pull of a year's records took 55–64 s
-            // against 22 s for a new tablet's. Where they are mostly known, back to without.
+            // once and nothing asked for by id: pages of 5,000 cut where 1,000 records were
+            // wanted made a returning tablet's pull of a year's records 54–64 s, against
+            // 47–56 s before the cut and 51–54 s this way. Where they are mostly known, back
+            // to without.
             if let Ok(f) = &fetched {
                 with_docs = f.dense;
             }
