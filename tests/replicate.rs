@@ -48,6 +48,15 @@ fn stamp(ms_after: i64, device: Uuid) -> Stamp {
     Stamp { wall_ms: now().timestamp_millis() - 3_600_000 + ms_after, counter: 0, device }
 }
 
+/// A tablet holding `tickets` tickets of its own (not `stocked`'s), and those records.
+fn holding_its_own(seed: u64, tickets: usize) -> (MemoryStore, Vec<Record>) {
+    let spec = SampleSpec { seed, tickets, days: 5, now: now() - Duration::hours(3), offset_min: 480, chinese: true, staff: vec![] };
+    let store = MemoryStore::new();
+    let records: Vec<Record> = (0..tickets).flat_map(|i| ticket_records(&spec, i)).collect();
+    run(store.put_many(&records)).unwrap();
+    (store, records)
+}
+
 /// A tablet holding `tickets` sample tickets with their steps.
 fn stocked(tickets: usize) -> MemoryStore {
     let store = MemoryStore::new();
@@ -794,10 +803,7 @@ fn a_pull_after_a_push_fetches_no_more_documents_a_page_than_a_pull_page() {
     let couch = MemoryCouch::new();
     pass_until_done(&a, &couch, tablet(1));
     // B has a ticket of its own to push first.
-    let spec = SampleSpec { seed: 32, tickets: 1, days: 5, now: now() - Duration::hours(3), offset_min: 480, chinese: true, staff: vec![] };
-    let b = MemoryStore::new();
-    let own = ticket_records(&spec, 0);
-    run(b.put_many(&own)).unwrap();
+    let (b, own) = holding_its_own(32, 1);
     let server = HookedServer::around(&couch);
     let report = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
     assert_eq!((report.pushed, report.pulled), (own.len(), records));
@@ -835,11 +841,8 @@ fn a_pull_after_a_push_reads_its_own_echo_without_the_documents() {
     assert!(theirs >= 2 * PULL_PAGE, "{theirs}: a cut page and a dense one");
     let couch = MemoryCouch::new();
     pass_until_done(&a, &couch, tablet(1));
-    let spec = SampleSpec { seed: 33, tickets: 600, days: 5, now: now() - Duration::hours(3), offset_min: 480, chinese: true, staff: vec![] };
-    let b = MemoryStore::new();
-    let own: Vec<Record> = (0..600).flat_map(|i| ticket_records(&spec, i)).collect();
+    let (b, own) = holding_its_own(33, 600);
     assert!(own.len() > 3 * PULL_PAGE, "{}: pages of its own echo", own.len());
-    run(b.put_many(&own)).unwrap();
     let server = HookedServer::around(&couch);
     let report = run(pass(&b, &server, tablet(2), URL, now())).unwrap();
     assert_eq!((report.pushed, report.pulled), (own.len(), theirs));
