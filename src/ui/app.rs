@@ -22,12 +22,16 @@ pub fn to_locale(lang: Lang) -> Locale {
     }
 }
 
-/// A view whose code, built with `--features split` (scripts/build-app.mjs), is wasm of its
-/// own fetched when the view first opens. Fallible: a module that cannot be fetched (offline
-/// before the service worker has stored it) shows a message instead of stopping the app, and
-/// the view opens in its place when the network comes back or the user tries again.
+/// A view whose code, built with `--features split` (scripts/build-app.mjs), is in the wasm
+/// module of its group, fetched when a view of the group first opens. Groups, not a module a
+/// view: the splitter makes a file of every set of modules some code is shared by, and a
+/// module a view made 156 files (250 with the board split off too, whose first open then
+/// instantiated 92 of them: a cold start to the board of 2.5 s). Fallible: a module that
+/// cannot be fetched (offline before the service worker has stored it) shows a message
+/// instead of stopping the app, and the view opens in its place when the network comes back
+/// or the user tries again.
 macro_rules! lazy_view {
-    ($route:ident, $load:ident, $($page:ident)::+) => {
+    ($route:ident, $load:ident in $group:ident, $($page:ident)::+) => {
         struct $route;
         impl LazyRoute for $route {
             fn data() -> Self {
@@ -49,7 +53,7 @@ macro_rules! lazy_view {
                 }
             }
         }
-        #[cfg_attr(feature = "split", leptos::wasm_split::wasm_split($load, wasm_split_path = ::leptos::wasm_split, fallible))]
+        #[cfg_attr(feature = "split", leptos::wasm_split::wasm_split($group, wasm_split_path = ::leptos::wasm_split, fallible))]
         fn $load() -> Result<AnyView, SplitNotLoaded> {
             Ok(view! { <$($page)::+/> }.into_any())
         }
@@ -123,17 +127,40 @@ fn ViewNotLoadedNotice(load: LoadView) -> impl IntoView {
     }
 }
 
-lazy_view!(DrillsRoute, drills_view, drills::DrillsPage);
-lazy_view!(PlanEditorRoute, plan_editor_view, drills::editor::PlanEditorPage);
-lazy_view!(StartRunRoute, start_run_view, drills::run::StartRunPage);
-lazy_view!(RunRoute, run_view, drills::run::RunPage);
-lazy_view!(KpiRoute, kpi_view, kpi::KpiPage);
-lazy_view!(DailyLogRoute, daily_log_view, kpi::log::DailyLogPage);
-lazy_view!(TeamReviewRoute, team_review_view, kpi::review::TeamReviewPage);
-lazy_view!(MeasuresRoute, measures_view, kpi::measures::MeasuresPage);
-lazy_view!(RecordsRoute, records_view, records::RecordsPage);
-lazy_view!(DataRoute, data_view, data::DataPage);
-lazy_view!(SettingsRoute, settings_view, settings::SettingsPage);
+/// Starts fetching the module of the view the app opens at while the app is drawn, instead of
+/// once the router has drawn the route after the mount: a tablet opened at the board or a
+/// ticket (a reload, a bookmark) needs the board's module. Called before the mount's task, so
+/// the fetch and the compiling run beside it (on the browser's own task queue: Leptos'
+/// executor is not set up yet).
+pub fn preload_first_view() {
+    #[cfg(feature = "split")]
+    {
+        let path = window().location().pathname().unwrap_or_default();
+        if path.starts_with("/board") || path.starts_with("/ticket/") {
+            wasm_bindgen_futures::spawn_local(async {
+                let _ = __wasm_split_preload_board_view().await;
+            });
+        } else if ["/drills", "/kpi", "/records", "/data", "/settings"].iter().any(|p| path.starts_with(p)) {
+            wasm_bindgen_futures::spawn_local(async {
+                let _ = __wasm_split_preload_drills_view().await;
+            });
+        }
+    }
+}
+
+lazy_view!(BoardRoute, board_view in board_views, board::BoardPage);
+lazy_view!(TicketRoute, ticket_view in board_views, board::detail::TicketPage);
+lazy_view!(DrillsRoute, drills_view in rare_views, drills::DrillsPage);
+lazy_view!(PlanEditorRoute, plan_editor_view in rare_views, drills::editor::PlanEditorPage);
+lazy_view!(StartRunRoute, start_run_view in rare_views, drills::run::StartRunPage);
+lazy_view!(RunRoute, run_view in rare_views, drills::run::RunPage);
+lazy_view!(KpiRoute, kpi_view in rare_views, kpi::KpiPage);
+lazy_view!(DailyLogRoute, daily_log_view in rare_views, kpi::log::DailyLogPage);
+lazy_view!(TeamReviewRoute, team_review_view in rare_views, kpi::review::TeamReviewPage);
+lazy_view!(MeasuresRoute, measures_view in rare_views, kpi::measures::MeasuresPage);
+lazy_view!(RecordsRoute, records_view in rare_views, records::RecordsPage);
+lazy_view!(DataRoute, data_view in rare_views, data::DataPage);
+lazy_view!(SettingsRoute, settings_view in rare_views, settings::SettingsPage);
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -239,8 +266,8 @@ fn AppWithContext() -> impl IntoView {
                 <Routes fallback=|| view! { <intake::IntakePage/> }>
                     <Route path=path!("/") view=intake::IntakePage/>
                     <Route path=path!("/intake") view=intake::IntakePage/>
-                    <Route path=path!("/board") view=board::BoardPage/>
-                    <Route path=path!("/ticket/:id") view=board::detail::TicketPage/>
+                    <Route path=path!("/board") view={Lazy::<BoardRoute>::new()}/>
+                    <Route path=path!("/ticket/:id") view={Lazy::<TicketRoute>::new()}/>
                     <Route path=path!("/drills") view={Lazy::<DrillsRoute>::new()}/>
                     <Route path=path!("/drills/plan/:id") view={Lazy::<PlanEditorRoute>::new()}/>
                     <Route path=path!("/drills/start/:id") view={Lazy::<StartRunRoute>::new()}/>

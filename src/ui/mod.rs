@@ -31,6 +31,7 @@ use wasm_bindgen::JsCast;
 /// in a task of its own: starting the wasm and drawing the app were one long task of about
 /// 300 ms on a slow phone, in which no tap is answered (issue 23's blocking time).
 pub fn mount() {
+    app::preload_first_view();
     wasm_bindgen_futures::spawn_local(async {
         crate::platform::next_turn().await;
         mount_now();
