@@ -1,7 +1,8 @@
 // Speed benchmarks against the release build in dist/, in headless Chromium. Each figure is
 // the median of several runs, printed beside its reference and goal, and written to
 // bench/results.json. Usage: node scripts/bench.mjs EXPORT_10K.json OPEN_5K.json
-// (BENCH_ONLY=import,start,keys,memory picks parts; BENCH_RUNS how many runs of each).
+// (BENCH_ONLY=import,start,keys,memory picks parts; BENCH_RUNS how many runs of each; DIST
+// another build folder, to compare builds alternated).
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { chromium } from '@playwright/test';
@@ -17,7 +18,7 @@ const PORT = 8091;
 const URL = `http://127.0.0.1:${PORT}`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const server = spawn('node', ['scripts/serve.mjs', '--dir', 'dist', '--port', String(PORT)], { stdio: 'pipe' });
+const server = spawn('node', ['scripts/serve.mjs', '--dir', process.env.DIST || 'dist', '--port', String(PORT)], { stdio: 'pipe' });
 await new Promise((ok, fail) => {
   server.stdout.on('data', (d) => String(d).includes('serving') && ok());
   server.on('exit', (code) => fail(new Error(`server exited ${code} (port ${PORT} in use?)`)));
