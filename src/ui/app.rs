@@ -141,6 +141,7 @@ pub fn preload_first_view() {
                 let _ = __wasm_split_preload_board_view().await;
             });
         } else if ["/drills", "/kpi", "/records", "/data", "/settings"].iter().any(|p| path.starts_with(p)) {
+            // Any view's preload fetches its whole group: this one is the rarely-first views'.
             wasm_bindgen_futures::spawn_local(async {
                 let _ = __wasm_split_preload_drills_view().await;
             });
